@@ -1,0 +1,79 @@
+// What may be a tree entry name, a worktree path or a ref name. Every name from a tree, a remote or
+// the worktree passes through here before it touches the file system (DESIGN invariant 4).
+import { InvalidNameError, UnsafePathError } from '../errors.js';
+
+const MAX_NAME_BYTES = 255;
+
+/** Why `name` cannot be a tree entry name, or null when it can. */
+export function entryNameProblem(name: string): string | null {
+  if (name.length === 0) return 'empty name';
+  if (name === '.' || name === '..') return `'${name}' is not a file name`;
+  if (name.includes('/')) return "contains '/'";
+  if (name.includes('\\')) return "contains '\\'";
+  if (name.includes('\0')) return 'contains NUL';
+  if (name.toLowerCase() === '.cairn') return "'.cairn' is reserved for the repository";
+  if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) return `longer than ${MAX_NAME_BYTES} bytes`;
+  if (/[\ud800-\udfff]/.test(name.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))) return 'not valid UTF-8';
+  return null;
+}
+
+export function checkEntryName(name: string, where = name): void {
+  const problem = entryNameProblem(name);
+  if (problem !== null) throw new UnsafePathError(where, problem);
+}
+
+/** Names that would land on one file on a case-insensitive or normalising file system. */
+export function foldName(name: string): string {
+  return name.normalize('NFC').toLowerCase();
+}
+
+/**
+ * Validates a repository-relative path ("a/b/c.csv", '/' separated, no leading slash) and returns
+ * its components. The empty string is the root.
+ */
+export function splitRepoPath(path: string): string[] {
+  if (path === '') return [];
+  const parts = path.split('/');
+  for (const part of parts) {
+    const problem = entryNameProblem(part);
+    if (problem !== null) throw new UnsafePathError(path, problem);
+  }
+  return parts;
+}
+
+export function joinRepoPath(dir: string, name: string): string {
+  return dir === '' ? name : `${dir}/${name}`;
+}
+
+/** Compare repository paths the way trees sort their entries: by UTF-8 bytes. */
+export function compareNames(a: string, b: string): number {
+  if (a === b) return 0;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/**
+ * Ref names (branches, tags, remotes): git's rules, narrowed. Components separated by '/', no
+ * component starting with '.', none ending in '.lock', no '..', no control characters or ' ~^:?*[\'.
+ */
+export function refNameProblem(name: string): string | null {
+  if (name.length === 0) return 'empty';
+  if (name.length > 200) return 'longer than 200 characters';
+  if (name === 'HEAD') return "'HEAD' is reserved";
+  if (name.startsWith('/') || name.endsWith('/')) return "starts or ends with '/'";
+  if (name.includes('//')) return "contains '//'";
+  if (name.includes('..')) return "contains '..'";
+  if (name.includes('@{')) return "contains '@{'";
+  if (/[\u0000-\u0020\u007f~^:?*[\\]/.test(name)) return 'contains a space, control character or one of ~^:?*[\\';
+  if (name.endsWith('.')) return "ends with '.'";
+  for (const part of name.split('/')) {
+    if (part.startsWith('.')) return "a component starts with '.'";
+    if (part.endsWith('.lock')) return "a component ends with '.lock'";
+  }
+  if (name.startsWith('-')) return "starts with '-'";
+  return null;
+}
+
+export function checkRefName(name: string, what = 'branch name'): void {
+  const problem = refNameProblem(name);
+  if (problem !== null) throw new InvalidNameError(name, `${what} ${problem}`);
+}

@@ -1,0 +1,64 @@
+// The repository's SQLite database: refs, reflog, config, the object index and the worktree index
+// live here so that each change to them is one transaction (WAL, synchronous=FULL).
+import Database from 'better-sqlite3';
+import { CairnError, LockedError } from '../errors.js';
+
+export type Db = Database.Database;
+
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS packs (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS objects (
+  id TEXT PRIMARY KEY, type INTEGER NOT NULL, pack INTEGER NOT NULL,
+  offset INTEGER NOT NULL, stored_len INTEGER NOT NULL, raw_len INTEGER NOT NULL, comp INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS refs (name TEXT PRIMARY KEY, target TEXT NOT NULL, symbolic INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS reflog (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, ref TEXT NOT NULL, old TEXT, new TEXT,
+  who TEXT NOT NULL, time INTEGER NOT NULL, message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reflog_ref ON reflog (ref, seq);
+CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS wt_index (
+  path TEXT PRIMARY KEY, kind INTEGER NOT NULL, id TEXT NOT NULL, size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, ino INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS wt_trees (path TEXT PRIMARY KEY, id TEXT NOT NULL, size INTEGER NOT NULL) WITHOUT ROWID;
+`;
+
+export function openDatabase(path: string, create: boolean): Db {
+  let db: Db;
+  try {
+    db = new Database(path, { fileMustExist: !create, timeout: 10_000 });
+  } catch (err) {
+    throw new CairnError('IO', `cannot open repository database ${path}: ${(err as Error).message}`, { path }, err);
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = OFF');
+  if (create) {
+    db.exec(SCHEMA);
+    db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema', String(SCHEMA_VERSION));
+  } else {
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined;
+    if (row === undefined || Number(row.value) > SCHEMA_VERSION) {
+      throw new CairnError('BAD_FORMAT', `repository format ${row?.value ?? 'unknown'} is newer than this cairn understands (${SCHEMA_VERSION}); upgrade cairn`, { path });
+    }
+  }
+  return db;
+}
+
+/**
+ * Runs `fn` in a write transaction taken up front (BEGIN IMMEDIATE), so a compare-and-swap reads
+ * and writes under one lock. SQLITE_BUSY after the timeout becomes a LockedError.
+ */
+export function writeTransaction<T>(db: Db, fn: () => T): T {
+  try {
+    return db.transaction(fn).immediate();
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new LockedError('the repository database', 'another cairn process');
+    throw err;
+  }
+}

@@ -1,0 +1,317 @@
+// The object store: append-only pack files indexed by SQLite. Many small objects become one file
+// on disk; an object is visible (to `has`/`get`) only once its pack bytes are fsynced and its index
+// row is committed, and a batch of rows is committed in one transaction (DESIGN invariants 1-3).
+import { closeSync, fsyncSync, openSync, readSync, writeSync, mkdirSync, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { deflateRawSync, inflateRawSync, constants as zc } from 'node:zlib';
+import { CairnError, CorruptObjectError, MissingObjectError } from '../errors.js';
+import { hashObject, OBJECT_TYPES, type ObjectId, type ObjectType } from '../core/hash.js';
+import { fsyncDir } from './atomic-file.js';
+import { writeTransaction, type Db } from './database.js';
+
+export const PACK_MAGIC = Buffer.from('CAIRNPK1', 'latin1');
+/** Per-record header in a pack: 32-byte id, type code, compression code, uint32 BE stored length. */
+export const RECORD_HEADER = 38;
+export const COMP_NONE = 0;
+export const COMP_DEFLATE = 1;
+
+const TYPE_CODE: Record<ObjectType, number> = { chunk: 0, file: 1, tree: 2, commit: 3 };
+const WRITE_BUFFER = 4 << 20;
+const MAX_PACK_BYTES = 2 ** 31;
+
+export interface StoredObject {
+  type: ObjectType;
+  data: Buffer;
+}
+
+export interface ObjectInfo {
+  type: ObjectType;
+  /** Uncompressed body length. */
+  size: number;
+  /** Bytes the record occupies in its pack (header included). */
+  storedSize: number;
+}
+
+/**
+ * Reads objects. Every `get` verifies the bytes against the id: a mismatch throws
+ * CorruptObjectError (permanent for this replica), an absent id MissingObjectError.
+ */
+export interface ObjectReader {
+  has(id: ObjectId): boolean;
+  info(id: ObjectId): ObjectInfo | undefined;
+  get(id: ObjectId, expected?: ObjectType): StoredObject;
+}
+
+/**
+ * Writes objects. `put` is idempotent and returns the id; the object becomes visible to readers
+ * only after `flush()`, which makes every object put so far visible at once. Callers put children
+ * before parents and flush before any ref names the new objects.
+ */
+export interface ObjectWriter {
+  put(type: ObjectType, body: Uint8Array): ObjectId;
+  flush(): void;
+}
+
+interface PendingRow {
+  id: ObjectId;
+  type: number;
+  offset: number;
+  storedLen: number;
+  rawLen: number;
+  comp: number;
+}
+
+export interface PackStoreOptions {
+  /** deflate level for compressible objects; 0 stores everything raw. */
+  compressionLevel?: number;
+}
+
+export class PackStore implements ObjectReader, ObjectWriter {
+  private readonly packDir: string;
+  private readonly fds = new Map<number, { fd: number; name: string }>();
+  private readonly stmtGet;
+  private readonly stmtPackName;
+  private readonly stmtInsertPack;
+  private readonly stmtInsertObject;
+  private readonly level: number;
+  // Current pack being written by this process (never shared with another writer).
+  private pack: { fd: number; name: string; path: string; size: number } | undefined;
+  private buffer = Buffer.allocUnsafe(WRITE_BUFFER);
+  private buffered = 0;
+  private pending = new Map<ObjectId, PendingRow>();
+
+  constructor(private readonly db: Db, cairnDir: string, opts: PackStoreOptions = {}) {
+    this.packDir = join(cairnDir, 'packs');
+    this.level = opts.compressionLevel ?? 1;
+    this.stmtGet = db.prepare('SELECT type, pack, offset, stored_len, raw_len, comp FROM objects WHERE id = ?');
+    this.stmtPackName = db.prepare('SELECT name FROM packs WHERE id = ?');
+    this.stmtInsertPack = db.prepare('INSERT INTO packs (name, created) VALUES (?, ?)');
+    this.stmtInsertObject = db.prepare('INSERT OR IGNORE INTO objects (id, type, pack, offset, stored_len, raw_len, comp) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  }
+
+  has(id: ObjectId): boolean {
+    return this.stmtGet.get(id) !== undefined;
+  }
+
+  /** True when the object is stored or waiting in this writer's unflushed batch. */
+  hasOrPending(id: ObjectId): boolean {
+    return this.pending.has(id) || this.has(id);
+  }
+
+  info(id: ObjectId): ObjectInfo | undefined {
+    const row = this.stmtGet.get(id) as IndexRow | undefined;
+    if (row === undefined) return undefined;
+    return { type: typeOf(row.type, id), size: row.raw_len, storedSize: row.stored_len + RECORD_HEADER };
+  }
+
+  get(id: ObjectId, expected?: ObjectType): StoredObject {
+    const row = this.stmtGet.get(id) as IndexRow | undefined;
+    if (row === undefined) throw new MissingObjectError(id);
+    const type = typeOf(row.type, id);
+    if (expected !== undefined && type !== expected) {
+      throw new CairnError('BAD_FORMAT', `object ${id} is a ${type}, expected a ${expected}`, { id, type, expected });
+    }
+    const fd = this.packFd(row.pack, id);
+    const stored = Buffer.allocUnsafe(row.stored_len);
+    const n = readFully(fd, stored, row.offset);
+    if (n !== row.stored_len) throw new CorruptObjectError(id, `pack truncated (read ${n} of ${row.stored_len} bytes)`);
+    let data: Buffer;
+    if (row.comp === COMP_NONE) data = stored;
+    else if (row.comp === COMP_DEFLATE) {
+      try {
+        data = inflateRawSync(stored, { maxOutputLength: row.raw_len + 1 });
+      } catch (err) {
+        throw new CorruptObjectError(id, `cannot decompress (${(err as Error).message})`);
+      }
+    } else throw new CorruptObjectError(id, `unknown compression ${row.comp}`);
+    if (data.length !== row.raw_len || hashObject(type, data) !== id) {
+      throw new CorruptObjectError(id, 'content does not hash to its id');
+    }
+    return { type, data };
+  }
+
+  put(type: ObjectType, body: Uint8Array): ObjectId {
+    const id = hashObject(type, body);
+    this.putWithId(id, type, body);
+    return id;
+  }
+
+  /** For callers that already hashed the body (e.g. a worker thread). The id is trusted. */
+  putWithId(id: ObjectId, type: ObjectType, body: Uint8Array, precompressed?: Buffer): void {
+    if (this.pending.has(id) || this.stmtGet.get(id) !== undefined) return;
+    let stored: Uint8Array = body;
+    let comp = COMP_NONE;
+    if (precompressed !== undefined) {
+      stored = precompressed;
+      comp = COMP_DEFLATE;
+    } else if (this.level > 0 && body.length >= 64) {
+      const c = maybeCompress(body, this.level);
+      if (c !== undefined) {
+        stored = c;
+        comp = COMP_DEFLATE;
+      }
+    }
+    const pack = this.ensurePack(RECORD_HEADER + stored.length);
+    const header = Buffer.allocUnsafe(RECORD_HEADER);
+    header.write(id, 0, 32, 'hex');
+    header[32] = TYPE_CODE[type];
+    header[33] = comp;
+    header.writeUInt32BE(stored.length, 34);
+    this.append(header);
+    const offset = pack.size;
+    this.append(stored);
+    this.pending.set(id, { id, type: TYPE_CODE[type], offset, storedLen: stored.length, rawLen: body.length, comp });
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  flush(): void {
+    if (this.pack === undefined || this.pending.size === 0) return;
+    this.drain();
+    fsyncSync(this.pack.fd);
+    const pack = this.pack;
+    const rows = [...this.pending.values()];
+    writeTransaction(this.db, () => {
+      let packId = (this.db.prepare('SELECT id FROM packs WHERE name = ?').get(pack.name) as { id: number } | undefined)?.id;
+      if (packId === undefined) packId = Number(this.stmtInsertPack.run(pack.name, Date.now()).lastInsertRowid);
+      for (const r of rows) this.stmtInsertObject.run(r.id, r.type, packId, r.offset, r.storedLen, r.rawLen, r.comp);
+    });
+    this.pending.clear();
+    if (pack.size >= MAX_PACK_BYTES) this.closePack();
+  }
+
+  close(): void {
+    this.flush();
+    this.closePack();
+    for (const { fd } of this.fds.values()) closeSync(fd);
+    this.fds.clear();
+  }
+
+  /** Lists every stored object id (for fsck and gc). */
+  *allIds(): Generator<{ id: ObjectId; type: ObjectType }> {
+    for (const row of this.db.prepare('SELECT id, type FROM objects').iterate() as Iterable<{ id: string; type: number }>) {
+      yield { id: row.id, type: typeOf(row.type, row.id) };
+    }
+  }
+
+  /** Ids starting with `prefix` (lower-case hex), at most `limit`. */
+  idsWithPrefix(prefix: string, limit = 10): ObjectId[] {
+    const rows = this.db.prepare('SELECT id FROM objects WHERE id >= ? AND id < ? ORDER BY id LIMIT ?').all(prefix, `${prefix}g`, limit) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  private ensurePack(need: number): { fd: number; name: string; path: string; size: number } {
+    if (this.pack !== undefined && this.pack.size + need > MAX_PACK_BYTES && this.pending.size === 0) this.closePack();
+    if (this.pack === undefined) {
+      if (!existsSync(this.packDir)) mkdirSync(this.packDir, { recursive: true });
+      const name = `pack-${Date.now().toString(36)}-${process.pid}-${randomBytes(4).toString('hex')}.pack`;
+      const path = join(this.packDir, name);
+      const fd = openSync(path, 'wx+', 0o444);
+      writeSync(fd, PACK_MAGIC);
+      fsyncDir(this.packDir);
+      this.pack = { fd, name, path, size: PACK_MAGIC.length };
+    }
+    return this.pack;
+  }
+
+  private append(data: Uint8Array): void {
+    const pack = this.pack!;
+    if (data.length >= WRITE_BUFFER / 2) {
+      this.drain();
+      writeAll(pack.fd, data);
+    } else {
+      if (this.buffered + data.length > WRITE_BUFFER) this.drain();
+      this.buffer.set(data, this.buffered);
+      this.buffered += data.length;
+    }
+    pack.size += data.length;
+  }
+
+  private drain(): void {
+    if (this.buffered === 0 || this.pack === undefined) return;
+    writeAll(this.pack.fd, this.buffer.subarray(0, this.buffered));
+    this.buffered = 0;
+  }
+
+  private closePack(): void {
+    if (this.pack === undefined) return;
+    this.drain();
+    closeSync(this.pack.fd);
+    this.pack = undefined;
+  }
+
+  private packFd(packId: number, id: ObjectId): number {
+    const cached = this.fds.get(packId);
+    if (cached !== undefined) return cached.fd;
+    const row = this.stmtPackName.get(packId) as { name: string } | undefined;
+    if (row === undefined) throw new CorruptObjectError(id, `index names pack #${packId}, which is not registered`);
+    const path = join(this.packDir, row.name);
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      throw new CorruptObjectError(id, `pack file ${row.name} is missing`);
+    }
+    this.fds.set(packId, { fd, name: row.name });
+    return fd;
+  }
+
+  /** Size in bytes of all pack files (for reporting stored size). */
+  packBytes(): number {
+    let total = 0;
+    for (const { name } of this.db.prepare('SELECT name FROM packs').all() as { name: string }[]) {
+      try {
+        total += statSync(join(this.packDir, name)).size;
+      } catch {
+        /* reported by fsck */
+      }
+    }
+    return total;
+  }
+}
+
+interface IndexRow {
+  type: number;
+  pack: number;
+  offset: number;
+  stored_len: number;
+  raw_len: number;
+  comp: number;
+}
+
+function typeOf(code: number, id: ObjectId): ObjectType {
+  const t = OBJECT_TYPES[code];
+  if (t === undefined) throw new CorruptObjectError(id, `unknown type code ${code} in index`);
+  return t;
+}
+
+function readFully(fd: number, buf: Buffer, position: number): number {
+  let off = 0;
+  while (off < buf.length) {
+    const n = readSync(fd, buf, off, buf.length - off, position + off);
+    if (n === 0) break;
+    off += n;
+  }
+  return off;
+}
+
+function writeAll(fd: number, data: Uint8Array): void {
+  let off = 0;
+  while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+}
+
+/**
+ * Deflate only where it pays: a 4 KiB probe of large bodies first, so random data (the common case
+ * for images and compressed formats) costs one small attempt, not a full one.
+ */
+export function maybeCompress(body: Uint8Array, level: number): Buffer | undefined {
+  if (body.length > 16 << 10) {
+    const probe = deflateRawSync(body.subarray(0, 4096), { level, strategy: zc.Z_DEFAULT_STRATEGY });
+    if (probe.length > 4096 * 0.9) return undefined;
+  }
+  const c = deflateRawSync(body, { level });
+  return c.length < body.length * 0.9 ? c : undefined;
+}

@@ -1,0 +1,129 @@
+// Refs: branches, tags, remote-tracking refs and the symbolic HEAD, in SQLite. Every change is a
+// compare-and-swap (expected old value -> new value) inside one write transaction and is appended
+// to the reflog in the same transaction: a lost race is detected, never a lost update.
+import { CairnError, RefMovedError } from '../errors.js';
+import { isObjectId, type ObjectId } from '../core/hash.js';
+import { writeTransaction, type Db } from './database.js';
+
+export type RefValue = { symbolic: false; id: ObjectId } | { symbolic: true; target: string };
+
+export interface RefUpdate {
+  name: string;
+  /** undefined: don't check; null: the ref must not exist; an id: the ref must hold exactly that. */
+  expected: ObjectId | null | undefined;
+  /** null deletes the ref. */
+  next: ObjectId | null;
+}
+
+export interface ReflogEntry {
+  ref: string;
+  old: ObjectId | null;
+  new: ObjectId | null;
+  who: string;
+  time: number;
+  message: string;
+}
+
+/**
+ * Contract: `update` applies all updates or none; before writing, every `expected` is compared with
+ * the stored value and a mismatch throws RefMovedError (REF_MOVED, permanent for this attempt).
+ * Callers must have flushed the closure of every new id before calling (invariant 1);
+ * `update` checks that the named object itself is stored.
+ */
+export class RefStore {
+  private readonly stmtRead;
+  private readonly stmtUpsert;
+  private readonly stmtDelete;
+  private readonly stmtLog;
+
+  constructor(
+    private readonly db: Db,
+    private readonly hasObject: (id: ObjectId) => boolean,
+  ) {
+    this.stmtRead = db.prepare('SELECT target, symbolic FROM refs WHERE name = ?');
+    this.stmtUpsert = db.prepare('INSERT INTO refs (name, target, symbolic) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET target = excluded.target, symbolic = excluded.symbolic');
+    this.stmtDelete = db.prepare('DELETE FROM refs WHERE name = ?');
+    this.stmtLog = db.prepare('INSERT INTO reflog (ref, old, new, who, time, message) VALUES (?, ?, ?, ?, ?, ?)');
+  }
+
+  read(name: string): RefValue | undefined {
+    const row = this.stmtRead.get(name) as { target: string; symbolic: number } | undefined;
+    if (row === undefined) return undefined;
+    return row.symbolic ? { symbolic: true, target: row.target } : { symbolic: false, id: row.target };
+  }
+
+  /** Follows symbolic refs (at most 5 levels) to the ref that holds an id. */
+  resolveName(name: string): { name: string; id: ObjectId | null } {
+    let current = name;
+    for (let depth = 0; depth < 5; depth++) {
+      const v = this.read(current);
+      if (v === undefined) return { name: current, id: null };
+      if (!v.symbolic) return { name: current, id: v.id };
+      current = v.target;
+    }
+    throw new CairnError('BAD_FORMAT', `symbolic ref loop at '${name}'`, { name });
+  }
+
+  resolve(name: string): ObjectId | null {
+    return this.resolveName(name).id;
+  }
+
+  list(prefix: string): { name: string; id: ObjectId }[] {
+    const rows = this.db
+      .prepare('SELECT name, target FROM refs WHERE symbolic = 0 AND name >= ? AND name < ? ORDER BY name')
+      .all(prefix, `${prefix}\uffff`) as { name: string; target: string }[];
+    return rows.map((r) => ({ name: r.name, id: r.target }));
+  }
+
+  update(updates: readonly RefUpdate[], who: string, message: string, extra: Record<string, unknown> = {}): void {
+    for (const u of updates) {
+      if (u.next !== null && !isObjectId(u.next)) throw new CairnError('BAD_FORMAT', `not an object id: ${u.next}`);
+    }
+    writeTransaction(this.db, () => {
+      const now = Date.now();
+      for (const u of updates) {
+        const cur = this.read(u.name);
+        if (cur?.symbolic) throw new CairnError('BAD_FORMAT', `ref '${u.name}' is symbolic; update its target instead`, { name: u.name });
+        const old = cur === undefined ? null : cur.id;
+        if (u.expected !== undefined && u.expected !== old) {
+          throw new RefMovedError(u.name, u.expected, old, { newId: u.next, ...extra });
+        }
+        if (u.next !== null && !this.hasObject(u.next)) {
+          throw new CairnError('MISSING_OBJECT', `refusing to point '${u.name}' at ${u.next}: the object is not stored`, { name: u.name, id: u.next });
+        }
+        if (u.next === null) this.stmtDelete.run(u.name);
+        else this.stmtUpsert.run(u.name, u.next, 0);
+        this.stmtLog.run(u.name, old, u.next, who, now, message);
+      }
+    });
+  }
+
+  /** Points a symbolic ref (HEAD) at another ref, or detaches it at an id, logging the move. */
+  setSymbolic(name: string, value: RefValue, who: string, message: string): void {
+    writeTransaction(this.db, () => {
+      const before = this.resolve(name);
+      if (value.symbolic) this.stmtUpsert.run(name, value.target, 1);
+      else this.stmtUpsert.run(name, value.id, 0);
+      const after = this.resolve(name);
+      this.stmtLog.run(name, before, after, who, Date.now(), message);
+    });
+  }
+
+  reflog(ref: string, limit = 100): ReflogEntry[] {
+    return this.db
+      .prepare('SELECT ref, old, new, who, time, message FROM reflog WHERE ref = ? ORDER BY seq DESC LIMIT ?')
+      .all(ref, limit) as ReflogEntry[];
+  }
+
+  /** Every id any ref or reflog entry names: the roots that fsck and gc start from. */
+  allRoots(): ObjectId[] {
+    const ids = new Set<string>();
+    for (const r of this.db.prepare('SELECT target FROM refs WHERE symbolic = 0').all() as { target: string }[]) ids.add(r.target);
+    return [...ids];
+  }
+
+  /** Runs several reads and updates as one transaction (e.g. rename a branch). */
+  transaction<T>(fn: () => T): T {
+    return writeTransaction(this.db, fn);
+  }
+}
