@@ -1,0 +1,10 @@
+// Every command module, registered in the order `cairn --help` lists them. One line per command:
+// add yours with a one-line edit.
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+
+export type Register = (program: Command, ctx: CommandContext) => void;
+
+export const COMMANDS: Promise<{ register: Register }>[] = [
+  import('./init.js'),
+];

@@ -1,0 +1,46 @@
+// Progress on stderr for long work: a bar only on a TTY and only once the work has run for a second,
+// so quick commands and scripts stay quiet. Operations report through a callback; this renders it.
+import cliProgress from 'cli-progress';
+
+export interface ProgressEvent {
+  phase: string;
+  done: number;
+  total?: number;
+  unit?: 'files' | 'bytes' | 'objects';
+}
+
+export type ProgressFn = (e: ProgressEvent) => void;
+
+export function progressRenderer(enabled: boolean, delayMs = 1000): { report: ProgressFn; stop: () => void } {
+  if (!enabled) return { report: () => undefined, stop: () => undefined };
+  const started = Date.now();
+  let bar: cliProgress.SingleBar | undefined;
+  let phase = '';
+  const stop = () => {
+    bar?.stop();
+    bar = undefined;
+  };
+  const report: ProgressFn = (e) => {
+    if (bar === undefined && Date.now() - started < delayMs) return;
+    if (bar === undefined || e.phase !== phase) {
+      stop();
+      phase = e.phase;
+      const bytes = e.unit === 'bytes';
+      bar = new cliProgress.SingleBar(
+        {
+          format: `${e.phase.padEnd(12)} [{bar}] {percentage}% | {value}/{total} ${bytes ? 'MiB' : (e.unit ?? '')} | {eta_formatted}`,
+          stream: process.stderr,
+          hideCursor: true,
+          clearOnComplete: false,
+          etaBuffer: 50,
+          formatValue: (v, _o, type) => (bytes && (type === 'value' || type === 'total') ? (v / 1048576).toFixed(1) : String(v)),
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(e.total ?? 0, e.done);
+    }
+    if (e.total !== undefined) bar.setTotal(e.total);
+    bar.update(e.done);
+  };
+  return { report, stop };
+}

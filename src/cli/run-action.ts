@@ -1,0 +1,45 @@
+// Turns a command's work into an exit code: CairnErrors become one clear line (or a JSON error
+// object with --json) and their documented exit code; anything else is a bug and says so.
+import { CairnError } from '../errors.js';
+import type { CommandContext } from './context.js';
+import { EXIT, exitCodeFor } from './exit.js';
+
+export type ActionFn = () => Promise<number | void> | number | void;
+
+export async function runAction(ctx: CommandContext, json: boolean, fn: ActionFn): Promise<number> {
+  try {
+    const code = await fn();
+    return typeof code === 'number' ? code : EXIT.OK;
+  } catch (err) {
+    return reportError(ctx, json, err);
+  }
+}
+
+export function reportError(ctx: CommandContext, json: boolean, err: unknown): number {
+  if (err instanceof CairnError) {
+    if (json) ctx.out.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
+    ctx.err.write(`${ctx.color.red('error:')} ${err.message}\n`);
+    return exitCodeFor(err.code);
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string' && typeof e.syscall === 'string') {
+    // File-system failures the user can act on (permissions, full disk): no stack trace.
+    ctx.err.write(`${ctx.color.red('error:')} ${e.message}\n`);
+    if (json) ctx.out.write(`${JSON.stringify({ error: { code: 'IO', message: e.message, data: { errno: e.code, path: e.path } } })}\n`);
+    return e.code === 'ENOSPC' ? EXIT.IO : EXIT.IO;
+  }
+  ctx.err.write(`cairn: internal error (a bug; please report it with this trace):\n${(err as Error)?.stack ?? String(err)}\n`);
+  return EXIT.INTERNAL;
+}
+
+/**
+ * Wraps a commander action: runs it, reports errors, and records the exit code for main().
+ * Usage: `.action(action(ctx, async (args, opts) => { ...; return EXIT.OK }))`.
+ */
+export function action<A extends unknown[]>(ctx: CommandContext, fn: (...args: A) => Promise<number | void> | number | void): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    // commander passes (...positionals, options, command); --json is read from the options.
+    const opts = args[args.length - 2] as { json?: boolean } | undefined;
+    process.exitCode = await runAction(ctx, opts?.json === true, () => fn(...args));
+  };
+}
