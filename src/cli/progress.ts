@@ -2,14 +2,9 @@
 // so quick commands and scripts stay quiet. Operations report through a callback; this renders it.
 import cliProgress from 'cli-progress';
 
-export interface ProgressEvent {
-  phase: string;
-  done: number;
-  total?: number;
-  unit?: 'files' | 'bytes' | 'objects';
-}
+import type { ProgressFn } from '../ops/progress.js';
 
-export type ProgressFn = (e: ProgressEvent) => void;
+export type { ProgressEvent, ProgressFn } from '../ops/progress.js';
 
 export function progressRenderer(enabled: boolean, delayMs = 1000): { report: ProgressFn; stop: () => void } {
   if (!enabled) return { report: () => undefined, stop: () => undefined };

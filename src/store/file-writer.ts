@@ -5,7 +5,7 @@ import { closeSync, fstatSync, openSync, readSync, readlinkSync, type Stats, con
 import { Chunker } from '../core/chunker.js';
 import { encodeChunkedFile, encodeInlineFile, type ChunkRef } from '../core/file-object.js';
 import type { ObjectId } from '../core/hash.js';
-import type { PackStore } from './object-store.js';
+import type { ObjectWriter } from './object-store.js';
 
 /** Files up to this size are stored inline in their `file` object (docs/FORMAT.md). */
 export const INLINE_MAX = 16 * 1024;
@@ -16,7 +16,7 @@ export interface StoredFile {
   size: number;
 }
 
-export function storeBuffer(store: PackStore, data: Buffer): StoredFile {
+export function storeBuffer(store: ObjectWriter, data: Buffer): StoredFile {
   if (data.length <= INLINE_MAX) return { id: store.put('file', encodeInlineFile(data)), size: data.length };
   const chunker = new Chunker();
   const refs: ChunkRef[] = [];
@@ -35,7 +35,7 @@ export interface StoredPath extends StoredFile {
  * Stores the regular file at `absPath`, never following a symlink (O_NOFOLLOW). `onBytes` is told
  * how many bytes were consumed, for progress.
  */
-export function storePath(store: PackStore, absPath: string, onBytes?: (n: number) => void): StoredPath {
+export function storePath(store: ObjectWriter, absPath: string, onBytes?: (n: number) => void): StoredPath {
   const fd = openSync(absPath, fsc.O_RDONLY | fsc.O_NOFOLLOW);
   try {
     const stat = fstatSync(fd);
@@ -75,7 +75,7 @@ export function storePath(store: PackStore, absPath: string, onBytes?: (n: numbe
 }
 
 /** A symlink is stored as a file object holding its target, never followed. */
-export function storeSymlink(store: PackStore, absPath: string): StoredFile {
+export function storeSymlink(store: ObjectWriter, absPath: string): StoredFile {
   const target = Buffer.from(readlinkSync(absPath, { encoding: 'buffer' }));
   return { id: store.put('file', encodeInlineFile(target)), size: target.length };
 }

@@ -315,3 +315,9 @@ export function maybeCompress(body: Uint8Array, level: number): Buffer | undefin
   const c = deflateRawSync(body, { level });
   return c.length < body.length * 0.9 ? c : undefined;
 }
+
+/** Computes ids without storing anything: `status` and `diff` hash worktree files this way. */
+export const HASH_ONLY: ObjectWriter = {
+  put: (type, body) => hashObject(type, body),
+  flush: () => undefined,
+};

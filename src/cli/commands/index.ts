@@ -7,4 +7,8 @@ export type Register = (program: Command, ctx: CommandContext) => void;
 
 export const COMMANDS: Promise<{ register: Register }>[] = [
   import('./init.js'),
+  import('./add.js'),
+  import('./rm.js'),
+  import('./commit.js'),
+  import('./status.js'),
 ];

@@ -1,0 +1,83 @@
+// `cairn status`: staged, unstaged and untracked changes.
+import type { Command } from 'commander';
+import { status, type Change, type StatusResult } from '../../ops/status.js';
+import { openRepo, printJson, type CommandContext } from '../context.js';
+import { action } from '../run-action.js';
+
+const LABEL: Record<Change['change'], string> = { added: 'new file:', modified: 'modified:', deleted: 'deleted:', typechange: 'typechange:' };
+const SHORT: Record<Change['change'], string> = { added: 'A', modified: 'M', deleted: 'D', typechange: 'T' };
+
+export function register(program: Command, ctx: CommandContext): void {
+  program
+    .command('status')
+    .description('show staged, unstaged and untracked changes')
+    .option('-s, --short', 'one line per path: XY PATH (X = staged, Y = worktree, ?? = untracked)')
+    .option('-u, --untracked-files <mode>', 'untracked files: normal (folders collapsed), all, no', 'normal')
+    .option('--json', 'print the full result as JSON')
+    .addHelpText('after', '\nExample:\n  $ cairn status --short')
+    .action(
+      action(ctx, (opts: { short?: boolean; json?: boolean; untrackedFiles: string }) => {
+        const repo = openRepo(ctx);
+        try {
+          const res = status(repo, { untracked: opts.untrackedFiles !== 'no' });
+          const tracked = new Set<string>();
+          for (const e of repo.index.all()) for (let i = e.path.indexOf('/'); i >= 0; i = e.path.indexOf('/', i + 1)) tracked.add(e.path.slice(0, i));
+          const untracked = opts.untrackedFiles === 'all' ? res.untracked : collapse(res.untracked, tracked);
+          if (opts.json) printJson(ctx, { ...res, untracked });
+          else if (opts.short) ctx.out.write(shortFormat(res, untracked));
+          else ctx.out.write(longFormat(ctx, res, untracked));
+        } finally {
+          repo.close();
+        }
+      }),
+    );
+}
+
+/** Untracked folders holding no tracked file are shown once, as "dir/", like git. */
+function collapse(paths: string[], trackedDirs: Set<string>): string[] {
+  const out = new Set<string>();
+  for (const p of paths) {
+    let shown = p;
+    const parts = p.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/');
+      if (!trackedDirs.has(dir)) {
+        shown = `${dir}/`;
+        break;
+      }
+    }
+    out.add(shown);
+  }
+  return [...out];
+}
+
+function shortFormat(res: StatusResult, untracked: string[]): string {
+  const rows = new Map<string, [string, string]>();
+  for (const c of res.staged) rows.set(c.path, [SHORT[c.change], ' ']);
+  for (const c of res.unstaged) rows.set(c.path, [rows.get(c.path)?.[0] ?? ' ', SHORT[c.change]]);
+  let s = '';
+  for (const [path, [x, y]] of [...rows].sort((a, b) => (a[0] < b[0] ? -1 : 1))) s += `${x}${y} ${path}\n`;
+  for (const p of untracked) s += `?? ${p}\n`;
+  return s;
+}
+
+function longFormat(ctx: CommandContext, res: StatusResult, untracked: string[]): string {
+  const c = ctx.color;
+  let s = res.branch !== null ? `On branch ${res.branch}\n` : `HEAD detached at ${res.head?.slice(0, 12) ?? '(none)'}\n`;
+  if (res.head === null) s += '\nNo commits yet\n';
+  const section = (title: string, hint: string, rows: Change[], color: (x: string) => string) => {
+    if (rows.length === 0) return;
+    s += `\n${title}:\n  (${hint})\n`;
+    for (const r of rows) s += color(`\t${LABEL[r.change].padEnd(12)}${r.path}`) + '\n';
+  };
+  section('Changes to be committed', 'use "cairn restore --staged <file>..." to unstage', res.staged, c.green);
+  section('Changes not staged for commit', 'use "cairn add <file>..." to stage, "cairn restore <file>..." to discard', res.unstaged, c.red);
+  if (untracked.length > 0) {
+    s += '\nUntracked files:\n  (use "cairn add <file>..." to include in what will be committed)\n';
+    for (const p of untracked) s += c.red(`\t${p}`) + '\n';
+  }
+  for (const u of res.unstorable) s += `${c.yellow('warning:')} cannot track '${u.path}': ${u.reason}\n`;
+  if (res.staged.length + res.unstaged.length + untracked.length === 0) s += '\nnothing to commit, working tree clean\n';
+  else if (res.staged.length === 0) s += '\nno changes added to commit (use "cairn add" or "cairn commit -a")\n';
+  return s;
+}

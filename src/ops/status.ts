@@ -1,0 +1,181 @@
+// `status`: what is staged (HEAD vs index), what is not (index vs worktree) and what is untracked.
+// Fast on big trees: unchanged directories are pruned by the index's cached tree ids, and files
+// whose stat data matches the index are not read.
+import type { ObjectId } from '../core/hash.js';
+import type { EntryKind } from '../core/tree-object.js';
+import { HASH_ONLY } from '../store/object-store.js';
+import { storePath, storeSymlink } from '../store/file-writer.js';
+import type { Repository } from '../store/repository.js';
+import type { IndexEntry } from '../store/worktree-index.js';
+import { readCommit } from '../store/typed-objects.js';
+import { currentBranch, headCommit } from './rev-parse.js';
+import { flattenTree, type Leaf } from './tree-walk.js';
+import { scanWorktree, underPath, type WorktreeFile } from './worktree-scan.js';
+
+export type ChangeKind = 'added' | 'modified' | 'deleted' | 'typechange';
+
+export interface Change {
+  path: string;
+  change: ChangeKind;
+  oldId?: ObjectId;
+  newId?: ObjectId;
+  oldSize?: number;
+  newSize?: number;
+  oldKind?: Exclude<EntryKind, 'tree'>;
+  newKind?: Exclude<EntryKind, 'tree'>;
+}
+
+export interface StatusResult {
+  branch: string | null;
+  head: ObjectId | null;
+  staged: Change[];
+  unstaged: Change[];
+  untracked: string[];
+  unstorable: { path: string; reason: string }[];
+}
+
+export interface StatusOptions {
+  /** Limit to these repository paths (files or directories). */
+  paths?: readonly string[];
+  /** Skip listing untracked files (faster; `switch` only needs tracked changes). */
+  untracked?: boolean;
+}
+
+export function status(repo: Repository, opts: StatusOptions = {}): StatusResult {
+  const head = headCommit(repo);
+  const entries = repo.index.all();
+  const staged = stagedChanges(repo, head, entries, opts.paths);
+  const wt = worktreeChanges(repo, entries, opts);
+  return { branch: currentBranch(repo), head, staged, unstaged: wt.changes, untracked: wt.untracked, unstorable: wt.unstorable };
+}
+
+/** HEAD's tree against the index, skipping directories whose cached tree id equals HEAD's. */
+export function stagedChanges(repo: Repository, head: ObjectId | null, entries: readonly IndexEntry[], paths?: readonly string[]): Change[] {
+  const cached = repo.index.cachedTrees();
+  const pruned: string[] = [];
+  let headLeaves: Leaf[] = [];
+  if (head !== null) {
+    const tree = readCommit(repo.objects, head).tree;
+    headLeaves = flattenTree(repo.objects, tree, '', (dir, id) => {
+      if (cached.get(dir)?.id === id) {
+        pruned.push(dir);
+        return true;
+      }
+      return false;
+    });
+  }
+  const isPruned = (p: string) => pruned.some((d) => underPath(p, d));
+  const inScope = (p: string) => paths === undefined || paths.some((s) => underPath(p, s));
+  const headMap = new Map(headLeaves.map((l) => [l.path, l]));
+  const changes: Change[] = [];
+  for (const e of entries) {
+    if (e.kind === 'tree' || !inScope(e.path)) continue;
+    const h = headMap.get(e.path);
+    if (h === undefined) {
+      if (pruned.length === 0 || !isPruned(e.path)) changes.push({ path: e.path, change: 'added', newId: e.id, newSize: e.size, newKind: e.kind });
+      continue;
+    }
+    headMap.delete(e.path);
+    if (h.kind !== e.kind) changes.push(change(h, e, (h.kind === 'symlink') !== (e.kind === 'symlink') ? 'typechange' : 'modified'));
+    else if (h.id !== e.id) changes.push(change(h, e, 'modified'));
+  }
+  for (const h of headMap.values()) {
+    if (inScope(h.path)) changes.push({ path: h.path, change: 'deleted', oldId: h.id, oldSize: h.size, oldKind: h.kind });
+  }
+  return changes.sort(byPath);
+}
+
+export interface WorktreeChanges {
+  changes: Change[];
+  untracked: string[];
+  unstorable: { path: string; reason: string }[];
+  /** Every scanned file, with its id when it had to be hashed (callers such as `add` reuse them). */
+  files: WorktreeFile[];
+}
+
+/** The index against the worktree. Refreshes the index's stat data for files found unchanged. */
+export function worktreeChanges(repo: Repository, entries: readonly IndexEntry[], opts: StatusOptions = {}): WorktreeChanges {
+  const indexed = new Map<string, IndexEntry>();
+  for (const e of entries) indexed.set(e.path, e);
+  const scan = scanWorktree(repo, { paths: opts.paths, tracked: new Set(indexed.keys()) });
+  const racyBefore = repo.index.writtenAt() * 1e6;
+  const changes: Change[] = [];
+  const untracked: string[] = [];
+  const refreshed: IndexEntry[] = [];
+  const seen = new Set<string>();
+  for (const f of scan.files) {
+    const e = indexed.get(f.path);
+    if (e === undefined) {
+      untracked.push(f.path);
+      continue;
+    }
+    seen.add(f.path);
+    if (statMatches(e, f) && e.mtimeNs < racyBefore) {
+      if (e.kind !== f.kind) changes.push({ ...change(e, e, 'typechange'), newKind: f.kind });
+      continue;
+    }
+    const id = hashWorktreeFile(repo, f);
+    if (id === undefined) continue; // vanished
+    if (id === e.id && f.kind === e.kind) {
+      refreshed.push({ ...e, mtimeNs: f.mtimeNs, ctimeNs: f.ctimeNs, ino: f.ino });
+      continue;
+    }
+    changes.push({
+      path: f.path,
+      change: (e.kind === 'symlink') !== (f.kind === 'symlink') ? 'typechange' : 'modified',
+      oldId: e.id,
+      newId: id,
+      oldSize: e.size,
+      newSize: f.size,
+      oldKind: e.kind as Exclude<EntryKind, 'tree'>,
+      newKind: f.kind,
+    });
+  }
+  for (const e of entries) {
+    if (seen.has(e.path) || e.kind === 'tree') continue;
+    if (opts.paths !== undefined && !opts.paths.some((p) => underPath(e.path, p))) continue;
+    changes.push({ path: e.path, change: 'deleted', oldId: e.id, oldSize: e.size, oldKind: e.kind });
+  }
+  // Like git, status records what it learned so the next run need not hash those files again.
+  // A file modified in the same instant the index was written stays "racy" and is re-checked.
+  const safe = refreshed.filter((e) => e.mtimeNs < Date.now() * 1e6 - 2e9);
+  if (safe.length > 0) {
+    try {
+      repo.index.refreshStats(safe);
+    } catch {
+      /* another process holds the lock: the refresh is an optimisation only */
+    }
+  }
+  return { changes: changes.sort(byPath), untracked: opts.untracked === false ? [] : untracked, unstorable: scan.unstorable, files: scan.files };
+}
+
+export function statMatches(e: IndexEntry, f: WorktreeFile): boolean {
+  return e.size === f.size && e.mtimeNs === f.mtimeNs && e.ctimeNs === f.ctimeNs && e.ino === f.ino && e.mtimeNs !== 0;
+}
+
+export function hashWorktreeFile(repo: Repository, f: WorktreeFile): ObjectId | undefined {
+  const abs = `${repo.root}/${f.path}`;
+  try {
+    return f.kind === 'symlink' ? storeSymlink(HASH_ONLY, abs).id : storePath(HASH_ONLY, abs).id;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function change(old: { path: string; id: ObjectId; size: number; kind: EntryKind }, cur: { id: ObjectId; size: number; kind: EntryKind }, kind: ChangeKind): Change {
+  return {
+    path: old.path,
+    change: kind,
+    oldId: old.id,
+    newId: cur.id,
+    oldSize: old.size,
+    newSize: cur.size,
+    oldKind: old.kind as Exclude<EntryKind, 'tree'>,
+    newKind: cur.kind as Exclude<EntryKind, 'tree'>,
+  };
+}
+
+function byPath(a: Change, b: Change): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
