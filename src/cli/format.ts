@@ -1,0 +1,68 @@
+// Shared human formatting: short ids, git-style dates, byte sizes and ref decorations, so every
+// command prints the same thing the same way.
+import type { ObjectId } from '../core/hash.js';
+import type { Person } from '../core/commit-object.js';
+
+/** Digits shown for an abbreviated id; the same length errors.ts uses in its messages. */
+export const SHORT_ID = 12;
+
+export function shortId(id: ObjectId, digits = SHORT_ID): string {
+  return id.slice(0, digits);
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * git's default date form ("Tue Nov 14 22:13:20 2023 +0000") in the author's own time zone, so
+ * output does not depend on the machine that prints it.
+ */
+export function formatDate(ms: number, tzOffset = 0): string {
+  const d = new Date(ms + tzOffset * 60_000);
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  const time = `${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}`;
+  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()} ${time} ${d.getUTCFullYear()} ${formatTzOffset(tzOffset)}`;
+}
+
+export function formatTzOffset(minutes: number): string {
+  const abs = Math.abs(minutes);
+  return `${minutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
+}
+
+/** ISO 8601 in UTC with milliseconds: the machine-readable form in --json output. */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Binary units with one decimal above 1 KiB: "512 B", "1.5 KiB", "3.0 GiB". */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = bytes / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+export function formatPerson(p: Person): string {
+  return `${p.name} <${p.email}>`;
+}
+
+/** The first line of a commit message. */
+export function subject(message: string): string {
+  const nl = message.indexOf('\n');
+  return nl < 0 ? message : message.slice(0, nl);
+}
+
+/** A commit message indented by four spaces, as `git log` prints it (trailing newlines dropped). */
+export function indentMessage(message: string): string[] {
+  return message.replace(/\n+$/, '').split('\n').map((l) => (l === '' ? '' : `    ${l}`));
+}
+
+/** " (HEAD -> main, tag: v1)" or "" when there is nothing to show. */
+export function decorationSuffix(names: readonly string[] | undefined): string {
+  return names !== undefined && names.length > 0 ? ` (${names.join(', ')})` : '';
+}

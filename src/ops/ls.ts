@@ -1,0 +1,89 @@
+// Reading a committed tree without touching the worktree: resolve "REV:PATH" to a tree entry
+// (`cat`, `rev-parse`) and list a folder's entries, optionally recursively (`ls`).
+import { CairnError, NotFoundError, UsageError } from '../errors.js';
+import type { ObjectId } from '../core/hash.js';
+import type { TreeEntry } from '../core/tree-object.js';
+import { joinRepoPath, splitRepoPath } from '../core/names.js';
+import type { Repository } from '../store/repository.js';
+import { readCommit, readTree } from '../store/typed-objects.js';
+import { lookupPath } from './tree-walk.js';
+import { resolveRevision, splitRevPath } from './rev-parse.js';
+
+export interface ResolvedPath {
+  /** The commit the path was looked up in. */
+  commit: ObjectId;
+  /** Repository path, '' for the root. */
+  path: string;
+  entry: TreeEntry;
+}
+
+/** "REV:PATH" (or a bare REV: its root tree) to the entry it names; NOT_FOUND when absent. */
+export function resolvePath(repo: Repository, spec: string): ResolvedPath {
+  const { rev, path = '' } = splitRevPath(spec);
+  const commit = resolveRevision(repo, rev);
+  const problem = pathProblem(path);
+  if (problem !== null) throw new CairnError('INVALID_PATH', `invalid path '${path}': ${problem}`, { path, reason: problem });
+  const tree = readCommit(repo.objects, commit).tree;
+  const entry = lookupPath(repo.objects, tree, path);
+  if (entry === undefined) throw new NotFoundError('path', path, `no such file or folder in ${rev}; list it with 'cairn ls ${rev}'`);
+  return { commit, path, entry: path === '' ? entry : { ...entry, name: path.slice(path.lastIndexOf('/') + 1) } };
+}
+
+function pathProblem(path: string): string | null {
+  try {
+    splitRepoPath(path);
+    return null;
+  } catch (err) {
+    return err instanceof CairnError ? String(err.data['reason']) : String(err);
+  }
+}
+
+/** The file (or symlink) at "REV:PATH", for streaming its content; a folder is a USAGE error. */
+export function resolveFile(repo: Repository, spec: string): ResolvedPath {
+  if (splitRevPath(spec).path === undefined) throw new UsageError(`'${spec}' names a commit, not a file: use REV:PATH, e.g. '${spec}:data.csv'`, { spec });
+  const found = resolvePath(repo, spec);
+  if (found.entry.kind === 'tree') {
+    const { rev } = splitRevPath(spec);
+    throw new CairnError('USAGE', `'${found.path || '/'}' is a folder in ${rev}, not a file; list it with 'cairn ls ${rev}:${found.path}'`, { spec, path: found.path });
+  }
+  return found;
+}
+
+export interface LsEntry extends TreeEntry {
+  /** Full repository path. */
+  path: string;
+  /** Path relative to the listed folder (equal to `name` unless recursive). */
+  relative: string;
+}
+
+export interface LsOptions {
+  /** Descend into subfolders, listing files only (as `git ls-tree -r`). */
+  recursive?: boolean;
+}
+
+export interface LsResult {
+  commit: ObjectId;
+  path: string;
+  /** The folder's own tree id, or the file's id when PATH names a file. */
+  id: ObjectId;
+  entries: LsEntry[];
+}
+
+/** Entries of the folder at "REV[:PATH]" in tree order; a file lists itself. */
+export function listTree(repo: Repository, spec: string, opts: LsOptions = {}): LsResult {
+  const found = resolvePath(repo, spec);
+  const { entry } = found;
+  if (entry.kind !== 'tree') {
+    return { commit: found.commit, path: found.path, id: entry.id, entries: [{ ...entry, path: found.path, relative: entry.name }] };
+  }
+  const entries: LsEntry[] = [];
+  const walk = (id: ObjectId, rel: string): void => {
+    for (const e of readTree(repo.objects, id)) {
+      const relative = joinRepoPath(rel, e.name);
+      if (e.kind === 'tree' && opts.recursive) walk(e.id, relative);
+      else entries.push({ ...e, path: joinRepoPath(found.path, relative), relative });
+    }
+  };
+  walk(entry.id, '');
+  return { commit: found.commit, path: found.path, id: entry.id, entries };
+}
