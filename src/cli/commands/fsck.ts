@@ -1,0 +1,51 @@
+// `cairn fsck [--json]`: verify every reachable object and the pack files; exit 7 on any damage.
+import type { Command } from 'commander';
+import { fsck, type FsckResult } from '../../ops/fsck.js';
+import { openRepo, printJson, type CommandContext } from '../context.js';
+import { EXIT } from '../exit.js';
+import { formatSize } from '../format.js';
+import { progressRenderer } from '../progress.js';
+import { action } from '../run-action.js';
+
+export function register(program: Command, ctx: CommandContext): void {
+  program
+    .command('fsck')
+    .description('verify that every object reachable from every ref is present and intact, and that the pack files match the object index')
+    .option('--json', 'print {ok, checked, problems} as JSON')
+    .addHelpText(
+      'after',
+      `
+Each problem is printed with the object's full id, what is wrong (missing, corrupt, bad-format,
+unsafe-name) and how it was reached ("refs/heads/main: commit 1a2b3c4d5e6f file data/x.csv").
+Exit status 0 when the repository is healthy, 7 when anything is damaged.
+
+Example:
+  $ cairn fsck`,
+    )
+    .action(
+      action(ctx, (opts: { json?: boolean }) => {
+        const repo = openRepo(ctx);
+        const progress = progressRenderer(ctx.isTTY);
+        try {
+          const res = fsck(repo, { onProgress: progress.report });
+          progress.stop();
+          if (opts.json) printJson(ctx, res);
+          else ctx.out.write(humanReport(res));
+          return res.ok ? EXIT.OK : EXIT.CORRUPT;
+        } finally {
+          progress.stop();
+          repo.close();
+        }
+      }),
+    );
+}
+
+function humanReport(res: FsckResult): string {
+  let s = '';
+  for (const p of res.problems) s += `${p.kind} ${p.type} ${p.id}\n  at ${p.path}\n  ${p.message}\n`;
+  const c = res.checked;
+  s += `checked ${c.commits} commits, ${c.trees} trees, ${c.files} files, ${c.chunks} chunks (${formatSize(c.bytes)})\n`;
+  const n = res.problems.length;
+  s += n === 0 ? 'no problems found\n' : `${n} problem${n === 1 ? '' : 's'} found: restore the damaged objects from a replica (cairn pull) or from a backup\n`;
+  return s;
+}
