@@ -11,4 +11,6 @@ export const COMMANDS: Promise<{ register: Register }>[] = [
   import('./rm.js'),
   import('./commit.js'),
   import('./status.js'),
+  import('./diff.js'),
+  import('./fsck.js'),
 ];
