@@ -1,7 +1,8 @@
 // Shared human formatting: short ids, git-style dates, byte sizes and ref decorations, so every
 // command prints the same thing the same way.
 import type { ObjectId } from '../core/hash.js';
-import type { Person } from '../core/commit-object.js';
+import type { ChalkInstance } from 'chalk';
+import type { Commit, Person } from '../core/commit-object.js';
 
 /** Digits shown for an abbreviated id; the same length errors.ts uses in its messages. */
 export const SHORT_ID = 12;
@@ -65,4 +66,57 @@ export function indentMessage(message: string): string[] {
 /** " (HEAD -> main, tag: v1)" or "" when there is nothing to show. */
 export function decorationSuffix(names: readonly string[] | undefined): string {
   return names !== undefined && names.length > 0 ? ` (${names.join(', ')})` : '';
+}
+
+/** The --json form of a commit (log, show): full ids, ISO time plus milliseconds. */
+export interface CommitJson {
+  id: ObjectId;
+  parents: ObjectId[];
+  tree: ObjectId;
+  author: Person;
+  time: string;
+  timeMs: number;
+  tzOffset: number;
+  message: string;
+  meta: Record<string, string>;
+  refs: string[];
+}
+
+export function commitJson(id: ObjectId, c: Commit, refs: readonly string[] = []): CommitJson {
+  return {
+    id,
+    parents: c.parents,
+    tree: c.tree,
+    author: { name: c.author.name, email: c.author.email },
+    time: isoTime(c.time),
+    timeMs: c.time,
+    tzOffset: c.tzOffset,
+    message: c.message,
+    meta: { ...c.meta },
+    refs: [...refs],
+  };
+}
+
+/** git's medium format: "commit ID (decorations)", Merge:, Author:, Date:, blank, indented message. */
+export function commitMedium(color: ChalkInstance, id: ObjectId, c: Commit, refs?: readonly string[]): string[] {
+  const lines = [color.yellow(`commit ${id}`) + colorDecorations(color, refs)];
+  if (c.parents.length > 1) lines.push(`Merge: ${c.parents.map((p) => shortId(p)).join(' ')}`);
+  lines.push(`Author: ${formatPerson(c.author)}`, `Date:   ${formatDate(c.time, c.tzOffset)}`, '', ...indentMessage(c.message));
+  return lines;
+}
+
+/** "ID (decorations) subject" for --oneline. */
+export function commitOneline(color: ChalkInstance, id: ObjectId, c: Commit, refs?: readonly string[]): string {
+  return `${color.yellow(shortId(id))}${colorDecorations(color, refs)} ${subject(c.message)}`;
+}
+
+function colorDecorations(color: ChalkInstance, refs: readonly string[] | undefined): string {
+  if (refs === undefined || refs.length === 0) return '';
+  const painted = refs.map((r) => {
+    if (r.startsWith('HEAD -> ')) return `${color.cyan.bold('HEAD ->')} ${color.green.bold(r.slice(8))}`;
+    if (r === 'HEAD') return color.cyan.bold(r);
+    if (r.startsWith('tag: ')) return color.yellow.bold(r);
+    return r.includes('/') ? color.red.bold(r) : color.green.bold(r);
+  });
+  return color.yellow(' (') + painted.join(color.yellow(', ')) + color.yellow(')');
 }
