@@ -59,7 +59,7 @@ export function add(repo: Repository, opts: AddOptions): AddResult {
       stored = f.kind === 'symlink' ? { ...storeSymlink(repo.objects, abs), stable: true } : storePath(repo.objects, abs, (n) => {
         result.bytes += n;
         if (n > 1 << 20) opts.onProgress?.({ phase: 'adding', done: result.bytes, total: totalBytes, unit: 'bytes' });
-      });
+      }, f.size);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw err;

@@ -47,14 +47,16 @@ export function kindOf(st: Stats): FileKind | undefined {
   return undefined;
 }
 
-export function loadIgnore(root: string): Ignore {
-  const ig = ignore();
+/** The ignore rules, or undefined when there are none (checking 100k paths against none costs ~0.6 s). */
+export function loadIgnore(root: string): Ignore | undefined {
+  let text: string;
   try {
-    ig.add(readFileSync(join(root, IGNORE_FILE), 'utf8'));
+    text = readFileSync(join(root, IGNORE_FILE), 'utf8');
   } catch {
-    /* no ignore file */
+    return undefined;
   }
-  return ig;
+  if (!/^\s*[^#\s]/m.test(text)) return undefined;
+  return ignore().add(text);
 }
 
 export function scanWorktree(repo: Repository, opts: ScanOptions = {}): ScanResult {
@@ -69,7 +71,7 @@ export function scanWorktree(repo: Repository, opts: ScanOptions = {}): ScanResu
   const unstorable: { path: string; reason: string }[] = [];
 
   const visitFile = (path: string, abs: string, hint?: Dirent): void => {
-    if (!tracked.has(path) && ig.ignores(path)) return;
+    if (ig !== undefined && !tracked.has(path) && ig.ignores(path)) return;
     let st: Stats;
     try {
       st = lstatSync(abs);
@@ -102,7 +104,7 @@ export function scanWorktree(repo: Repository, opts: ScanOptions = {}): ScanResu
       }
       const abs = absDir + sep + name;
       if (d.isDirectory()) {
-        if (!trackedDirs.has(path) && ig.ignores(`${path}/`)) continue;
+        if (ig !== undefined && !trackedDirs.has(path) && ig.ignores(`${path}/`)) continue;
         walk(path, abs);
       } else visitFile(path, abs, d);
     }
