@@ -13,4 +13,12 @@ export const COMMANDS: Promise<{ register: Register }>[] = [
   import('./status.js'),
   import('./diff.js'),
   import('./fsck.js'),
+  import('./log.js'),
+  import('./show.js'),
+  import('./cat.js'),
+  import('./ls.js'),
+  import('./branch.js'),
+  import('./tag.js'),
+  import('./config.js'),
+  import('./rev-parse.js'),
 ];
