@@ -1,0 +1,24 @@
+// The scenarios, by name.
+import type { ScenarioName } from '../config.js';
+import type { Bench } from '../context.js';
+import type { ScenarioReport } from '../report.js';
+import * as checkoutFresh from './checkout-fresh.js';
+import * as editJsonl from './edit-jsonl.js';
+import * as largeCommit from './large-commit.js';
+import * as peakRss from './peak-rss.js';
+import * as smallFiles from './small-files.js';
+import * as statusClean from './status-clean.js';
+
+export interface Scenario {
+  title: string;
+  run(b: Bench, rep: ScenarioReport): Promise<void>;
+}
+
+export const scenarios: Record<ScenarioName, Scenario> = {
+  'small-files': smallFiles,
+  'status-clean': statusClean,
+  'checkout-fresh': checkoutFresh,
+  'large-commit': largeCommit,
+  'edit-jsonl': editJsonl,
+  'peak-rss': peakRss,
+};
