@@ -35,9 +35,9 @@ export interface FsckOptions {
 interface Visit {
   id: ObjectId;
   type: ObjectType;
-  /** Size the referrer claims (tree entry size, chunk size); undefined when it claims none. */
-  size?: number;
   where: string;
+  /** The size the referrer (a tree entry, a file's chunk list) claims, and who claims it. */
+  claim?: { size: number; by: Visit; name: string };
   /** Repository path of a tree, for naming its entries. */
   dir?: string;
 }
@@ -56,17 +56,19 @@ export function fsck(repo: Repository, opts: FsckOptions = {}): FsckResult {
   const report = (v: Visit, err: unknown) => {
     problems.push({ id: v.id, kind: problemKind(err), type: v.type, path: v.where, message: (err as Error).message });
   };
-  const sizeMismatch = (v: Visit, found: number) => {
-    problems.push({ id: v.id, kind: 'bad-format', type: v.type, path: v.where, message: `${v.type} ${v.id} holds ${found} bytes, its referrer says ${v.size}` });
+  // The referrer is at fault: the object itself hashed to its id, so its size is the true one.
+  const checkClaim = (v: Visit, found: number) => {
+    const c = v.claim;
+    if (c === undefined || c.size === found) return;
+    problems.push({ id: c.by.id, kind: 'bad-format', type: c.by.type, path: c.by.where, message: `${c.by.type} ${c.by.id} says ${c.name} holds ${c.size} bytes, but ${v.type} ${v.id} holds ${found}` });
   };
 
   for (const ref of listRefs(repo)) {
-    const commits: Visit[] = [{ id: ref.id, type: 'commit', where: ref.name }];
     if (!store.has(ref.id)) {
       problems.push({ id: ref.id, kind: 'missing', type: 'ref', path: ref.name, message: `ref '${ref.name}' points to ${ref.id}, which is not stored (dangling ref)` });
-      seen.set(ref.id, -1);
       continue;
     }
+    const commits: Visit[] = [{ id: ref.id, type: 'commit', where: ref.name }];
     while (commits.length > 0) {
       const c = commits.pop()!;
       if (seen.has(c.id)) continue;
@@ -94,7 +96,7 @@ export function fsck(repo: Repository, opts: FsckOptions = {}): FsckResult {
       const v = stack.pop()!;
       const known = seen.get(v.id);
       if (known !== undefined) {
-        if (known >= 0 && v.size !== undefined && known !== v.size) sizeMismatch(v, known);
+        if (known >= 0) checkClaim(v, known);
         continue;
       }
       tick();
@@ -110,13 +112,14 @@ export function fsck(repo: Repository, opts: FsckOptions = {}): FsckResult {
         checked.trees++;
         const sum = entries.reduce((s, e) => s + e.size, 0);
         seen.set(v.id, sum);
-        if (v.size !== undefined && v.size !== sum) sizeMismatch(v, sum);
+        checkClaim(v, sum);
         for (let i = entries.length - 1; i >= 0; i--) {
           const e = entries[i]!;
           const p = v.dir ? `${v.dir}/${e.name}` : e.name;
+          const claim = { size: e.size, by: v, name: `entry '${e.name}'` };
           stack.push(e.kind === 'tree'
-            ? { id: e.id, type: 'tree', size: e.size, where: `${at} tree ${p}`, dir: p }
-            : { id: e.id, type: 'file', size: e.size, where: `${at} file ${p}` });
+            ? { id: e.id, type: 'tree', where: `${at} tree ${p}`, dir: p, claim }
+            : { id: e.id, type: 'file', where: `${at} file ${p}`, claim });
         }
       } else if (v.type === 'file') {
         let f;
@@ -129,9 +132,15 @@ export function fsck(repo: Repository, opts: FsckOptions = {}): FsckResult {
         }
         checked.files++;
         seen.set(v.id, f.size);
-        if (v.size !== undefined && v.size !== f.size) sizeMismatch(v, f.size);
+        checkClaim(v, f.size);
         if (f.kind === 'inline') checked.bytes += f.size;
-        else f.chunks.forEach((ch, i) => stack.push({ id: ch.id, type: 'chunk', size: ch.size, where: `${v.where} chunk ${i + 1}/${f.chunks.length}` }));
+        else {
+          // Pushed last-first so they are read in file order: sequential reads in the pack.
+          for (let i = f.chunks.length - 1; i >= 0; i--) {
+            const n = f.chunks.length;
+            stack.push({ id: f.chunks[i]!.id, type: 'chunk', where: `${v.where} chunk ${i + 1}/${n}`, claim: { size: f.chunks[i]!.size, by: v, name: `chunk ${i + 1}` } });
+          }
+        }
       } else {
         let size: number;
         try {
@@ -144,7 +153,7 @@ export function fsck(repo: Repository, opts: FsckOptions = {}): FsckResult {
         checked.chunks++;
         checked.bytes += size;
         seen.set(v.id, size);
-        if (v.size !== undefined && v.size !== size) sizeMismatch(v, size);
+        checkClaim(v, size);
       }
     }
   }
