@@ -13,7 +13,7 @@ import { lookupPath } from '../../src/ops/tree-walk.js';
 import { readCommit } from '../../src/store/typed-objects.js';
 import { hashObject } from '../../src/core/hash.js';
 import { encodeInlineFile } from '../../src/core/file-object.js';
-import { CairnError } from '../../src/errors.js';
+import type { CairnError } from '../../src/errors.js';
 
 const AUTHOR = { name: 'Test', email: 'test@example.com' };
 let dir: string;
