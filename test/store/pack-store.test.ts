@@ -1,0 +1,125 @@
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import fc from 'fast-check';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Repository } from '../../src/store/repository.js';
+import { hashObject } from '../../src/core/hash.js';
+import { tempDir } from '../helpers/cli.js';
+
+let dir: string;
+let cleanup: () => void;
+let repo: Repository;
+
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir());
+  repo = Repository.init(dir).repo;
+});
+afterEach(() => {
+  repo.close();
+  cleanup();
+});
+
+describe('pack store', () => {
+  it('makes objects visible only after flush, and returns exactly what was put', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 5000 }), { minLength: 1, maxLength: 20 }), (bodies) => {
+        const ids = bodies.map((b) => repo.objects.put('chunk', b));
+        for (const [i, id] of ids.entries()) expect(id).toBe(hashObject('chunk', bodies[i]!));
+        repo.objects.flush();
+        for (const [i, id] of ids.entries()) expect(Buffer.compare(repo.objects.get(id, 'chunk').data, Buffer.from(bodies[i]!))).toBe(0);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('does not show unflushed objects to another process', () => {
+    const id = repo.objects.put('chunk', Buffer.from('not yet'));
+    const other = Repository.open(dir);
+    expect(other.objects.has(id)).toBe(false);
+    repo.objects.flush();
+    expect(other.objects.has(id)).toBe(true);
+    other.close();
+  });
+
+  it('compresses text and stores random bytes raw, both readable', () => {
+    const text = Buffer.from('{"id":1,"name":"abc"}\n'.repeat(2000));
+    const random = Buffer.from(Array.from({ length: 40000 }, (_, i) => (i * 2654435761) >>> 24));
+    const a = repo.objects.put('chunk', text);
+    const b = repo.objects.put('chunk', random);
+    repo.objects.flush();
+    expect(repo.objects.info(a)!.storedSize).toBeLessThan(text.length / 4);
+    expect(repo.objects.get(a).data.equals(text)).toBe(true);
+    expect(repo.objects.get(b).data.equals(random)).toBe(true);
+  });
+
+  it('reports a flipped byte as corruption naming the object, never as data', () => {
+    const body = Buffer.from('precious bytes that must not change');
+    const id = repo.objects.put('chunk', body);
+    repo.objects.flush();
+    const row = repo.db.prepare('SELECT p.name AS name, o.offset AS offset FROM objects o JOIN packs p ON p.id = o.pack WHERE o.id = ?').get(id) as { name: string; offset: number };
+    const path = join(dir, '.cairn', 'packs', row.name);
+    const bytes = readFileSync(path);
+    bytes[row.offset + 3] ^= 0x40;
+    writeFileSync(path, bytes);
+    const fresh = Repository.open(dir);
+    try {
+      expect(() => fresh.objects.get(id)).toThrowError(expect.objectContaining({ code: 'CORRUPT_OBJECT', data: expect.objectContaining({ id }) }));
+    } finally {
+      fresh.close();
+    }
+  });
+
+  it('deduplicates identical objects', () => {
+    const a = repo.objects.put('chunk', Buffer.from('same'));
+    const b = repo.objects.put('chunk', Buffer.from('same'));
+    repo.objects.flush();
+    repo.objects.put('chunk', Buffer.from('same'));
+    repo.objects.flush();
+    expect(a).toBe(b);
+    expect((repo.db.prepare('SELECT count(*) AS n FROM objects').get() as { n: number }).n).toBe(1);
+  });
+});
+
+describe('refs', () => {
+  it('updates by compare-and-swap and logs every change', () => {
+    const a = repo.objects.put('chunk', Buffer.from('a'));
+    const b = repo.objects.put('chunk', Buffer.from('b'));
+    repo.objects.flush();
+    repo.refs.update([{ name: 'refs/heads/x', expected: null, next: a }], 'me', 'create');
+    expect(() => repo.refs.update([{ name: 'refs/heads/x', expected: null, next: b }], 'me', 'again')).toThrowError(expect.objectContaining({ code: 'REF_MOVED' }));
+    repo.refs.update([{ name: 'refs/heads/x', expected: a, next: b }], 'me', 'move');
+    expect(repo.refs.resolve('refs/heads/x')).toBe(b);
+    expect(repo.refs.reflog('refs/heads/x').map((e) => [e.old, e.new, e.message])).toEqual([
+      [a, b, 'move'],
+      [null, a, 'create'],
+    ]);
+  });
+
+  it('refuses to point a ref at an object that is not stored', () => {
+    const ghost = hashObject('commit', Buffer.from('never stored'));
+    expect(() => repo.refs.update([{ name: 'refs/heads/x', expected: undefined, next: ghost }], 'me', 'bad')).toThrowError(expect.objectContaining({ code: 'MISSING_OBJECT' }));
+    expect(repo.refs.resolve('refs/heads/x')).toBeNull();
+  });
+
+  it('applies a multi-ref update atomically: one stale expectation rejects all', () => {
+    const a = repo.objects.put('chunk', Buffer.from('a'));
+    repo.objects.flush();
+    repo.refs.update([{ name: 'refs/heads/one', expected: null, next: a }], 'me', 'one');
+    expect(() =>
+      repo.refs.update(
+        [
+          { name: 'refs/heads/two', expected: null, next: a },
+          { name: 'refs/heads/one', expected: null, next: a },
+        ],
+        'me',
+        'both',
+      ),
+    ).toThrowError(expect.objectContaining({ code: 'REF_MOVED' }));
+    expect(repo.refs.resolve('refs/heads/two')).toBeNull();
+  });
+
+  it('starts with HEAD pointing at an unborn main', () => {
+    expect(repo.refs.read('HEAD')).toEqual({ symbolic: true, target: 'refs/heads/main' });
+    expect(repo.refs.resolve('HEAD')).toBeNull();
+  });
+});
