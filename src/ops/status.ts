@@ -111,7 +111,7 @@ export function worktreeChanges(repo: Repository, entries: readonly IndexEntry[]
     }
     seen.add(f.path);
     if (statMatches(e, f) && e.mtimeNs < racyBefore) {
-      if (e.kind !== f.kind) changes.push({ ...change(e, e, 'typechange'), newKind: f.kind });
+      if (e.kind !== f.kind) changes.push({ ...change(e, e, (e.kind === 'symlink') !== (f.kind === 'symlink') ? 'typechange' : 'modified'), newKind: f.kind });
       continue;
     }
     const id = hashWorktreeFile(repo, f);

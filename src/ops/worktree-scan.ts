@@ -2,7 +2,7 @@
 // against. Skips `.cairn/` and untracked paths matched by `.cairnignore` (gitignore syntax, via
 // the `ignore` library); tracked files stay visible even when a pattern matches them, as in git.
 import { lstatSync, readdirSync, readFileSync, type Dirent, type Stats } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { UsageError } from '../errors.js';
 import { entryNameProblem } from '../core/names.js';
@@ -135,7 +135,7 @@ export function scanWorktree(repo: Repository, opts: ScanOptions = {}): ScanResu
 export function toRepoPath(repo: Repository, cwd: string, userPath: string): string {
   const abs = resolve(cwd, userPath);
   const rel = relative(repo.root, abs);
-  if (rel.startsWith('..') || resolve(repo.root, rel) !== abs) throw new UsageError(`'${userPath}' is outside the repository at ${repo.root}`);
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw new UsageError(`'${userPath}' is outside the repository at ${repo.root}`);
   const path = rel.split(sep).join('/');
   if (path.split('/')[0]?.toLowerCase() === '.cairn') throw new UsageError(`'${userPath}' is inside the repository's own .cairn folder`);
   return path;

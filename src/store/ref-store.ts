@@ -115,7 +115,7 @@ export class RefStore {
       .all(ref, limit) as ReflogEntry[];
   }
 
-  /** Every id any ref or reflog entry names: the roots that fsck and gc start from. */
+  /** Every id a ref names: the roots fsck starts from (gc must also keep reflog values; not built yet). */
   allRoots(): ObjectId[] {
     const ids = new Set<string>();
     for (const r of this.db.prepare('SELECT target FROM refs WHERE symbolic = 0').all() as { target: string }[]) ids.add(r.target);
