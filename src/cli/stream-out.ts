@@ -5,12 +5,13 @@ import type { CommandContext } from './context.js';
 
 export class StreamOut {
   private gone = false;
+  private failure: Error | undefined;
 
   constructor(private readonly out: CommandContext['out']) {
     // Stays attached: an EPIPE can be reported after the last write, when no one awaits it.
     out.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') this.gone = true;
-      else throw err;
+      if (!isReaderGone(err)) this.failure ??= err;
+      this.gone = true;
     });
   }
 
@@ -21,16 +22,20 @@ export class StreamOut {
 
   /** Writes and, when the stream's buffer is full, waits for it to drain. False once the reader is gone. */
   async write(chunk: string | Uint8Array): Promise<boolean> {
-    if (this.gone) return false;
-    if (!this.out.write(chunk)) {
+    if (!this.gone && !this.out.write(chunk)) {
       try {
         await once(this.out, 'drain');
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED') this.gone = true;
-        else throw err;
+        if (!isReaderGone(err as NodeJS.ErrnoException)) this.failure ??= err as Error;
+        this.gone = true;
       }
     }
+    // A full disk or a broken terminal is an error the user must see; a closed pipe is not.
+    if (this.failure !== undefined) throw this.failure;
     return !this.gone;
   }
+}
+
+function isReaderGone(err: NodeJS.ErrnoException): boolean {
+  return err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED';
 }
