@@ -256,8 +256,16 @@ A notes.txt (6 B)
     });
   });
 
-  it('prints a file for REV:PATH', () => {
+  it('prints a file for REV:PATH, and its entry with --json', () => {
     expect(ok('show', 'v1:data/people.csv')).toBe('id,name\n1,ada\n');
+    expect(JSON.parse(ok('show', '--json', 'v1:data/people.csv'))).toEqual({
+      commit: C1,
+      path: 'data/people.csv',
+      kind: 'file',
+      id: '96faa707d1f1a7b6a70f5c131dc8c2f84480ad07da0861a6d05cd7ff4ad53cfc',
+      size: 14,
+    });
+    expect(JSON.parse(ok('show', '--json', 'HEAD:data'))).toMatchObject({ commit: C2, path: 'data', kind: 'tree', size: 8 });
   });
 });
 
@@ -362,6 +370,7 @@ describe('cairn rev-parse', () => {
     expect(ok('rev-parse', '--short', 'HEAD')).toBe(`${C2.slice(0, 12)}\n`);
     expect(ok('rev-parse', '--short', '--abbrev', '6', 'HEAD')).toBe(`${C2.slice(0, 6)}\n`);
     expect(ok('rev-parse', 'HEAD:notes.txt')).toBe('3c9514236068c0b64dbae48b34c183b0b1c78c6de8dcd1344f59f36b3c69dee5\n');
+    expect(ok('rev-parse', 'HEAD:', 'v1:')).toBe(`${TREE2}\n${TREE1}\n`);
     expect(JSON.parse(ok('rev-parse', '--json', 'v1'))).toEqual({ rev: 'v1', id: C1 });
   });
 
