@@ -55,7 +55,6 @@ const WORDS = [
 ] as const;
 const CITIES = ['Oslo', 'Lima', 'Perth', 'Quito', 'Hanoi', 'Accra', 'Riga', 'Cusco', 'Dakar', 'Turku', 'Bergen', 'Sucre'] as const;
 const DOMAINS = ['example.com', 'example.org', 'example.net', 'test.invalid'] as const;
-const EPOCH_2020 = Date.UTC(2020, 0, 1);
 
 function words(rng: Prng, n: number): string {
   let s = rng.pick(WORDS) as string;
@@ -63,20 +62,32 @@ function words(rng: Prng, n: number): string {
   return s;
 }
 
+const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
+/** An ISO-8601 UTC time in 2020–2024 (days 1–28: no calendar needed). */
 function isoTime(rng: Prng): string {
-  return new Date(EPOCH_2020 + rng.int(5 * 365 * 86400) * 1000).toISOString();
+  return (
+    `${2020 + rng.int(5)}-${PAD2[1 + rng.int(12)]}-${PAD2[1 + rng.int(28)]}` +
+    `T${PAD2[rng.int(24)]}:${PAD2[rng.int(60)]}:${PAD2[rng.int(60)]}.${PAD3[rng.int(1000)]}Z`
+  );
+}
+
+/** A decimal in [0, whole) with three fraction digits, without toFixed. */
+function decimal3(rng: Prng, whole: number): string {
+  return `${rng.int(whole)}.${PAD3[rng.int(1000)]}`;
 }
 
 /** One JSON Lines record (ASCII only, ends with "\n"), ~150–300 bytes. */
 export function jsonlRecord(rng: Prng, id: number): string {
   const w1 = rng.pick(WORDS);
   const w2 = rng.pick(WORDS);
-  const tags: string[] = [];
-  for (let i = 1 + rng.int(3); i > 0; i--) tags.push(`"${rng.pick(WORDS)}"`);
+  let tags = `"${rng.pick(WORDS)}"`;
+  for (let i = rng.int(3); i > 0; i--) tags += `,"${rng.pick(WORDS)}"`;
   return (
     `{"id":${id},"user":"${w1}${rng.int(10000)}","email":"${w1}.${w2}@${rng.pick(DOMAINS)}",` +
-    `"score":${(rng.float() * 1000).toFixed(3)},"count":${rng.int(1000000)},"active":${rng.int(2) === 1},` +
-    `"city":"${rng.pick(CITIES)}","tags":[${tags.join(',')}],"ts":"${isoTime(rng)}",` +
+    `"score":${decimal3(rng, 1000)},"count":${rng.int(1000000)},"active":${rng.int(2) === 1},` +
+    `"city":"${rng.pick(CITIES)}","tags":[${tags}],"ts":"${isoTime(rng)}",` +
     `"note":"${words(rng, 2 + rng.int(14))}"}\n`
   );
 }
