@@ -5,7 +5,8 @@ import { join } from 'node:path';
 
 const dir = process.argv[2] ?? 'dataset';
 let seed = 42;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed);
+// Math.imul keeps the LCG in 32 bits; a plain multiply loses precision and cycles early.
+const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0), seed >>> 1);
 
 mkdirSync(join(dir, 'tables'), { recursive: true });
 mkdirSync(join(dir, 'events'), { recursive: true });

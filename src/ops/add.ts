@@ -3,6 +3,7 @@
 // under a given path are staged as deletions, as `git add` does.
 import { CairnError } from '../errors.js';
 import { storePath, storeSymlink } from '../store/file-writer.js';
+import { IngestPool, type IngestResult } from '../store/ingest-pool.js';
 import type { Repository } from '../store/repository.js';
 import type { IndexEntry } from '../store/worktree-index.js';
 import { statMatches } from './status.js';
@@ -52,28 +53,27 @@ export function add(repo: Repository, opts: AddOptions): AddResult {
   const upserts: IndexEntry[] = [];
   const refresh: IndexEntry[] = [];
   let done = 0;
-  for (const f of todo) {
-    const abs = `${repo.root}/${f.path}`;
-    let stored: { id: string; size: number; stable: boolean };
-    try {
-      stored = f.kind === 'symlink' ? { ...storeSymlink(repo.objects, abs), stable: true } : storePath(repo.objects, abs, (n) => {
-        result.bytes += n;
-        if (n > 1 << 20) opts.onProgress?.({ phase: 'adding', done: result.bytes, total: totalBytes, unit: 'bytes' });
-      }, f.size);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw err;
+  const onBytes = (n: number) => {
+    result.bytes += n;
+    if (n > 1 << 20 || ++done % 1000 === 0) opts.onProgress?.({ phase: 'adding', done: result.bytes, total: totalBytes, unit: 'bytes' });
+  };
+  const stored = storeAll(repo, todo, onBytes);
+  for (const [i, f] of todo.entries()) {
+    const s = stored[i]!;
+    if ('error' in s) {
+      if (s.error === 'ENOENT') continue; // deleted while we worked: staged as gone next time
+      throw new CairnError('IO', `cannot read '${f.path}': ${s.error}`, { path: f.path, errno: s.error });
     }
     const old = entries.get(f.path);
-    if (old !== undefined && old.id === stored.id && old.kind === f.kind) {
+    const stable = s.size === f.size;
+    if (old !== undefined && old.id === s.id && old.kind === f.kind) {
       unchanged++;
-      if (stored.stable) refresh.push({ ...old, mtimeNs: f.mtimeNs, ctimeNs: f.ctimeNs, ino: f.ino });
+      if (stable) refresh.push({ ...old, mtimeNs: f.mtimeNs, ctimeNs: f.ctimeNs, ino: f.ino });
       continue;
     }
     (old === undefined ? result.added : result.modified).push(f.path);
     // A file that changed while being read keeps zeroed stat data, so the next status re-reads it.
-    upserts.push({ path: f.path, kind: f.kind, id: stored.id, size: stored.size, mtimeNs: stored.stable ? f.mtimeNs : 0, ctimeNs: f.ctimeNs, ino: f.ino });
-    if (++done % 1000 === 0) opts.onProgress?.({ phase: 'adding', done, total: todo.length, unit: 'files' });
+    upserts.push({ path: f.path, kind: f.kind, id: s.id, size: s.size, mtimeNs: stable ? f.mtimeNs : 0, ctimeNs: f.ctimeNs, ino: f.ino });
   }
   const removals: string[] = [];
   for (const path of entries.keys()) {
@@ -85,4 +85,31 @@ export function add(repo: Repository, opts: AddOptions): AddResult {
   if (upserts.length > 0 || removals.length > 0) repo.index.apply(upserts, removals);
   repo.index.refreshStats(refresh);
   return result;
+}
+
+// Below this much work, starting worker threads (~50 ms) costs more than it saves.
+const POOL_MIN_FILES = 200;
+const POOL_MIN_BYTES = 16 << 20;
+
+/** Stores files on worker threads when there is enough work, else on this thread. */
+function storeAll(repo: Repository, files: readonly WorktreeFile[], onBytes: (n: number) => void): IngestResult[] {
+  const regular = files.filter((f) => f.kind !== 'symlink');
+  const bytes = regular.reduce((s, f) => s + f.size, 0);
+  const pool = regular.length >= POOL_MIN_FILES || bytes >= POOL_MIN_BYTES ? IngestPool.create(repo.objects.compressionLevel) : undefined;
+  try {
+    const viaPool = pool?.storeFiles(repo.objects, regular.map((f) => ({ abs: `${repo.root}/${f.path}`, size: f.size })), onBytes);
+    let k = 0;
+    return files.map((f) => {
+      const abs = `${repo.root}/${f.path}`;
+      try {
+        if (f.kind === 'symlink') return storeSymlink(repo.objects, abs);
+        if (viaPool !== undefined) return viaPool[k++]!;
+        return storePath(repo.objects, abs, onBytes);
+      } catch (err) {
+        return { error: (err as NodeJS.ErrnoException).code ?? String(err) };
+      }
+    });
+  } finally {
+    pool?.close();
+  }
 }

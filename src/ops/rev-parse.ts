@@ -52,10 +52,11 @@ function resolveBase(repo: Repository, name: string): ObjectId {
       if (!repo.objects.has(prefix)) throw new NotFoundError('commit', name, 'no object with that id is stored');
       return ensureCommit(repo, prefix, name);
     }
-    const matches = repo.objects.idsWithPrefix(prefix, 50);
-    const commits = matches.filter((id) => repo.objects.info(id)?.type === 'commit');
+    // Commits first: in a data repository thousands of chunks may share a short prefix.
+    const commits = repo.objects.idsWithPrefix(prefix, 20, 'commit');
     if (commits.length === 1) return commits[0]!;
     if (commits.length > 1) throw new AmbiguousError(name, commits);
+    const matches = repo.objects.idsWithPrefix(prefix, 1);
     if (matches.length > 0) throw new CairnError('BAD_FORMAT', `'${name}' names a ${repo.objects.info(matches[0]!)?.type ?? 'non-commit'} object, not a commit`, { name });
   }
   throw new NotFoundError('revision', name, "not a branch, tag or commit id; see 'cairn branch', 'cairn tag' and 'cairn log'");

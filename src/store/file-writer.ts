@@ -7,8 +7,9 @@ import { encodeChunkedFile, encodeInlineFile, type ChunkRef } from '../core/file
 import type { ObjectId } from '../core/hash.js';
 import type { ObjectWriter } from './object-store.js';
 
-/** Files up to this size are stored inline in their `file` object (docs/FORMAT.md). */
-export const INLINE_MAX = 16 * 1024;
+import { INLINE_MAX } from './file-limits.js';
+
+export { INLINE_MAX };
 const READ_SIZE = 4 << 20;
 
 export interface StoredFile {

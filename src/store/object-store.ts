@@ -4,17 +4,16 @@
 import { closeSync, fsyncSync, openSync, readSync, writeSync, mkdirSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { deflateRawSync, inflateRawSync, constants as zc } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
 import { CairnError, CorruptObjectError, MissingObjectError } from '../errors.js';
 import { hashObject, OBJECT_TYPES, type ObjectId, type ObjectType } from '../core/hash.js';
+import { COMP_DEFLATE, COMP_NONE, maybeCompress } from '../core/compress.js';
 import { fsyncDir } from './atomic-file.js';
 import { writeTransaction, type Db } from './database.js';
 
 export const PACK_MAGIC = Buffer.from('CAIRNPK1', 'latin1');
 /** Per-record header in a pack: 32-byte id, type code, compression code, uint32 BE stored length. */
 export const RECORD_HEADER = 38;
-export const COMP_NONE = 0;
-export const COMP_DEFLATE = 1;
 
 const TYPE_CODE: Record<ObjectType, number> = { chunk: 0, file: 1, tree: 2, commit: 3 };
 const WRITE_BUFFER = 4 << 20;
@@ -74,7 +73,7 @@ export class PackStore implements ObjectReader, ObjectWriter {
   private readonly stmtPackName;
   private readonly stmtInsertPack;
   private readonly stmtInsertObject;
-  private readonly level: number;
+  readonly compressionLevel: number;
   // Current pack being written by this process (never shared with another writer).
   private pack: { fd: number; name: string; path: string; size: number } | undefined;
   private buffer = Buffer.allocUnsafe(WRITE_BUFFER);
@@ -83,7 +82,7 @@ export class PackStore implements ObjectReader, ObjectWriter {
 
   constructor(private readonly db: Db, cairnDir: string, opts: PackStoreOptions = {}) {
     this.packDir = join(cairnDir, 'packs');
-    this.level = opts.compressionLevel ?? 1;
+    this.compressionLevel = opts.compressionLevel ?? 1;
     this.stmtGet = db.prepare('SELECT type, pack, offset, stored_len, raw_len, comp FROM objects WHERE id = ?');
     this.stmtPackName = db.prepare('SELECT name FROM packs WHERE id = ?');
     this.stmtInsertPack = db.prepare('INSERT INTO packs (name, created) VALUES (?, ?)');
@@ -137,21 +136,19 @@ export class PackStore implements ObjectReader, ObjectWriter {
     return id;
   }
 
-  /** For callers that already hashed the body (e.g. a worker thread). The id is trusted. */
-  putWithId(id: ObjectId, type: ObjectType, body: Uint8Array, precompressed?: Buffer): void {
+  /** For callers that already hashed the body. The id is trusted. */
+  putWithId(id: ObjectId, type: ObjectType, body: Uint8Array): void {
     if (this.pending.has(id) || this.stmtGet.get(id) !== undefined) return;
-    let stored: Uint8Array = body;
-    let comp = COMP_NONE;
-    if (precompressed !== undefined) {
-      stored = precompressed;
-      comp = COMP_DEFLATE;
-    } else if (this.level > 0 && body.length >= 64) {
-      const c = maybeCompress(body, this.level);
-      if (c !== undefined) {
-        stored = c;
-        comp = COMP_DEFLATE;
-      }
-    }
+    const c = maybeCompress(body, this.compressionLevel);
+    this.putEncoded(id, type, c ?? body, c === undefined ? COMP_NONE : COMP_DEFLATE, body.length);
+  }
+
+  /**
+   * Appends an object already hashed and compressed elsewhere (an ingest worker). The id is
+   * trusted: callers are this process's own workers, never a remote.
+   */
+  putEncoded(id: ObjectId, type: ObjectType, stored: Uint8Array, comp: number, rawLen: number): void {
+    if (this.pending.has(id) || this.stmtGet.get(id) !== undefined) return;
     const pack = this.ensurePack(RECORD_HEADER + stored.length);
     const header = Buffer.allocUnsafe(RECORD_HEADER);
     header.write(id, 0, 32, 'hex');
@@ -161,7 +158,7 @@ export class PackStore implements ObjectReader, ObjectWriter {
     this.append(header);
     const offset = pack.size;
     this.append(stored);
-    this.pending.set(id, { id, type: TYPE_CODE[type], offset, storedLen: stored.length, rawLen: body.length, comp });
+    this.pending.set(id, { id, type: TYPE_CODE[type], offset, storedLen: stored.length, rawLen, comp });
   }
 
   get pendingCount(): number {
@@ -197,9 +194,11 @@ export class PackStore implements ObjectReader, ObjectWriter {
     }
   }
 
-  /** Ids starting with `prefix` (lower-case hex), at most `limit`. */
-  idsWithPrefix(prefix: string, limit = 10): ObjectId[] {
-    const rows = this.db.prepare('SELECT id FROM objects WHERE id >= ? AND id < ? ORDER BY id LIMIT ?').all(prefix, `${prefix}g`, limit) as { id: string }[];
+  /** Ids starting with `prefix` (lower-case hex), at most `limit`, optionally of one type only. */
+  idsWithPrefix(prefix: string, limit = 10, type?: ObjectType): ObjectId[] {
+    const rows = (type === undefined
+      ? this.db.prepare('SELECT id FROM objects WHERE id >= ? AND id < ? ORDER BY id LIMIT ?').all(prefix, `${prefix}g`, limit)
+      : this.db.prepare('SELECT id FROM objects WHERE id >= ? AND id < ? AND type = ? ORDER BY id LIMIT ?').all(prefix, `${prefix}g`, TYPE_CODE[type], limit)) as { id: string }[];
     return rows.map((r) => r.id);
   }
 
@@ -301,19 +300,6 @@ function readFully(fd: number, buf: Buffer, position: number): number {
 function writeAll(fd: number, data: Uint8Array): void {
   let off = 0;
   while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-}
-
-/**
- * Deflate only where it pays: a 4 KiB probe of large bodies first, so random data (the common case
- * for images and compressed formats) costs one small attempt, not a full one.
- */
-export function maybeCompress(body: Uint8Array, level: number): Buffer | undefined {
-  if (body.length > 16 << 10) {
-    const probe = deflateRawSync(body.subarray(0, 4096), { level, strategy: zc.Z_DEFAULT_STRATEGY });
-    if (probe.length > 4096 * 0.9) return undefined;
-  }
-  const c = deflateRawSync(body, { level });
-  return c.length < body.length * 0.9 ? c : undefined;
 }
 
 /** Computes ids without storing anything: `status` and `diff` hash worktree files this way. */

@@ -159,7 +159,8 @@ export function encodeIndex(entries: readonly IndexEntry[]): Buffer {
 
 export function decodeIndex(buf: Buffer): Map<string, IndexEntry> {
   if (buf[0] !== INDEX_VERSION) throw new BadFormatError('worktree index', `unknown version ${buf[0]}`);
-  let [count, pos] = readVarint(buf, 1, 'worktree index');
+  const [count, start] = readVarint(buf, 1, 'worktree index');
+  let pos = start;
   const out = new Map<string, IndexEntry>();
   for (let i = 0; i < count; i++) {
     let len: number;
