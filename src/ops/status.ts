@@ -10,7 +10,7 @@ import type { IndexEntry } from '../store/worktree-index.js';
 import { readCommit } from '../store/typed-objects.js';
 import { currentBranch, headCommit } from './rev-parse.js';
 import { flattenTree, type Leaf } from './tree-walk.js';
-import { scanWorktree, underPath, type WorktreeFile } from './worktree-scan.js';
+import { ignoreRules, scanWorktree, startFullScan, underPath, type ScanResult, type WorktreeFile } from './worktree-scan.js';
 
 export type ChangeKind = 'added' | 'modified' | 'deleted' | 'typechange';
 
@@ -35,6 +35,8 @@ export interface StatusResult {
 }
 
 export interface StatusOptions {
+  /** A full-tree scan already started (see startFullScan). */
+  scan?: { finish: (tracked: ReadonlySet<string>) => ScanResult };
   /** Limit to these repository paths (files or directories). */
   paths?: readonly string[];
   /** Skip listing untracked files (faster; `switch` only needs tracked changes). */
@@ -42,10 +44,12 @@ export interface StatusOptions {
 }
 
 export function status(repo: Repository, opts: StatusOptions = {}): StatusResult {
+  // The worktree scan runs on a worker while this thread decodes the index and compares HEAD.
+  const scan = opts.paths === undefined && ignoreRules(repo.root) === null ? startFullScan(repo) : undefined;
   const head = headCommit(repo);
   const entries = repo.index.all();
   const staged = stagedChanges(repo, head, entries, opts.paths);
-  const wt = worktreeChanges(repo, entries, opts);
+  const wt = worktreeChanges(repo, entries, { ...opts, scan });
   return { branch: currentBranch(repo), head, staged, unstaged: wt.changes, untracked: wt.untracked, unstorable: wt.unstorable };
 }
 
@@ -97,7 +101,8 @@ export interface WorktreeChanges {
 export function worktreeChanges(repo: Repository, entries: readonly IndexEntry[], opts: StatusOptions = {}): WorktreeChanges {
   const indexed = new Map<string, IndexEntry>();
   for (const e of entries) indexed.set(e.path, e);
-  const scan = scanWorktree(repo, { paths: opts.paths, tracked: new Set(indexed.keys()) });
+  const tracked = new Set(indexed.keys());
+  const scan = opts.scan !== undefined ? opts.scan.finish(tracked) : opts.paths === undefined ? startFullScan(repo, tracked).finish(tracked) : scanWorktree(repo, { paths: opts.paths, tracked });
   const racyBefore = repo.index.writtenAt() * 1e6;
   const changes: Change[] = [];
   const untracked: string[] = [];
