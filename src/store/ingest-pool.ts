@@ -13,7 +13,8 @@ const WORKER_URL = new URL('./ingest-worker.js', import.meta.url);
 const SMALL = 64 << 10;
 const BATCH_FILES = 256;
 const BATCH_BYTES = 4 << 20;
-const CREDITS = 16;
+// Replies a worker may have queued: bounds memory to about CREDITS x 4 MiB per worker.
+const CREDITS = 4;
 const IN_FLIGHT = 2;
 
 export type IngestResult = { id: string; size: number } | { error: string };

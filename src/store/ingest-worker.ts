@@ -17,7 +17,13 @@ const READ_SIZE = 4 << 20;
 const smallBuf = Buffer.allocUnsafe(64 << 10);
 
 /** Sends a reply, waiting for credit first so a slow main thread bounds this worker's memory. */
-function send(reply: IngestReply, transfer: ArrayBuffer[] = []): void {
+function send(reply: IngestReply): void {
+  // Bodies that own their whole ArrayBuffer move to the main thread without a copy.
+  const transfer: ArrayBuffer[] = [];
+  for (const o of reply.objects) {
+    const ab = o.stored.buffer as ArrayBuffer;
+    if (o.stored.byteOffset === 0 && o.stored.byteLength === ab.byteLength && !transfer.includes(ab)) transfer.push(ab);
+  }
   while (Atomics.sub(credit, 0, 1) <= 0) {
     Atomics.add(credit, 0, 1);
     Atomics.wait(credit, 0, 0, 1000);
@@ -31,8 +37,15 @@ function encode(type: ObjectType, body: Uint8Array): EncodedObject {
   const id = hashObject(type, body);
   const c = maybeCompress(body, level);
   // Copy out of shared/reused buffers: the bytes travel to another thread.
-  const stored = c ?? Buffer.from(body);
+  const stored = copyOut(c ?? body);
   return { id, type, stored, comp: c === undefined ? COMP_NONE : COMP_DEFLATE, rawLen: body.length };
+}
+
+/** A copy with an ArrayBuffer of its own (not from Buffer's shared pool), so it can be transferred. */
+function copyOut(body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(body.length);
+  out.set(body);
+  return out;
 }
 
 function storeOne(task: number, index: number, abs: string, batch: EncodedObject[]): { id: string; size: number } {
