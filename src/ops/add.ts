@@ -1,7 +1,7 @@
 // `add`: store the current content of worktree paths and record it in the index. Unchanged files
 // (stat data equal to the index) are skipped without being read; tracked files that vanished
 // under a given path are staged as deletions, as `git add` does.
-import { CairnError } from '../errors.js';
+import { CairnError, UsageError } from '../errors.js';
 import { storePath, storeSymlink } from '../store/file-writer.js';
 import { IngestPool, type IngestResult } from '../store/ingest-pool.js';
 import type { Repository } from '../store/repository.js';
@@ -34,6 +34,8 @@ export function add(repo: Repository, opts: AddOptions): AddResult {
   const matched = new Set(scan.files.map((f) => f.path));
   for (const p of opts.paths) {
     if (p === '' || matched.has(p)) continue;
+    const refused = scan.unstorable.find((u) => u.path === p);
+    if (refused !== undefined) throw new UsageError(`cannot add '${p}': ${refused.reason}`, { path: p, reason: refused.reason });
     const tracked = [...entries.keys()].some((k) => underPath(k, p));
     if (!tracked && !scan.files.some((f) => underPath(f.path, p))) {
       throw new CairnError('NOT_FOUND', `pathspec '${p}' did not match any files`, { path: p });

@@ -5,8 +5,7 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 import { lstatSync, readdirSync, type Dirent } from 'node:fs';
 import { sep } from 'node:path';
 import ignore from 'ignore';
-import { entryNameProblem } from '../core/names.js';
-import { SAFE_NAME, KIND_CODES } from './scan-shared.js';
+import { KIND_CODES, worktreeNameProblem } from './scan-shared.js';
 
 const { port, signal, root, ignoreText, trackedDirs } = workerData as { port: MessagePort; signal: SharedArrayBuffer; root: string; ignoreText: string | null; trackedDirs: string[] };
 const ig = ignoreText === null ? undefined : ignore().add(ignoreText);
@@ -40,11 +39,12 @@ function walk(dir: string, absDir: string): void {
   } catch {
     return;
   }
+  const nameCache = {};
   for (const d of entries) {
     const name = d.name;
     if (dir === '' && name === '.cairn') continue;
     const path = dir === '' ? name : `${dir}/${name}`;
-    const problem = SAFE_NAME.test(name) ? null : entryNameProblem(name);
+    const problem = worktreeNameProblem(name, absDir, nameCache);
     if (problem !== null) {
       unstorable.push({ path, reason: problem });
       continue;

@@ -9,7 +9,7 @@ import ignore, { type Ignore } from 'ignore';
 import { UsageError } from '../errors.js';
 import { entryNameProblem } from '../core/names.js';
 import type { Repository } from '../store/repository.js';
-import { KIND_NAMES, SAFE_NAME } from './scan-shared.js';
+import { KIND_NAMES, worktreeNameProblem } from './scan-shared.js';
 
 export type FileKind = 'file' | 'exec' | 'symlink';
 
@@ -139,11 +139,12 @@ export function scanWorktree(repo: Repository, opts: ScanOptions = {}): ScanResu
     } catch {
       return;
     }
+    const nameCache = {};
     for (const d of entries) {
       const name = d.name;
       if (dir === '' && name === '.cairn') continue;
       const path = dir === '' ? name : `${dir}/${name}`;
-      const problem = SAFE_NAME.test(name) ? null : entryNameProblem(name);
+      const problem = worktreeNameProblem(name, absDir, nameCache);
       if (problem !== null) {
         unstorable.push({ path, reason: problem });
         continue;
@@ -159,6 +160,11 @@ export function scanWorktree(repo: Repository, opts: ScanOptions = {}): ScanResu
   if (opts.paths === undefined) walk('', root);
   else {
     for (const p of opts.paths) {
+      const refused = namedPathProblem(root, p);
+      if (refused !== null) {
+        unstorable.push({ path: p, reason: refused });
+        continue;
+      }
       const abs = p === '' ? root : join(root, p);
       let st: Stats;
       try {
@@ -172,6 +178,33 @@ export function scanWorktree(repo: Repository, opts: ScanOptions = {}): ScanResu
   }
   // Unsorted on purpose: sorting 100k paths costs ~100 ms and no caller needs the order.
   return { files, unstorable };
+}
+
+/**
+ * A path named by the caller is held to the walk's rules: every component storable, and no folder
+ * on the way a symlink (lstat and O_NOFOLLOW guard only the last component; cairn never follows a
+ * link, not even to somewhere inside the worktree). A missing folder is not a problem here: the
+ * path may be a deletion, which the caller judges.
+ */
+function namedPathProblem(root: string, path: string): string | null {
+  if (path === '') return null;
+  const parts = path.split('/');
+  let abs = root;
+  for (let i = 0; i < parts.length; i++) {
+    const problem = entryNameProblem(parts[i]!);
+    if (problem !== null) return problem;
+    if (i === parts.length - 1) break;
+    abs = join(abs, parts[i]!);
+    let st: Stats;
+    try {
+      st = lstatSync(abs);
+    } catch {
+      return null;
+    }
+    if (st.isSymbolicLink()) return `'${parts.slice(0, i + 1).join('/')}' is a symlink, which cairn stores as a link and never follows`;
+    if (!st.isDirectory()) return null;
+  }
+  return null;
 }
 
 /**

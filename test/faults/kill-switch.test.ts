@@ -1,0 +1,125 @@
+// kill -9 at varied instants of `cairn switch` between two branches with different content (DESIGN
+// invariant 2): the repository stays whole, HEAD is on one of the two branches, no branch moves, and
+// re-running the switch finishes with a clean status and exactly the target's files.
+import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cairnOk, tempDir } from '../helpers/cli.js';
+import {
+  checkWhole, diffSnapshots, refState, runAndKill, runCairnAsync, runCairnTimed, seededRandom, snapshotWorktree, SWITCH_CLI,
+} from './helpers.js';
+import { Repository } from '../../src/store/repository.js';
+import { status } from '../../src/ops/status.js';
+
+const KILLS = 50;
+const tmp = tempDir('cairn-kill-switch-');
+afterAll(() => tmp.cleanup());
+
+/** Writes branch `side`'s content over whatever the worktree holds (tracked paths only). */
+function writeSide(dir: string, side: 'a' | 'b', rand: () => number): void {
+  for (let d = 0; d < 5; d++) mkdirSync(join(dir, 'rows', `part${d}`), { recursive: true });
+  // 300 rows: the even ones differ between the branches, the odd ones are shared.
+  for (let i = 0; i < 300; i++) {
+    const body = i % 2 === 0 ? `{"id":${i},"side":"${side}","v":${rand()}}\n` : `{"id":${i},"shared":true}\n`;
+    writeFileSync(join(dir, 'rows', `part${i % 5}`, `r${i}.json`), body.repeat(1 + (i % 30)));
+  }
+  // A folder only this side has, and the other side's folder gone.
+  const other = side === 'a' ? 'b' : 'a';
+  rmSync(join(dir, `only-${other}`), { recursive: true, force: true });
+  mkdirSync(join(dir, `only-${side}`, 'deep'), { recursive: true });
+  for (let i = 0; i < 30; i++) writeFileSync(join(dir, `only-${side}`, i % 3 ? 'deep' : '', `x${i}.csv`), `k,v\n${i},${side}\n`);
+  // Multi-MiB files with different content on each side; an executable and a symlink that differ.
+  for (let i = 0; i < 2; i++) {
+    const buf = Buffer.allocUnsafe(3 << 20);
+    for (let j = 0; j < buf.length; j += 4) buf.writeUInt32LE(Math.floor(rand() * 2 ** 32), j);
+    writeFileSync(join(dir, `blob${i}.bin`), buf);
+  }
+  writeFileSync(join(dir, 'run.sh'), `#!/bin/sh\necho ${side}\n`);
+  chmodSync(join(dir, 'run.sh'), side === 'a' ? 0o755 : 0o644);
+  rmSync(join(dir, 'link'), { force: true });
+  symlinkSync(side === 'a' ? 'rows/part0/r0.json' : 'only-b/x0.csv', join(dir, 'link'));
+}
+
+function statusClean(dir: string): string[] {
+  const repo = Repository.open(dir);
+  try {
+    const s = status(repo);
+    return [...s.staged.map((c) => `staged ${c.path}`), ...s.unstaged.map((c) => `unstaged ${c.path}`), ...s.untracked.map((p) => `untracked ${p}`)];
+  } finally {
+    repo.close();
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+describe('kill -9 during switch', () => {
+  it.skipIf(!existsSync(SWITCH_CLI))(`leaves HEAD on either branch and a rerun finishes the switch exactly (${KILLS} kills)`, async () => {
+    const dir = tmp.dir;
+    const rand = seededRandom(0x5317c4);
+    cairnOk(['init', '--initial-branch', 'a'], { cwd: dir });
+    writeSide(dir, 'a', rand);
+    cairnOk(['commit', '-a', '-m', 'side a'], { cwd: dir });
+    const want = { a: snapshotWorktree(dir), b: new Map<string, string>() };
+    cairnOk(['branch', 'b'], { cwd: dir });
+    cairnOk(['switch', 'b'], { cwd: dir });
+    writeSide(dir, 'b', rand);
+    cairnOk(['commit', '-a', '-m', 'side b'], { cwd: dir });
+    want.b = snapshotWorktree(dir);
+    expect(diffSnapshots(want.a, want.b).length).toBeGreaterThan(150);
+    const branches = refState(dir).refs;
+    expect(Object.keys(branches).sort()).toEqual(['refs/heads/a', 'refs/heads/b']);
+
+    // Durations of complete switches (a rerun after a kill has less left to do, so it does not count).
+    const durations: number[] = [];
+    for (const side of ['a', 'b'] as const) {
+      const t = runCairnTimed(['switch', side], dir);
+      expect(t.code, t.stderr).toBe(0);
+      durations.push(t.ms);
+    }
+    const verified = new Set<string>();
+    const delays: number[] = [];
+    let killed = 0;
+    let finishedFirst = 0;
+    let headMovedThenKilled = 0;
+    let on: 'a' | 'b' = 'b';
+    const started = performance.now();
+    for (let round = 0; killed < KILLS; round++) {
+      expect(round, 'too many runs finished before their kill: the schedule misses the command').toBeLessThan(KILLS * 2);
+      const to = on === 'a' ? 'b' : 'a';
+      const delay = Math.round(rand() * median(durations.slice(-5)) * 1.1);
+      delays.push(delay);
+      const where = `round ${round}, ${on} -> ${to}, kill due at ${delay} ms`;
+
+      const outcome = await runAndKill(['switch', to], dir, delay);
+      if (outcome.finished) {
+        finishedFirst++;
+        expect(outcome.code, `${where}: ${outcome.stderr}`).toBe(0);
+        durations.push(outcome.ms);
+      } else killed++;
+
+      const whole = checkWhole(dir, { verified });
+      const refs = refState(dir);
+      // Switching never moves a branch, and HEAD names one of the two, whatever instant it died at.
+      expect(refs.refs, where).toEqual(branches);
+      expect(['refs/heads/a', 'refs/heads/b'], where).toContain(refs.headTarget);
+      if (refs.headTarget === `refs/heads/${to}` && !outcome.finished) headMovedThenKilled++;
+      expect(await whole, where).toEqual([]);
+
+      const rerun = await runCairnAsync(['switch', to], dir);
+      expect(rerun.code, `${where}: rerun: ${rerun.stderr}`).toBe(0);
+      expect(refState(dir).headTarget, where).toBe(`refs/heads/${to}`);
+      expect(diffSnapshots(want[to], snapshotWorktree(dir)), where).toEqual([]);
+      expect(statusClean(dir), where).toEqual([]);
+      on = to;
+    }
+    expect(await checkWhole(dir)).toEqual([]);
+    console.log(
+      `kill-switch: ${killed} kills at 0..${Math.max(...delays)} ms (typical switch ${Math.round(median(durations.slice(-5)))} ms); ` +
+        `${finishedFirst} runs finished before their kill; ${headMovedThenKilled} killed after moving HEAD; ` +
+        `${Math.round((performance.now() - started) / 1000)} s`,
+    );
+  }, 150_000);
+});
