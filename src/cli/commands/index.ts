@@ -21,4 +21,9 @@ export const COMMANDS: Promise<{ register: Register }>[] = [
   import('./tag.js'),
   import('./config.js'),
   import('./rev-parse.js'),
+  import('./switch.js'),
+  import('./checkout.js'),
+  import('./restore.js'),
+  import('./reset.js'),
+  import('./export.js'),
 ];

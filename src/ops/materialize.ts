@@ -1,0 +1,206 @@
+// Checking a tree out into the worktree: decide what changes, refuse to destroy uncommitted work,
+// write files (streaming, temp + rename over existing ones), delete what the target lacks, then
+// record the new entries and their stat data in the index in one transaction.
+//
+// Crash safety (invariant 2): the order is files, then index, then HEAD (the caller's `moveHead`).
+// Before touching the worktree a marker naming the target tree is written to .cairn; a rerun to
+// the same tree may overwrite files at paths new in the target (a new file is written in place
+// for speed, so a kill can leave it partial), and files already equal to the target count as
+// clean, so the rerun finishes the job instead of refusing because of its own half-written work.
+import { readFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { DirtyWorktreeError } from '../errors.js';
+import type { ObjectId } from '../core/hash.js';
+import { compareNames, joinRepoPath } from '../core/names.js';
+import type { TreeEntry } from '../core/tree-object.js';
+import { writeFileAtomic } from '../store/atomic-file.js';
+import type { PackStore } from '../store/object-store.js';
+import type { Repository } from '../store/repository.js';
+import { readTree } from '../store/typed-objects.js';
+import type { CachedTree, IndexEntry } from '../store/worktree-index.js';
+import type { ProgressFn } from './progress.js';
+import type { Leaf } from './tree-walk.js';
+import { findConflicts, matchWorktree, type TreeChange } from './worktree-conflicts.js';
+import { WorktreeWriter } from './worktree-writer.js';
+
+export interface MaterializeOptions {
+  /** The tree HEAD holds now (what the index and worktree are measured against); null: none. */
+  from: ObjectId | null;
+  /** The tree to check out; null: the empty tree. */
+  to: ObjectId | null;
+  /** Discard local changes and replace untracked files in the way (reset --hard, switch --force). */
+  force?: boolean;
+  /** Names the operation in a DirtyWorktreeError ("switch", "checkout"). */
+  action?: string;
+  /** Runs after the index is written (moves HEAD); the crash marker is cleared after it. */
+  moveHead?: () => void;
+  onProgress?: ProgressFn;
+}
+
+export interface MaterializeResult {
+  /** Files written (or found already right and re-stat'ed). */
+  updated: number;
+  removed: number;
+  bytes: number;
+}
+
+const MARKER = 'checkout-pending';
+
+export function materialize(repo: Repository, opts: MaterializeOptions): MaterializeResult {
+  const plan = opts.force ? planHard(repo, opts.to) : planSafe(repo, opts);
+  if (plan.writes.length === 0 && plan.removes.length === 0 && plan.refresh.length === 0 && !plan.replaceAll) {
+    opts.moveHead?.();
+    return { updated: 0, removed: 0, bytes: 0 };
+  }
+  const markerPath = join(repo.cairnDir, MARKER);
+  writeFileAtomic(markerPath, JSON.stringify({ to: opts.to }));
+  let bytes = 0;
+  const writer = new WorktreeWriter(repo.root, repo.objects, { force: opts.force, stats: true, onBytes: (n) => (bytes += n) });
+  const total = plan.writes.length + plan.removes.length;
+  let done = 0;
+  let lastReport = 0;
+  const tick = () => {
+    done++;
+    if (opts.onProgress !== undefined && (done === total || done - lastReport >= 256)) {
+      lastReport = done;
+      opts.onProgress({ phase: opts.action ?? 'checkout', done, total, unit: 'files' });
+    }
+  };
+  const parents = new Set<string>();
+  let removed = 0;
+  for (const p of plan.removes) {
+    if (writer.remove(p)) removed++;
+    const slash = p.lastIndexOf('/');
+    if (slash > 0) parents.add(p.slice(0, slash));
+    tick();
+  }
+  writer.pruneEmpty(parents);
+  const entries: IndexEntry[] = [...plan.refresh];
+  for (const w of plan.writes) {
+    const e = writer.write(w.leaf, w.present);
+    if (e !== undefined) entries.push(e);
+    tick();
+  }
+  repo.index.apply(entries, plan.removes, plan.replaceAll ? { replaceAll: true, trees: plan.trees } : {});
+  opts.moveHead?.();
+  try {
+    unlinkSync(markerPath);
+  } catch {
+    /* already gone */
+  }
+  return { updated: plan.writes.length + plan.refresh.length - plan.unchanged, removed, bytes };
+}
+
+interface Plan {
+  writes: { leaf: Leaf; present: boolean }[];
+  removes: string[];
+  /** Index entries to record without writing (already right in the worktree). */
+  refresh: IndexEntry[];
+  /** How many of `refresh` were already right in the index too (not reported as updated). */
+  unchanged: number;
+  replaceAll: boolean;
+  trees?: CachedTree[];
+}
+
+/** Two-tree checkout: only paths that differ between `from` and `to` are touched. */
+function planSafe(repo: Repository, opts: MaterializeOptions): Plan {
+  const fresh = opts.from === null && repo.index.count() === 0;
+  const trees: CachedTree[] | undefined = fresh ? [] : undefined;
+  const changes = treeChanges(repo.objects, opts.from, opts.to, trees);
+  let index: (p: string) => IndexEntry | undefined;
+  if (fresh) index = () => undefined;
+  else if (changes.length > 2000) {
+    const all = new Map(repo.index.all().map((e) => [e.path, e]));
+    index = (p) => all.get(p);
+  } else index = (p) => repo.index.get(p);
+  const writer = new WorktreeWriter(repo.root, repo.objects);
+  const found = findConflicts(
+    { abs: (p) => writer.abs(p), index, racyNs: repo.index.writtenAt() * 1e6, trustNew: readMarker(repo) === opts.to },
+    changes,
+  );
+  if (found.dirty.length > 0) throw new DirtyWorktreeError(found.dirty, opts.action ?? 'checkout');
+  const plan: Plan = { writes: [], removes: [], refresh: [], unchanged: 0, replaceAll: fresh, trees };
+  for (const c of changes) {
+    if (c.new === undefined) {
+      if (!found.keep.has(c.path)) plan.removes.push(c.path);
+      continue;
+    }
+    const wt = found.atTarget.get(c.path);
+    if (wt !== undefined) plan.refresh.push({ ...wt, kind: c.new.kind, id: c.new.id });
+    else plan.writes.push({ leaf: c.new, present: found.present.has(c.path) });
+  }
+  return plan;
+}
+
+/** Checkout that discards local changes: the index and every tracked file end up at `to`. */
+function planHard(repo: Repository, to: ObjectId | null): Plan {
+  const trees: CachedTree[] = [];
+  const target = treeChanges(repo.objects, null, to, trees).map((c) => c.new!);
+  const index = new Map(repo.index.all().map((e) => [e.path, e]));
+  const writer = new WorktreeWriter(repo.root, repo.objects);
+  const found = matchWorktree({ abs: (p) => writer.abs(p), index: (p) => index.get(p), racyNs: repo.index.writtenAt() * 1e6 }, target);
+  const plan: Plan = { writes: [], removes: [], refresh: [], unchanged: 0, replaceAll: true, trees };
+  const want = new Set<string>();
+  for (const l of target) {
+    want.add(l.path);
+    const idx = index.get(l.path);
+    const wt = found.same.get(l.path);
+    if (wt === undefined) {
+      plan.writes.push({ leaf: l, present: found.occupied.has(l.path) });
+      continue;
+    }
+    const same = idx !== undefined && idx.kind === l.kind && idx.id === l.id && idx.mtimeNs === wt.mtimeNs && idx.ino === wt.ino;
+    if (same) plan.unchanged++;
+    plan.refresh.push(same ? idx : { ...wt, kind: l.kind, id: l.id });
+  }
+  for (const [p, e] of index) if (!want.has(p) && e.kind !== 'tree') plan.removes.push(p);
+  return plan;
+}
+
+/**
+ * Leaves that differ between trees `a` and `b`, skipping subtrees with equal ids. With `trees`,
+ * collects the id of every directory of `b` that is walked (all of them when `a` is null).
+ */
+export function treeChanges(store: PackStore, a: ObjectId | null, b: ObjectId | null, trees?: CachedTree[]): TreeChange[] {
+  const out: TreeChange[] = [];
+  const leaf = (dir: string, e: TreeEntry): Leaf => ({ path: joinRepoPath(dir, e.name), kind: e.kind as Leaf['kind'], id: e.id, size: e.size });
+  const walk = (ta: ObjectId | null, tb: ObjectId | null, dir: string): void => {
+    const ea = ta === null ? [] : readTree(store, ta);
+    const eb = tb === null ? [] : readTree(store, tb);
+    if (tb !== null) trees?.push({ path: dir, id: tb, size: eb.reduce((s, e) => s + e.size, 0) });
+    let i = 0;
+    let j = 0;
+    while (i < ea.length || j < eb.length) {
+      const x = ea[i];
+      const y = eb[j];
+      const cmp = x === undefined ? 1 : y === undefined ? -1 : compareNames(x.name, y.name);
+      const ex = cmp <= 0 ? x : undefined;
+      const ey = cmp >= 0 ? y : undefined;
+      if (cmp <= 0) i++;
+      if (cmp >= 0) j++;
+      const path = joinRepoPath(dir, (ex ?? ey)!.name);
+      const xTree = ex?.kind === 'tree';
+      const yTree = ey?.kind === 'tree';
+      if (xTree || yTree) {
+        if (xTree && yTree && ex.id === ey.id) continue;
+        walk(xTree ? ex.id : null, yTree ? ey.id : null, path);
+      }
+      const lx = ex !== undefined && !xTree ? leaf(dir, ex) : undefined;
+      const ly = ey !== undefined && !yTree ? leaf(dir, ey) : undefined;
+      if (lx === undefined && ly === undefined) continue;
+      if (lx !== undefined && ly !== undefined && lx.id === ly.id && lx.kind === ly.kind) continue;
+      out.push({ path, old: lx, new: ly });
+    }
+  };
+  if (a !== b || trees !== undefined) walk(a, b, '');
+  return out;
+}
+
+function readMarker(repo: Repository): string | null | undefined {
+  try {
+    const m = JSON.parse(readFileSync(join(repo.cairnDir, MARKER), 'utf8')) as { to?: unknown };
+    return typeof m.to === 'string' || m.to === null ? m.to : undefined;
+  } catch {
+    return undefined;
+  }
+}
