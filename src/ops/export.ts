@@ -44,9 +44,10 @@ export function exportTree(repo: Repository, opts: ExportOptions): ExportResult 
         : [{ path: base, kind: entry.kind, id: entry.id, size: entry.size }];
   }
   const dir = resolve(opts.dir);
-  prepareDir(dir);
   let bytes = 0;
   const writer = new WorktreeWriter(dir, repo.objects, { stats: false, onBytes: (n) => (bytes += n) });
+  for (const leaf of leaves) if (leaf.kind === 'symlink') writer.symlinkTarget(leaf);
+  prepareDir(dir);
   let done = 0;
   for (const leaf of leaves) {
     writer.write(leaf, false);

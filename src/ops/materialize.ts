@@ -52,10 +52,11 @@ export function materialize(repo: Repository, opts: MaterializeOptions): Materia
     opts.moveHead?.();
     return { updated: 0, removed: 0, bytes: 0 };
   }
-  const markerPath = join(repo.cairnDir, MARKER);
-  writeFileAtomic(markerPath, JSON.stringify({ to: opts.to }));
   let bytes = 0;
   const writer = new WorktreeWriter(repo.root, repo.objects, { force: opts.force, stats: true, onBytes: (n) => (bytes += n) });
+  for (const w of plan.writes) if (w.leaf.kind === 'symlink') writer.symlinkTarget(w.leaf);
+  const markerPath = join(repo.cairnDir, MARKER);
+  writeFileAtomic(markerPath, JSON.stringify({ to: opts.to }));
   const total = plan.writes.length + plan.removes.length;
   let done = 0;
   let lastReport = 0;

@@ -9,7 +9,7 @@ import type { IndexEntry } from '../store/worktree-index.js';
 import { materialize, treeChanges } from './materialize.js';
 import type { ProgressFn } from './progress.js';
 import { restore } from './restore.js';
-import { currentBranch, headCommit, resolveRevision } from './rev-parse.js';
+import { currentBranch, resolveRevision } from './rev-parse.js';
 
 export type ResetMode = 'soft' | 'mixed' | 'hard';
 

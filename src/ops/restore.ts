@@ -64,6 +64,7 @@ export function restore(repo: Repository, opts: RestoreOptions): RestoreResult {
     const writer = new WorktreeWriter(repo.root, repo.objects, { force: true, stats: true });
     const leaves = [...source.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const found = matchWorktree({ abs: (p) => writer.abs(p), index: (p) => index.get(p), racyNs: repo.index.writtenAt() * 1e6 }, leaves);
+    for (const l of leaves) if (l.kind === 'symlink') writer.symlinkTarget(l);
     const parents = new Set<string>();
     for (const p of gone) {
       if (writer.remove(p)) result.removed.push(p);

@@ -72,6 +72,7 @@ export class WorktreeWriter {
   private readonly realDirs = new Set<string>(['']);
   /** Directories this writer created: nothing else is in them, so files need no existence check. */
   private readonly createdDirs = new Set<string>();
+  private readonly targets = new Map<string, { id: string; target: string }>();
 
   constructor(
     readonly root: string,
@@ -207,7 +208,14 @@ export class WorktreeWriter {
     }
   }
 
-  private writeSymlink(leaf: Leaf, abs: string, exists: boolean): Stats | undefined {
+  /**
+   * The target of a symlink leaf, read and checked (kept inside the folder, valid UTF-8).
+   * Callers check every symlink before writing anything, so a hostile one refuses the whole
+   * checkout up front rather than half-way.
+   */
+  symlinkTarget(leaf: Leaf): string {
+    const known = this.targets.get(leaf.path);
+    if (known !== undefined && known.id === leaf.id) return known.target;
     const bytes = Buffer.concat([...fileContent(this.store, leaf.id)]);
     let target: string;
     try {
@@ -217,6 +225,12 @@ export class WorktreeWriter {
     }
     const problem = symlinkTargetProblem(leaf.path, target);
     if (problem !== null) throw new UnsafePathError(leaf.path, problem);
+    this.targets.set(leaf.path, { id: leaf.id, target });
+    return target;
+  }
+
+  private writeSymlink(leaf: Leaf, abs: string, exists: boolean): Stats | undefined {
+    const target = this.symlinkTarget(leaf);
     if (!exists) {
       try {
         symlinkSync(target, abs);
