@@ -62,6 +62,8 @@ export interface Options {
   install: boolean;
   timeoutSec: number;
   seed: string;
+  /** large-commit: let `git gc` search for deltas (git's default; >10 min over ten 100 MiB blobs). */
+  gitFullGc: boolean;
 }
 
 export const USAGE = `usage: tsx test/bench/run.ts [scenario...] [options]
@@ -82,6 +84,8 @@ options:
   --no-install    do not apt-get install missing peers (git, time); skip them instead
   --timeout SEC   per-command time limit (default 3600)
   --seed S        data generator seed (default "cairn-bench-1")
+  --git-full-gc   large-commit: run \`git gc\` with its delta search (default: pack.window=0,
+                  since delta search over ten unrelated 100 MiB blobs takes >10 min)
   -h, --help      this text
 `;
 
@@ -101,6 +105,7 @@ export function parseArgs(argv: readonly string[]): Options | 'help' {
     install: true,
     timeoutSec: 3600,
     seed: 'cairn-bench-1',
+    gitFullGc: false,
   };
   const requested = new Set<ScenarioName>();
   for (let i = 0; i < argv.length; i++) {
@@ -154,6 +159,9 @@ export function parseArgs(argv: readonly string[]): Options | 'help' {
       }
       case '--seed':
         opts.seed = value();
+        break;
+      case '--git-full-gc':
+        opts.gitFullGc = true;
         break;
       default:
         if ((SCENARIOS as readonly string[]).includes(a)) requested.add(a as ScenarioName);
