@@ -19,7 +19,8 @@ let work: string;
 let pristine: string;
 const BIG_CSV = Buffer.from(Array.from({ length: 12_000 }, (_, i) => `${i},${(i * 7919) % 1000},name${i % 37},${(i * 31) % 97}\n`).join(''));
 const NOISE = noise(250_000, 3);
-const NOTES = Buffer.from('notes: '.repeat(300));
+// Over COMPRESS_MIN (4 KiB) so the inline file object is stored deflated.
+const NOTES = Buffer.from('notes: '.repeat(1000));
 
 interface Ids {
   head: string;
