@@ -27,7 +27,7 @@ step commit -a -m "Reprice SKU-0007 and record a new sale"
 step switch -c cleanup
 step rm blobs/model.bin
 step commit -m "Remove the model blob from the dataset"
-step log --oneline --graph --all 2>/dev/null || step log --oneline
+step log --oneline --graph main cleanup
 step switch main
 step diff main cleanup
 step log --oneline -n 5
@@ -36,7 +36,7 @@ step log --oneline -n 5
 printf '\n\033[1m$ cairn cat HEAD~1:tables/products.csv | grep SKU-0007\033[0m\n'
 cairn cat HEAD~1:tables/products.csv | grep SKU-0007
 step ls -l HEAD:tables
-step show HEAD --stat 2>/dev/null || step show HEAD
+step show HEAD
 step branch -v
 step fsck
 printf '\nDemo finished: repository in a temporary folder, removed on exit.\n'

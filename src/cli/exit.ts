@@ -3,7 +3,7 @@ import type { ErrorCode } from '../errors.js';
 
 export const EXIT = {
   OK: 0,
-  /** A check answered "no": differences found (diff --exit-code), unhealthy repo (fsck), conflicts. */
+  /** A check answered "no": nothing to commit, differences found (diff --exit-code). */
   FALSE: 1,
   USAGE: 2,
   NOT_A_REPOSITORY: 3,

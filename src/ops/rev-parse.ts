@@ -57,7 +57,7 @@ function resolveBase(repo: Repository, name: string): ObjectId {
     if (commits.length === 1) return commits[0]!;
     if (commits.length > 1) throw new AmbiguousError(name, commits);
     const matches = repo.objects.idsWithPrefix(prefix, 1);
-    if (matches.length > 0) throw new CairnError('BAD_FORMAT', `'${name}' names a ${repo.objects.info(matches[0]!)?.type ?? 'non-commit'} object, not a commit`, { name });
+    if (matches.length > 0) throw new UsageError(`'${name}' names a ${repo.objects.info(matches[0]!)?.type ?? 'non-commit'} object, not a commit`, { name });
   }
   throw new NotFoundError('revision', name, "not a branch, tag or commit id; see 'cairn branch', 'cairn tag' and 'cairn log'");
 }
@@ -65,7 +65,7 @@ function resolveBase(repo: Repository, name: string): ObjectId {
 function ensureCommit(repo: Repository, id: ObjectId, name: string): ObjectId {
   const info = repo.objects.info(id);
   if (info === undefined) throw new CairnError('MISSING_OBJECT', `'${name}' points to ${id}, which is not stored; run 'cairn fsck'`, { name, id });
-  if (info.type !== 'commit') throw new CairnError('BAD_FORMAT', `'${name}' points to a ${info.type}, not a commit`, { name, id });
+  if (info.type !== 'commit') throw new UsageError(`'${name}' points to a ${info.type}, not a commit`, { name, id });
   return id;
 }
 

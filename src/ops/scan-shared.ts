@@ -1,9 +1,31 @@
 // Constants and the name check shared by the worktree scanner and its worker thread.
 import { readdirSync } from 'node:fs';
-import { entryNameProblem } from '../core/names.js';
+import { entryNameProblem, foldName } from '../core/names.js';
 
-// Names made only of these characters need no further checks (the common case, kept cheap).
-export const SAFE_NAME = /^(?!\.\.?$)(?!\.cairn$)[A-Za-z0-9._+=,@ -]{1,255}$/i;
+// Names made only of these characters, not starting with '.' nor ending in '.' or ' ', need no
+// further checks (the common case, kept cheap); every other name gets the full rules of names.ts.
+export const SAFE_NAME = /^(?:[A-Za-z0-9_+=,@-]|[A-Za-z0-9_+=,@-][A-Za-z0-9._+=,@ -]{0,253}[A-Za-z0-9_+=,@-])$/;
+
+/**
+ * Entries of one directory that would land on the same file on a case-insensitive or normalising
+ * file system (README and readme): trees refuse such twins, so the scanner reports both as
+ * unstorable instead of letting a later commit fail. Maps each twin to the name it collides with.
+ */
+export function caseTwins(names: readonly string[]): Map<string, string> {
+  const seen = new Map<string, string>();
+  const twins = new Map<string, string>();
+  for (const name of names) {
+    // eslint-disable-next-line no-control-regex
+    const key = /^[\x00-\x7f]*$/.test(name) && !/[. ]$/.test(name) ? name.toLowerCase() : foldName(name);
+    const other = seen.get(key);
+    if (other === undefined) seen.set(key, name);
+    else {
+      twins.set(name, other);
+      twins.set(other, name);
+    }
+  }
+  return twins;
+}
 
 export const KIND_CODES = { file: 0, exec: 1, symlink: 2 } as const;
 export const KIND_NAMES = ['file', 'exec', 'symlink'] as const;

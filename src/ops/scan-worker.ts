@@ -5,7 +5,7 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 import { lstatSync, readdirSync, type Dirent } from 'node:fs';
 import { sep } from 'node:path';
 import ignore from 'ignore';
-import { KIND_CODES, worktreeNameProblem } from './scan-shared.js';
+import { KIND_CODES, caseTwins, worktreeNameProblem } from './scan-shared.js';
 
 const { port, signal, root, ignoreText, trackedDirs } = workerData as { port: MessagePort; signal: SharedArrayBuffer; root: string; ignoreText: string | null; trackedDirs: string[] };
 const ig = ignoreText === null ? undefined : ignore().add(ignoreText);
@@ -40,11 +40,13 @@ function walk(dir: string, absDir: string): void {
     return;
   }
   const nameCache = {};
+  const twins = entries.length > 1 ? caseTwins(entries.map((d) => d.name)) : undefined;
   for (const d of entries) {
     const name = d.name;
     if (dir === '' && name === '.cairn') continue;
     const path = dir === '' ? name : `${dir}/${name}`;
-    const problem = worktreeNameProblem(name, absDir, nameCache);
+    const twin = twins?.get(name);
+    const problem = worktreeNameProblem(name, absDir, nameCache) ?? (twin !== undefined ? `differs from '${twin}' only in case or normalisation (they would be one file on macOS and Windows)` : null);
     if (problem !== null) {
       unstorable.push({ path, reason: problem });
       continue;

@@ -9,7 +9,7 @@ import ignore, { type Ignore } from 'ignore';
 import { UsageError } from '../errors.js';
 import { entryNameProblem } from '../core/names.js';
 import type { Repository } from '../store/repository.js';
-import { KIND_NAMES, worktreeNameProblem } from './scan-shared.js';
+import { KIND_NAMES, caseTwins, worktreeNameProblem } from './scan-shared.js';
 
 export type FileKind = 'file' | 'exec' | 'symlink';
 
@@ -140,11 +140,13 @@ export function scanWorktree(repo: Repository, opts: ScanOptions = {}): ScanResu
       return;
     }
     const nameCache = {};
+    const twins = entries.length > 1 ? caseTwins(entries.map((d) => d.name)) : undefined;
     for (const d of entries) {
       const name = d.name;
       if (dir === '' && name === '.cairn') continue;
       const path = dir === '' ? name : `${dir}/${name}`;
-      const problem = worktreeNameProblem(name, absDir, nameCache);
+      const twin = twins?.get(name);
+    const problem = worktreeNameProblem(name, absDir, nameCache) ?? (twin !== undefined ? `differs from '${twin}' only in case or normalisation (they would be one file on macOS and Windows)` : null);
       if (problem !== null) {
         unstorable.push({ path, reason: problem });
         continue;
