@@ -15,7 +15,6 @@ export function caseTwins(names: readonly string[]): Map<string, string> {
   const seen = new Map<string, string>();
   const twins = new Map<string, string>();
   for (const name of names) {
-    // eslint-disable-next-line no-control-regex
     const key = /^[\x00-\x7f]*$/.test(name) && !/[. ]$/.test(name) ? name.toLowerCase() : foldName(name);
     const other = seen.get(key);
     if (other === undefined) seen.set(key, name);
