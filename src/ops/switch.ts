@@ -62,8 +62,10 @@ export function switchBranch(repo: Repository, opts: SwitchOptions): SwitchResul
     const existing = repo.refs.resolve(ref);
     if (opts.create) {
       target = opts.start !== undefined ? resolveRevision(repo, opts.start) : prevHead;
-      // Existing at exactly the start point is accepted so that a rerun after a crash finishes.
-      if (existing !== null && existing !== target) {
+      // A rerun of a create that already completed (branch at the start point, HEAD on it) is
+      // accepted as done; any other existing branch is refused, as in git.
+      const done = existing !== null && existing === target && headValue?.symbolic === true && headValue.target === ref;
+      if (existing !== null && !done) {
         throw new CairnError('ALREADY_EXISTS', `branch '${branch}' already exists; switch to it with 'cairn switch ${branch}', or pick another name`, { what: 'branch', name: branch });
       }
       create = existing === null && target !== null;
