@@ -3,10 +3,12 @@
 // record the new entries and their stat data in the index in one transaction.
 //
 // Crash safety (invariant 2): the order is files, then index, then HEAD (the caller's `moveHead`).
-// Before touching the worktree a marker naming the target tree is written to .cairn; a rerun to
-// the same tree may overwrite files at paths new in the target (a new file is written in place
-// for speed, so a kill can leave it partial), and files already equal to the target count as
-// clean, so the rerun finishes the job instead of refusing because of its own half-written work.
+// Before touching the worktree a marker naming the source and target trees is written to .cairn; a
+// rerun between the same two trees may overwrite files at paths new in the target (a new file is
+// written in place for speed, so a kill can leave it partial), and files already equal to the
+// target count as clean, so the rerun finishes the job instead of refusing because of its own
+// half-written work. The source must match too: a marker left by a kill after HEAD moved outlives
+// later commits, and must not vouch for untracked files when the same target comes up again.
 import { readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { DirtyWorktreeError } from '../errors.js';
@@ -56,7 +58,7 @@ export function materialize(repo: Repository, opts: MaterializeOptions): Materia
   const writer = new WorktreeWriter(repo.root, repo.objects, { force: opts.force, stats: true, onBytes: (n) => (bytes += n) });
   for (const w of plan.writes) if (w.leaf.kind === 'symlink') writer.symlinkTarget(w.leaf);
   const markerPath = join(repo.cairnDir, MARKER);
-  writeFileAtomic(markerPath, JSON.stringify({ to: opts.to }));
+  writeFileAtomic(markerPath, JSON.stringify({ from: opts.from, to: opts.to }));
   const total = plan.writes.length + plan.removes.length;
   let done = 0;
   let lastReport = 0;
@@ -116,7 +118,7 @@ function planSafe(repo: Repository, opts: MaterializeOptions): Plan {
   } else index = (p) => repo.index.get(p);
   const writer = new WorktreeWriter(repo.root, repo.objects);
   const found = findConflicts(
-    { abs: (p) => writer.abs(p), index, racyNs: repo.index.writtenAt() * 1e6, trustNew: readMarker(repo) === opts.to },
+    { abs: (p) => writer.abs(p), index, racyNs: repo.index.writtenAt() * 1e6, trustNew: markerMatches(repo, opts.from, opts.to) },
     changes,
   );
   if (found.dirty.length > 0) throw new DirtyWorktreeError(found.dirty, opts.action ?? 'checkout');
@@ -197,11 +199,11 @@ export function treeChanges(store: PackStore, a: ObjectId | null, b: ObjectId | 
   return out;
 }
 
-function readMarker(repo: Repository): string | null | undefined {
+function markerMatches(repo: Repository, from: ObjectId | null, to: ObjectId | null): boolean {
   try {
-    const m = JSON.parse(readFileSync(join(repo.cairnDir, MARKER), 'utf8')) as { to?: unknown };
-    return typeof m.to === 'string' || m.to === null ? m.to : undefined;
+    const m = JSON.parse(readFileSync(join(repo.cairnDir, MARKER), 'utf8')) as { from?: unknown; to?: unknown };
+    return m.from === from && m.to === to;
   } catch {
-    return undefined;
+    return false;
   }
 }

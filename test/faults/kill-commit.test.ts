@@ -52,14 +52,16 @@ describe('kill -9 during commit', () => {
     cairnOk(['init'], { cwd: dir });
     makeDataset(dir, rand);
     expect(runCairnTimed(['commit', '-a', '-m', 'base'], dir).code).toBe(0);
-    // Durations of complete commits of one round's edits; the kill window follows them as load varies.
+    // The kill window is measured first: complete commits of one round's edits, nothing else running.
     const durations: number[] = [];
-    for (let r = 0; r < 2; r++) {
+    for (let r = 0; r < 3; r++) {
       editDataset(dir, 1000 + r, rand);
       const t = runCairnTimed(['commit', '-a', '-m', `warm ${r}`], dir);
       expect(t.code).toBe(0);
       durations.push(t.ms);
     }
+    // Runs that finish before their kill are complete ones too: they keep the window honest when the
+    // machine's load changes during the test.
     const typical = () => median(durations.slice(-5));
 
     const verified = new Set<string>();
@@ -69,7 +71,7 @@ describe('kill -9 during commit', () => {
     let movedThenKilled = 0;
     const started = performance.now();
     for (let round = 0; killed < KILLS; round++) {
-      expect(round, 'too many runs finished before their kill: the schedule misses the command').toBeLessThan(KILLS * 2);
+      expect(round, `too many runs finished before their kill (durations ${durations.map(Math.round).join(' ')} ms)`).toBeLessThan(KILLS * 2);
       editDataset(dir, round, rand);
       const before = snapshotWorktree(dir);
       const headBefore = refState(dir).head!;
@@ -81,6 +83,7 @@ describe('kill -9 during commit', () => {
       if (outcome.finished) {
         finishedFirst++;
         expect(outcome.code, `${where}: ${outcome.stderr}`).toBe(0);
+        durations.push(outcome.ms);
       } else killed++;
 
       // `cairn fsck` runs in a child while the same process checks closure, refs and worktree.
@@ -106,7 +109,6 @@ describe('kill -9 during commit', () => {
         // 0: committed; 1: the killed run had already moved the branch, nothing was left to commit.
         expect([0, 1], `${where}: ${r.stderr}`).toContain(r.code);
         if (r.code === 1) expect(headAfter, where).not.toBe(headBefore);
-        else durations.push(r.ms);
         expect(commitIds(dir), where).toEqual(wanted);
       } else expect(commitIds(dir), where).toEqual(worktreeIds(dir));
       expect(diffSnapshots(before, snapshotWorktree(dir)), where).toEqual([]);
@@ -117,7 +119,7 @@ describe('kill -9 during commit', () => {
         `${finishedFirst} runs finished before their kill; ${movedThenKilled} killed after moving the branch; ` +
         `${Math.round((performance.now() - started) / 1000)} s`,
     );
-  }, 150_000);
+  }, 180_000);
 });
 
 function median(xs: number[]): number {
