@@ -22,6 +22,8 @@ export interface Commit {
 }
 
 const PERSON_BAD = /[<>\n\0]/;
+/** A UTF-16 surrogate without its partner: UTF-8 cannot carry it (Buffer.from would write U+FFFD). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const META_KEY = /^[a-z][a-z0-9-]{0,63}$/;
 
 export function encodeCommit(c: Commit): Buffer {
@@ -34,6 +36,9 @@ export function encodeCommit(c: Commit): Buffer {
     throw new BadFormatError('commit', 'bad time or time zone');
   }
   if (c.message.includes('\0')) throw new BadFormatError('commit', 'message may not contain NUL');
+  if (LONE_SURROGATE.test(c.message) || LONE_SURROGATE.test(c.author.name) || LONE_SURROGATE.test(c.author.email)) {
+    throw new BadFormatError('commit', 'author and message must be valid Unicode (a lone surrogate cannot be stored)');
+  }
   let s = `tree ${c.tree}\n`;
   for (const p of c.parents) s += `parent ${p}\n`;
   s += `author ${c.author.name.trim()} <${c.author.email.trim()}> ${c.time} ${formatTz(c.tzOffset)}\n`;
@@ -74,7 +79,12 @@ export function decodeCommit(body: Buffer, what = 'commit object'): Commit {
   for (; i < lines.length; i++) {
     const mm = /^meta ([a-z][a-z0-9-]{0,63}) (".*")$/.exec(lines[i]!);
     if (mm === null) throw new BadFormatError(what, `unexpected header line ${i + 1}`);
-    const value: unknown = JSON.parse(mm[2]!);
+    let value: unknown;
+    try {
+      value = JSON.parse(mm[2]!);
+    } catch {
+      throw new BadFormatError(what, `metadata value on header line ${i + 1} is not a JSON string`);
+    }
     if (typeof value !== 'string') throw new BadFormatError(what, 'metadata value is not a string');
     meta[mm[1]!] = value;
   }

@@ -1,7 +1,7 @@
 // The `file` object: a file's content, either inline (small files: one object per file) or as the
 // ordered list of its chunks. Format in docs/FORMAT.md ("file").
 import { BadFormatError } from '../errors.js';
-import type { ObjectId } from './hash.js';
+import { isObjectId, type ObjectId } from './hash.js';
 import { readVarint, varintLength, writeVarint } from './varint.js';
 
 export const FILE_FORMAT_VERSION = 1;
@@ -40,6 +40,9 @@ export function encodeChunkedFile(chunks: readonly ChunkRef[]): Buffer {
   pos = writeVarint(out, pos, chunks.length);
   for (const c of chunks) {
     if (c.size <= 0) throw new RangeError('chunk sizes are positive');
+    // Buffer.write stops at the first non-hex character: without this check a bad id would leave
+    // uninitialised memory in the object.
+    if (!isObjectId(c.id)) throw new BadFormatError('file', `bad chunk id ${c.id}`);
     pos += out.write(c.id, pos, 32, 'hex');
     pos = writeVarint(out, pos, c.size);
   }
@@ -51,9 +54,9 @@ export function decodeFile(body: Buffer, what = 'file object'): FileObject {
   if (body[0] !== FILE_FORMAT_VERSION) throw new BadFormatError(what, `unknown version ${body[0]}`);
   if (body[1] === INLINE) return { kind: 'inline', size: body.length - 2, data: body.subarray(2) };
   if (body[1] !== CHUNKED) throw new BadFormatError(what, `unknown kind ${body[1]}`);
-  let [total, pos] = readVarint(body, 2, what);
-  let count: number;
-  [count, pos] = readVarint(body, pos, what);
+  const [total, afterTotal] = readVarint(body, 2, what);
+  const [count, afterCount] = readVarint(body, afterTotal, what);
+  let pos = afterCount;
   if (count > (body.length - pos) / 33) throw new BadFormatError(what, 'chunk count exceeds body');
   const chunks: ChunkRef[] = new Array(count);
   let sum = 0;

@@ -11,7 +11,7 @@ export function entryNameProblem(name: string): string | null {
   if (name.includes('/')) return "contains '/'";
   if (name.includes('\\')) return "contains '\\'";
   if (name.includes('\0')) return 'contains NUL';
-  if (name.toLowerCase() === '.cairn') return "'.cairn' is reserved for the repository";
+  if (isRepositoryFolderAlias(name)) return "'.cairn' is reserved for the repository";
   if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) return `longer than ${MAX_NAME_BYTES} bytes`;
   if (/[\ud800-\udfff]/.test(name.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))) return 'not valid UTF-8';
   return null;
@@ -22,9 +22,29 @@ export function checkEntryName(name: string, where = name): void {
   if (problem !== null) throw new UnsafePathError(where, problem);
 }
 
-/** Names that would land on one file on a case-insensitive or normalising file system. */
+/**
+ * Code points that HFS+ ignores in names (the list git checks, CVE-2014-9390): on a Mac,
+ * ".c\u200cairn" and "\ufeff.cairn" are the folder ".cairn".
+ */
+const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+
+/**
+ * Names that would land on one file on a case-insensitive or normalising file system: case and
+ * Unicode normalisation (macOS, Windows), code points HFS+ ignores, and trailing dots and spaces,
+ * which Windows drops ("a.csv." is "a.csv").
+ */
 export function foldName(name: string): string {
-  return name.normalize('NFC').toLowerCase();
+  return name.replace(HFS_IGNORED, '').normalize('NFC').toLowerCase().replace(/[. ]+$/, '');
+}
+
+/**
+ * Whether checking out `name` could write into the repository folder on some file system: ".cairn"
+ * in any case, spelled with HFS+-ignored code points or Windows' trailing dots and spaces, its NTFS
+ * short name "CAIRN~1", or an NTFS stream of it (".cairn::$INDEX_ALLOCATION" is the folder itself).
+ */
+function isRepositoryFolderAlias(name: string): boolean {
+  const f = foldName(name.split(':')[0]!);
+  return f === '.cairn' || f === 'cairn~1';
 }
 
 /**

@@ -2,7 +2,7 @@
 // name (no '/', '\', NUL, '.', '..', '.cairn', no case/normalisation twins): a hostile tree is
 // refused here, before any path is built from it.
 import { BadFormatError, UnsafePathError } from '../errors.js';
-import type { ObjectId } from './hash.js';
+import { isObjectId, type ObjectId } from './hash.js';
 import { compareNames, entryNameProblem, foldName } from './names.js';
 import { readVarint, varintLength, writeVarint } from './varint.js';
 
@@ -24,6 +24,7 @@ export interface TreeEntry {
 export function encodeTree(entries: readonly TreeEntry[]): Buffer {
   const sorted = [...entries].sort((a, b) => compareNames(a.name, b.name));
   checkEntries(sorted, 'tree');
+  for (const e of sorted) if (!isObjectId(e.id)) throw new BadFormatError('tree', `bad id ${e.id} for entry '${e.name}'`);
   const names = sorted.map((e) => Buffer.from(e.name, 'utf8'));
   let len = 1 + varintLength(sorted.length);
   sorted.forEach((e, i) => {
@@ -42,12 +43,15 @@ export function encodeTree(entries: readonly TreeEntry[]): Buffer {
   return out;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: keep a leading U+FEFF in a name. By default TextDecoder drops it, so the name
+// "\ufeffa" would decode as "a": a round trip that changes the name, two byte strings for one tree.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function decodeTree(body: Buffer, what = 'tree object'): TreeEntry[] {
   if (body.length < 2) throw new BadFormatError(what, 'truncated');
   if (body[0] !== TREE_FORMAT_VERSION) throw new BadFormatError(what, `unknown version ${body[0]}`);
-  let [count, pos] = readVarint(body, 1, what);
+  const [count, afterCount] = readVarint(body, 1, what);
+  let pos = afterCount;
   if (count > (body.length - pos) / 35) throw new BadFormatError(what, 'entry count exceeds body');
   const entries: TreeEntry[] = new Array(count);
   for (let i = 0; i < count; i++) {
