@@ -4,7 +4,7 @@ import type { Bench } from '../context.js';
 import type { ScenarioReport } from '../report.js';
 import { ensureSmallCommits, repeat, smallParams, verifySmallCopy, type TimedPeer } from './common.js';
 
-export const title = 'fresh checkout of the 100k-file commit into an empty folder';
+export const title = 'fresh checkout of the small-files commit into an empty folder';
 
 export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
   const repo = await ensureSmallCommits(b, rep);

@@ -3,7 +3,7 @@ import type { Bench } from '../context.js';
 import type { ScenarioReport } from '../report.js';
 import { ensureSmallCommits, repeat, smallParams, type TimedPeer } from './common.js';
 
-export const title = 'status of an unchanged 100k-file tree';
+export const title = 'status of the unchanged small-files tree';
 
 export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
   const repo = await ensureSmallCommits(b, rep);
