@@ -4,8 +4,16 @@ import { InvalidNameError, UnsafePathError } from '../errors.js';
 
 const MAX_NAME_BYTES = 255;
 
+/**
+ * Names made only of these ASCII characters, not starting with '.' nor ending in '.' or ' ', pass
+ * every rule below (no separators, no '.cairn' alias, no HFS+-ignored code points, valid UTF-8):
+ * the common case skips the full checks, which cost ~10 us per name on 100k-file checkouts.
+ */
+export const SAFE_NAME = /^(?:[A-Za-z0-9_+=,@-]|[A-Za-z0-9_+=,@-][A-Za-z0-9._+=,@ -]{0,253}[A-Za-z0-9_+=,@-])$/;
+
 /** Why `name` cannot be a tree entry name, or null when it can. */
 export function entryNameProblem(name: string): string | null {
+  if (SAFE_NAME.test(name)) return null;
   if (name.length === 0) return 'empty name';
   if (name === '.' || name === '..') return `'${name}' is not a file name`;
   if (name.includes('/')) return "contains '/'";
@@ -65,9 +73,13 @@ export function joinRepoPath(dir: string, name: string): string {
   return dir === '' ? name : `${dir}/${name}`;
 }
 
+// UTF-16 code-unit order equals UTF-8 byte order unless a surrogate or a unit >= U+E000 is involved.
+const BEYOND_BMP_ORDER = /[\ud800-\uffff]/;
+
 /** Compare repository paths the way trees sort their entries: by UTF-8 bytes. */
 export function compareNames(a: string, b: string): number {
   if (a === b) return 0;
+  if (!BEYOND_BMP_ORDER.test(a) && !BEYOND_BMP_ORDER.test(b)) return a < b ? -1 : 1;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 

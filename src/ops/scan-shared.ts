@@ -1,10 +1,8 @@
 // Constants and the name check shared by the worktree scanner and its worker thread.
 import { readdirSync } from 'node:fs';
-import { entryNameProblem, foldName } from '../core/names.js';
+import { SAFE_NAME, entryNameProblem, foldName } from '../core/names.js';
 
-// Names made only of these characters, not starting with '.' nor ending in '.' or ' ', need no
-// further checks (the common case, kept cheap); every other name gets the full rules of names.ts.
-export const SAFE_NAME = /^(?:[A-Za-z0-9_+=,@-]|[A-Za-z0-9_+=,@-][A-Za-z0-9._+=,@ -]{0,253}[A-Za-z0-9_+=,@-])$/;
+export { SAFE_NAME } from '../core/names.js';
 
 /**
  * Entries of one directory that would land on the same file on a case-insensitive or normalising

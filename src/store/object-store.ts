@@ -107,27 +107,53 @@ export class PackStore implements ObjectReader, ObjectWriter {
   get(id: ObjectId, expected?: ObjectType): StoredObject {
     const row = this.stmtGet.get(id) as IndexRow | undefined;
     if (row === undefined) throw new MissingObjectError(id);
-    const type = typeOf(row.type, id);
-    if (expected !== undefined && type !== expected) {
-      throw new CairnError('BAD_FORMAT', `object ${id} is a ${type}, expected a ${expected}`, { id, type, expected });
-    }
     const fd = this.packFd(row.pack, id);
     const stored = Buffer.allocUnsafe(row.stored_len);
     const n = readFully(fd, stored, row.offset);
     if (n !== row.stored_len) throw new CorruptObjectError(id, `pack truncated (read ${n} of ${row.stored_len} bytes)`);
-    let data: Buffer;
-    if (row.comp === COMP_NONE) data = stored;
-    else if (row.comp === COMP_DEFLATE) {
-      try {
-        data = inflateRawSync(stored, { maxOutputLength: row.raw_len + 1 });
-      } catch (err) {
-        throw new CorruptObjectError(id, `cannot decompress (${(err as Error).message})`);
+    return decodeStored(id, row, stored, expected);
+  }
+
+  /**
+   * Reads many objects, yielding them in pack order (not request order): locations come from one
+   * query per 500 ids and neighbouring records are read with one large read, so a checkout of
+   * 100k small files costs a few hundred reads instead of 100k. Every object is verified as by get.
+   */
+  *getMany(ids: readonly ObjectId[], expected?: ObjectType): Generator<[ObjectId, StoredObject]> {
+    const rows: (IndexRow & { id: string })[] = [];
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const batch = unique.slice(i, i + 500);
+      const found = this.db.prepare(`SELECT id, type, pack, offset, stored_len, raw_len, comp FROM objects WHERE id IN (${batch.map(() => '?').join(',')})`).all(...batch) as (IndexRow & { id: string })[];
+      if (found.length !== batch.length) {
+        const have = new Set(found.map((r) => r.id));
+        throw new MissingObjectError(batch.find((id) => !have.has(id))!);
       }
-    } else throw new CorruptObjectError(id, `unknown compression ${row.comp}`);
-    if (data.length !== row.raw_len || hashObject(type, data) !== id) {
-      throw new CorruptObjectError(id, 'content does not hash to its id');
+      rows.push(...found);
     }
-    return { type, data };
+    rows.sort((a, b) => a.pack - b.pack || a.offset - b.offset);
+    const MAX_SPAN = 8 << 20;
+    const MAX_GAP = 64 << 10;
+    for (let i = 0; i < rows.length; ) {
+      // Extend a run of records in the same pack that are close together.
+      let j = i + 1;
+      const first = rows[i]!;
+      let end = first.offset + first.stored_len;
+      while (j < rows.length && rows[j]!.pack === first.pack && rows[j]!.offset - end <= MAX_GAP && rows[j]!.offset + rows[j]!.stored_len - first.offset <= MAX_SPAN) {
+        end = Math.max(end, rows[j]!.offset + rows[j]!.stored_len);
+        j++;
+      }
+      const fd = this.packFd(first.pack, first.id);
+      const span = Buffer.allocUnsafe(end - first.offset);
+      const n = readFully(fd, span, first.offset);
+      for (let k = i; k < j; k++) {
+        const r = rows[k]!;
+        const at = r.offset - first.offset;
+        if (at + r.stored_len > n) throw new CorruptObjectError(r.id, `pack truncated (read ${Math.max(0, n - at)} of ${r.stored_len} bytes)`);
+        yield [r.id, decodeStored(r.id, r, span.subarray(at, at + r.stored_len), expected)];
+      }
+      i = j;
+    }
   }
 
   put(type: ObjectType, body: Uint8Array): ObjectId {
@@ -279,6 +305,27 @@ interface IndexRow {
   stored_len: number;
   raw_len: number;
   comp: number;
+}
+
+/** Decompresses and verifies one record's stored bytes; a mismatch is corruption, never data. */
+function decodeStored(id: ObjectId, row: IndexRow, stored: Buffer, expected?: ObjectType): StoredObject {
+  const type = typeOf(row.type, id);
+  if (expected !== undefined && type !== expected) {
+    throw new CairnError('BAD_FORMAT', `object ${id} is a ${type}, expected a ${expected}`, { id, type, expected });
+  }
+  let data: Buffer;
+  if (row.comp === COMP_NONE) data = stored;
+  else if (row.comp === COMP_DEFLATE) {
+    try {
+      data = inflateRawSync(stored, { maxOutputLength: row.raw_len + 1 });
+    } catch (err) {
+      throw new CorruptObjectError(id, `cannot decompress (${(err as Error).message})`);
+    }
+  } else throw new CorruptObjectError(id, `unknown compression ${row.comp}`);
+  if (data.length !== row.raw_len || hashObject(type, data) !== id) {
+    throw new CorruptObjectError(id, 'content does not hash to its id');
+  }
+  return { type, data };
 }
 
 function typeOf(code: number, id: ObjectId): ObjectType {
