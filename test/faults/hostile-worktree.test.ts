@@ -35,6 +35,7 @@ beforeAll(() => {
   symlinkSync('../../nowhere', join(dir, 'dangling'));
   writeFileSync(join(dir, 'back\\slash.txt'), 'x\n');
   writeFileSync(Buffer.concat([Buffer.from(`${dir}/`), INVALID_UTF8]), 'y\n');
+  writeFileSync(Buffer.concat([Buffer.from(`${dir}/rows/`), INVALID_UTF8]), 'z\n');
 });
 
 function indexEntries(): Map<string, { kind: string; id: string }> {
@@ -52,8 +53,8 @@ describe('hostile worktree', () => {
     expect(r.code, r.stderr).toBe(0);
     const res = JSON.parse(r.stdout) as { added: string[]; unstorable: { path: string; reason: string }[] };
     expect(res.added.sort()).toEqual(['..foo', 'alias', 'dangling', 'etc-link', 'outside', 'pipe-link', 'rows/r1.json']);
-    // Both bad names are named (the invalid bytes show as U+FFFD), with a reason, and nothing else is.
-    expect(res.unstorable.map((u) => u.path).sort()).toEqual(['back\\slash.txt', 'bad\ufffd\ufffd.csv']);
+    // The bad names are named (the invalid bytes show as U+FFFD), with a reason, and nothing else is.
+    expect(res.unstorable.map((u) => u.path).sort()).toEqual(['back\\slash.txt', 'bad\ufffd\ufffd.csv', 'rows/bad\ufffd\ufffd.csv']);
     expect(res.unstorable.find((u) => u.path.startsWith('back'))!.reason).toContain('\\');
     expect(res.unstorable.find((u) => u.path.startsWith('bad'))!.reason).toMatch(/UTF-8/);
 
@@ -88,7 +89,7 @@ describe('hostile worktree', () => {
     expect(s.staged).toEqual([]);
     expect(s.unstaged).toEqual([]);
     expect(s.untracked).toEqual([]);
-    expect(s.unstorable.map((u) => u.path).sort()).toEqual(['back\\slash.txt', 'bad\ufffd\ufffd.csv']);
+    expect(s.unstorable.map((u) => u.path).sort()).toEqual(['back\\slash.txt', 'bad\ufffd\ufffd.csv', 'rows/bad\ufffd\ufffd.csv']);
   });
 
   it.each([
