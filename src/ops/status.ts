@@ -10,7 +10,8 @@ import type { IndexEntry } from '../store/worktree-index.js';
 import { readCommit } from '../store/typed-objects.js';
 import { currentBranch, headCommit } from './rev-parse.js';
 import { flattenTree, type Leaf } from './tree-walk.js';
-import { ignoreRules, scanWorktree, startFullScan, underPath, type ScanResult, type WorktreeFile } from './worktree-scan.js';
+import { scanWorktree, underPath, type WorktreeFile } from './worktree-scan.js';
+import { parallelCompare, type RawWorktreeChanges } from './status-scan.js';
 
 export type ChangeKind = 'added' | 'modified' | 'deleted' | 'typechange';
 
@@ -35,8 +36,6 @@ export interface StatusResult {
 }
 
 export interface StatusOptions {
-  /** A full-tree scan already started (see startFullScan). */
-  scan?: { finish: (tracked: ReadonlySet<string>) => ScanResult };
   /** Limit to these repository paths (files or directories). */
   paths?: readonly string[];
   /** Skip listing untracked files (faster; `switch` only needs tracked changes). */
@@ -44,13 +43,19 @@ export interface StatusOptions {
 }
 
 export function status(repo: Repository, opts: StatusOptions = {}): StatusResult {
-  // The worktree scan runs on a worker while this thread decodes the index and compares HEAD.
-  const scan = opts.paths === undefined && ignoreRules(repo.root) === null ? startFullScan(repo) : undefined;
   const head = headCommit(repo);
-  const entries = repo.index.all();
-  const staged = stagedChanges(repo, head, entries, opts.paths);
-  const wt = worktreeChanges(repo, entries, { ...opts, scan });
+  const staged = stagedIfAny(repo, head, opts.paths);
+  const wt = worktreeChanges(repo, undefined, opts);
   return { branch: currentBranch(repo), head, staged, unstaged: wt.changes, untracked: wt.untracked, unstorable: wt.unstorable };
+}
+
+/**
+ * Staged changes, without decoding the index when the cached root tree equals HEAD's tree (the
+ * cache is dropped on every index change, so equal ids mean nothing is staged).
+ */
+function stagedIfAny(repo: Repository, head: ObjectId | null, paths?: readonly string[]): Change[] {
+  if (head !== null && repo.index.cachedTrees().get('')?.id === readCommit(repo.objects, head).tree) return [];
+  return stagedChanges(repo, head, repo.index.all(), paths);
 }
 
 /** HEAD's tree against the index, skipping directories whose cached tree id equals HEAD's. */
@@ -93,54 +98,29 @@ export interface WorktreeChanges {
   changes: Change[];
   untracked: string[];
   unstorable: { path: string; reason: string }[];
-  /** Every scanned file, with its id when it had to be hashed (callers such as `add` reuse them). */
-  files: WorktreeFile[];
 }
 
-/** The index against the worktree. Refreshes the index's stat data for files found unchanged. */
-export function worktreeChanges(repo: Repository, entries: readonly IndexEntry[], opts: StatusOptions = {}): WorktreeChanges {
-  const indexed = new Map<string, IndexEntry>();
-  for (const e of entries) indexed.set(e.path, e);
-  const tracked = new Set(indexed.keys());
-  const scan = opts.scan !== undefined ? opts.scan.finish(tracked) : opts.paths === undefined ? startFullScan(repo, tracked).finish(tracked) : scanWorktree(repo, { paths: opts.paths, tracked });
-  const racyBefore = repo.index.writtenAt() * 1e6;
+/**
+ * The index against the worktree. `entries` may be omitted (the index is then read only if
+ * needed). Refreshes the index's stat data for files found unchanged, as git does.
+ */
+export function worktreeChanges(repo: Repository, entries: readonly IndexEntry[] | undefined, opts: StatusOptions = {}): WorktreeChanges {
+  const raw = opts.paths === undefined ? parallelCompare(repo) : undefined;
+  const found = raw ?? compareOnThisThread(repo, entries ?? repo.index.all(), opts.paths);
   const changes: Change[] = [];
-  const untracked: string[] = [];
   const refreshed: IndexEntry[] = [];
-  const seen = new Set<string>();
-  for (const f of scan.files) {
-    const e = indexed.get(f.path);
-    if (e === undefined) {
-      untracked.push(f.path);
-      continue;
-    }
-    seen.add(f.path);
-    if (statMatches(e, f) && e.mtimeNs < racyBefore) {
-      if (e.kind !== f.kind) changes.push({ ...change(e, e, (e.kind === 'symlink') !== (f.kind === 'symlink') ? 'typechange' : 'modified'), newKind: f.kind });
-      continue;
-    }
+  for (const f of found.suspects) {
+    const e = f.entry;
+    const typeChange = (e.kind === 'symlink') !== (f.kind === 'symlink');
     const id = hashWorktreeFile(repo, f);
     if (id === undefined) continue; // vanished
     if (id === e.id && f.kind === e.kind) {
-      refreshed.push({ ...e, mtimeNs: f.mtimeNs, ctimeNs: f.ctimeNs, ino: f.ino });
+      refreshed.push({ path: f.path, ...e, mtimeNs: f.mtimeNs, ctimeNs: f.ctimeNs, ino: f.ino });
       continue;
     }
-    changes.push({
-      path: f.path,
-      change: (e.kind === 'symlink') !== (f.kind === 'symlink') ? 'typechange' : 'modified',
-      oldId: e.id,
-      newId: id,
-      oldSize: e.size,
-      newSize: f.size,
-      oldKind: e.kind as Exclude<EntryKind, 'tree'>,
-      newKind: f.kind,
-    });
+    changes.push({ path: f.path, change: typeChange ? 'typechange' : 'modified', oldId: e.id, newId: id, oldSize: e.size, newSize: f.size, oldKind: e.kind, newKind: f.kind });
   }
-  for (const e of entries) {
-    if (seen.has(e.path) || e.kind === 'tree') continue;
-    if (opts.paths !== undefined && !opts.paths.some((p) => underPath(e.path, p))) continue;
-    changes.push({ path: e.path, change: 'deleted', oldId: e.id, oldSize: e.size, oldKind: e.kind });
-  }
+  for (const d of found.deleted) changes.push({ path: d.path, change: 'deleted', oldId: d.entry.id, oldSize: d.entry.size, oldKind: d.entry.kind });
   // Like git, status records what it learned so the next run need not hash those files again.
   // A file modified in the same instant the index was written stays "racy" and is re-checked.
   const safe = refreshed.filter((e) => e.mtimeNs < Date.now() * 1e6 - 2e9);
@@ -151,7 +131,35 @@ export function worktreeChanges(repo: Repository, entries: readonly IndexEntry[]
       /* another process holds the lock: the refresh is an optimisation only */
     }
   }
-  return { changes: changes.sort(byPath), untracked: opts.untracked === false ? [] : untracked, unstorable: scan.unstorable, files: scan.files };
+  return {
+    changes: changes.sort(byPath),
+    untracked: opts.untracked === false ? [] : found.untracked.map((f) => f.path).sort(),
+    unstorable: found.unstorable,
+  };
+}
+
+/** The same comparison as the status workers, on this thread (path-limited runs, no workers). */
+function compareOnThisThread(repo: Repository, entries: readonly IndexEntry[], paths?: readonly string[]): RawWorktreeChanges {
+  const indexed = new Map<string, IndexEntry>();
+  for (const e of entries) if (paths === undefined || paths.some((p) => underPath(e.path, p))) indexed.set(e.path, e);
+  const scan = scanWorktree(repo, { paths, tracked: new Set(indexed.keys()) });
+  const racyBefore = repo.index.writtenAt() * 1e6;
+  const out: RawWorktreeChanges = { suspects: [], deleted: [], untracked: [], unstorable: scan.unstorable };
+  const seen = new Set<string>();
+  for (const f of scan.files) {
+    const e = indexed.get(f.path);
+    if (e === undefined) {
+      out.untracked.push(f);
+      continue;
+    }
+    seen.add(f.path);
+    if (e.kind === 'tree') continue;
+    if (!(statMatches(e, f) && e.kind === f.kind && e.mtimeNs < racyBefore)) out.suspects.push({ ...f, entry: { ...e, kind: e.kind } });
+  }
+  for (const e of indexed.values()) {
+    if (!seen.has(e.path) && e.kind !== 'tree') out.deleted.push({ path: e.path, entry: { ...e, kind: e.kind } });
+  }
+  return out;
 }
 
 export function statMatches(e: IndexEntry, f: WorktreeFile): boolean {

@@ -1,15 +1,13 @@
 // Walks the worktree: every file, executable and symlink, with the stat data the index compares
 // against. Skips `.cairn/` and untracked paths matched by `.cairnignore` (gitignore syntax, via
 // the `ignore` library); tracked files stay visible even when a pattern matches them, as in git.
-import { existsSync, lstatSync, readdirSync, readFileSync, type Dirent, type Stats } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { lstatSync, readdirSync, readFileSync, type Dirent, type Stats } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { UsageError } from '../errors.js';
 import { entryNameProblem } from '../core/names.js';
 import type { Repository } from '../store/repository.js';
-import { KIND_NAMES, caseTwins, worktreeNameProblem } from './scan-shared.js';
+import { caseTwins, worktreeNameProblem } from './scan-shared.js';
 
 export type FileKind = 'file' | 'exec' | 'symlink';
 
@@ -62,47 +60,6 @@ export function ignoreRules(root: string): string | null {
 export function loadIgnore(root: string): Ignore | undefined {
   const text = ignoreRules(root);
   return text === null ? undefined : ignore().add(text);
-}
-
-const SCAN_WORKER_URL = new URL('./scan-worker.js', import.meta.url);
-
-/**
- * Starts scanning the whole worktree on a worker thread (falls back to this thread when workers
- * cannot run, e.g. from TypeScript sources). `finish(tracked)` waits for the result and applies
- * the ignore rules to untracked files. Without ignore rules the caller may decode the index while
- * the scan runs; with rules, tracked directories must be known first (`trackedPaths`).
- */
-export function startFullScan(repo: Repository, trackedPaths?: Iterable<string>): { finish: (tracked: ReadonlySet<string>) => ScanResult } {
-  const rules = ignoreRules(repo.root);
-  if (!existsSync(fileURLToPath(SCAN_WORKER_URL)) || (rules !== null && trackedPaths === undefined)) {
-    return { finish: (tracked) => scanWorktree(repo, { tracked }) };
-  }
-  const dirs = new Set<string>();
-  if (rules !== null) for (const p of trackedPaths!) for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) dirs.add(p.slice(0, i));
-  const signal = new SharedArrayBuffer(4);
-  const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(SCAN_WORKER_URL, { workerData: { port: port2, signal, root: repo.root, ignoreText: rules, trackedDirs: [...dirs] }, transferList: [port2] });
-  worker.unref();
-  return {
-    finish: (tracked) => {
-      const flag = new Int32Array(signal);
-      while (Atomics.load(flag, 0) === 0) Atomics.wait(flag, 0, 0, 1000);
-      const msg = receiveMessageOnPort(port1)?.message as { paths: string; stats: Float64Array; unstorable: ScanResult['unstorable'] };
-      port1.close();
-      void worker.terminate();
-      const ig = rules === null ? undefined : ignore().add(rules);
-      const names = msg.paths === '' ? [] : msg.paths.split('\0');
-      const st = msg.stats;
-      const files: WorktreeFile[] = [];
-      for (let i = 0; i < names.length; i++) {
-        const path = names[i]!;
-        if (ig !== undefined && !tracked.has(path) && ig.ignores(path)) continue;
-        const o = i * 5;
-        files.push({ path, kind: KIND_NAMES[st[o]!]!, size: st[o + 1]!, mtimeNs: st[o + 2]!, ctimeNs: st[o + 3]!, ino: st[o + 4]! });
-      }
-      return { files, unstorable: msg.unstorable };
-    },
-  };
 }
 
 export function scanWorktree(repo: Repository, opts: ScanOptions = {}): ScanResult {

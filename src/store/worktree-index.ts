@@ -107,6 +107,14 @@ export class WorktreeIndex {
     });
   }
 
+  /**
+   * The encoded index (see encodeIndex), for a worker thread to compare against the worktree
+   * without this thread decoding 100k entries. Empty index: undefined.
+   */
+  rawBlob(): Buffer | undefined {
+    return (this.db.prepare("SELECT data FROM wt_blob WHERE key = 'index'").get() as { data: Buffer } | undefined)?.data;
+  }
+
   private load(): Map<string, IndexEntry> {
     const gen = this.generation();
     if (this.cache !== undefined && this.cache.gen === gen) return this.cache.entries;

@@ -20,8 +20,12 @@ export function register(program: Command, ctx: CommandContext): void {
         const repo = openRepo(ctx);
         try {
           const res = status(repo, { untracked: opts.untrackedFiles !== 'no' });
+          // Folders holding tracked files are needed only to collapse untracked ones: a clean tree
+          // never decodes the index here.
           const tracked = new Set<string>();
-          for (const e of repo.index.all()) for (let i = e.path.indexOf('/'); i >= 0; i = e.path.indexOf('/', i + 1)) tracked.add(e.path.slice(0, i));
+          if (res.untracked.length > 0 && opts.untrackedFiles !== 'all') {
+            for (const e of repo.index.all()) for (let i = e.path.indexOf('/'); i >= 0; i = e.path.indexOf('/', i + 1)) tracked.add(e.path.slice(0, i));
+          }
           const untracked = opts.untrackedFiles === 'all' ? res.untracked : collapse(res.untracked, tracked);
           if (opts.json) printJson(ctx, { ...res, untracked });
           else if (opts.short) ctx.out.write(shortFormat(res, untracked));
