@@ -9,18 +9,48 @@ import { Descend, conflict, type MergeContext, type MergeTask, type Merged } fro
 type Step = Generator<MergeTask, JsonValue[], Merged>;
 
 export function* mergeArray(b: JsonValue[], o: JsonValue[], t: JsonValue[], ptr: string, ctx: MergeContext): MergeTask {
-  const before = ctx.conflicts.length;
   const ids = identities(b, o, t, ctx.idKey);
-  const merged = ids !== null ? yield* mergeById(b, o, t, ids, ptr, ctx) : yield* mergeSequence(b, o, t, ptr, ctx);
-  // An array sorted in all three versions stays sorted (not when conflicts hold positions in it).
-  if (ctx.conflicts.length === before && merged !== o) {
-    const sortKey = ids !== null ? (x: JsonValue) => (x as JsonObject).get(ctx.idKey)! : (x: JsonValue) => x;
-    const cmp = sortedComparator([b, o, t], sortKey);
-    if (cmp !== null) merged.sort((x, y) => cmp(sortKey(x), sortKey(y)));
+  let merged: JsonValue[];
+  if (ids !== null) {
+    const idOf = (x: JsonValue) => (x as JsonObject).get(ctx.idKey)!;
+    merged = yield* mergeById(b, o, t, ids, ptr, ctx, sortedComparator([b, o, t], idOf));
+  } else {
+    const cmp = sortedComparator([b, o, t], (x) => x);
+    merged = cmp !== null ? mergeSortedBag(b, o, t, cmp) : yield* mergeSequence(b, o, t, ptr, ctx);
   }
   if (merged === o || (merged.length === o.length && merged.every((x, i) => x === o[i]))) return o;
   ctx.origin.set(merged, o);
   return merged;
+}
+
+/**
+ * An array of numbers or strings sorted in all three versions is a sorted bag: each value's count
+ * follows the side that changed it (both added: the larger count, so a value both sides added is there
+ * once; both removed: the smaller), and the result is sorted. Never a conflict.
+ */
+function mergeSortedBag(b: JsonValue[], o: JsonValue[], t: JsonValue[], cmp: Comparator): JsonValue[] {
+  const count = (arr: JsonValue[]) => {
+    const m = new Map<string, [JsonValue, number]>();
+    for (const v of arr) {
+      const k = canonicalJson(v);
+      const e = m.get(k);
+      if (e === undefined) m.set(k, [v, 1]);
+      else e[1]++;
+    }
+    return m;
+  };
+  const cb = count(b), co = count(o), ct = count(t);
+  const keys = new Set([...co.keys(), ...ct.keys()]);
+  const out: [string, JsonValue][] = [];
+  for (const k of keys) {
+    const nb = cb.get(k)?.[1] ?? 0, no = co.get(k)?.[1] ?? 0, nt = ct.get(k)?.[1] ?? 0;
+    const n = no === nb ? nt : nt === nb ? no : no > nb && nt > nb ? Math.max(no, nt) : no < nb && nt < nb ? Math.min(no, nt) : Math.max(0, no + nt - nb);
+    const v = (co.get(k) ?? ct.get(k))![0];
+    for (let i = 0; i < n; i++) out.push([k, v]);
+  }
+  // Ties (1 and 1.0) fall back to the canonical text, so the order never depends on the side.
+  out.sort((x, y) => cmp(x[1], y[1]) || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  return out.map((e) => e[1]);
 }
 
 /** The identity keys of every element when all three arrays are records with unique string or number ids; else null. */
@@ -88,7 +118,7 @@ function* mergeSequence(b: JsonValue[], o: JsonValue[], t: JsonValue[], ptr: str
   return conflict(ctx, ptr, 'both-modified', b, out, theirsVariant) as JsonValue[];
 }
 
-function* mergeById(b: JsonValue[], o: JsonValue[], t: JsonValue[], [kb, ko, kt]: [string[], string[], string[]], ptr: string, ctx: MergeContext): Step {
+function* mergeById(b: JsonValue[], o: JsonValue[], t: JsonValue[], [kb, ko, kt]: [string[], string[], string[]], ptr: string, ctx: MergeContext, sorted: Comparator | null): Step {
   const index = (keys: string[]) => new Map(keys.map((k, i) => [k, i]));
   const bi = index(kb), oi = index(ko), ti = index(kt);
   const get = (arr: JsonValue[], idx: Map<string, number>, k: string): JsonValue | undefined => {
@@ -135,6 +165,11 @@ function* mergeById(b: JsonValue[], o: JsonValue[], t: JsonValue[], [kb, ko, kt]
     }
   }
   const final = after.size === 0 ? order : [...(after.get(null) ?? []), ...order.flatMap((k) => [k, ...(after.get(k) ?? [])])];
+  // Records sorted by id in all three versions stay sorted (decided before any pointer is handed out).
+  if (sorted !== null) {
+    const idOf = (k: string) => ((get(o, oi, k) ?? get(t, ti, k)) as JsonObject).get(ctx.idKey)!;
+    final.sort((x, y) => sorted(idOf(x), idOf(y)) || (x < y ? -1 : x > y ? 1 : 0));
+  }
 
   const out: JsonValue[] = [];
   for (const k of final) {
@@ -198,8 +233,10 @@ function deletedOnly(base: Int32Array, br: Range, x: Int32Array, xr: Range): Int
   return j === xr.end ? kept : null;
 }
 
+type Comparator = (x: JsonValue, y: JsonValue) => number;
+
 /** A comparator when all three arrays are sorted the same way (numbers or strings), else null. */
-function sortedComparator(arrays: JsonValue[][], sortKey: (x: JsonValue) => JsonValue): ((x: JsonValue, y: JsonValue) => number) | null {
+function sortedComparator(arrays: JsonValue[][], sortKey: (x: JsonValue) => JsonValue): Comparator | null {
   let kind: string | null = null;
   for (const arr of arrays)
     for (const el of arr) {
