@@ -218,7 +218,10 @@ export function applyDatasetEdits(doc: Plain, edits: DatasetEdit[]): Plain {
         break;
       case 'tag': {
         const tag = String.fromCharCode(97 + (e.id % 9));
-        if (!tags.includes(tag)) (tags.push(tag), tags.sort());
+        if (!tags.includes(tag)) {
+          tags.push(tag);
+          tags.sort();
+        }
         break;
       }
       case 'drop-tag':
