@@ -1,0 +1,220 @@
+// The jsonl/ndjson driver: one JSON object per line, merged as keyed records; unchanged lines are copied byte for
+// byte, merged ones written compactly. Values are compared and written from their source text, never through
+// JSON.parse, so big integers and decimals keep every digit and `__proto__` is just a field name.
+import { CairnError } from '../../errors.js';
+import { chooseKey, decodeUtf8, mergeRecords, type Merged, type Rec, type Side } from './records-merge.js';
+import { mergeText } from './text-merge.js';
+import type { MergeDriver, MergeInput, MergeOutput } from './types.js';
+
+interface JsonlRec extends Rec {
+  /** The line's text without its line ending. */
+  text: string;
+  lineNo: number;
+}
+
+interface JsonlLine {
+  text: string;
+  eol: string;
+  /** Index into the records, or -1 for a blank line. */
+  rec: number;
+}
+
+interface JsonlFile {
+  lines: JsonlLine[];
+  records: JsonlRec[];
+  /** Some line holds JSON that is not an object: not a table of records. */
+  notRecords: boolean;
+  bom: boolean;
+}
+
+export const mergeJsonl: MergeDriver = (input: MergeInput): MergeOutput => {
+  const { base, ours, theirs } = input;
+  if (ours.equals(theirs) || (base !== null && base.equals(theirs))) return { content: Buffer.from(ours), conflicts: [], settled: 0 };
+  if (base !== null && base.equals(ours)) return { content: Buffer.from(theirs), conflicts: [], settled: 0 };
+  const b = base === null ? parseJsonl(Buffer.alloc(0), 'base', input.path) : parseJsonl(base, 'base', input.path);
+  const o = parseJsonl(ours, 'ours', input.path);
+  const t = parseJsonl(theirs, 'theirs', input.path);
+  if (b.notRecords || o.notRecords || t.notRecords) return mergeText(input);
+  const v = { base: b.records, ours: o.records, theirs: t.records };
+  const candidates = [...o.records, ...t.records, ...b.records].flatMap((r) => [...r.fields.keys()]);
+  const where = (side: Side | 'base', i: number): string => `line ${v[side][i]?.lineNo} of ${side}`;
+  const key = chooseKey(candidates, v, (c) => c.startsWith('"') || /^-?\d/.test(c), where, input.options?.key);
+  if (key === null) return mergeText(input);
+  const plan = mergeRecords(v, {
+    key,
+    ...(input.favor ? { favor: input.favor } : {}),
+    display: (c) => (c.startsWith('"') ? (JSON.parse(c) as string) : c),
+    report: (r, field) => JSON.parse(field === undefined ? r.text : (r.fields.get(field) as string)),
+  });
+
+  const eol = [o, t].flatMap((f) => f.lines).find((l) => l.eol !== '')?.eol ?? '\n';
+  const render = (m: Merged<JsonlRec>): string => {
+    if (m.same) return (m[m.same] as JsonlRec).text;
+    const parts = m.fields.map(({ name, from }) => `${JSON.stringify(name)}:${(m[from] as JsonlRec).fields.get(name) as string}`);
+    return `{${parts.join(',')}}`;
+  };
+  const out: { text: string; eol: string }[] = [];
+  const emitInserted = (after: number): void => {
+    for (const m of plan.inserted.get(after) ?? []) out.push({ text: render(m), eol: '' });
+  };
+  emitInserted(-1);
+  for (const line of o.lines) {
+    if (line.rec < 0) {
+      out.push(line);
+      continue;
+    }
+    const m = plan.kept[line.rec];
+    if (m) out.push({ text: render(m), eol: m.same === 'ours' ? line.eol : '' });
+    emitInserted(line.rec);
+  }
+  const source = o.lines.length > 0 ? o : t;
+  const finalEol = source.lines.length === 0 || (source.lines[source.lines.length - 1] as JsonlLine).eol !== '';
+  const text = out.map((l, i) => l.text + (i < out.length - 1 || finalEol ? l.eol || eol : '')).join('');
+  return { content: Buffer.from((o.bom ? '\uFEFF' : '') + text, 'utf8'), conflicts: plan.conflicts, settled: plan.settled };
+};
+
+export function parseJsonl(buf: Buffer, side: string, path: string): JsonlFile {
+  let text = decodeUtf8(buf, side, path);
+  const bom = text.startsWith('\uFEFF');
+  if (bom) text = text.slice(1);
+  const file: JsonlFile = { lines: [], records: [], notRecords: false, bom };
+  let start = 0;
+  for (let lineNo = 1; start < text.length; lineNo++) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    const cr = end > start && text[end - 1] === '\r';
+    const line = text.slice(start, cr ? end - 1 : end);
+    const eol = nl < 0 ? '' : cr ? '\r\n' : '\n';
+    start = nl < 0 ? text.length : nl + 1;
+    if (/^[ \t]*$/.test(line)) {
+      file.lines.push({ text: line, eol, rec: -1 });
+      continue;
+    }
+    let fields: Map<string, string> | null;
+    try {
+      fields = scanObjectLine(line);
+    } catch (e) {
+      const why = e instanceof SyntaxError ? e.message : String(e);
+      throw new CairnError('BAD_FORMAT', `${path} (${side}): line ${lineNo} is not valid JSON: ${why}`, { path, side, line: lineNo });
+    }
+    if (fields === null) file.notRecords = true;
+    file.lines.push({ text: line, eol, rec: file.records.length });
+    file.records.push({ fields: fields ?? new Map(), text: line, lineNo });
+  }
+  return file;
+}
+
+const WS = /[ \t\r\n]*/y;
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const LITERAL = /true|false|null/y;
+
+function skipWs(s: string, i: number): number {
+  WS.lastIndex = i;
+  WS.test(s);
+  return WS.lastIndex;
+}
+
+/** A string token at i (validated and decoded by JSON.parse), re-encoded canonically. */
+function scanString(s: string, i: number): { end: number; value: string } {
+  let j = i + 1;
+  for (;;) {
+    const q = s.indexOf('"', j);
+    if (q < 0) throw new SyntaxError(`unterminated string at column ${i + 1}`);
+    let backslashes = 0;
+    for (let k = q - 1; s[k] === '\\'; k--) backslashes++;
+    j = q + 1;
+    if (backslashes % 2 === 0) break;
+  }
+  return { end: j, value: JSON.parse(s.slice(i, j)) as string };
+}
+
+/** The top-level members of an object line as field -> canonical value text; null when the line is other JSON. */
+export function scanObjectLine(s: string): Map<string, string> | null {
+  let i = skipWs(s, 0);
+  if (s[i] !== '{') {
+    const { end } = scanValue(s, i);
+    if (skipWs(s, end) !== s.length) throw new SyntaxError(`unexpected text at column ${skipWs(s, end) + 1}`);
+    return null;
+  }
+  const fields = new Map<string, string>();
+  i = skipWs(s, i + 1);
+  if (s[i] === '}') i++;
+  else {
+    for (;;) {
+      if (s[i] !== '"') throw new SyntaxError(`expected a field name at column ${i + 1}`);
+      const name = scanString(s, i);
+      if (fields.has(name.value)) throw new SyntaxError(`duplicate field ${JSON.stringify(name.value)}`);
+      i = skipWs(s, name.end);
+      if (s[i] !== ':') throw new SyntaxError(`expected ':' at column ${i + 1}`);
+      const value = scanValue(s, skipWs(s, i + 1));
+      fields.set(name.value, value.canon);
+      i = skipWs(s, value.end);
+      if (s[i] === ',') i = skipWs(s, i + 1);
+      else if (s[i] === '}') {
+        i++;
+        break;
+      } else throw new SyntaxError(`expected ',' or '}' at column ${i + 1}`);
+    }
+  }
+  if (skipWs(s, i) !== s.length) throw new SyntaxError(`unexpected text at column ${skipWs(s, i) + 1}`);
+  return fields;
+}
+
+/** One JSON value at i, validated without recursion (nesting depth costs heap, not stack); its canonical text is the
+ * source minified, with strings re-encoded and numbers kept digit for digit. */
+function scanValue(s: string, i: number): { end: number; canon: string } {
+  const out: string[] = [];
+  const stack: string[] = [];
+  let want: 'value' | 'value-or-close' | 'key' | 'key-or-close' | 'after' = 'value';
+  for (;;) {
+    i = skipWs(s, i);
+    const c = s[i];
+    if (want === 'after') {
+      const top = stack[stack.length - 1];
+      if (top === undefined) return { end: i, canon: out.join('') };
+      if (c === ',') want = top === '{' ? 'key' : 'value';
+      else if (c !== (top === '{' ? '}' : ']')) throw new SyntaxError(`expected ',' or '${top === '{' ? '}' : ']'}' at column ${i + 1}`);
+      else stack.pop();
+      out.push(c);
+      i++;
+    } else if (want === 'key' || want === 'key-or-close') {
+      if (want === 'key-or-close' && c === '}') {
+        stack.pop();
+        out.push('}');
+        i++;
+        want = 'after';
+        continue;
+      }
+      if (c !== '"') throw new SyntaxError(`expected a field name at column ${i + 1}`);
+      const key = scanString(s, i);
+      i = skipWs(s, key.end);
+      if (s[i] !== ':') throw new SyntaxError(`expected ':' at column ${i + 1}`);
+      out.push(JSON.stringify(key.value), ':');
+      i++;
+      want = 'value';
+    } else if (want === 'value-or-close' && c === ']') {
+      stack.pop();
+      out.push(']');
+      i++;
+      want = 'after';
+    } else if (c === '{' || c === '[') {
+      stack.push(c);
+      out.push(c);
+      i++;
+      want = c === '{' ? 'key-or-close' : 'value-or-close';
+    } else if (c === '"') {
+      const str = scanString(s, i);
+      out.push(JSON.stringify(str.value));
+      i = str.end;
+      want = 'after';
+    } else {
+      const re = c === '-' || (c !== undefined && c >= '0' && c <= '9') ? NUMBER : LITERAL;
+      re.lastIndex = i;
+      const m = re.exec(s);
+      if (!m) throw new SyntaxError(c === undefined ? 'unexpected end of line' : `unexpected ${JSON.stringify(c)} at column ${i + 1}`);
+      out.push(m[0]);
+      i = re.lastIndex;
+      want = 'after';
+    }
+  }
+}
