@@ -18,6 +18,7 @@ export const RECORD_HEADER = 38;
 const TYPE_CODE: Record<ObjectType, number> = { chunk: 0, file: 1, tree: 2, commit: 3 };
 const WRITE_BUFFER = 4 << 20;
 const MAX_PACK_BYTES = 2 ** 31;
+const AUTO_FLUSH_OBJECTS = 20_000;
 
 export interface StoredObject {
   type: ObjectType;
@@ -185,6 +186,9 @@ export class PackStore implements ObjectReader, ObjectWriter {
     const offset = pack.size;
     this.append(stored);
     this.pending.set(id, { id, type: TYPE_CODE[type], offset, storedLen: stored.length, rawLen, comp });
+    // Bounded memory for huge files: flushing early only makes children visible sooner, which the
+    // closure rule allows (parents are always put after their children).
+    if (this.pending.size >= AUTO_FLUSH_OBJECTS) this.flush();
   }
 
   get pendingCount(): number {
