@@ -143,18 +143,26 @@ export function mergeRecords<R extends Rec>(v: Versions<R>, opts: RecordsOptions
     return whole(key, 'ours', o);
   });
 
+  // Where theirs' new records go: after the record preceding them in theirs that ours still has (for one ours
+  // deleted, where it stood in the base), and after the records ours itself added there: ours' first, then theirs'.
+  const afterOursOnly = new Int32Array(v.ours.length + 1);
+  for (let i = v.ours.length - 1; i >= -1; i--) {
+    const next = v.ours[i + 1];
+    afterOursOnly[i + 1] = next && !baseAt.has(keyOf(next)) && !theirsAt.has(keyOf(next)) ? (afterOursOnly[i + 2] as number) : i;
+  }
+  const survivorBefore: number[] = [];
+  for (const [i, r] of v.base.entries()) survivorBefore.push(oursAt.get(keyOf(r)) ?? (i > 0 ? (survivorBefore[i - 1] as number) : -1));
   const inserted = new Map<number, Merged<R>[]>();
-  let anchor = -1;
+  let predecessor = -1;
   for (const t of v.theirs) {
     const key = keyOf(t);
-    const oi = oursAt.get(key);
-    if (oi !== undefined) {
-      anchor = oi;
-      continue;
-    }
     const bi = baseAt.get(key);
+    const oi = oursAt.get(key);
+    if (oi !== undefined || bi !== undefined) predecessor = oi ?? (survivorBefore[bi as number] as number);
+    if (oi !== undefined) continue;
     const b = bi === undefined ? undefined : v.base[bi];
     if (b && sameFields(t, b)) continue;
+    const anchor = afterOursOnly[predecessor + 1] as number;
     if (b) {
       if (opts.favor) settled++;
       if (opts.favor !== 'theirs') {
