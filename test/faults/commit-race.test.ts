@@ -1,15 +1,17 @@
 // Two commits racing on one branch (DESIGN: "a lost race is detected, never a lost update"): one
 // moves the branch, the other fails with REF_MOVED (exit 6) naming its commit, which stays stored.
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cairnOk, tempDir } from '../helpers/cli.js';
+import { REPO_ROOT, cairnOk, tempDir } from '../helpers/cli.js';
 import { checkWhole, refState, runCairnAsync, seededRandom } from './helpers.js';
 import { CairnError } from '../../src/errors.js';
 import { Repository } from '../../src/store/repository.js';
 import { readCommit } from '../../src/store/typed-objects.js';
 import { commit, type CommitResult } from '../../src/ops/commit.js';
 import { flattenToMap } from '../../src/ops/tree-walk.js';
+import { fsck } from '../../src/ops/fsck.js';
 
 const AUTHOR = { name: 'Test', email: 'test@example.com' };
 const tmp = tempDir('cairn-commit-race-');
@@ -165,5 +167,53 @@ describe('racing commits', () => {
     cairnOk(['branch', 'rescued', loserId], { cwd: dir });
     expect(refState(dir).refs['refs/heads/rescued']).toBe(loserId);
     expect(await checkWhole(dir)).toEqual([]);
+  });
+});
+
+describe('fsck beside a writer', () => {
+  it('never reports damage while another process keeps storing objects in new packs', async () => {
+    const dir = join(tmp.dir, 'busy');
+    cairnOk(['init', 'busy'], { cwd: tmp.dir });
+    writeFileSync(join(dir, 'base.txt'), 'base\n');
+    cairnOk(['commit', '-a', '-m', 'base'], { cwd: dir });
+    // The writer opens the repository again and again: every flush registers a new pack and its
+    // objects in one transaction, as each `cairn commit` process does, only thousands of times faster.
+    const script = `
+      import { Repository } from ${JSON.stringify(join(REPO_ROOT, 'dist', 'store', 'repository.js'))};
+      import { randomBytes } from 'node:crypto';
+      const until = Date.now() + 4000;
+      let n = 0;
+      while (Date.now() < until) {
+        const repo = Repository.open(process.cwd());
+        repo.objects.put('chunk', randomBytes(200));
+        repo.objects.flush();
+        repo.close();
+        n++;
+      }
+      console.log(n);`;
+    const writer = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+    let written = '';
+    writer.stdout.on('data', (d: Buffer) => (written += d.toString()));
+    const done = new Promise<number | null>((resolve) => writer.on('close', resolve));
+    let finished = false;
+    void done.then(() => (finished = true));
+    let runs = 0;
+    const problems: string[] = [];
+    await new Promise((r) => setTimeout(r, 300));
+    while (!finished) {
+      const repo = Repository.open(dir);
+      try {
+        const res = fsck(repo);
+        problems.push(...res.problems.map((p) => `${p.kind} ${p.type} ${p.id}: ${p.message}`));
+      } finally {
+        repo.close();
+      }
+      runs++;
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(await done).toBe(0);
+    expect(Number(written)).toBeGreaterThan(100);
+    expect(runs).toBeGreaterThan(5);
+    expect(problems.slice(0, 5)).toEqual([]);
   });
 });
