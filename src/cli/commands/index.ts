@@ -26,4 +26,5 @@ export const COMMANDS: Promise<{ register: Register }>[] = [
   import('./restore.js'),
   import('./reset.js'),
   import('./export.js'),
+  import('./merge-file.js'),
 ];
