@@ -18,6 +18,8 @@ export interface ExportOptions {
   /** Absolute (or process-relative) destination folder: must be empty or not exist. */
   dir: string;
   onProgress?: ProgressFn;
+  /** Worker threads for writing files: undefined = automatic (many files), 0 = none. */
+  threads?: number;
 }
 
 export interface ExportResult {
@@ -45,17 +47,16 @@ export function exportTree(repo: Repository, opts: ExportOptions): ExportResult 
   }
   const dir = resolve(opts.dir);
   let bytes = 0;
-  const writer = new WorktreeWriter(dir, repo.objects, { stats: false, onBytes: (n) => (bytes += n) });
+  const writer = new WorktreeWriter(dir, repo.objects, { stats: false, repoRoot: repo.root, onBytes: (n) => (bytes += n) });
   for (const leaf of leaves) if (leaf.kind === 'symlink') writer.symlinkTarget(leaf);
   prepareDir(dir);
-  let done = 0;
-  for (const leaf of leaves) {
-    writer.write(leaf, false);
-    done++;
-    if (opts.onProgress !== undefined && (done % 256 === 0 || done === leaves.length)) {
-      opts.onProgress({ phase: 'export', done, total: leaves.length, unit: 'files' });
-    }
-  }
+  let reported = 0;
+  const onDone = (done: number) => {
+    if (done - reported < 256 && done !== leaves.length) return;
+    reported = done;
+    opts.onProgress?.({ phase: 'export', done, total: leaves.length, unit: 'files' });
+  };
+  writer.writeMany(leaves.map((leaf) => ({ leaf, present: false })), { threads: opts.threads, onDone });
   return { dir, commit, files: leaves.length, bytes };
 }
 

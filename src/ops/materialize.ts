@@ -37,6 +37,8 @@ export interface MaterializeOptions {
   /** Runs after the index is written (moves HEAD); the crash marker is cleared after it. */
   moveHead?: () => void;
   onProgress?: ProgressFn;
+  /** Worker threads for writing new files: undefined = automatic (many files), 0 = none. */
+  threads?: number;
 }
 
 export interface MaterializeResult {
@@ -55,15 +57,13 @@ export function materialize(repo: Repository, opts: MaterializeOptions): Materia
     return { updated: 0, removed: 0, bytes: 0 };
   }
   let bytes = 0;
-  const writer = new WorktreeWriter(repo.root, repo.objects, { force: opts.force, stats: true, onBytes: (n) => (bytes += n) });
+  const writer = new WorktreeWriter(repo.root, repo.objects, { force: opts.force, stats: true, repoRoot: repo.root, onBytes: (n) => (bytes += n) });
   for (const w of plan.writes) if (w.leaf.kind === 'symlink') writer.symlinkTarget(w.leaf);
   const markerPath = join(repo.cairnDir, MARKER);
   writeFileAtomic(markerPath, JSON.stringify({ from: opts.from, to: opts.to }));
   const total = plan.writes.length + plan.removes.length;
-  let done = 0;
   let lastReport = 0;
-  const tick = () => {
-    done++;
+  const report = (done: number) => {
     if (opts.onProgress !== undefined && (done === total || done - lastReport >= 256)) {
       lastReport = done;
       opts.onProgress({ phase: opts.action ?? 'checkout', done, total, unit: 'files' });
@@ -71,19 +71,16 @@ export function materialize(repo: Repository, opts: MaterializeOptions): Materia
   };
   const parents = new Set<string>();
   let removed = 0;
-  for (const p of plan.removes) {
+  for (const [i, p] of plan.removes.entries()) {
     if (writer.remove(p)) removed++;
     const slash = p.lastIndexOf('/');
     if (slash > 0) parents.add(p.slice(0, slash));
-    tick();
+    report(i + 1);
   }
   writer.pruneEmpty(parents);
   const entries: IndexEntry[] = [...plan.refresh];
-  for (const w of plan.writes) {
-    const e = writer.write(w.leaf, w.present);
-    if (e !== undefined) entries.push(e);
-    tick();
-  }
+  const base = plan.removes.length;
+  for (const e of writer.writeMany(plan.writes, { threads: opts.threads, onDone: (n) => report(base + n) })) if (e !== undefined) entries.push(e);
   repo.index.apply(entries, plan.removes, plan.replaceAll ? { replaceAll: true, trees: plan.trees } : {});
   opts.moveHead?.();
   try {

@@ -9,6 +9,7 @@ import type { ObjectReader } from '../store/object-store.js';
 import { fileContent, readFileObject } from '../store/typed-objects.js';
 import type { IndexEntry } from '../store/worktree-index.js';
 import type { Leaf } from './tree-walk.js';
+import { poolAvailable, writeWithPool, type PoolJob } from './write-pool.js';
 import { statFields } from './worktree-scan.js';
 
 /** Suffix of the temp names used while replacing a file; names ending so are reserved mid-checkout. */
@@ -23,6 +24,8 @@ export interface WriterOptions {
   stats?: boolean;
   /** Told the bytes written, for progress. */
   onBytes?: (n: number) => void;
+  /** Root of the repository the objects come from: worker threads open their own handle on it. */
+  repoRoot?: string;
 }
 
 /** Why a symlink at `linkPath` (repo path) may not point at `target`, or null when it may. */
@@ -146,6 +149,44 @@ export class WorktreeWriter {
     else st = this.writeFile(leaf, abs, exists);
     if (st === undefined) return undefined;
     return { path: leaf.path, kind: leaf.kind, id: leaf.id, ...statFields(st) };
+  }
+
+  /**
+   * Writes many leaves, in input order for the results. New regular files go to a pool of worker
+   * threads when there are enough of them (see write-pool.ts); symlinks, files replacing
+   * something, and anything a worker found already present are written here.
+   */
+  writeMany(items: readonly { leaf: Leaf; present: boolean }[], opts: { threads?: number; onDone?: (done: number) => void } = {}): (IndexEntry | undefined)[] {
+    const out: (IndexEntry | undefined)[] = new Array(items.length);
+    const serial: number[] = [];
+    const pooled: number[] = [];
+    for (let i = 0; i < items.length; i++) (items[i]!.leaf.kind !== 'symlink' && !items[i]!.present ? pooled : serial).push(i);
+    let done = 0;
+    const repoRoot = this.opts.repoRoot;
+    const existed = new Set<number>();
+    if (pooled.length > 0 && repoRoot !== undefined && poolAvailable(pooled.length, opts.threads)) {
+      const jobs: PoolJob[] = pooled.map((i) => {
+        const leaf = items[i]!.leaf;
+        const slash = leaf.path.lastIndexOf('/');
+        this.ensureDir(slash < 0 ? '' : leaf.path.slice(0, slash));
+        return { leaf, abs: this.abs(leaf.path) };
+      });
+      const res = writeWithPool(repoRoot, jobs, { stats: this.opts.stats !== false, threads: opts.threads, onDone: (n) => opts.onDone?.(n) });
+      this.opts.onBytes?.(res.bytes);
+      pooled.forEach((i, k) => {
+        const st = res.stats[k];
+        if (st !== undefined) out[i] = { path: items[i]!.leaf.path, kind: items[i]!.leaf.kind, id: items[i]!.leaf.id, size: st[0], mtimeNs: st[1], ctimeNs: st[2], ino: st[3] };
+      });
+      const paths = new Set(res.existed.map((j) => j.leaf.path));
+      for (const i of pooled) if (paths.has(items[i]!.leaf.path)) existed.add(i);
+      serial.push(...existed);
+      done = pooled.length - existed.size;
+    } else serial.push(...pooled);
+    for (const i of serial) {
+      out[i] = this.write(items[i]!.leaf, items[i]!.present || existed.has(i));
+      opts.onDone?.(++done);
+    }
+    return out;
   }
 
   /** Flips the exec bit of a file whose content is already right. */

@@ -160,3 +160,31 @@ describe('cairn export', () => {
     expect(existsSync(join(tmp.dir, 'never'))).toBe(false);
   });
 });
+
+describe('many files (worker threads write them)', () => {
+  it('switch and export write 700 new files exactly, and status is clean afterwards', () => {
+    const dir = join(tmp.dir, 'many');
+    mkdirSync(dir);
+    cairnOk(['init'], { cwd: dir });
+    writeFileSync(join(dir, 'readme.txt'), 'few\n');
+    cairnOk(['commit', '-a', '-m', 'few'], { cwd: dir });
+    cairnOk(['switch', '-c', 'many'], { cwd: dir });
+    const want = new Map<string, string>();
+    for (let i = 0; i < 700; i++) {
+      const p = `rows/part${i % 7}/r${i}.json`;
+      mkdirSync(join(dir, 'rows', `part${i % 7}`), { recursive: true });
+      const body = `{"id":${i},"v":"${'x'.repeat(i % 50)}"}\n`;
+      writeFileSync(join(dir, p), body);
+      want.set(p, body);
+    }
+    cairnOk(['commit', '-a', '-m', 'many'], { cwd: dir });
+    cairnOk(['switch', 'main'], { cwd: dir });
+    expect(existsSync(join(dir, 'rows'))).toBe(false);
+    expect(cairnOk(['switch', 'many'], { cwd: dir })).toBe("Switched to branch 'many' (700 file(s) updated, 0 removed)\n");
+    for (const [p, body] of want) expect(readFileSync(join(dir, p), 'utf8')).toBe(body);
+    expect(cairnOk(['status', '--short'], { cwd: dir })).toBe('');
+    const out = join(tmp.dir, 'many-export');
+    expect(cairnOk(['export', 'many', out], { cwd: dir })).toMatch(/^exported 701 file\(s\)/);
+    for (const [p, body] of want) expect(readFileSync(join(out, p), 'utf8')).toBe(body);
+  });
+});
