@@ -204,3 +204,16 @@ function markerMatches(repo: Repository, from: ObjectId | null, to: ObjectId | n
     return false;
   }
 }
+
+/**
+ * Deletes a crash marker whose checkout finished (HEAD already at its target tree): a kill between
+ * moving HEAD and deleting the marker must not leave it to vouch for files in a later checkout.
+ */
+export function clearFinishedMarker(repo: Repository, headTree: ObjectId | null): void {
+  try {
+    const m = JSON.parse(readFileSync(join(repo.cairnDir, MARKER), 'utf8')) as { to?: unknown };
+    if (m.to === headTree) unlinkSync(join(repo.cairnDir, MARKER));
+  } catch {
+    /* no marker */
+  }
+}

@@ -6,7 +6,7 @@ import type { ObjectId } from '../core/hash.js';
 import { checkRefName } from '../core/names.js';
 import type { Repository } from '../store/repository.js';
 import { readCommit } from '../store/typed-objects.js';
-import { materialize } from './materialize.js';
+import { clearFinishedMarker, materialize } from './materialize.js';
 import type { ProgressFn } from './progress.js';
 import { currentBranch, headCommit, resolveRevision } from './rev-parse.js';
 
@@ -76,7 +76,10 @@ export function switchBranch(repo: Repository, opts: SwitchOptions): SwitchResul
     } else target = existing;
   }
   const alreadyOn = branch !== null && !create && branch === prevBranch && target === prevHead;
-  if (alreadyOn && !opts.force) return { branch, head: target, previous, created: false, alreadyOn, updated: 0, removed: 0 };
+  if (alreadyOn && !opts.force) {
+    clearFinishedMarker(repo, target === null ? null : readCommit(repo.objects, target).tree);
+    return { branch, head: target, previous, created: false, alreadyOn, updated: 0, removed: 0 };
+  }
 
   const fromTree = prevHead === null ? null : readCommit(repo.objects, prevHead).tree;
   const toTree = target === null ? null : readCommit(repo.objects, target).tree;

@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CairnError } from '../../src/errors.js';
 import { add } from '../../src/ops/add.js';
 import { checkout } from '../../src/ops/checkout.js';
+import { materialize } from '../../src/ops/materialize.js';
+import { readCommit } from '../../src/store/typed-objects.js';
 import { status } from '../../src/ops/status.js';
 import { switchBranch } from '../../src/ops/switch.js';
 import type { Repository } from '../../src/store/repository.js';
@@ -115,6 +117,26 @@ describe('switch', () => {
     switchBranch(t.repo, { branch: 'dev' });
     expect(snapshot(t.dir)).toEqual(DEV_FILES);
     expect(changes(t.repo)).toEqual([]);
+  });
+
+  it('a rerun after a kill between moving HEAD and clearing the crash marker clears the marker', () => {
+    const t = twoBranches();
+    const marker = join(t.repo.cairnDir, 'checkout-pending');
+    // materialize runs moveHead, then deletes the marker: die in between.
+    expect(() =>
+      materialize(t.repo, {
+        from: readCommit(t.repo.objects, t.main).tree,
+        to: readCommit(t.repo.objects, t.dev).tree,
+        moveHead: () => {
+          t.repo.refs.setSymbolic('HEAD', { symbolic: true, target: 'refs/heads/dev' }, 'test', 'switch');
+          throw new Error('killed');
+        },
+      }),
+    ).toThrow('killed');
+    expect(existsSync(marker)).toBe(true);
+    expect(switchBranch(t.repo, { branch: 'dev' })).toMatchObject({ alreadyOn: true });
+    expect(existsSync(marker)).toBe(false);
+    expect(snapshot(t.dir)).toEqual(DEV_FILES);
   });
 
   it('lets a deleted tracked file be replaced (nothing to lose)', () => {
