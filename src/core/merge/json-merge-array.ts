@@ -3,7 +3,7 @@
 // ours, so swapping the sides of a clean merge gives the same data.
 import { appendPointer } from './json-pointer.js';
 import { diff3Symbols, matchSymbols, symbolize, type Range } from './sequence-diff3.js';
-import { JsonNumber, JsonObject, canonicalJson, kindOf, jsonEqual, scalarKey, stringValue, type JsonScalar, type JsonValue } from './json-value.js';
+import { JsonNumber, JsonObject, JsonString, canonicalJson, kindOf, jsonEqual, scalarKey, stringValue, type JsonScalar, type JsonValue } from './json-value.js';
 import { Descend, conflict, type MergeContext, type MergeTask, type Merged } from './json-merge-context.js';
 
 type Step = Generator<MergeTask, JsonValue[], Merged>;
@@ -53,27 +53,45 @@ function mergeSortedBag(b: JsonValue[], o: JsonValue[], t: JsonValue[], cmp: Com
   return out.map((e) => e[1]);
 }
 
-/** The identity keys of every element when all three arrays are records with unique string or number ids; else null. */
-function identities(b: JsonValue[], o: JsonValue[], t: JsonValue[], key: string): [string[], string[], string[]] | null {
+/** Record ids of the three arrays as symbols (equal ids, equal symbols), with each id's text for ordering. */
+interface Identities {
+  syms: [Int32Array, Int32Array, Int32Array];
+  /** Canonical text of the id of side's element i (ours = 1, theirs = 2), made on demand: only ordering decisions need it. */
+  text: (side: 1 | 2, i: number) => string;
+}
+
+/** Ids when all three arrays hold records with unique string or number ids; else null. */
+function identities(b: JsonValue[], o: JsonValue[], t: JsonValue[], key: string): Identities | null {
   if (b.length + o.length + t.length === 0) return null;
-  const keysOf = (arr: JsonValue[]): string[] | null => {
-    const seen = new Set<string>();
-    const out = new Array<string>(arr.length);
+  // Separate tables keep 1, "1" and 1.0 apart without building a string per id.
+  const ints = new Map<number, number>(), strings = new Map<string, number>(), texts = new Map<string, number>();
+  const mark: number[] = [];
+  let next = 0;
+  const intern = <K>(table: Map<K, number>, k: K): number => {
+    let sym = table.get(k);
+    if (sym === undefined) table.set(k, (sym = next++));
+    return sym;
+  };
+  const symbolsOf = (arr: JsonValue[], tag: number): Int32Array | null => {
+    const out = new Int32Array(arr.length);
     for (let i = 0; i < arr.length; i++) {
       const el = arr[i]!;
       const id = el instanceof JsonObject ? el.get(key) : undefined;
-      if (id === undefined) return null;
-      const kind = kindOf(id);
-      if (kind !== 'string' && kind !== 'number') return null;
-      const k = scalarKey(id as JsonScalar);
-      if (seen.has(k)) return null;
-      seen.add(k);
-      out[i] = k;
+      let sym: number | undefined;
+      if (typeof id === 'number') sym = intern(ints, id);
+      else if (typeof id === 'string') sym = intern(strings, id);
+      else if (id instanceof JsonString) sym = intern(strings, id.value);
+      else if (id instanceof JsonNumber) sym = intern(texts, id.text);
+      else return null;
+      if (mark[sym] === tag) return null; // the same id twice: not an identity
+      mark[sym] = tag;
+      out[i] = sym;
     }
     return out;
   };
-  const kb = keysOf(b), ko = kb && keysOf(o), kt = ko && keysOf(t);
-  return kb && ko && kt ? [kb, ko, kt] : null;
+  const sb = symbolsOf(b, 0), so = sb && symbolsOf(o, 1), st = so && symbolsOf(t, 2);
+  if (!sb || !so || !st) return null;
+  return { syms: [sb, so, st], text: (side, i) => scalarKey(((side === 1 ? o : t)[i] as JsonObject).get(key) as JsonScalar) };
 }
 
 function* mergeSequence(b: JsonValue[], o: JsonValue[], t: JsonValue[], ptr: string, ctx: MergeContext): Step {
@@ -87,7 +105,7 @@ function* mergeSequence(b: JsonValue[], o: JsonValue[], t: JsonValue[], ptr: str
     else if (r.kind !== 'conflict') pushRange(out, o, r.ours);
     else if (r.base.start === r.base.end) {
       // Both inserted here: keep both runs, shared elements once.
-      const u = unionRuns(ko, so, r.ours, kt, st, r.theirs);
+      const u = unionRuns((side, i) => (side === 1 ? ko : kt)[i]!, so, r.ours, st, r.theirs);
       for (const [fromOurs, i] of u) out.push(fromOurs ? o[i]! : t[i]!);
     } else if ((keptO = deletedOnly(sb, r.base, so, r.ours)) && (keptT = deletedOnly(sb, r.base, st, r.theirs))) {
       // Both only deleted here: keep what neither deleted.
@@ -118,67 +136,68 @@ function* mergeSequence(b: JsonValue[], o: JsonValue[], t: JsonValue[], ptr: str
   return conflict(ctx, ptr, 'both-modified', b, out, theirsVariant) as JsonValue[];
 }
 
-function* mergeById(b: JsonValue[], o: JsonValue[], t: JsonValue[], [kb, ko, kt]: [string[], string[], string[]], ptr: string, ctx: MergeContext, sorted: Comparator | null): Step {
-  const index = (keys: string[]) => new Map(keys.map((k, i) => [k, i]));
-  const bi = index(kb), oi = index(ko), ti = index(kt);
-  const get = (arr: JsonValue[], idx: Map<string, number>, k: string): JsonValue | undefined => {
-    const i = idx.get(k);
-    return i === undefined ? undefined : arr[i];
+function* mergeById(b: JsonValue[], o: JsonValue[], t: JsonValue[], ids: Identities, ptr: string, ctx: MergeContext, sorted: Comparator | null): Step {
+  const [sb, so, st] = ids.syms;
+  // Where each id sits on each side is a typed-array lookup.
+  const symbols = Math.max(-1, ...ids.syms.map((syms) => syms.reduce((m, x) => (x > m ? x : m), -1))) + 1;
+  const where = (syms: Int32Array) => {
+    const at = new Int32Array(symbols).fill(-1);
+    for (let i = 0; i < syms.length; i++) at[syms[i]!] = i;
+    return at;
   };
+  const pb = where(sb), po = where(so), pt = where(st);
   // A record one side deleted stays (as a conflict) only if the other side changed it.
-  const wanted = (k: string): boolean => {
-    const bv = get(b, bi, k), ov = get(o, oi, k), tv = get(t, ti, k);
-    if (ov !== undefined && tv !== undefined) return true;
-    if (ov === undefined && tv === undefined) return false;
-    return bv === undefined || !jsonEqual(bv, (ov ?? tv)!);
+  const wanted = (s: number): boolean => {
+    if (po[s]! >= 0 && pt[s]! >= 0) return true;
+    if (po[s]! < 0 && pt[s]! < 0) return false;
+    return pb[s]! < 0 || !jsonEqual(b[pb[s]!]!, po[s]! >= 0 ? o[po[s]!]! : t[pt[s]!]!);
   };
 
   // Order: a diff3 of the id sequences, so moves and inserts on either side are kept.
-  const [sb, so, st] = symbolize([kb, ko, kt]) as [Int32Array, Int32Array, Int32Array];
-  const order: string[] = [];
-  const placed = new Set<string>();
-  const place = (k: string): void => {
-    if (!placed.has(k) && wanted(k)) {
-      placed.add(k);
-      order.push(k);
+  const order: number[] = [];
+  const placed = new Uint8Array(symbols);
+  const place = (s: number): void => {
+    if (placed[s] === 0 && wanted(s)) {
+      placed[s] = 1;
+      order.push(s);
     }
   };
   for (const r of diff3Symbols(sb, so, st)) {
-    if (r.kind === 'theirs') for (let i = r.theirs.start; i < r.theirs.end; i++) place(kt[i]!);
-    else if (r.kind !== 'conflict') for (let i = r.ours.start; i < r.ours.end; i++) place(ko[i]!);
-    else for (const [fromOurs, i] of unionRuns(ko, so, r.ours, kt, st, r.theirs)) place(fromOurs ? ko[i]! : kt[i]!);
+    if (r.kind === 'theirs') for (let i = r.theirs.start; i < r.theirs.end; i++) place(st[i]!);
+    else if (r.kind !== 'conflict') for (let i = r.ours.start; i < r.ours.end; i++) place(so[i]!);
+    else for (const [fromOurs, i] of unionRuns(ids.text, so, r.ours, st, r.theirs)) place(fromOurs ? so[i]! : st[i]!);
   }
   // Records kept only as conflicts may have been dropped by the order merge: put each back after its
   // nearest predecessor on its own side.
-  const inOrder = new Set(order);
-  const after = new Map<string | null, string[]>();
-  for (const keys of [ko, kt]) {
-    let anchor: string | null = null;
-    for (const k of keys) {
-      if (inOrder.has(k)) anchor = k;
-      else if (!placed.has(k) && wanted(k)) {
-        placed.add(k);
+  const inOrder = placed.slice();
+  const after = new Map<number, number[]>(); // anchor symbol (-1: the start) -> records to put after it
+  for (const syms of [so, st]) {
+    let anchor = -1;
+    for (const s of syms) {
+      if (inOrder[s] === 1) anchor = s;
+      else if (placed[s] === 0 && wanted(s)) {
+        placed[s] = 1;
         const list = after.get(anchor);
-        if (list === undefined) after.set(anchor, [k]);
-        else list.push(k);
+        if (list === undefined) after.set(anchor, [s]);
+        else list.push(s);
       }
     }
   }
-  const final = after.size === 0 ? order : [...(after.get(null) ?? []), ...order.flatMap((k) => [k, ...(after.get(k) ?? [])])];
+  const final = after.size === 0 ? order : [...(after.get(-1) ?? []), ...order.flatMap((s) => [s, ...(after.get(s) ?? [])])];
   // Records sorted by id in all three versions stay sorted (decided before any pointer is handed out).
   if (sorted !== null) {
-    const idOf = (k: string) => ((get(o, oi, k) ?? get(t, ti, k)) as JsonObject).get(ctx.idKey)!;
-    final.sort((x, y) => sorted(idOf(x), idOf(y)) || (x < y ? -1 : x > y ? 1 : 0));
+    const idOf = (s: number) => ((po[s]! >= 0 ? o[po[s]!] : t[pt[s]!]) as JsonObject).get(ctx.idKey)!;
+    const keyOf = (s: number) => (po[s]! >= 0 ? ids.text(1, po[s]!) : ids.text(2, pt[s]!));
+    final.sort((x, y) => sorted(idOf(x), idOf(y)) || (keyOf(x) < keyOf(y) ? -1 : keyOf(x) > keyOf(y) ? 1 : 0));
   }
 
   const out: JsonValue[] = [];
-  for (const k of final) {
-    const bv = get(b, bi, k), ov = get(o, oi, k), tv = get(t, ti, k);
-    const at = appendPointer(ptr, out.length);
+  for (const s of final) {
+    const bv = pb[s]! >= 0 ? b[pb[s]!] : undefined, ov = po[s]! >= 0 ? o[po[s]!] : undefined, tv = pt[s]! >= 0 ? t[pt[s]!] : undefined;
     let v: Merged | Descend;
-    if (ov !== undefined && tv !== undefined) v = ctx.decide(bv, ov, tv, at, ctx);
-    else if (ov !== undefined) v = bv === undefined ? ov : conflict(ctx, at, 'modify-delete', bv, ov, undefined);
-    else v = bv === undefined ? tv : conflict(ctx, at, 'delete-modify', bv, undefined, tv);
+    if (ov !== undefined && tv !== undefined) v = ov === tv ? ov : ctx.decide(bv, ov, tv, appendPointer(ptr, out.length), ctx);
+    else if (ov !== undefined) v = bv === undefined ? ov : conflict(ctx, appendPointer(ptr, out.length), 'modify-delete', bv, ov, undefined);
+    else v = bv === undefined ? tv : conflict(ctx, appendPointer(ptr, out.length), 'delete-modify', bv, undefined, tv);
     if (v instanceof Descend) v = yield v.task;
     if (v !== undefined) out.push(v);
   }
@@ -193,8 +212,8 @@ function pushRange(out: JsonValue[], from: JsonValue[], r: Range): void {
  * Two runs inserted at the same place, merged: elements common to both once, the rest in gaps with
  * the run that sorts first (by content) before the other. Yields [fromOurs, index] pairs.
  */
-function unionRuns(ko: string[], so: Int32Array, ro: Range, kt: string[], st: Int32Array, rt: Range): [boolean, number][] {
-  const oursFirst = compareRuns(ko, ro, kt, rt) <= 0;
+function unionRuns(text: (side: 1 | 2, i: number) => string, so: Int32Array, ro: Range, st: Int32Array, rt: Range): [boolean, number][] {
+  const oursFirst = compareRuns(text, ro, rt) <= 0;
   const [p, pr, q, qr] = oursFirst ? [so, ro, st, rt] : [st, rt, so, ro];
   const m = matchSymbols(p.subarray(pr.start, pr.end), q.subarray(qr.start, qr.end));
   const out: [boolean, number][] = [];
@@ -216,11 +235,11 @@ function unionRuns(ko: string[], so: Int32Array, ro: Range, kt: string[], st: In
 }
 
 /** Lexicographic order of two runs of element keys: which of two concurrent inserts goes first. */
-function compareRuns(ka: string[], ra: Range, kc: string[], rc: Range): number {
+function compareRuns(text: (side: 1 | 2, i: number) => string, ra: Range, rc: Range): number {
   for (let i = 0; ; i++) {
     const endA = ra.start + i >= ra.end, endC = rc.start + i >= rc.end;
     if (endA || endC) return endA && endC ? 0 : endA ? -1 : 1;
-    const a = ka[ra.start + i]!, c = kc[rc.start + i]!;
+    const a = text(1, ra.start + i), c = text(2, rc.start + i);
     if (a !== c) return a < c ? -1 : 1;
   }
 }

@@ -20,7 +20,7 @@ export interface MergeContext {
   conflicts: MergeConflict[];
   settled: number;
   /** New container -> the ours container it was merged from, so the printer can keep its style. */
-  origin: WeakMap<object, object>;
+  origin: Map<object, object>;
   /** The value merge (json-merge.ts), passed in so array merging needs no import cycle. */
   decide: (b: Merged, o: JsonValue, t: JsonValue, ptr: string, ctx: MergeContext) => Merged | Descend;
 }

@@ -1,7 +1,7 @@
 // The json merge driver: three-way merge of JSON values (objects key by key, arrays in
 // json-merge-array.ts), conflicts as values at JSON Pointers, output in ours' formatting.
 import type { MergeConflict, MergeDriver, MergeInput, MergeOutput } from './types.js';
-import { JsonObject, jsonEqual, kindOf, runTask, type JsonValue } from './json-value.js';
+import { JsonObject, isContainer, jsonEqual, kindOf, runTask, type JsonValue } from './json-value.js';
 import { parseJson, parseJsonWithLayout } from './json-parse.js';
 import { Descend, conflict, type MergeContext, type MergeTask, type Merged } from './json-merge-context.js';
 import { printJson } from './json-print.js';
@@ -18,7 +18,11 @@ export function decide(b: Merged, o: JsonValue, t: JsonValue, ptr: string, ctx: 
   } else {
     // Theirs-unchanged first: returning ours' own node lets the printer copy it verbatim.
     if (jsonEqual(b, t)) return o;
-    if (jsonEqual(b, o)) return t;
+    if (jsonEqual(b, o)) {
+      // Theirs' node goes into ours' document: let it be printed in the style of ours' counterpart.
+      if (isContainer(o) && isContainer(t)) ctx.origin.set(t, o);
+      return t;
+    }
     if (jsonEqual(o, t)) return o;
   }
   const ko = kindOf(o), kt = kindOf(t), kb = b === undefined ? undefined : kindOf(b);
@@ -76,8 +80,8 @@ function* mergeRoot(b: Merged, o: JsonValue, t: JsonValue, ctx: MergeContext): M
 }
 
 /** Merges three parsed values; `base` undefined when the file was added on both sides. */
-export function mergeJsonValues(base: JsonValue | undefined, ours: JsonValue, theirs: JsonValue, options: { idKey?: string; favor?: 'ours' | 'theirs' } = {}): { value: JsonValue; conflicts: MergeConflict[]; settled: number; origin: WeakMap<object, object> } {
-  const ctx: MergeContext = { idKey: options.idKey ?? 'id', favor: options.favor, conflicts: [], settled: 0, origin: new WeakMap(), decide };
+export function mergeJsonValues(base: JsonValue | undefined, ours: JsonValue, theirs: JsonValue, options: { idKey?: string; favor?: 'ours' | 'theirs' } = {}): { value: JsonValue; conflicts: MergeConflict[]; settled: number; origin: Map<object, object> } {
+  const ctx: MergeContext = { idKey: options.idKey ?? 'id', favor: options.favor, conflicts: [], settled: 0, origin: new Map(), decide };
   const value = runTask(mergeRoot(base, ours, theirs, ctx));
   // Only a favored side's deletion can be absent, and the root is never deleted: keep ours then.
   return { value: value === undefined ? ours : value, conflicts: ctx.conflicts, settled: ctx.settled, origin: ctx.origin };

@@ -2,7 +2,7 @@
 // error, not a stack overflow), exact number text, duplicate keys refused, and the layout of the source
 // recorded so the printer can keep it. JSON.parse can do none of these.
 import { BadFormatError, CairnError } from '../../errors.js';
-import { JsonObject, JsonString, makeNumber, type JsonValue } from './json-value.js';
+import { JsonObject, JsonString, KeyShape, makeNumber, type JsonValue } from './json-value.js';
 import { formatPointer } from './json-pointer.js';
 
 /** Deepest nesting accepted (Go's encoding/json uses the same figure); deeper documents are refused with BAD_FORMAT. */
@@ -12,8 +12,8 @@ export const MAX_JSON_DEPTH = 10_000;
 export interface JsonLayout {
   /** The decoded source text; unchanged containers are printed as their slice of it. */
   text: string;
-  /** Source span [start, end) of every container. */
-  spans: WeakMap<object, readonly [number, number]>;
+  /** Source span of every container. */
+  spans: SpanTable;
   /** One level of indentation ('  ', '\t', ...); null when the document is on one line. */
   indent: string | null;
   eol: '\n' | '\r\n';
@@ -23,6 +23,22 @@ export interface JsonLayout {
   colonSpace: boolean;
   /** Whether ',' inside a one-line container is followed by a space. */
   commaSpace: boolean;
+}
+
+/** Where each container of a document was in its source: [start, end) offsets. */
+export class SpanTable {
+  private readonly index = new Map<object, number>();
+  private readonly bounds: number[] = [];
+
+  add(node: object, start: number, end: number): void {
+    this.index.set(node, this.bounds.length);
+    this.bounds.push(start, end);
+  }
+
+  get(node: object): readonly [number, number] | undefined {
+    const i = this.index.get(node);
+    return i === undefined ? undefined : [this.bounds[i]!, this.bounds[i + 1]!];
+  }
 }
 
 export interface ParsedJson {
@@ -49,13 +65,24 @@ export function parseJsonWithLayout(input: Uint8Array | string, what = 'JSON doc
   return parse(typeof input === 'string' ? input : decodeUtf8(input, what), what, true);
 }
 
+// Frames are reused by depth and values wait on one shared stack until their container closes, so
+// a container costs one exact-size array and no garbage: allocation, not parsing, is the cost of a parser
+// that builds 50 MB documents.
 interface Frame {
   isArray: boolean;
-  items: JsonValue[];
-  keys: string[];
+  /** Where this container's values start on the value stack. */
+  base: number;
+  /** Objects: the keys so far as a path in the shape trie, plus any past MAX_SHAPE_DEPTH. */
+  shape: KeyShape;
+  extraKeys: string[] | null;
   keySet: Set<string> | null;
   start: number;
 }
+
+// Objects with more keys than this keep them in a plain list (a trie of huge objects would cost memory for nothing).
+const MAX_SHAPE_DEPTH = 64;
+// Duplicate checks walk the key path up to this many keys, then use a Set.
+const SET_FROM = 16;
 
 const WS_SPACE = 32, WS_TAB = 9, WS_LF = 10, WS_CR = 13;
 
@@ -65,24 +92,29 @@ function parse(text: string, what: string, withLayout: boolean): ParsedJson {
   let indentWs: string | null = null;
   let colonSpace: boolean | null = null;
   let commaSpace: boolean | null = null;
-  const spans = new WeakMap<object, readonly [number, number]>();
-  const shapes = new Map<string, string[]>();
-  const stack: Frame[] = [];
+  const spans = new SpanTable();
+  const shapes = KeyShape.root();
+  const frames: Frame[] = [];
+  let depth = 0;
+  const values: JsonValue[] = [];
 
+  const lineOf = (at: number): number => {
+    let line = 1;
+    for (let i = text.indexOf('\n'); i >= 0 && i < at; i = text.indexOf('\n', i + 1)) line++;
+    return line;
+  };
   const fail = (reason: string, at = pos): never => {
-    let line = 1, col = 1;
-    for (let i = 0; i < at && i < text.length; i++) {
-      if (text.charCodeAt(i) === WS_LF) {
-        line++;
-        col = 1;
-      } else col++;
-    }
+    const line = lineOf(at);
+    const col = at - (text.lastIndexOf('\n', at - 1) + 1) + 1;
     throw new BadFormatError(what, `${reason} at line ${line} column ${col}`, { offset: at, line, column: col });
   };
   const unexpected = (): never =>
     pos >= text.length ? fail('unexpected end of input') : fail(`unexpected character ${JSON.stringify(text[pos])}`);
   const pointerHere = (extra: string): string =>
-    formatPointer([...stack.map((f) => (f.isArray ? String(f.items.length) : f.keys[f.keys.length - 1]!)).slice(0, -1), extra]);
+    formatPointer([
+      ...frames.slice(0, depth - 1).map((f, i) => (f.isArray ? String(frames[i + 1]!.base - f.base) : (f.extraKeys?.[f.extraKeys.length - 1] ?? f.shape.key))),
+      extra,
+    ]);
 
   // Skips whitespace; remembers the first indentation seen after a line break inside a container.
   const skipWs = (): void => {
@@ -95,9 +127,8 @@ function parse(text: string, what: string, withLayout: boolean): ParsedJson {
     }
     // Only before a key or value: the whitespace before a closing bracket is one level shallower.
     const next = text.charCodeAt(pos);
-    if (lineStart >= 0 && indentWs === null && stack.length > 0 && next !== 93 && next !== 125 && next !== 44 && next !== 58 && pos < text.length) {
+    if (lineStart >= 0 && indentWs === null && depth > 0 && next !== 93 && next !== 125 && next !== 44 && next !== 58 && pos < text.length) {
       const ws = text.slice(lineStart, pos);
-      const depth = stack.length;
       const unit = ws.slice(0, ws.length / depth);
       indentWs = ws.length % depth === 0 && unit.repeat(depth) === ws ? unit : ws;
     }
@@ -142,25 +173,32 @@ function parse(text: string, what: string, withLayout: boolean): ParsedJson {
 
   const parseNumber = (): JsonValue => {
     const start = pos;
-    if (text.charCodeAt(pos) === 45) pos++;
-    const digits = (): number => {
-      const from = pos;
-      while (pos < text.length && text.charCodeAt(pos) >= 48 && text.charCodeAt(pos) <= 57) pos++;
-      return pos - from;
-    };
+    const negative = text.charCodeAt(pos) === 45;
+    if (negative) pos++;
+    // Integers of up to 15 digits are exact doubles whose canonical text is their source text: no slice needed.
+    let n = 0;
+    const intStart = pos;
     if (text.charCodeAt(pos) === 48) pos++;
-    else if (digits() === 0) unexpected();
+    else
+      for (let c = text.charCodeAt(pos); c >= 48 && c <= 57; c = text.charCodeAt(++pos)) n = n * 10 + (c - 48);
+    if (pos === intStart) unexpected();
+    let exact = pos - intStart <= 15 && !(negative && n === 0);
     if (text.charCodeAt(pos) === 46) {
-      pos++;
-      if (digits() === 0) unexpected();
+      exact = false;
+      const from = ++pos;
+      while (text.charCodeAt(pos) >= 48 && text.charCodeAt(pos) <= 57) pos++;
+      if (pos === from) unexpected();
     }
     const e = text.charCodeAt(pos);
     if (e === 101 || e === 69) {
-      pos++;
-      const s = text.charCodeAt(pos);
+      exact = false;
+      const s = text.charCodeAt(++pos);
       if (s === 43 || s === 45) pos++;
-      if (digits() === 0) unexpected();
+      const from = pos;
+      while (text.charCodeAt(pos) >= 48 && text.charCodeAt(pos) <= 57) pos++;
+      if (pos === from) unexpected();
     }
+    if (exact) return negative ? -n : n;
     return makeNumber(text.slice(start, pos));
   };
 
@@ -176,20 +214,26 @@ function parse(text: string, what: string, withLayout: boolean): ParsedJson {
 
   const parseKey = (frame: Frame): void => {
     skipWs();
-    if (text.charCodeAt(pos) !== 34) unexpected();
-    const keyStart = pos;
-    const k = parseString();
-    const key = typeof k === 'string' ? k : k.value;
-    let dup: boolean;
-    if (frame.keySet !== null) dup = frame.keySet.has(key);
-    else dup = frame.keys.includes(key);
-    if (dup) {
-      const pointer = pointerHere(key);
-      throw new BadFormatError(what, `duplicate key ${JSON.stringify(key)} at ${pointer || '/'} (line ${text.slice(0, keyStart).split('\n').length}); a key may appear once per object`, { pointer, key });
+    const guess = frame.extraKeys === null ? frame.shape.last : null;
+    if (guess !== null && guess.quoted !== null && text.startsWith(guess.quoted, pos)) {
+      // The same key as the previous object of this shape had next: on a trie path, so never a duplicate.
+      pos += guess.quoted.length;
+      frame.shape = guess;
+      frame.keySet?.add(guess.key);
+    } else {
+      if (text.charCodeAt(pos) !== 34) unexpected();
+      const keyStart = pos;
+      const k = parseString();
+      const key = typeof k === 'string' ? k : k.value;
+      if (frame.keySet !== null ? frame.keySet.has(key) : frame.shape.has(key)) {
+        const pointer = pointerHere(key);
+        throw new BadFormatError(what, `duplicate key ${JSON.stringify(key)} at ${pointer} (line ${lineOf(keyStart)}); a key may appear once per object`, { pointer, key });
+      }
+      if (frame.extraKeys === null && frame.shape.depth < MAX_SHAPE_DEPTH) frame.shape = frame.shape.child(key);
+      else (frame.extraKeys ??= []).push(key);
+      if (frame.keySet !== null) frame.keySet.add(key);
+      else if (frame.shape.depth > SET_FROM) frame.keySet = new Set(frame.shape.keys());
     }
-    frame.keys.push(key);
-    if (frame.keySet !== null) frame.keySet.add(key);
-    else if (frame.keys.length > 16) frame.keySet = new Set(frame.keys);
     skipWs();
     if (text.charCodeAt(pos) !== 58) unexpected();
     pos++;
@@ -197,16 +241,11 @@ function parse(text: string, what: string, withLayout: boolean): ParsedJson {
   };
 
   const close = (frame: Frame): JsonValue => {
-    let made: JsonValue;
-    if (frame.isArray) made = frame.items;
-    else {
-      let sig = '';
-      for (const k of frame.keys) sig += `${k.length}:${k}`;
-      let keys = shapes.get(sig);
-      if (keys === undefined) shapes.set(sig, (keys = frame.keys));
-      made = JsonObject.of(keys, frame.items);
-    }
-    if (withLayout) spans.set(made, [frame.start, pos]);
+    const items = values.slice(frame.base);
+    values.length = frame.base;
+    depth--;
+    const made = frame.isArray ? items : JsonObject.of(frame.extraKeys === null ? frame.shape.keys() : [...frame.shape.keys(), ...frame.extraKeys], items);
+    if (withLayout) spans.add(made, frame.start, pos);
     return made;
   };
 
@@ -215,14 +254,20 @@ function parse(text: string, what: string, withLayout: boolean): ParsedJson {
     skipWs();
     const c = text.charCodeAt(pos);
     if (c === 123 || c === 91) {
-      if (stack.length >= MAX_JSON_DEPTH) fail(`nesting deeper than ${MAX_JSON_DEPTH} levels (the limit for JSON documents)`);
-      const frame: Frame = { isArray: c === 91, items: [], keys: [], keySet: null, start: pos };
-      stack.push(frame);
+      if (depth >= MAX_JSON_DEPTH) fail(`nesting deeper than ${MAX_JSON_DEPTH} levels (the limit for JSON documents)`);
+      let frame = frames[depth];
+      if (frame === undefined) frames.push((frame = { isArray: false, base: 0, shape: shapes, extraKeys: null, keySet: null, start: 0 }));
+      frame.isArray = c === 91;
+      frame.base = values.length;
+      frame.shape = shapes;
+      frame.extraKeys = null;
+      frame.keySet = null;
+      frame.start = pos;
+      depth++;
       pos++;
       skipWs();
       if (text.charCodeAt(pos) === (c === 91 ? 93 : 125)) {
         pos++;
-        stack.pop();
         value = close(frame);
       } else {
         if (!frame.isArray) parseKey(frame);
@@ -234,9 +279,9 @@ function parse(text: string, what: string, withLayout: boolean): ParsedJson {
 
     // A value is complete: attach it, then close every container that ends here.
     let more = false;
-    while (stack.length > 0 && !more) {
-      const frame = stack[stack.length - 1]!;
-      frame.items.push(value);
+    while (depth > 0 && !more) {
+      const frame = frames[depth - 1]!;
+      values.push(value);
       skipWs();
       const d = text.charCodeAt(pos);
       if (d === 44) {
@@ -249,7 +294,6 @@ function parse(text: string, what: string, withLayout: boolean): ParsedJson {
         more = true;
       } else if (d === (frame.isArray ? 93 : 125)) {
         pos++;
-        stack.pop();
         value = close(frame);
       } else {
         unexpected();

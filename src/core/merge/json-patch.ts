@@ -86,7 +86,7 @@ function recordIds(arr: JsonValue[], idKey: string): string[] | null {
  * Applies add/remove/replace operations. Containers on changed paths are copied (each once), so `doc`
  * and anything sharing its nodes are left as they were. `origin` learns copy -> original, for printing.
  */
-export function applyJsonPatch(doc: JsonValue, ops: readonly JsonPatchOp[], origin?: WeakMap<object, object>): JsonValue {
+export function applyJsonPatch(doc: JsonValue, ops: readonly JsonPatchOp[], origin?: Map<object, object>): JsonValue {
   let root = doc;
   const copies = new WeakSet<object>();
   const own = <C extends JsonValue[] | JsonObject>(c: C): C => {
@@ -136,7 +136,7 @@ export function applyJsonPatch(doc: JsonValue, ops: readonly JsonPatchOp[], orig
 /** Applies a patch to a JSON file, keeping its formatting (unchanged parts byte for byte). */
 export function patchJson(doc: Uint8Array, ops: readonly JsonPatchOp[], what = 'JSON document'): Buffer {
   const { value, layout } = parseJsonWithLayout(doc, what);
-  const origin = new WeakMap<object, object>();
+  const origin = new Map<object, object>();
   const patched = applyJsonPatch(value, ops, origin);
   return Buffer.from(printJson(patched, layout, { text: layout.text, spans: layout.spans, origin }), 'utf8');
 }

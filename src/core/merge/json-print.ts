@@ -1,6 +1,6 @@
 // Prints the json model back to text in a given document's style: its indentation, spacing, line
 // endings and final newline; containers it already had are copied verbatim from its source. Iterative.
-import type { JsonLayout } from './json-parse.js';
+import type { JsonLayout, SpanTable } from './json-parse.js';
 import { JsonNumber, JsonObject, JsonString, fromPlain, type JsonValue } from './json-value.js';
 
 export type JsonFormat = Pick<JsonLayout, 'indent' | 'eol' | 'finalNewline' | 'bom' | 'colonSpace' | 'commaSpace'>;
@@ -11,8 +11,8 @@ export const DEFAULT_JSON_FORMAT: JsonFormat = { indent: '  ', eol: '\n', finalN
 /** Where printed containers may come from: spans into the source text, and for new containers the source container they were made from. */
 export interface PrintSource {
   text: string;
-  spans: WeakMap<object, readonly [number, number]>;
-  origin?: WeakMap<object, object>;
+  spans: SpanTable;
+  origin?: ReadonlyMap<object, object>;
 }
 
 export function printScalar(v: JsonValue): string {
@@ -28,6 +28,8 @@ interface Frame {
   next: number;
   depth: number;
   inline: boolean;
+  /** How the previous container in this one was written: the style for a new one with no source. */
+  lastInline: boolean | null;
 }
 
 /** The document text, BOM and final newline included. */
@@ -49,26 +51,33 @@ export function printJson(root: JsonValue, format: JsonFormat = DEFAULT_JSON_FOR
     while (pads.length <= depth) pads.push(pads[pads.length - 1]! + (indent ?? ''));
     return pads[depth]!;
   };
-  const oneLine = (node: object): boolean => {
-    if (source === undefined) return false;
-    const from = source.spans.get(node) ?? (source.origin?.get(node) && source.spans.get(source.origin.get(node)!));
-    if (from === undefined) return false;
+  // Whether the source wrote this container (or the one it was merged from) on one line; null: unknown.
+  const oneLine = (node: object): boolean | null => {
+    if (source === undefined) return null;
+    const origin = source.origin?.get(node);
+    const from = source.spans.get(node) ?? (origin === undefined ? undefined : source.spans.get(origin));
+    if (from === undefined) return null;
     const lf = source.text.indexOf('\n', from[0]);
     return lf < 0 || lf >= from[1];
   };
 
   const stack: Frame[] = [];
-  const emit = (v: JsonValue, depth: number): void => {
+  const emit = (v: JsonValue, depth: number, parent: Frame | undefined): void => {
     if (!Array.isArray(v) && !(v instanceof JsonObject)) return write(printScalar(v));
     const span = source?.spans.get(v);
-    if (span !== undefined) return write(source!.text.slice(span[0], span[1]));
+    if (span !== undefined) {
+      if (parent !== undefined) parent.lastInline = oneLine(v);
+      return write(source!.text.slice(span[0], span[1]));
+    }
     const isArray = Array.isArray(v);
     if ((isArray ? v.length : v.size) === 0) return write(isArray ? '[]' : '{}');
     write(isArray ? '[' : '{');
-    stack.push({ node: v, next: 0, depth, inline: indent === null || oneLine(v) });
+    const inline = indent === null || parent?.inline === true || (oneLine(v) ?? parent?.lastInline ?? false);
+    if (parent !== undefined) parent.lastInline = inline;
+    stack.push({ node: v, next: 0, depth, inline, lastInline: null });
   };
 
-  emit(root, 0);
+  emit(root, 0, undefined);
   while (stack.length > 0) {
     const f = stack[stack.length - 1]!;
     const isArray = Array.isArray(f.node);
@@ -81,11 +90,11 @@ export function printJson(root: JsonValue, format: JsonFormat = DEFAULT_JSON_FOR
     const i = f.next++;
     if (f.inline) write(i > 0 ? comma : '');
     else write((i > 0 ? ',' : '') + format.eol + pad(f.depth + 1));
-    if (isArray) emit((f.node as JsonValue[])[i]!, f.depth + 1);
+    if (isArray) emit((f.node as JsonValue[])[i]!, f.depth + 1, f);
     else {
       const obj = f.node as JsonObject;
       write(JSON.stringify(obj.keys[i]) + colon);
-      emit(obj.values[i]!, f.depth + 1);
+      emit(obj.values[i]!, f.depth + 1, f);
     }
   }
   chunks.push(out);

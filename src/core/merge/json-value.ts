@@ -2,7 +2,7 @@
 // ordered keys that are never prototype keys, and iterative walks (no recursion on document depth).
 import { BadFormatError } from '../../errors.js';
 
-/** A number whose source text is not what `String(Number(text))` gives back (1.0, 1e400, big integers). */
+/** A number kept as its exact text because a JS number would print differently (0.1000, 1e400, 1E5, big integers). */
 export class JsonNumber {
   constructor(readonly text: string) {}
   /** Lossy on purpose for JSON.stringify users; print with `stringifyPlain` to keep the exact text. */
@@ -88,14 +88,86 @@ export class JsonObject {
   }
 }
 
+/**
+ * A trie of key sequences, one per parse: objects with the same keys in the same order end at the same
+ * node and share its key list, and the parser guesses each key from the previous object of that shape
+ * (a cheap text comparison instead of a new string per key, as V8's own JSON parser does).
+ */
+export class KeyShape {
+  private children: Map<string, KeyShape> | null = null;
+  private list: string[] | null = null;
+  /** The child taken most recently: the guess for the next object's next key. */
+  last: KeyShape | null = null;
+  /** The key's source spelling when it needs no escapes ('"name"'), else null (never guessed). */
+  readonly quoted: string | null;
+
+  constructor(readonly key: string, readonly parent: KeyShape | null, readonly depth: number) {
+    const q = JSON.stringify(key);
+    this.quoted = parent !== null && q.length === key.length + 2 ? q : null;
+  }
+
+  static root(): KeyShape {
+    return new KeyShape('', null, 0);
+  }
+
+  child(key: string): KeyShape {
+    let c = this.last !== null && this.last.key === key ? this.last : this.children?.get(key);
+    if (c === undefined) {
+      c = new KeyShape(key, this, this.depth + 1);
+      (this.children ??= new Map()).set(key, c);
+    }
+    this.last = c;
+    return c;
+  }
+
+  /** Whether `key` is on the path to this node (the keys an object of this shape already has). */
+  has(key: string): boolean {
+    if (this.parent === null) return false;
+    return this.key === key || this.parent.has(key);
+  }
+
+  keys(): string[] {
+    if (this.list === null) {
+      this.list = this.parent === null ? [] : [...this.parent.keys(), this.key];
+    }
+    return this.list;
+  }
+}
+
 export type JsonScalar = null | boolean | number | string | JsonNumber | JsonString;
 export type JsonValue = JsonScalar | JsonValue[] | JsonObject;
 export type JsonKind = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object';
 
-/** The one way to make a number: a JS number exactly when its text is the canonical one, so equal text <=> equal value. */
+// Numbers have one representation each, so that equal text <=> equal representation: a JS number
+// exactly when its text is what String(n) prints, a JsonNumber (the text) for everything else. Deciding
+// that by calling String(n) costs a microsecond a number, so it is decided from the text: integers below
+// 1e15 written plainly, and decimals with at most 15 significant digits (a 15-digit decimal survives the
+// trip through a double, so no shorter text prints the same double), no trailing zero, and not so small
+// that String(n) switches to exponent form (below 1e-6).
+const PLAIN_INTEGER = /^-?(0|[1-9][0-9]{0,14})$/;
+const PLAIN_DECIMAL = /^-?(0\.0{0,5}[1-9]([0-9]*[1-9])?|[1-9][0-9]*\.[0-9]*[1-9])$/;
+
+/** The one way to make a number from JSON text. */
 export function makeNumber(text: string): number | JsonNumber {
-  const n = Number(text);
-  return String(n) === text ? n : new JsonNumber(text);
+  if (PLAIN_INTEGER.test(text)) return text === '-0' ? new JsonNumber(text) : Number(text);
+  if (PLAIN_DECIMAL.test(text) && significantDigits(text) <= 15) return Number(text);
+  return new JsonNumber(text);
+}
+
+function significantDigits(text: string): number {
+  let n = 0, started = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 49 && c <= 57) started = true;
+    if (started && c >= 48 && c <= 57) n++;
+  }
+  return n;
+}
+
+/** The one way to make a number from a JS number (its shortest text). */
+export function numberFromJs(n: number): number | JsonNumber {
+  if (!Number.isFinite(n)) throw new BadFormatError('JSON value', `${n} is not a JSON number`);
+  return makeNumber(String(n));
 }
 
 export function kindOf(v: JsonValue): JsonKind {
@@ -207,6 +279,8 @@ export function toPlain(root: JsonValue): unknown {
     if (Array.isArray(v)) return new Array<unknown>(v.length);
     if (v instanceof JsonObject) return Object.create(null) as Record<string, unknown>;
     if (v instanceof JsonString) return v.value;
+    // A JS number where it is exact, so reports read naturally.
+    if (v instanceof JsonNumber && String(Number(v.text)) === v.text) return Number(v.text);
     return v;
   };
   const top = convert(root);
@@ -236,10 +310,7 @@ export function fromPlain(root: unknown): JsonValue {
   const pending: [unknown, JsonValue][] = [];
   const convert = (v: unknown): JsonValue => {
     if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
-    if (typeof v === 'number') {
-      if (!Number.isFinite(v)) throw new BadFormatError('JSON value', `${v} is not a JSON number`);
-      return v;
-    }
+    if (typeof v === 'number') return numberFromJs(v);
     if (v instanceof JsonNumber || v instanceof JsonString || v instanceof JsonObject) return v;
     let made: JsonValue;
     if (Array.isArray(v)) made = new Array<JsonValue>(v.length);
