@@ -26,9 +26,11 @@ export const mergeCsv: MergeDriver = (input: MergeInput): MergeOutput => {
   if (ours.equals(theirs) || (base !== null && base.equals(theirs))) return { content: Buffer.from(ours), conflicts: [], settled: 0 };
   if (base !== null && base.equals(ours)) return { content: Buffer.from(theirs), conflicts: [], settled: 0 };
   const delimiter = delimiterFor(input);
-  const b = base === null ? null : readTable(base, delimiter, 'base', input.path);
-  const o = readTable(ours, delimiter, 'ours', input.path);
-  const t = readTable(theirs, delimiter, 'theirs', input.path);
+  const shared = new Map<string, Map<string, Map<string, string>>>();
+  const b = base === null ? null : readTable(base, delimiter, 'base', input.path, shared);
+  const o = readTable(ours, delimiter, 'ours', input.path, shared);
+  const t = readTable(theirs, delimiter, 'theirs', input.path, shared);
+  shared.clear();
   // Not a table this driver can merge faithfully (no header, unnamed or repeated columns): merge it as text.
   if (!o || !t || (base !== null && !b) || o.header < 0 || t.header < 0) return mergeText(input);
   const columns = mergeColumns(b?.columns ?? [], o.columns, t.columns);
@@ -114,8 +116,9 @@ export function delimiterFor(input: Pick<MergeInput, 'path' | 'options'>): strin
   return /\.(tsv|tab)$/i.test(input.path) ? '\t' : ',';
 }
 
-/** Null when the file is a valid CSV this driver cannot treat as named columns. */
-function readTable(buf: Buffer, delimiter: string, side: Side | 'base', path: string): Table | null {
+/** Null when the file is a valid CSV this driver cannot treat as named columns. `shared` gives rows written the
+ * same under the same header one fields map across versions: less memory, and the merge sees them equal at once. */
+function readTable(buf: Buffer, delimiter: string, side: Side | 'base', path: string, shared: Map<string, Map<string, Map<string, string>>>): Table | null {
   const text = decodeUtf8(buf, side, path);
   const bom = text.startsWith('\uFEFF');
   let rows: CsvRow[];
@@ -129,9 +132,14 @@ function readTable(buf: Buffer, delimiter: string, side: Side | 'base', path: st
   const columns = header < 0 ? [] : (rows[header] as CsvRow).fields.map((f) => f.value);
   if (new Set(columns).size !== columns.length) return null;
   const records: CsvRec[] = [];
+  const layout = JSON.stringify(columns);
+  const known = shared.get(layout) ?? new Map<string, Map<string, string>>();
+  shared.set(layout, known);
   const recordOf = rows.map((row, i) => {
     if (i <= header || row.blank) return -1;
-    records.push({ row, fields: new Map(columns.map((c, k) => [c, row.fields[k]?.value ?? ''])) });
+    let fields = known.get(row.raw);
+    if (!fields) known.set(row.raw, (fields = new Map(columns.map((c, k) => [c, row.fields[k]?.value ?? '']))));
+    records.push({ row, fields });
     return row.fields.length > columns.length ? -2 : records.length - 1;
   });
   if (recordOf.includes(-2)) return null;

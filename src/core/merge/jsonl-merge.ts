@@ -31,14 +31,17 @@ export const mergeJsonl: MergeDriver = (input: MergeInput): MergeOutput => {
   const { base, ours, theirs } = input;
   if (ours.equals(theirs) || (base !== null && base.equals(theirs))) return { content: Buffer.from(ours), conflicts: [], settled: 0 };
   if (base !== null && base.equals(ours)) return { content: Buffer.from(theirs), conflicts: [], settled: 0 };
-  const b = base === null ? parseJsonl(Buffer.alloc(0), 'base', input.path) : parseJsonl(base, 'base', input.path);
-  const o = parseJsonl(ours, 'ours', input.path);
-  const t = parseJsonl(theirs, 'theirs', input.path);
+  const cache: ScanCache = { lines: new Map(), names: new Map() };
+  const b = parseJsonl(base ?? Buffer.alloc(0), 'base', input.path, cache);
+  const o = parseJsonl(ours, 'ours', input.path, cache);
+  const t = parseJsonl(theirs, 'theirs', input.path, cache);
+  cache.lines.clear();
   if (b.notRecords || o.notRecords || t.notRecords) return mergeText(input);
   const v = { base: b.records, ours: o.records, theirs: t.records };
-  const candidates = [...o.records, ...t.records, ...b.records].flatMap((r) => [...r.fields.keys()]);
+  const candidates = new Set<string>();
+  for (const f of [o, t, b]) for (const r of f.records) for (const name of r.fields.keys()) candidates.add(name);
   const where = (side: Side | 'base', i: number): string => `line ${v[side][i]?.lineNo} of ${side}`;
-  const key = chooseKey(candidates, v, (c) => c.startsWith('"') || /^-?\d/.test(c), where, input.options?.key);
+  const key = chooseKey([...candidates], v, (c) => c.startsWith('"') || /^-?\d/.test(c), where, input.options?.key);
   if (key === null) return mergeText(input);
   const plan = mergeRecords(v, {
     key,
@@ -73,7 +76,15 @@ export const mergeJsonl: MergeDriver = (input: MergeInput): MergeOutput => {
   return { content: Buffer.from((o.bom ? '\uFEFF' : '') + text, 'utf8'), conflicts: plan.conflicts, settled: plan.settled };
 };
 
-export function parseJsonl(buf: Buffer, side: string, path: string): JsonlFile {
+/** Shared by the versions of one merge. `lines` maps a line's text to its fields: a line repeated in another
+ * version (most of them) is scanned once, and equal lines share one fields map, which the record merge recognises
+ * without comparing. `names` holds each field name once instead of once per record. */
+export interface ScanCache {
+  lines: Map<string, Map<string, string> | null>;
+  names: Map<string, string>;
+}
+
+export function parseJsonl(buf: Buffer, side: string, path: string, cache: ScanCache = { lines: new Map(), names: new Map() }): JsonlFile {
   let text = decodeUtf8(buf, side, path);
   const bom = text.startsWith('\uFEFF');
   if (bom) text = text.slice(1);
@@ -90,9 +101,9 @@ export function parseJsonl(buf: Buffer, side: string, path: string): JsonlFile {
       file.lines.push({ text: line, eol, rec: -1 });
       continue;
     }
-    let fields: Map<string, string> | null;
+    let fields = cache.lines.get(line);
     try {
-      fields = scanObjectLine(line);
+      if (fields === undefined) cache.lines.set(line, (fields = scanObjectLine(line, cache.names)));
     } catch (e) {
       const why = e instanceof SyntaxError ? e.message : String(e);
       throw new CairnError('BAD_FORMAT', `${path} (${side}): line ${lineNo} is not valid JSON: ${why}`, { path, side, line: lineNo });
@@ -104,18 +115,21 @@ export function parseJsonl(buf: Buffer, side: string, path: string): JsonlFile {
   return file;
 }
 
-const WS = /[ \t\r\n]*/y;
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const LITERAL = /true|false|null/y;
+const ESCAPE_OR_CONTROL = /[\\\u0000-\u001f]/;
 
 function skipWs(s: string, i: number): number {
-  WS.lastIndex = i;
-  WS.test(s);
-  return WS.lastIndex;
+  for (;;) {
+    const c = s.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++;
+    else return i;
+  }
 }
 
-/** A string token at i (validated and decoded by JSON.parse), re-encoded canonically. */
-function scanString(s: string, i: number): { end: number; value: string } {
+/** A string token at i and its canonical text: the source itself when it has no escapes (the common case, and
+ * the cheap one), else what JSON.stringify gives for the value JSON.parse validated and decoded. */
+function scanString(s: string, i: number): { end: number; canon: string } {
   let j = i + 1;
   for (;;) {
     const q = s.indexOf('"', j);
@@ -125,11 +139,24 @@ function scanString(s: string, i: number): { end: number; value: string } {
     j = q + 1;
     if (backslashes % 2 === 0) break;
   }
-  return { end: j, value: JSON.parse(s.slice(i, j)) as string };
+  const raw = s.slice(i, j);
+  return { end: j, canon: ESCAPE_OR_CONTROL.test(raw) ? JSON.stringify(JSON.parse(raw) as string) : raw };
+}
+
+const decode = (canon: string): string => (canon.includes('\\') ? (JSON.parse(canon) as string) : canon.slice(1, -1));
+
+function scanScalar(s: string, i: number): { end: number; canon: string } {
+  const c = s[i];
+  if (c === '"') return scanString(s, i);
+  const re = c === '-' || (c !== undefined && c >= '0' && c <= '9') ? NUMBER : LITERAL;
+  re.lastIndex = i;
+  const m = re.exec(s);
+  if (!m) throw new SyntaxError(c === undefined ? 'unexpected end of line' : `unexpected ${JSON.stringify(c)} at column ${i + 1}`);
+  return { end: re.lastIndex, canon: m[0] };
 }
 
 /** The top-level members of an object line as field -> canonical value text; null when the line is other JSON. */
-export function scanObjectLine(s: string): Map<string, string> | null {
+export function scanObjectLine(s: string, names = new Map<string, string>()): Map<string, string> | null {
   let i = skipWs(s, 0);
   if (s[i] !== '{') {
     const { end } = scanValue(s, i);
@@ -142,7 +169,10 @@ export function scanObjectLine(s: string): Map<string, string> | null {
   else {
     for (;;) {
       if (s[i] !== '"') throw new SyntaxError(`expected a field name at column ${i + 1}`);
-      const name = scanString(s, i);
+      const token = scanString(s, i);
+      let decoded = names.get(token.canon);
+      if (decoded === undefined) names.set(token.canon, (decoded = decode(token.canon)));
+      const name = { end: token.end, value: decoded };
       if (fields.has(name.value)) throw new SyntaxError(`duplicate field ${JSON.stringify(name.value)}`);
       i = skipWs(s, name.end);
       if (s[i] !== ':') throw new SyntaxError(`expected ':' at column ${i + 1}`);
@@ -163,6 +193,7 @@ export function scanObjectLine(s: string): Map<string, string> | null {
 /** One JSON value at i, validated without recursion (nesting depth costs heap, not stack); its canonical text is the
  * source minified, with strings re-encoded and numbers kept digit for digit. */
 function scanValue(s: string, i: number): { end: number; canon: string } {
+  if (s[i] !== '{' && s[i] !== '[') return scanScalar(s, i);
   const out: string[] = [];
   const stack: string[] = [];
   let want: 'value' | 'value-or-close' | 'key' | 'key-or-close' | 'after' = 'value';
@@ -189,7 +220,7 @@ function scanValue(s: string, i: number): { end: number; canon: string } {
       const key = scanString(s, i);
       i = skipWs(s, key.end);
       if (s[i] !== ':') throw new SyntaxError(`expected ':' at column ${i + 1}`);
-      out.push(JSON.stringify(key.value), ':');
+      out.push(key.canon, ':');
       i++;
       want = 'value';
     } else if (want === 'value-or-close' && c === ']') {
@@ -202,18 +233,10 @@ function scanValue(s: string, i: number): { end: number; canon: string } {
       out.push(c);
       i++;
       want = c === '{' ? 'key-or-close' : 'value-or-close';
-    } else if (c === '"') {
-      const str = scanString(s, i);
-      out.push(JSON.stringify(str.value));
-      i = str.end;
-      want = 'after';
     } else {
-      const re = c === '-' || (c !== undefined && c >= '0' && c <= '9') ? NUMBER : LITERAL;
-      re.lastIndex = i;
-      const m = re.exec(s);
-      if (!m) throw new SyntaxError(c === undefined ? 'unexpected end of line' : `unexpected ${JSON.stringify(c)} at column ${i + 1}`);
-      out.push(m[0]);
-      i = re.lastIndex;
+      const scalar = scanScalar(s, i);
+      out.push(scalar.canon);
+      i = scalar.end;
       want = 'after';
     }
   }

@@ -73,6 +73,7 @@ function keyProblem<R extends Rec>(name: string, v: Versions<R>, keyable: (canon
 }
 
 function sameFields(a: Rec, b: Rec): boolean {
+  if (a.fields === b.fields) return true;
   if (a.fields.size !== b.fields.size) return false;
   for (const [k, v] of a.fields) if (b.fields.get(k) !== v) return false;
   return true;

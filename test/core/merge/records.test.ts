@@ -1,7 +1,7 @@
 // The keyed record merge under both record drivers: key choice, field-level rules, conflict kinds, and where
 // records new to ours are placed.
 import { describe, it, expect } from 'vitest';
-import { CairnError } from '../../../src/errors.js';
+import type { CairnError } from '../../../src/errors.js';
 import { chooseKey, mergeRecords, type Merged, type Rec, type RecordsPlan } from '../../../src/core/merge/records-merge.js';
 
 type R = Rec & { name: string };
