@@ -36,7 +36,7 @@ export function register(program: Command, ctx: CommandContext): void {
         const repo = openRepo(ctx);
         const progress = progressRenderer(ctx.isTTY);
         try {
-          const { rev, paths } = splitArgs(repo, args, operandsBeforeDashDash(cmd));
+          const { rev, paths } = splitArgs(repo, args, operandsBeforeDashDash(cmd, args.length));
           const res = reset(repo, {
             rev,
             mode,
@@ -62,16 +62,16 @@ export function register(program: Command, ctx: CommandContext): void {
 
 /**
  * How many operands came before a literal `--` (commander drops it), or undefined without one.
- * git's rule: before `--` at most one revision, after it only paths.
+ * Everything after the first `--` is an operand, so the count is the rest. git's rule: before
+ * `--` at most one revision, after it only paths.
  */
-function operandsBeforeDashDash(cmd: Command): number | undefined {
+function operandsBeforeDashDash(cmd: Command, operands: number): number | undefined {
   let root: Command = cmd;
   while (root.parent) root = root.parent;
   const raw = (root as unknown as { rawArgs: string[] }).rawArgs;
-  const at = raw.lastIndexOf(cmd.name());
-  const dash = raw.indexOf('--', at);
-  if (at < 0 || dash < 0) return undefined;
-  return raw.slice(at + 1, dash).filter((a) => !a.startsWith('-')).length;
+  const dash = raw.indexOf('--', 2);
+  if (dash < 0) return undefined;
+  return operands - (raw.length - dash - 1);
 }
 
 function splitArgs(repo: Repository, args: string[], before: number | undefined): { rev: string | undefined; paths: string[] } {
