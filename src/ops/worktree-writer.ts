@@ -9,7 +9,7 @@ import type { ObjectReader } from '../store/object-store.js';
 import { fileContent, readFileObject } from '../store/typed-objects.js';
 import type { IndexEntry } from '../store/worktree-index.js';
 import type { Leaf } from './tree-walk.js';
-import { poolAvailable, writeWithPool, type PoolJob } from './write-pool.js';
+import { poolAvailable, startPool, type PoolJob } from './write-pool.js';
 import { statFields } from './worktree-scan.js';
 
 /** Suffix of the temp names used while replacing a file; names ending so are reserved mid-checkout. */
@@ -165,13 +165,19 @@ export class WorktreeWriter {
     const repoRoot = this.opts.repoRoot;
     const existed = new Set<number>();
     if (pooled.length > 0 && repoRoot !== undefined && poolAvailable(pooled.length, opts.threads)) {
-      const jobs: PoolJob[] = pooled.map((i) => {
-        const leaf = items[i]!.leaf;
-        const slash = leaf.path.lastIndexOf('/');
-        this.ensureDir(slash < 0 ? '' : leaf.path.slice(0, slash));
-        return { leaf, abs: this.abs(leaf.path) };
-      });
-      const res = writeWithPool(repoRoot, jobs, { stats: this.opts.stats !== false, threads: opts.threads, onDone: (n) => opts.onDone?.(n) });
+      const jobs: PoolJob[] = pooled.map((i) => ({ leaf: items[i]!.leaf, abs: this.abs(items[i]!.leaf.path) }));
+      const pool = startPool(repoRoot, jobs, { stats: this.opts.stats !== false, threads: opts.threads });
+      try {
+        for (const { leaf } of jobs) {
+          const slash = leaf.path.lastIndexOf('/');
+          this.ensureDir(slash < 0 ? '' : leaf.path.slice(0, slash));
+        }
+      } catch (err) {
+        pool.abort();
+        throw err;
+      }
+      pool.go();
+      const res = pool.wait((n) => opts.onDone?.(n));
       this.opts.onBytes?.(res.bytes);
       pooled.forEach((i, k) => {
         const st = res.stats[k];

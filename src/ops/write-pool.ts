@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { CairnError, type ErrorCode } from '../errors.js';
 import type { Leaf } from './tree-walk.js';
-import type { WriteWorkerInput, WriteWorkerReply } from './write-protocol.js';
+import { GATE_ABORT, GATE_GO, type WorkerShared, type WriteWorkerInput, type WriteWorkerReply } from './write-protocol.js';
 
 const WORKER_URL = new URL('./write-worker.js', import.meta.url);
 
@@ -34,9 +34,23 @@ export function poolAvailable(files: number, threads?: number): boolean {
   return (threads === undefined ? files >= POOL_MIN_FILES : threads > 0) && existsSync(fileURLToPath(WORKER_URL));
 }
 
-export function writeWithPool(repoRoot: string, jobs: readonly PoolJob[], opts: { stats: boolean; threads?: number; onDone?: (done: number) => void }): PoolResult {
+export interface StartedPool {
+  /** Lets the workers write (call once every parent folder exists). */
+  go(): void;
+  /** Stops the workers before they write anything (a folder could not be made). */
+  abort(): void;
+  /** Waits for the workers, reporting progress; throws the first worker failure. */
+  wait(onDone?: (done: number) => void): PoolResult;
+}
+
+/**
+ * Starts the workers at once: they boot, open the store and read their first objects while the
+ * caller makes the folders, then wait for `go()` before creating any file.
+ */
+export function startPool(repoRoot: string, jobs: readonly PoolJob[], opts: { stats: boolean; threads?: number }): StartedPool {
   const threads = Math.max(1, Math.min(opts.threads ?? Math.min(MAX_THREADS, availableParallelism()), Math.ceil(jobs.length / 64)));
   const signal = new SharedArrayBuffer(4);
+  const gate = new SharedArrayBuffer(4);
   const progress = new SharedArrayBuffer(4 * threads);
   const ports: MessagePort[] = [];
   const workers: Worker[] = [];
@@ -48,7 +62,7 @@ export function writeWithPool(repoRoot: string, jobs: readonly PoolJob[], opts: 
     ranges.push([from, to]);
     const part = jobs.slice(from, to);
     const { port1, port2 } = new MessageChannel();
-    const data: WriteWorkerInput & { port: MessagePort; signal: SharedArrayBuffer; progress: SharedArrayBuffer } = {
+    const data: WriteWorkerInput & WorkerShared = {
       repoRoot,
       paths: part.map((j) => j.abs),
       ids: part.map((j) => j.leaf.id),
@@ -58,6 +72,7 @@ export function writeWithPool(repoRoot: string, jobs: readonly PoolJob[], opts: 
       slot: t,
       port: port2,
       signal,
+      gate,
       progress,
     };
     const w = new Worker(WORKER_URL, { workerData: data, transferList: [port2] });
@@ -65,35 +80,63 @@ export function writeWithPool(repoRoot: string, jobs: readonly PoolJob[], opts: 
     workers.push(w);
     ports.push(port1);
   }
-  const flag = new Int32Array(signal);
-  const counters = new Int32Array(progress);
+  const gateFlag = new Int32Array(gate);
+  const open = (value: number) => {
+    Atomics.store(gateFlag, 0, value);
+    Atomics.notify(gateFlag, 0);
+  };
+  return {
+    go: () => open(GATE_GO),
+    abort: () => {
+      open(GATE_ABORT);
+      for (const w of workers) void w.terminate();
+      for (const p of ports) p.close();
+    },
+    wait: (onDone) => collect(jobs, opts.stats, threads, { signal, progress, ports, workers, ranges }, onDone),
+  };
+}
+
+export function writeWithPool(repoRoot: string, jobs: readonly PoolJob[], opts: { stats: boolean; threads?: number; onDone?: (done: number) => void }): PoolResult {
+  const pool = startPool(repoRoot, jobs, opts);
+  pool.go();
+  return pool.wait(opts.onDone);
+}
+
+interface Running {
+  signal: SharedArrayBuffer;
+  progress: SharedArrayBuffer;
+  ports: MessagePort[];
+  workers: Worker[];
+  ranges: [number, number][];
+}
+
+function collect(jobs: readonly PoolJob[], stats: boolean, threads: number, run: Running, onDone?: (done: number) => void): PoolResult {
+  const flag = new Int32Array(run.signal);
+  const counters = new Int32Array(run.progress);
   for (let got = Atomics.load(flag, 0); got < threads; got = Atomics.load(flag, 0)) {
     Atomics.wait(flag, 0, got, 200);
-    if (opts.onDone !== undefined) {
+    if (onDone !== undefined) {
       let done = 0;
       for (let t = 0; t < threads; t++) done += Atomics.load(counters, t);
-      opts.onDone(done);
+      onDone(done);
     }
   }
   const result: PoolResult = { stats: new Array(jobs.length), existed: [], bytes: 0 };
   let failure: unknown;
-  for (const [t, port] of ports.entries()) {
+  for (const [t, port] of run.ports.entries()) {
     const reply = receiveMessageOnPort(port)?.message as WriteWorkerReply | undefined;
     port.close();
-    void workers[t]!.terminate();
+    void run.workers[t]!.terminate();
     if (reply === undefined) {
       failure ??= new CairnError('IO', 'a checkout worker thread stopped without a reply');
       continue;
     }
     if (reply.error !== undefined) failure ??= revive(reply.error);
-    const [from, to] = ranges[t]!;
+    const [from, to] = run.ranges[t]!;
     const skipped = new Set(reply.exists);
     for (let i = 0; i < to - from; i++) {
-      if (skipped.has(i)) {
-        result.existed.push(jobs[from + i]!);
-        continue;
-      }
-      if (opts.stats) {
+      if (skipped.has(i)) result.existed.push(jobs[from + i]!);
+      else if (stats) {
         const s = reply.stats;
         result.stats[from + i] = [s[i * 4]!, s[i * 4 + 1]!, s[i * 4 + 2]!, s[i * 4 + 3]!];
       }

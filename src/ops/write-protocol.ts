@@ -1,4 +1,20 @@
 // Messages between the checkout writer and its worker threads (write-pool.ts, write-worker.ts).
+import type { MessagePort } from 'node:worker_threads';
+
+/** Gate values: workers may prepare while it is 0, write once it is GO, and quit on ABORT. */
+export const GATE_GO = 1;
+export const GATE_ABORT = 2;
+
+/** Shared memory and the reply port handed to each worker beside its input. */
+export interface WorkerShared {
+  port: MessagePort;
+  /** Int32 counter of finished workers (notified). */
+  signal: SharedArrayBuffer;
+  /** Int32 gate (see GATE_GO / GATE_ABORT). */
+  gate: SharedArrayBuffer;
+  /** Int32 per worker: files done so far. */
+  progress: SharedArrayBuffer;
+}
 
 export interface WriteWorkerInput {
   /** Worktree root of the repository whose objects are read. */

@@ -3,14 +3,15 @@
 // this thread only creates files (O_EXCL | O_NOFOLLOW: never over an existing file, never through
 // a symlink) and reports their stat data.
 import { closeSync, fstatSync, openSync, writeSync, constants as fsc } from 'node:fs';
-import { workerData, type MessagePort } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { CairnError } from '../errors.js';
 import { decodeFile, type FileObject } from '../core/file-object.js';
 import { Repository } from '../store/repository.js';
 import { fileContent } from '../store/typed-objects.js';
-import type { WriteWorkerInput, WriteWorkerReply } from './write-protocol.js';
+import { GATE_ABORT, type WorkerShared, type WriteWorkerInput, type WriteWorkerReply } from './write-protocol.js';
 
-const input = workerData as WriteWorkerInput & { port: MessagePort; signal: SharedArrayBuffer; progress: SharedArrayBuffer };
+const input = workerData as WriteWorkerInput & WorkerShared;
+const gate = new Int32Array(input.gate);
 const progress = new Int32Array(input.progress);
 const n = input.paths.length;
 const reply: WriteWorkerReply = { stats: new Float64Array(input.stats ? n * 4 : 0), exists: [], bytes: 0 };
@@ -52,6 +53,9 @@ try {
     const end = Math.min(n, start + BATCH);
     const objects = new Map<string, FileObject>();
     for (const [id, obj] of repo.objects.getMany(input.ids.slice(start, end), 'file')) objects.set(id, decodeFile(obj.data, `file ${id}`));
+    // The first batch is read while the main thread makes the folders; then wait for its go.
+    while (Atomics.load(gate, 0) === 0) Atomics.wait(gate, 0, 0);
+    if (Atomics.load(gate, 0) === GATE_ABORT) break;
     for (let i = start; i < end; i++) writeOne(repo, i, objects.get(input.ids[i]!)!);
     Atomics.store(progress, input.slot, end);
   }
