@@ -61,7 +61,7 @@ export function restore(repo: Repository, opts: RestoreOptions): RestoreResult {
   const fresh = new Map<string, IndexEntry>();
 
   if (worktree) {
-    const writer = new WorktreeWriter(repo.root, repo.objects, { force: true, stats: true });
+    const writer = new WorktreeWriter(repo.root, repo.objects, { force: true, stats: true, repoRoot: repo.root });
     const leaves = [...source.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const found = matchWorktree({ abs: (p) => writer.abs(p), index: (p) => index.get(p), racyNs: repo.index.writtenAt() * 1e6 }, leaves);
     for (const l of leaves) if (l.kind === 'symlink') writer.symlinkTarget(l);
@@ -71,17 +71,24 @@ export function restore(repo: Repository, opts: RestoreOptions): RestoreResult {
       if (p.includes('/')) parents.add(p.slice(0, p.lastIndexOf('/')));
     }
     writer.pruneEmpty(parents);
-    let done = 0;
+    const todo: Leaf[] = [];
     for (const l of leaves) {
       const wt = found.same.get(l.path);
       if (wt !== undefined) fresh.set(l.path, { ...wt, kind: l.kind, id: l.id });
-      else {
-        const e = writer.write(l, found.occupied.has(l.path));
-        if (e !== undefined) fresh.set(l.path, e);
-        result.written.push(l.path);
-      }
-      if (++done % 256 === 0 || done === leaves.length) opts.onProgress?.({ phase: 'restore', done, total: leaves.length, unit: 'files' });
+      else todo.push(l);
     }
+    let reported = 0;
+    const onDone = (done: number) => {
+      if (done - reported < 256 && done !== todo.length) return;
+      reported = done;
+      opts.onProgress?.({ phase: 'restore', done, total: todo.length, unit: 'files' });
+    };
+    const written = writer.writeMany(todo.map((leaf) => ({ leaf, present: found.occupied.has(leaf.path) })), { onDone });
+    todo.forEach((l, i) => {
+      const e = written[i];
+      if (e !== undefined) fresh.set(l.path, e);
+      result.written.push(l.path);
+    });
   }
 
   if (staged) {
