@@ -7,6 +7,7 @@ import type { ObjectId } from '../core/hash.js';
 import type { Repository } from '../store/repository.js';
 import { readCommit, writeCommit } from '../store/typed-objects.js';
 import { add } from './add.js';
+import { clearMergeState, mergeParentFor } from './merge-state.js';
 import type { ProgressFn } from './progress.js';
 import { currentBranch } from './rev-parse.js';
 import { buildTree } from './tree-walk.js';
@@ -36,12 +37,16 @@ export function commit(repo: Repository, opts: CommitOptions): CommitResult {
   const headName = repo.refs.resolveName('HEAD');
   const expected = headName.id;
   const branch = currentBranch(repo);
+  // During a merge: refuse while conflicts are unresolved (UNRESOLVED_CONFLICTS), else MERGE_HEAD
+  // becomes the second parent.
+  const mergeParent = mergeParentFor(repo, expected);
   if (opts.all) add(repo, { paths: [''], onProgress: opts.onProgress });
   const entries = repo.index.all();
   const leaves = entries.filter((e) => e.kind !== 'tree').map((e) => ({ path: e.path, kind: e.kind as 'file' | 'exec' | 'symlink', id: e.id, size: e.size }));
   const built = buildTree(repo.objects, leaves, repo.index.cachedTrees());
   const parents = expected === null ? [] : [expected];
   if (opts.extraParents !== undefined) parents.push(...opts.extraParents);
+  if (mergeParent !== undefined && !parents.includes(mergeParent)) parents.push(mergeParent);
   if (!opts.allowEmpty && expected !== null && parents.length === 1 && readCommit(repo.objects, expected).tree === built.id) {
     return { committed: false, reason: 'nothing to commit', head: expected, branch };
   }
@@ -60,7 +65,9 @@ export function commit(repo: Repository, opts: CommitOptions): CommitResult {
   repo.objects.flush();
   const subject = opts.message.split('\n')[0]!;
   // A lost race throws REF_MOVED carrying `newId`: the commit is stored and the error names it.
-  repo.refs.update([{ name: headName.name, expected, next: id }], refWho(opts.author), `commit${expected === null ? ' (initial)' : ''}: ${subject}`);
+  repo.refs.update([{ name: headName.name, expected, next: id }], refWho(opts.author), `commit${mergeParent !== undefined ? ' (merge)' : expected === null ? ' (initial)' : ''}: ${subject}`);
+  // A leftover state after this point is recognised as concluded (HEAD is its merge commit).
+  if (mergeParent !== undefined) clearMergeState(repo);
   try {
     repo.index.saveTrees(built.trees);
   } catch {

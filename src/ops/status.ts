@@ -8,6 +8,7 @@ import { storePath, storeSymlink } from '../store/file-writer.js';
 import type { Repository } from '../store/repository.js';
 import type { IndexEntry } from '../store/worktree-index.js';
 import { readCommit } from '../store/typed-objects.js';
+import { mergeInProgress, type MergeInProgress } from './merge-state.js';
 import { currentBranch, headCommit } from './rev-parse.js';
 import { flattenTree, type Leaf } from './tree-walk.js';
 import { scanWorktree, underPath, type WorktreeFile } from './worktree-scan.js';
@@ -33,6 +34,8 @@ export interface StatusResult {
   unstaged: Change[];
   untracked: string[];
   unstorable: { path: string; reason: string }[];
+  /** Present only while a merge is stopped on conflicts (or was interrupted). */
+  merge?: MergeInProgress;
 }
 
 export interface StatusOptions {
@@ -46,7 +49,8 @@ export function status(repo: Repository, opts: StatusOptions = {}): StatusResult
   const head = headCommit(repo);
   const staged = stagedIfAny(repo, head, opts.paths);
   const wt = worktreeChanges(repo, undefined, opts);
-  return { branch: currentBranch(repo), head, staged, unstaged: wt.changes, untracked: wt.untracked, unstorable: wt.unstorable };
+  const merge = mergeInProgress(repo);
+  return { branch: currentBranch(repo), head, staged, unstaged: wt.changes, untracked: wt.untracked, unstorable: wt.unstorable, ...(merge ? { merge } : {}) };
 }
 
 /**

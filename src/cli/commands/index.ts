@@ -26,5 +26,9 @@ export const COMMANDS: Promise<{ register: Register }>[] = [
   import('./restore.js'),
   import('./reset.js'),
   import('./export.js'),
+  import('./merge.js'),
+  import('./merge-base.js'),
+  import('./conflicts.js'),
+  import('./resolve.js'),
   import('./merge-file.js'),
 ];

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { status, type Change, type StatusResult } from '../../ops/status.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
+import { UNMERGED_LABEL, UNMERGED_SHORT } from '../merge-output.js';
 import { action } from '../run-action.js';
 
 const LABEL: Record<Change['change'], string> = { added: 'new file:', modified: 'modified:', deleted: 'deleted:', typechange: 'typechange:' };
@@ -59,6 +60,7 @@ function shortFormat(res: StatusResult, untracked: string[]): string {
   const rows = new Map<string, [string, string]>();
   for (const c of res.staged) rows.set(c.path, [SHORT[c.change], ' ']);
   for (const c of res.unstaged) rows.set(c.path, [rows.get(c.path)?.[0] ?? ' ', SHORT[c.change]]);
+  for (const u of res.merge?.unmerged ?? []) rows.set(u.path, [UNMERGED_SHORT[u.kind][0]!, UNMERGED_SHORT[u.kind][1]!]);
   let s = '';
   for (const [path, [x, y]] of [...rows].sort((a, b) => (a[0] < b[0] ? -1 : 1))) s += `${x}${y} ${path}\n`;
   for (const p of untracked) s += `?? ${p}\n`;
@@ -69,19 +71,30 @@ function longFormat(ctx: CommandContext, res: StatusResult, untracked: string[])
   const c = ctx.color;
   let s = res.branch !== null ? `On branch ${res.branch}\n` : `HEAD detached at ${res.head?.slice(0, 12) ?? '(none)'}\n`;
   if (res.head === null) s += '\nNo commits yet\n';
+  const merge = res.merge;
+  const unmerged = new Set(merge?.unmerged.map((u) => u.path));
+  if (merge !== undefined) {
+    if (merge.phase === 'writing') s += `A merge of '${merge.theirsLabel}' was interrupted.\n  (run "cairn merge ${merge.theirsLabel}" to finish it, or "cairn merge --abort")\n`;
+    else if (unmerged.size > 0) s += `You have unmerged paths (merging '${merge.theirsLabel}').\n  (fix conflicts and run "cairn merge --continue")\n  (use "cairn merge --abort" to abort the merge)\n`;
+    else s += `All conflicts fixed but you are still merging '${merge.theirsLabel}'.\n  (use "cairn merge --continue" to conclude merge)\n`;
+  }
   const section = (title: string, hint: string, rows: Change[], color: (x: string) => string) => {
     if (rows.length === 0) return;
     s += `\n${title}:\n  (${hint})\n`;
     for (const r of rows) s += color(`\t${LABEL[r.change].padEnd(12)}${r.path}`) + '\n';
   };
-  section('Changes to be committed', 'use "cairn restore --staged <file>..." to unstage', res.staged, c.green);
+  section('Changes to be committed', 'use "cairn restore --staged <file>..." to unstage', res.staged.filter((r) => !unmerged.has(r.path)), c.green);
+  if (unmerged.size > 0) {
+    s += '\nUnmerged paths:\n  (use "cairn conflicts" to see them, "cairn resolve <path>..." to mark resolution)\n';
+    for (const u of merge!.unmerged) s += c.red(`\t${UNMERGED_LABEL[u.kind].padEnd(17)}${u.path}`) + '\n';
+  }
   section('Changes not staged for commit', 'use "cairn add <file>..." to stage, "cairn restore <file>..." to discard', res.unstaged, c.red);
   if (untracked.length > 0) {
     s += '\nUntracked files:\n  (use "cairn add <file>..." to include in what will be committed)\n';
     for (const p of untracked) s += c.red(`\t${p}`) + '\n';
   }
   for (const u of res.unstorable) s += `${c.yellow('warning:')} cannot track '${u.path}': ${u.reason}\n`;
-  if (res.staged.length + res.unstaged.length + untracked.length === 0) s += '\nnothing to commit, working tree clean\n';
-  else if (res.staged.length === 0) s += '\nno changes added to commit (use "cairn add" or "cairn commit -a")\n';
+  if (res.staged.length + res.unstaged.length + untracked.length + unmerged.size === 0) s += '\nnothing to commit, working tree clean\n';
+  else if (res.staged.length === 0 && merge === undefined) s += '\nno changes added to commit (use "cairn add" or "cairn commit -a")\n';
   return s;
 }
