@@ -1,5 +1,5 @@
 // `diff`: which paths differ between two snapshots (commits, the index, the worktree), with git's
-// choice of sides. Structural only: ids, kinds and sizes per path; content diffs are not done here.
+// choice of sides: ids, kinds and sizes per path, and on request the structure of changed data files.
 import { UsageError } from '../errors.js';
 import type { ObjectId } from '../core/hash.js';
 import type { EntryKind, TreeEntry } from '../core/tree-object.js';
@@ -11,6 +11,8 @@ import { headCommit, resolveRevision } from './rev-parse.js';
 import { stagedChanges, worktreeChanges, type Change, type ChangeKind } from './status.js';
 import { flattenTree } from './tree-walk.js';
 import { underPath } from './worktree-scan.js';
+import { fileStructure, type FileStructure, type StructuralOptions } from './structural-diff.js';
+import { loadAttributes } from './attributes.js';
 
 export type LeafKind = Exclude<EntryKind, 'tree'>;
 
@@ -23,6 +25,8 @@ export interface DiffOptions {
   cached?: boolean;
   /** Repository paths (files or directories, '' = everything) to limit the comparison to. */
   paths?: readonly string[];
+  /** Also compare modified .json/.jsonl/.csv files key by key and record by record (reads both versions). */
+  structural?: boolean | StructuralOptions;
 }
 
 export interface FileState {
@@ -38,6 +42,8 @@ export interface DiffChange {
   old: FileState | null;
   /** null when the path is deleted. */
   new: FileState | null;
+  /** With `structural`, for a modified JSON/JSONL/CSV file: its added, removed and changed keys and records. */
+  structural?: FileStructure;
 }
 
 /** One side of a comparison; a commit id is null for an unborn HEAD (compared as an empty tree). */
@@ -92,6 +98,15 @@ export function diff(repo: Repository, opts: DiffOptions = {}): DiffResult {
     changes = worktreeChanges(repo, repo.index.all(), { paths, untracked: false }).changes.map(fromStatusChange);
   }
   changes.sort((x, y) => compareNames(x.path, y.path));
+  if (opts.structural) {
+    const sopts = opts.structural === true ? {} : opts.structural;
+    // The worktree's .cairnattributes, as the next merge would read it.
+    const attrs = loadAttributes(repo, null);
+    for (const c of changes) {
+      const s = fileStructure(repo, from, to, c, sopts, attrs);
+      if (s !== null) c.structural = s;
+    }
+  }
   return { from, to, changes, summary: summarize(changes) };
 }
 

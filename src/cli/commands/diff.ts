@@ -1,9 +1,12 @@
-// `cairn diff [--cached] [REV [REV]] [-- PATH...]`: which files differ, with sizes, git's choice of sides.
+// `cairn diff [--cached] [REV [REV]] [-- PATH...]`: which files differ, with sizes, git's choice of sides;
+// with --structural the keys and records that changed in data files, with --format json-patch RFC 6902.
 import type { Command } from 'commander';
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { CairnError, NotFoundError, UsageError } from '../../errors.js';
 import { diff, type DiffChange, type DiffResult } from '../../ops/diff.js';
+import { jsonPatchOf, type FileStructure, type StructuralChange } from '../../ops/structural-diff.js';
+import { stringifyPlain } from '../../core/merge/json-print.js';
 import { resolveRevision } from '../../ops/rev-parse.js';
 import { toRepoPath, underPath } from '../../ops/worktree-scan.js';
 import type { Repository } from '../../store/repository.js';
@@ -20,6 +23,9 @@ interface DiffFlags {
   nameOnly?: boolean;
   nameStatus?: boolean;
   exitCode?: boolean;
+  structural?: boolean;
+  key?: string;
+  format?: string;
 }
 
 const LETTER: Record<DiffChange['change'], string> = { added: 'A', modified: 'M', deleted: 'D', typechange: 'T' };
@@ -35,7 +41,10 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--name-only', 'print only the changed paths')
     .option('--name-status', 'print a status letter (A, M, D, T) and the path')
     .option('--exit-code', 'exit with status 1 when there are differences, 0 when there are none')
-    .option('--json', 'print {from, to, changes, summary} as JSON')
+    .option('--structural', 'under each changed .json/.jsonl/.csv file, its added (+), removed (-) and changed (~) keys and records')
+    .option('--key <field>', 'with --structural or json-patch: the identity field of records (default: id, or detected)')
+    .option('--format <format>', 'json-patch: print the RFC 6902 patch from the old to the new version of one .json file')
+    .option('--json', 'print {from, to, changes, summary} as JSON (each change with its "structural" part under --structural)')
     .addHelpText(
       'after',
       `
@@ -45,7 +54,9 @@ An executable-bit change shows as "M path (file -> exec)".
 Examples:
   $ cairn diff                       # what you changed but have not staged
   $ cairn diff --cached              # what the next commit will record
-  $ cairn diff main~1 main -- data/  # between two commits, below data/`,
+  $ cairn diff main~1 main -- data/  # between two commits, below data/
+  $ cairn diff --structural HEAD~1   # keys and records changed in data files since HEAD~1
+  $ cairn diff --format json-patch HEAD~1 HEAD -- config.json`,
     )
     .action(
       action(ctx, (args: string[], opts: DiffFlags, cmd: Command) => {
@@ -53,12 +64,20 @@ Examples:
         try {
           const { revs, paths } = splitArgs(repo, ctx, args, pathsAfterDashDash(cmd, args.length));
           if (revs.length > 2) throw new UsageError(`diff takes at most two revisions, got ${revs.length}: ${revs.join(' ')}`);
-          const res = diff(repo, { from: revs[0], to: revs[1], cached: opts.cached === true || opts.staged === true, paths });
-          if (opts.json) printJson(ctx, res);
+          if (opts.format !== undefined && opts.format !== 'json-patch') throw new UsageError(`diff --format takes json-patch, not '${opts.format}'`, { format: opts.format });
+          const structural = opts.structural === true && opts.format === undefined ? (opts.key !== undefined ? { key: opts.key } : true) : false;
+          const res = diff(repo, { from: revs[0], to: revs[1], cached: opts.cached === true || opts.staged === true, paths, structural });
+          if (opts.format === 'json-patch') {
+            const [only, ...more] = res.changes;
+            if (more.length > 0) throw new UsageError(`diff --format json-patch describes one file, but ${res.changes.length} changed: name one with -- PATH`, { paths: res.changes.map((c) => c.path) });
+            const patch = only === undefined ? [] : jsonPatchOf(repo, res.from, res.to, only, opts.key !== undefined ? { key: opts.key } : {});
+            ctx.out.write(`${stringifyPlain(patch)}\n`);
+          } else if (opts.json && structural) ctx.out.write(`${stringifyPlain(withoutUndefined(res))}\n`);
+          else if (opts.json) printJson(ctx, res);
           else if (opts.nameOnly) ctx.out.write(res.changes.map((c) => `${c.path}\n`).join(''));
           else if (opts.nameStatus) ctx.out.write(res.changes.map((c) => `${LETTER[c.change]}\t${c.path}\n`).join(''));
           else if (opts.stat) ctx.out.write(statTable(res));
-          else ctx.out.write(res.changes.map((c) => `${colorLetter(ctx, c)} ${c.path}${detail(c)}\n`).join(''));
+          else ctx.out.write(res.changes.map((c) => `${colorLetter(ctx, c)} ${c.path}${detail(c)}\n${c.structural ? structureLines(ctx, c.structural) : ''}`).join(''));
           return opts.exitCode && res.changes.length > 0 ? EXIT.FALSE : EXIT.OK;
         } finally {
           repo.close();
@@ -142,6 +161,36 @@ export function detail(c: DiffChange): string {
   if (c.old.kind !== c.new.kind) parts.push(`${c.old.kind} -> ${c.new.kind}`);
   if (c.old.id !== c.new.id) parts.push(`${formatSize(c.old.size)} -> ${formatSize(c.new.size)}`);
   return ` (${parts.join(', ')})`;
+}
+
+const MARK = { added: '+', removed: '-', changed: '~' } as const;
+const SHOWN_VALUE = 60;
+
+/** "    ~ /price: 10 -> 12", "    + key=7: {...}", indented under the file's line. */
+export function structureLines(ctx: CommandContext, s: FileStructure): string {
+  if ('skipped' in s) return `    (no structural diff: ${s.skipped.message})\n`;
+  let out = s.key === null ? `    (no unique key: lines compared)\n` : '';
+  for (const c of s.changes) {
+    const paint = { added: ctx.color.green, removed: ctx.color.red, changed: ctx.color.yellow }[c.change];
+    out += `    ${paint(MARK[c.change])} ${c.location === '' ? '(whole document)' : c.location}${valuesOf(c)}\n`;
+  }
+  return out;
+}
+
+function valuesOf(c: StructuralChange): string {
+  if (c.change === 'changed') return `: ${shown(c.old)} -> ${shown(c.new)}`;
+  const v = c.change === 'added' ? c.new : c.old;
+  return v === undefined ? '' : `: ${shown(v)}`;
+}
+
+function shown(v: unknown): string {
+  const text = stringifyPlain(v);
+  return text.length > SHOWN_VALUE ? `${text.slice(0, SHOWN_VALUE - 1)}…` : text;
+}
+
+/** stringifyPlain refuses undefined (it is not JSON): absent optional fields are left out, as JSON.stringify does. */
+function withoutUndefined(res: DiffResult): unknown {
+  return { ...res, changes: res.changes.map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined))) };
 }
 
 function statTable(res: DiffResult): string {
