@@ -33,7 +33,7 @@ export class CsvSyntaxError extends Error {
 export function parseCsv(text: string, delimiter: string): CsvRow[] {
   const rows: CsvRow[] = [];
   const n = text.length;
-  const plain = new RegExp(`[^${delimiter === '\t' ? '\\t' : escapeClass(delimiter)}\\n\\r]*`, 'y');
+  const delim = delimiter.charCodeAt(0);
   let i = 0;
   let line = 1;
   while (i < n) {
@@ -45,31 +45,24 @@ export function parseCsv(text: string, delimiter: string): CsvRow[] {
         const fieldStart = i;
         let value: string;
         if (text[i] === '"') {
-          const parts: string[] = [];
+          value = '';
           i++;
           for (;;) {
             const q = text.indexOf('"', i);
             if (q < 0) throw new CsvSyntaxError(line, `line ${line}: a quoted field opened here is never closed`);
-            parts.push(text.slice(i, q));
+            value += text.slice(i, q);
             line += countNewlines(text, i, q);
             i = q + 1;
             if (text[i] !== '"') break;
-            parts.push('"');
+            value += '"';
             i++;
           }
-          value = parts.join('');
           if (i < n && text[i] !== delimiter && !atEol(text, i)) {
             throw new CsvSyntaxError(line, `line ${line}: unexpected ${JSON.stringify(text[i])} after a closing quote (quote the whole field and double inner quotes)`);
           }
         } else {
-          for (;;) {
-            plain.lastIndex = i;
-            plain.test(text);
-            i = plain.lastIndex;
-            // A CR not followed by LF does not end the row.
-            if (text[i] === '\r' && text[i + 1] !== '\n') i++;
-            else break;
-          }
+          // A CR not followed by LF does not end the row.
+          for (let c = text.charCodeAt(i); i < n && c !== delim && c !== 0x0a && !(c === 0x0d && text.charCodeAt(i + 1) === 0x0a); c = text.charCodeAt(++i));
           value = text.slice(fieldStart, i);
         }
         fields.push({ value, raw: text.slice(fieldStart, i) });
@@ -94,10 +87,6 @@ function countNewlines(text: string, from: number, to: number): number {
   let count = 0;
   for (let k = text.indexOf('\n', from); k >= 0 && k < to; k = text.indexOf('\n', k + 1)) count++;
   return count;
-}
-
-function escapeClass(c: string): string {
-  return c.replace(/[\\\]^-]/g, '\\$&');
 }
 
 /** Whether a value must be quoted to read back as itself. */
