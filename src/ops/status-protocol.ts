@@ -26,4 +26,6 @@ export interface StatusWorkerReply {
   deleted: { path: string; entry: SeenFile['entry'] }[];
   unstorable: { path: string; reason: string }[];
   scanned: number;
+  /** Set when the worker failed; the main thread reports it. */
+  error?: string;
 }

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, type Dirent } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { CairnError } from '../errors.js';
 import type { Repository } from '../store/repository.js';
 import type { IndexEntry } from '../store/worktree-index.js';
 import { caseTwins, worktreeNameProblem } from './scan-shared.js';
@@ -13,6 +14,7 @@ import { ignoreRules, type WorktreeFile } from './worktree-scan.js';
 import ignore from 'ignore';
 
 const WORKER_URL = new URL('./status-worker.js', import.meta.url);
+const WORKER_SILENCE_MS = 30_000;
 
 export interface RawWorktreeChanges {
   suspects: StatusWorkerReply['suspects'];
@@ -46,7 +48,8 @@ export function parallelCompare(repo: Repository): RawWorktreeChanges | undefine
   const threads = Math.max(1, Math.min(2, availableParallelism(), dirs.length));
   const index = repo.index.rawBlob() ?? null;
   const racyFromNs = repo.index.writtenAt() * 1e6;
-  const signal = new SharedArrayBuffer(4);
+  // [0]: replies sent; [1]: files visited, a heartbeat so a dead worker cannot hang us forever.
+  const signal = new SharedArrayBuffer(8);
   const ports: MessagePort[] = [];
   const workers: Worker[] = [];
   for (let t = 0; t < threads; t++) {
@@ -62,18 +65,32 @@ export function parallelCompare(repo: Repository): RawWorktreeChanges | undefine
       port: port2,
       signal,
     };
-    const w = new Worker(WORKER_URL, { workerData: data, transferList: [port2] });
+    // execArgv: [] so flags meant for the main program (e.g. --input-type) cannot break the worker.
+    const w = new Worker(WORKER_URL, { workerData: data, transferList: [port2], execArgv: [] });
     w.unref();
     workers.push(w);
     ports.push(port1);
   }
   const flag = new Int32Array(signal);
-  for (let got = Atomics.load(flag, 0); got < threads; got = Atomics.load(flag, 0)) Atomics.wait(flag, 0, got, 1000);
+  let beat = -1;
+  let quietSince = Date.now();
+  for (let got = Atomics.load(flag, 0); got < threads; got = Atomics.load(flag, 0)) {
+    Atomics.wait(flag, 0, got, 1000);
+    const now = Atomics.load(flag, 1);
+    if (now !== beat) {
+      beat = now;
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince > WORKER_SILENCE_MS) {
+      for (const w of workers) void w.terminate();
+      throw new CairnError('IO', `the worktree scan stopped responding for ${WORKER_SILENCE_MS / 1000} s (a worker thread died or the file system hangs)`, {});
+    }
+  }
   const out: RawWorktreeChanges = { suspects: [], deleted: [], untracked: [], unstorable };
   for (const [t, port] of ports.entries()) {
     const reply = receiveMessageOnPort(port)!.message as StatusWorkerReply;
     port.close();
     void workers[t]!.terminate();
+    if (reply.error !== undefined) throw new CairnError('IO', `the worktree scan failed: ${reply.error.split('\n')[0]}`, { detail: reply.error });
     out.suspects.push(...reply.suspects);
     out.deleted.push(...reply.deleted);
     out.untracked.push(...reply.untracked);

@@ -9,6 +9,7 @@ import { KIND_CODES, KIND_NAMES, caseTwins, worktreeNameProblem } from './scan-s
 import type { StatusWorkerInput, StatusWorkerReply, SeenFile } from './status-protocol.js';
 
 const input = workerData as StatusWorkerInput & { port: MessagePort; signal: SharedArrayBuffer };
+const beat = new Int32Array(input.signal);
 const ig = input.ignoreText === null ? undefined : ignore().add(input.ignoreText);
 const mine = new Set(input.topDirs);
 
@@ -52,6 +53,7 @@ function visit(path: string, abs: string): void {
     return;
   }
   reply.scanned++;
+  if ((reply.scanned & 1023) === 0) Atomics.add(beat, 1, 1);
   const mtimeNs = Math.round(st.mtimeMs * 1e6);
   const ctimeNs = Math.round(st.ctimeMs * 1e6);
   const i = index.get(path);
@@ -93,13 +95,16 @@ function walk(dir: string, absDir: string): void {
   }
 }
 
-for (const name of input.topDirs) {
-  if (ig !== undefined && !trackedDirs.has(name) && ig.ignores(`${name}/`)) continue;
-  walk(name, input.root + sep + name);
+try {
+  for (const name of input.topDirs) {
+    if (ig !== undefined && !trackedDirs.has(name) && ig.ignores(`${name}/`)) continue;
+    walk(name, input.root + sep + name);
+  }
+  for (const name of input.rootFileNames) visit(name, input.root + sep + name);
+  for (const [p, i] of index) if (seen[i] === 0) reply.deleted.push({ path: p, entry: entry(i) });
+} catch (err) {
+  reply.error = String((err as Error)?.stack ?? err);
 }
-for (const name of input.rootFileNames) visit(name, input.root + sep + name);
-for (const [p, i] of index) if (seen[i] === 0) reply.deleted.push({ path: p, entry: entry(i) });
-
 input.port.postMessage(reply);
 const flag = new Int32Array(input.signal);
 Atomics.add(flag, 0, 1);

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { CairnError } from '../errors.js';
 import type { PackStore } from './object-store.js';
 import type { IngestReply } from './ingest-protocol.js';
 
@@ -16,6 +17,8 @@ const BATCH_BYTES = 4 << 20;
 // Replies a worker may have queued: bounds memory to about CREDITS x 4 MiB per worker.
 const CREDITS = 4;
 const IN_FLIGHT = 2;
+// Replies arrive at least every 4 MiB of input; this long without one means a dead worker.
+const WORKER_SILENCE_MS = 60_000;
 
 export type IngestResult = { id: string; size: number } | { error: string };
 
@@ -36,7 +39,7 @@ export class IngestPool {
       const creditsBuf = new SharedArrayBuffer(4);
       const credits = new Int32Array(creditsBuf);
       credits[0] = CREDITS;
-      const worker = new Worker(WORKER_URL, { workerData: { port: port2, signal: this.signal.buffer, credits: creditsBuf, level }, transferList: [port2] });
+      const worker = new Worker(WORKER_URL, { workerData: { port: port2, signal: this.signal.buffer, credits: creditsBuf, level }, transferList: [port2], execArgv: [] });
       worker.unref();
       this.slots.push({ worker, port: port1, credits, inflight: 0 });
     }
@@ -79,6 +82,7 @@ export class IngestPool {
     const order = [...all.filter(isLarge), ...all.filter((t) => !isLarge(t))];
     let next = 0;
     let remaining = tasks.length;
+    let lastReply = Date.now();
     while (remaining > 0) {
       for (const slot of this.slots) {
         while (slot.inflight < IN_FLIGHT && next < order.length) {
@@ -108,7 +112,10 @@ export class IngestPool {
           }
         }
       }
-      if (!got && remaining > 0) Atomics.wait(this.signal, 0, seen, 200);
+      if (got) lastReply = Date.now();
+      else if (Date.now() - lastReply > WORKER_SILENCE_MS) {
+        throw new CairnError('IO', `file ingest stopped responding for ${WORKER_SILENCE_MS / 1000} s (a worker thread died or the file system hangs)`, {});
+      } else if (remaining > 0) Atomics.wait(this.signal, 0, seen, 200);
     }
     return results;
   }
