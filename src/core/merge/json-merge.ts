@@ -1,7 +1,7 @@
 // The json merge driver: three-way merge of JSON values (objects key by key, arrays in
 // json-merge-array.ts), conflicts as values at JSON Pointers, output in ours' formatting.
 import type { MergeConflict, MergeDriver, MergeInput, MergeOutput } from './types.js';
-import { JsonObject, isContainer, jsonEqual, kindOf, runTask, type JsonValue } from './json-value.js';
+import { JsonObject, jsonEqual, kindOf, runTask, type JsonValue } from './json-value.js';
 import { parseJson, parseJsonWithLayout } from './json-parse.js';
 import { Descend, conflict, type MergeContext, type MergeTask, type Merged } from './json-merge-context.js';
 import { printJson } from './json-print.js';
@@ -18,14 +18,12 @@ export function decide(b: Merged, o: JsonValue, t: JsonValue, ptr: string, ctx: 
   } else {
     // Theirs-unchanged first: returning ours' own node lets the printer copy it verbatim.
     if (jsonEqual(b, t)) return o;
-    if (jsonEqual(b, o)) {
-      // Theirs' node goes into ours' document: let it be printed in the style of ours' counterpart.
-      if (isContainer(o) && isContainer(t)) ctx.origin.set(t, o);
-      return t;
-    }
     if (jsonEqual(o, t)) return o;
   }
   const ko = kindOf(o), kt = kindOf(t), kb = b === undefined ? undefined : kindOf(b);
+  // Only theirs changed: take theirs' value, but inside a container go on merging, so that what theirs
+  // left alone stays ours' own nodes (ours' formatting, copied verbatim) and not theirs' copies.
+  if (b !== undefined && (ko !== kt || (ko !== 'object' && ko !== 'array')) && jsonEqual(b, o)) return t;
   if (ko === kt && (ko === 'object' || ko === 'array')) {
     // Added on both sides, or both replaced the base with the same kind of container: merge against an empty one.
     if (ko === 'object') return new Descend(mergeObject(kb === 'object' ? (b as JsonObject) : JsonObject.empty(), o as JsonObject, t as JsonObject, ptr, ctx));

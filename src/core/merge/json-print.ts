@@ -28,7 +28,9 @@ interface Frame {
   next: number;
   depth: number;
   inline: boolean;
-  /** How the previous container in this one was written: the style for a new one with no source. */
+  comma: string;
+  colon: string;
+  /** How the previous element container was written: the style for a new element with no source. */
   lastInline: boolean | null;
 }
 
@@ -51,14 +53,35 @@ export function printJson(root: JsonValue, format: JsonFormat = DEFAULT_JSON_FOR
     while (pads.length <= depth) pads.push(pads[pads.length - 1]! + (indent ?? ''));
     return pads[depth]!;
   };
+  const spanOf = (node: object): readonly [number, number] | undefined => {
+    const origin = source?.origin?.get(node);
+    return source?.spans.get(node) ?? (origin === undefined ? undefined : source?.spans.get(origin));
+  };
   // Whether the source wrote this container (or the one it was merged from) on one line; null: unknown.
   const oneLine = (node: object): boolean | null => {
-    if (source === undefined) return null;
-    const origin = source.origin?.get(node);
-    const from = source.spans.get(node) ?? (origin === undefined ? undefined : source.spans.get(origin));
+    const from = spanOf(node);
     if (from === undefined) return null;
-    const lf = source.text.indexOf('\n', from[0]);
+    const lf = source!.text.indexOf('\n', from[0]);
     return lf < 0 || lf >= from[1];
+  };
+  // The spacing after ',' and ':' in the source of this container, where it shows.
+  const spacing = (node: object, inline: boolean): { comma?: string; colon?: string } => {
+    const found: { comma?: string; colon?: string } = {};
+    // A multi-line array's own spacing is never used; scanning it could mean scanning the whole file.
+    const from = Array.isArray(node) && !inline ? undefined : spanOf(node);
+    if (from === undefined) return found;
+    const text = source!.text;
+    for (let i = from[0], inString = false; i < from[1]; i++) {
+      const c = text.charCodeAt(i);
+      if (inString) {
+        if (c === 92) i++;
+        else if (c === 34) inString = false;
+      } else if (c === 34) inString = true;
+      else if (c === 44 && inline && found.comma === undefined) found.comma = text.charCodeAt(i + 1) === 32 ? ', ' : ',';
+      else if (c === 58 && found.colon === undefined) found.colon = text.charCodeAt(i + 1) === 32 ? ': ' : ':';
+      if (found.colon !== undefined && (found.comma !== undefined || !inline)) break;
+    }
+    return found;
   };
 
   const stack: Frame[] = [];
@@ -72,9 +95,12 @@ export function printJson(root: JsonValue, format: JsonFormat = DEFAULT_JSON_FOR
     const isArray = Array.isArray(v);
     if ((isArray ? v.length : v.size) === 0) return write(isArray ? '[]' : '{}');
     write(isArray ? '[' : '{');
-    const inline = indent === null || parent?.inline === true || (oneLine(v) ?? parent?.lastInline ?? false);
+    // Elements of one array are alike: a new one without a source is written like the one before it.
+    const sibling = parent !== undefined && Array.isArray(parent.node) ? parent.lastInline : null;
+    const inline = indent === null || parent?.inline === true || (oneLine(v) ?? sibling ?? false);
     if (parent !== undefined) parent.lastInline = inline;
-    stack.push({ node: v, next: 0, depth, inline, lastInline: null });
+    const own = spacing(v, inline);
+    stack.push({ node: v, next: 0, depth, inline, comma: own.comma ?? parent?.comma ?? comma, colon: own.colon ?? parent?.colon ?? colon, lastInline: null });
   };
 
   emit(root, 0, undefined);
@@ -88,12 +114,12 @@ export function printJson(root: JsonValue, format: JsonFormat = DEFAULT_JSON_FOR
       continue;
     }
     const i = f.next++;
-    if (f.inline) write(i > 0 ? comma : '');
+    if (f.inline) write(i > 0 ? f.comma : '');
     else write((i > 0 ? ',' : '') + format.eol + pad(f.depth + 1));
     if (isArray) emit((f.node as JsonValue[])[i]!, f.depth + 1, f);
     else {
       const obj = f.node as JsonObject;
-      write(JSON.stringify(obj.keys[i]) + colon);
+      write(JSON.stringify(obj.keys[i]) + f.colon);
       emit(obj.values[i]!, f.depth + 1, f);
     }
   }
