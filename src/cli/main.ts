@@ -2,7 +2,7 @@
 // code. Commands live in ./commands, one file each.
 import { Command, CommanderError } from 'commander';
 import { makeContext } from './context.js';
-import { COMMANDS } from './commands/index.js';
+import type { Register } from './commands/index.js';
 import { EXIT } from './exit.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -20,7 +20,7 @@ export async function main(argv: string[]): Promise<number> {
     if (dir !== undefined) ctx.cwd = dir;
   });
   let exitCode: number = EXIT.OK;
-  for (const mod of await Promise.all(COMMANDS)) mod.register(program, ctx);
+  for (const mod of await commandModules(argv.slice(2))) mod.register(program, ctx);
   try {
     await program.parseAsync(argv, { from: 'node' });
     exitCode = (process.exitCode as number | undefined) ?? EXIT.OK;
@@ -35,6 +35,33 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 const VERSION = '0.1.0';
+
+/**
+ * Loads only the invoked command's module when the command is known by its file name (each
+ * commands/<name>.ts registers `cairn <name>`), and every module otherwise (help, typos, no
+ * command). Loading all of them costs ~0.2 s of start-up, which `status` cannot afford.
+ */
+async function commandModules(args: string[]): Promise<{ register: Register }[]> {
+  let i = 0;
+  while (i < args.length && args[i]!.startsWith('-')) i += args[i] === '-C' || args[i] === '--dir' ? 2 : 1;
+  const name = args[i];
+  const wantsHelp = args.includes('-h') || args.includes('--help');
+  if (name !== undefined && !wantsHelp && /^[a-z][a-z-]*$/.test(name) && name !== 'help' && name !== 'index') {
+    try {
+      return [(await import(`./commands/${name}.js`)) as { register: Register }];
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    }
+  }
+  const { COMMANDS } = await import('./commands/index.js');
+  return Promise.all(COMMANDS);
+}
+
+// A reader that closes the pipe early (`cairn log | head`) is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.OK);
+  throw err;
+});
 
 main(process.argv).then(
   (code) => {
