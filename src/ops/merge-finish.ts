@@ -3,6 +3,7 @@
 // file the merge or the resolutions touched back to ORIG_HEAD's bytes and the index to ORIG_HEAD.
 // Those files were clean before the merge (merge.ts refuses otherwise), so that is exactly the
 // pre-merge state; files the merge never touched, with their uncommitted edits, are left alone.
+import { unlinkSync } from 'node:fs';
 import { CairnError, UsageError } from '../errors.js';
 import type { Person } from '../core/commit-object.js';
 import type { ObjectId } from '../core/hash.js';
@@ -16,7 +17,7 @@ import { headCommit } from './rev-parse.js';
 import { stagedChanges } from './status.js';
 import { lookupPath, type Leaf } from './tree-walk.js';
 import { matchWorktree } from './worktree-conflicts.js';
-import { WorktreeWriter } from './worktree-writer.js';
+import { tempName, WorktreeWriter } from './worktree-writer.js';
 
 export interface ContinueOptions {
   author: Person;
@@ -83,6 +84,13 @@ export function mergeAbort(repo: Repository): AbortResult {
     if (index.has(path)) removals.push(path);
     if (path.includes('/')) parents.add(path.slice(0, path.lastIndexOf('/')));
   }
+  // A merge killed while replacing a file leaves its temp file beside it; the rerun would reuse it,
+  // but after an abort nothing will: remove them.
+  for (const path of orig.keys()) {
+    if (!writer.parentsReal(path)) continue;
+    const slash = path.lastIndexOf('/');
+    removeQuietly(`${writer.abs(slash < 0 ? '' : path.slice(0, slash))}/${tempName(path.slice(slash + 1))}`);
+  }
   writer.pruneEmpty(parents);
   const found = matchWorktree({ abs: (p) => writer.abs(p), index: (p) => index.get(p), racyNs: repo.index.writtenAt() * 1e6 }, writes);
   const upserts: IndexEntry[] = [];
@@ -107,4 +115,12 @@ export function mergeAbort(repo: Repository): AbortResult {
   clearMergeState(repo);
   result.removed.sort();
   return result;
+}
+
+function removeQuietly(abs: string): void {
+  try {
+    unlinkSync(abs);
+  } catch {
+    /* none there (the usual case), or not a file: nothing of ours */
+  }
 }
