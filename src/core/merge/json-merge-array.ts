@@ -3,6 +3,7 @@
 // ours, so swapping the sides of a clean merge gives the same data.
 import { appendPointer } from './json-pointer.js';
 import { diff3Symbols, matchSymbols, symbolize, type Range } from './sequence-diff3.js';
+import { elementKey } from './json-fingerprint.js';
 import { JsonNumber, JsonObject, JsonString, canonicalJson, kindOf, jsonEqual, scalarKey, stringValue, type JsonScalar, type JsonValue } from './json-value.js';
 import { Descend, conflict, type MergeContext, type MergeTask, type Merged } from './json-merge-context.js';
 
@@ -95,7 +96,7 @@ function identities(b: JsonValue[], o: JsonValue[], t: JsonValue[], key: string)
 }
 
 function* mergeSequence(b: JsonValue[], o: JsonValue[], t: JsonValue[], ptr: string, ctx: MergeContext): Step {
-  const kb = b.map(canonicalJson), ko = o.map(canonicalJson), kt = t.map(canonicalJson);
+  const kb = b.map(elementKey), ko = o.map(elementKey), kt = t.map(elementKey);
   const [sb, so, st] = symbolize([kb, ko, kt]) as [Int32Array, Int32Array, Int32Array];
   const out: JsonValue[] = [];
   const theirsRuns: [at: number, oursLength: number, items: Range][] = [];

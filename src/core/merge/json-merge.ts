@@ -1,25 +1,25 @@
 // The json merge driver: three-way merge of JSON values (objects key by key, arrays in
 // json-merge-array.ts), conflicts as values at JSON Pointers, output in ours' formatting.
 import type { MergeConflict, MergeDriver, MergeInput, MergeOutput } from './types.js';
-import { JsonObject, jsonEqual, kindOf, runTask, type JsonValue } from './json-value.js';
+import { JsonObject, jsonEqual, jsonEqualWithin, kindOf, runTask, type JsonValue } from './json-value.js';
 import { parseJson, parseJsonWithLayout } from './json-parse.js';
 import { Descend, conflict, type MergeContext, type MergeTask, type Merged } from './json-merge-context.js';
 import { printJson } from './json-print.js';
 import { appendPointer } from './json-pointer.js';
 import { mergeArray } from './json-merge-array.js';
 
+const EQUAL_LOOKAHEAD = 256;
+
 /**
  * Merges one value present on both sides (base may be absent: added on both). Settles what it can at
  * once; returns a Descend when both sides changed the insides of the same container.
  */
 export function decide(b: Merged, o: JsonValue, t: JsonValue, ptr: string, ctx: MergeContext): Merged | Descend {
-  if (b === undefined) {
-    if (jsonEqual(o, t)) return o;
-  } else {
-    // Theirs-unchanged first: returning ours' own node lets the printer copy it verbatim.
-    if (jsonEqual(b, t)) return o;
-    if (jsonEqual(o, t)) return o;
-  }
+  // Equality is asked with a bound: an undecided answer only arises between containers of one kind,
+  // and those are merged inside, which finds the same answer without re-reading deep documents at
+  // every level. Theirs-unchanged first: ours' own node lets the printer copy it verbatim.
+  if (b !== undefined && jsonEqualWithin(b, t, EQUAL_LOOKAHEAD) === true) return o;
+  if (jsonEqualWithin(o, t, EQUAL_LOOKAHEAD) === true) return o;
   const ko = kindOf(o), kt = kindOf(t), kb = b === undefined ? undefined : kindOf(b);
   // Only theirs changed: take theirs' value, but inside a container go on merging, so that what theirs
   // left alone stays ours' own nodes (ours' formatting, copied verbatim) and not theirs' copies.

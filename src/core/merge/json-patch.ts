@@ -5,7 +5,8 @@ import { appendPointer, arrayIndex, parsePointer } from './json-pointer.js';
 import { parseJson, parseJsonWithLayout } from './json-parse.js';
 import { printJson } from './json-print.js';
 import { matchSymbols, symbolize } from './sequence-diff3.js';
-import { JsonObject, canonicalJson, fromPlain, isContainer, jsonEqual, kindOf, runTask, scalarKey, toPlain, type JsonScalar, type JsonValue } from './json-value.js';
+import { elementKey } from './json-fingerprint.js';
+import { JsonObject, fromPlain, isContainer, jsonEqualWithin, kindOf, runTask, scalarKey, toPlain, type JsonScalar, type JsonValue } from './json-value.js';
 
 export interface JsonPatchOp {
   op: 'add' | 'remove' | 'replace';
@@ -16,6 +17,8 @@ export interface JsonPatchOp {
 }
 
 type DiffTask = Generator<DiffTask, void, void>;
+
+const EQUAL_LOOKAHEAD = 256;
 
 /** The operations that turn `base` into `next`, applied in order. Records in arrays are matched by `idKey` ('id') when every element has a unique one. */
 export function jsonDiff(base: Uint8Array, next: Uint8Array, options: { idKey?: string } = {}): JsonPatchOp[] {
@@ -29,7 +32,8 @@ export function jsonDiffValues(a: JsonValue, b: JsonValue, options: { idKey?: st
 }
 
 function* diffValue(a: JsonValue, b: JsonValue, ptr: string, ops: JsonPatchOp[], idKey: string): DiffTask {
-  if (jsonEqual(a, b)) return;
+  // Undecided within the bound, two containers of a kind are simply compared inside (linear on deep documents).
+  if (jsonEqualWithin(a, b, EQUAL_LOOKAHEAD) === true) return;
   if (a instanceof JsonObject && b instanceof JsonObject) {
     for (const k of a.keys) if (!b.has(k)) ops.push({ op: 'remove', path: appendPointer(ptr, k) });
     for (let i = 0; i < a.size; i++) {
@@ -47,7 +51,7 @@ function* diffValue(a: JsonValue, b: JsonValue, ptr: string, ops: JsonPatchOp[],
 function* diffArray(a: JsonValue[], b: JsonValue[], ptr: string, ops: JsonPatchOp[], idKey: string): DiffTask {
   const ids = [recordIds(a, idKey), recordIds(b, idKey)];
   const byId = ids[0] !== null && ids[1] !== null;
-  const [sa, sb] = symbolize(byId ? (ids as string[][]) : [a.map(canonicalJson), b.map(canonicalJson)]) as [Int32Array, Int32Array];
+  const [sa, sb] = symbolize(byId ? (ids as string[][]) : [a.map(elementKey), b.map(elementKey)]) as [Int32Array, Int32Array];
   const m = matchSymbols(sa, sb);
   let j = 0, ai = 0, bj = 0; // j: index in the array as the ops so far have left it
   for (let i = 0; i <= a.length; i++) {

@@ -23,6 +23,8 @@ export function printScalar(v: JsonValue): string {
   return v === null ? 'null' : v ? 'true' : 'false';
 }
 
+const SPACING_LOOKAHEAD = 256;
+
 interface Frame {
   node: JsonValue[] | JsonObject;
   next: number;
@@ -57,12 +59,24 @@ export function printJson(root: JsonValue, format: JsonFormat = DEFAULT_JSON_FOR
     const origin = source?.origin?.get(node);
     return source?.spans.get(node) ?? (origin === undefined ? undefined : source?.spans.get(origin));
   };
+  // Line breaks of the source, found once: asking each container with indexOf would rescan the rest
+  // of a one-line document at every level of nesting.
+  let breaks: number[] | null = null;
   // Whether the source wrote this container (or the one it was merged from) on one line; null: unknown.
   const oneLine = (node: object): boolean | null => {
     const from = spanOf(node);
     if (from === undefined) return null;
-    const lf = source!.text.indexOf('\n', from[0]);
-    return lf < 0 || lf >= from[1];
+    if (breaks === null) {
+      breaks = [];
+      for (let i = source!.text.indexOf('\n'); i >= 0; i = source!.text.indexOf('\n', i + 1)) breaks.push(i);
+    }
+    let lo = 0, hi = breaks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (breaks[mid]! < from[0]) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === breaks.length || breaks[lo]! >= from[1];
   };
   // The spacing after ',' and ':' in the source of this container, where it shows.
   const spacing = (node: object, inline: boolean): { comma?: string; colon?: string } => {
@@ -71,7 +85,8 @@ export function printJson(root: JsonValue, format: JsonFormat = DEFAULT_JSON_FOR
     const from = Array.isArray(node) && !inline ? undefined : spanOf(node);
     if (from === undefined) return found;
     const text = source!.text;
-    for (let i = from[0], inString = false; i < from[1]; i++) {
+    // The first few hundred characters show the style; reading further could cost the whole file per level.
+    for (let i = from[0], end = Math.min(from[1], from[0] + SPACING_LOOKAHEAD), inString = false; i < end; i++) {
       const c = text.charCodeAt(i);
       if (inString) {
         if (c === 92) i++;

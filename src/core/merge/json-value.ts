@@ -199,16 +199,28 @@ export function stringValue(v: JsonValue): string | undefined {
 
 /** Data equality: object key order is not data; numbers compare by exact text. Iterative. */
 export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
+  return jsonEqualWithin(a, b, Infinity)!;
+}
+
+/**
+ * jsonEqual that gives up (undefined) rather than look at more than `limit` values: callers that can
+ * find out another way (by merging inside) stay linear on deep documents, where asking at every level
+ * would be quadratic.
+ */
+export function jsonEqualWithin(a: JsonValue, b: JsonValue, limit: number): boolean | undefined {
   const stack: JsonValue[] = [a, b];
+  let budget = limit;
   while (stack.length > 0) {
     const y = stack.pop()!;
     const x = stack.pop()!;
     if (x === y) continue;
     if (Array.isArray(x)) {
       if (!Array.isArray(y) || x.length !== y.length) return false;
+      if ((budget -= x.length) < 0) return undefined;
       for (let i = 0; i < x.length; i++) stack.push(x[i]!, y[i]!);
     } else if (x instanceof JsonObject) {
       if (!(y instanceof JsonObject) || x.size !== y.size) return false;
+      if ((budget -= x.size) < 0) return undefined;
       const xk = x.keys, yk = y.keys;
       let same = xk === yk;
       if (!same) {

@@ -6,7 +6,7 @@ import { CairnError } from '../../../src/errors.js';
 import { MAX_JSON_DEPTH, parseJson, parseJsonWithLayout } from '../../../src/core/merge/json-parse.js';
 import { DEFAULT_JSON_FORMAT, printJson, stringifyPlain } from '../../../src/core/merge/json-print.js';
 import { fromPlain, toPlain } from '../../../src/core/merge/json-plain.js';
-import { JsonNumber, JsonObject, JsonString, canonicalJson, jsonEqual, makeNumber, numberFromJs } from '../../../src/core/merge/json-value.js';
+import { JsonNumber, JsonString, canonicalJson, jsonEqual, makeNumber, numberFromJs, type JsonObject } from '../../../src/core/merge/json-value.js';
 
 function failure(f: () => unknown): CairnError {
   try {
@@ -118,7 +118,10 @@ describe('parseJson', () => {
     const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
     let v = parseJson(deep(MAX_JSON_DEPTH));
     let depth = 0;
-    while (Array.isArray(v) && v.length > 0) (v = v[0]!), depth++;
+    while (Array.isArray(v) && v.length > 0) {
+      v = v[0]!;
+      depth++;
+    }
     expect(depth).toBe(MAX_JSON_DEPTH - 1);
     const e = failure(() => parseJson(deep(MAX_JSON_DEPTH + 1)));
     expect(e.code).toBe('BAD_FORMAT');
