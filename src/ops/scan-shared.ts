@@ -1,5 +1,5 @@
 // Constants and the name check shared by the worktree scanner and its worker thread.
-import { readdirSync } from 'node:fs';
+import { readdirSync, type Dirent } from 'node:fs';
 import { SAFE_NAME, entryNameProblem, foldName } from '../core/names.js';
 
 export { SAFE_NAME } from '../core/names.js';
@@ -45,4 +45,26 @@ export function worktreeNameProblem(name: string, absDir: string, cache: { undec
     }
   }
   return cache.undecodable.has(name) ? 'not valid UTF-8' : null;
+}
+
+/**
+ * One directory's entries, each with why its name cannot be stored (null when it can): the rules
+ * of names.ts, undecodable bytes, and case twins. The repository's own `.cairn` is left out when
+ * `isRoot`. Undefined when the directory cannot be read (vanished, permissions).
+ */
+export function readDirChecked(absDir: string, isRoot: boolean): { entry: Dirent; problem: string | null }[] | undefined {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(absDir, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  if (isRoot) entries = entries.filter((d) => d.name !== '.cairn');
+  const nameCache = {};
+  const twins = entries.length > 1 ? caseTwins(entries.map((d) => d.name)) : undefined;
+  return entries.map((entry) => {
+    const twin = twins?.get(entry.name);
+    const problem = worktreeNameProblem(entry.name, absDir, nameCache) ?? (twin !== undefined ? `differs from '${twin}' only in case or normalisation (they would be one file on macOS and Windows)` : null);
+    return { entry, problem };
+  });
 }

@@ -1,14 +1,14 @@
 // The parallel worktree comparison behind `status` and `diff`: worker threads walk disjoint parts
 // of the tree and compare stat data with the index themselves; this thread only hashes the files
 // they flag. Falls back (returns undefined) where workers cannot run, e.g. from TypeScript sources.
-import { existsSync, readdirSync, type Dirent } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { CairnError } from '../errors.js';
 import type { Repository } from '../store/repository.js';
 import type { IndexEntry } from '../store/worktree-index.js';
-import { caseTwins, worktreeNameProblem } from './scan-shared.js';
+import { readDirChecked } from './scan-shared.js';
 import type { StatusWorkerInput, StatusWorkerReply } from './status-protocol.js';
 import { ignoreRules, type WorktreeFile } from './worktree-scan.js';
 import ignore from 'ignore';
@@ -27,21 +27,12 @@ export function parallelCompare(repo: Repository): RawWorktreeChanges | undefine
   if (!existsSync(fileURLToPath(WORKER_URL))) return undefined;
   const rules = ignoreRules(repo.root);
   const ig = rules === null ? undefined : ignore().add(rules);
-  let top: Dirent[];
-  try {
-    top = readdirSync(repo.root, { withFileTypes: true });
-  } catch {
-    return undefined;
-  }
+  const top = readDirChecked(repo.root, true);
+  if (top === undefined) return undefined;
   const unstorable: { path: string; reason: string }[] = [];
   const dirs: string[] = [];
   const files: string[] = [];
-  const twins = caseTwins(top.map((d) => d.name).filter((n) => n !== '.cairn'));
-  const nameCache = {};
-  for (const d of top) {
-    if (d.name === '.cairn') continue;
-    const twin = twins.get(d.name);
-    const problem = worktreeNameProblem(d.name, repo.root, nameCache) ?? (twin !== undefined ? `differs from '${twin}' only in case or normalisation (they would be one file on macOS and Windows)` : null);
+  for (const { entry: d, problem } of top) {
     if (problem !== null) unstorable.push({ path: d.name, reason: problem });
     else (d.isDirectory() ? dirs : files).push(d.name);
   }

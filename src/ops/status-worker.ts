@@ -2,10 +2,10 @@
 // index right here, so only the few files that differ cross back to the main thread. On a clean
 // 100k-file tree the main thread then decodes nothing and hashes nothing.
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { lstatSync, readdirSync, type Dirent } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { sep } from 'node:path';
 import ignore from 'ignore';
-import { KIND_CODES, KIND_NAMES, caseTwins, worktreeNameProblem } from './scan-shared.js';
+import { KIND_CODES, KIND_NAMES, readDirChecked } from './scan-shared.js';
 import type { StatusWorkerInput, StatusWorkerReply, SeenFile } from './status-protocol.js';
 
 const input = workerData as StatusWorkerInput & { port: MessagePort; signal: SharedArrayBuffer };
@@ -70,19 +70,9 @@ function visit(path: string, abs: string): void {
 }
 
 function walk(dir: string, absDir: string): void {
-  let entries: Dirent[];
-  try {
-    entries = readdirSync(absDir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  const nameCache = {};
-  const twins = entries.length > 1 ? caseTwins(entries.map((d) => d.name)) : undefined;
-  for (const d of entries) {
+  for (const { entry: d, problem } of readDirChecked(absDir, false) ?? []) {
     const name = d.name;
     const path = dir === '' ? name : `${dir}/${name}`;
-    const twin = twins?.get(name);
-    const problem = worktreeNameProblem(name, absDir, nameCache) ?? (twin !== undefined ? `differs from '${twin}' only in case or normalisation (they would be one file on macOS and Windows)` : null);
     if (problem !== null) {
       reply.unstorable.push({ path, reason: problem });
       continue;

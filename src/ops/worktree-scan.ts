@@ -1,13 +1,13 @@
 // Walks the worktree: every file, executable and symlink, with the stat data the index compares
 // against. Skips `.cairn/` and untracked paths matched by `.cairnignore` (gitignore syntax, via
 // the `ignore` library); tracked files stay visible even when a pattern matches them, as in git.
-import { lstatSync, readdirSync, readFileSync, type Dirent, type Stats } from 'node:fs';
+import { lstatSync, readFileSync, type Dirent, type Stats } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { UsageError } from '../errors.js';
 import { entryNameProblem } from '../core/names.js';
 import type { Repository } from '../store/repository.js';
-import { caseTwins, worktreeNameProblem } from './scan-shared.js';
+import { readDirChecked } from './scan-shared.js';
 
 export type FileKind = 'file' | 'exec' | 'symlink';
 
@@ -90,20 +90,9 @@ export function scanWorktree(repo: Repository, opts: ScanOptions = {}): ScanResu
   };
 
   const walk = (dir: string, absDir: string): void => {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(absDir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    const nameCache = {};
-    const twins = entries.length > 1 ? caseTwins(entries.map((d) => d.name)) : undefined;
-    for (const d of entries) {
+    for (const { entry: d, problem } of readDirChecked(absDir, dir === '') ?? []) {
       const name = d.name;
-      if (dir === '' && name === '.cairn') continue;
       const path = dir === '' ? name : `${dir}/${name}`;
-      const twin = twins?.get(name);
-    const problem = worktreeNameProblem(name, absDir, nameCache) ?? (twin !== undefined ? `differs from '${twin}' only in case or normalisation (they would be one file on macOS and Windows)` : null);
       if (problem !== null) {
         unstorable.push({ path, reason: problem });
         continue;
