@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { TreeShape } from './gen.js';
 
 /** Scenarios in the order they run (later ones reuse the 100k-file commit of earlier ones). */
-export const SCENARIOS = ['small-files', 'status-clean', 'checkout-fresh', 'large-commit', 'edit-jsonl', 'peak-rss'] as const;
+export const SCENARIOS = ['small-files', 'status-clean', 'checkout-fresh', 'large-commit', 'edit-jsonl', 'peak-rss', 'merge-large', 'merge-corpus'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -19,6 +19,11 @@ export interface Scale {
   appendFraction: number;
   rssFileBytes: number;
   rssSegmentBytes: number;
+  /** merge-large: size of the JSON Lines file and of the JSON array, and the share of records each side edits. */
+  mergeBytes: number;
+  mergeEditFraction: number;
+  /** merge-corpus: generated cases per (edit kind, format). */
+  mergeCorpusCases: number;
 }
 
 const MiB = 1 << 20;
@@ -33,6 +38,9 @@ export const FULL_SCALE: Scale = {
   appendFraction: 0.01,
   rssFileBytes: 4 * GiB,
   rssSegmentBytes: 64 * MiB,
+  mergeBytes: 100 * MiB,
+  mergeEditFraction: 0.01,
+  mergeCorpusCases: 25,
 };
 
 /** About 20× smaller: the whole suite in a couple of minutes, for smoke tests. */
@@ -45,6 +53,9 @@ export const QUICK_SCALE: Scale = {
   appendFraction: 0.01,
   rssFileBytes: 200 * MiB,
   rssSegmentBytes: 16 * MiB,
+  mergeBytes: 5 * MiB,
+  mergeEditFraction: 0.01,
+  mergeCorpusCases: 5,
 };
 
 export interface Options {

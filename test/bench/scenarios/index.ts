@@ -5,6 +5,8 @@ import type { ScenarioReport } from '../report.js';
 import * as checkoutFresh from './checkout-fresh.js';
 import * as editJsonl from './edit-jsonl.js';
 import * as largeCommit from './large-commit.js';
+import * as mergeCorpus from './merge-corpus.js';
+import * as mergeLarge from './merge-large.js';
 import * as peakRss from './peak-rss.js';
 import * as smallFiles from './small-files.js';
 import * as statusClean from './status-clean.js';
@@ -21,4 +23,6 @@ export const scenarios: Record<ScenarioName, Scenario> = {
   'large-commit': largeCommit,
   'edit-jsonl': editJsonl,
   'peak-rss': peakRss,
+  'merge-large': mergeLarge,
+  'merge-corpus': mergeCorpus,
 };
