@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo behind the README's first command: version a generated dataset end to end with the
-# built cairn: commit, change, branch, diff, read history back without a checkout, verify.
+# built cairn: commit, change, branch, diff, merge (cleanly, and through a resolved conflict), read
+# history back without a checkout, verify.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cairn() { node "$here/bin/cairn" "$@"; }
@@ -31,6 +32,36 @@ step log --oneline --graph main cleanup
 step switch main
 step diff main cleanup
 step log --oneline -n 5
+
+# Merge data, not lines: two branches edit different records of the same JSON and CSV files.
+edit_store() { node -e 'const f=process.argv[1],d=JSON.parse(require("fs").readFileSync(f,"utf8"));d.stores[+process.argv[2]][process.argv[3]]=JSON.parse(process.argv[4]);require("fs").writeFileSync(f,JSON.stringify(d,null,2)+"\n")' tables/stores.json "$@"; }
+step switch -c stores-update
+edit_store 2 city '"Hamburg"'
+sed -i 's/^SKU-0010,\([^,]*\),\([^,]*\),[^,]*$/SKU-0010,\1,\2,999/' tables/products.csv
+step commit -a -m "Move store 3 to Hamburg and restock SKU-0010"
+step switch main
+edit_store 5 city '"Berlin"'
+sed -i 's/^SKU-0020,\([^,]*\),[^,]*,/SKU-0020,\1,5.49,/' tables/products.csv
+step commit -a -m "Move store 6 to Berlin and reprice SKU-0020"
+step merge stores-update
+printf '\n\033[1m$ grep -E "Berlin|Hamburg" tables/stores.json; grep -E "SKU-00(10|20)," tables/products.csv\033[0m\n'
+grep -E "Berlin|Hamburg" tables/stores.json; grep -E "SKU-00(10|20)," tables/products.csv
+step log --oneline --graph -n 4
+
+# A real conflict: both branches reprice SKU-0007. The merge stops, the CSV stays valid (ours'
+# price), and the conflict is shown cell by cell, resolved, and committed.
+step switch -c promo
+sed -i 's/^SKU-0007,\([^,]*\),[^,]*,/SKU-0007,\1,14.99,/' tables/products.csv
+step commit -a -m "Promo price for SKU-0007"
+step switch main
+sed -i 's/^SKU-0007,\([^,]*\),[^,]*,/SKU-0007,\1,21.00,/' tables/products.csv
+step commit -a -m "List price for SKU-0007"
+step merge promo || true
+step status
+step conflicts
+step resolve tables/products.csv --theirs
+step merge --continue
+step log --oneline --graph -n 5
 
 # Any past version is readable without a checkout.
 printf '\n\033[1m$ cairn cat HEAD~1:tables/products.csv | grep SKU-0007\033[0m\n'
