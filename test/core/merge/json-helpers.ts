@@ -161,9 +161,9 @@ export function missingChange(base: V, x: V, other: V, result: V, at = ''): stri
 }
 
 /** A dataset-shaped document: records by id, a sorted tag list, a plain list, settings. */
-export const datasetArb: fc.Arbitrary<Plain> = fc
+export const datasetArb = (maxItems = 8): fc.Arbitrary<Plain> => fc
   .record({
-    items: fc.uniqueArray(fc.integer({ min: 1, max: 40 }), { maxLength: 8 }),
+    items: fc.uniqueArray(fc.integer({ min: 1, max: Math.max(40, maxItems * 2) }), { maxLength: maxItems, minLength: maxItems > 8 ? maxItems / 2 : 0 }),
     tags: fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g'), { maxLength: 5 }),
     list: fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 6 }),
     qty: fc.array(scalarArb, { minLength: 8, maxLength: 8 }),
@@ -238,8 +238,9 @@ export function applyDatasetEdits(doc: Plain, edits: DatasetEdit[]): Plain {
   return root;
 }
 
-/** Three versions of one document plus how each is written: generic documents and edits, or datasets and record edits. */
+/** Three versions of one document plus how each is written: generic documents and edits, or datasets (small, and large enough that equality checks give up and merging looks inside) and record edits. */
 export const scenarioArb = fc.oneof(
   fc.record({ base: docArb, e1: fc.array(editArb, { minLength: 1, maxLength: 4 }), e2: fc.array(editArb, { minLength: 1, maxLength: 4 }), f0: formatArb, f1: formatArb, f2: formatArb }).map((s) => ({ ...s, ours: applyEdits(s.base, s.e1), theirs: applyEdits(s.base, s.e2) })),
-  fc.record({ base: datasetArb, e1: fc.array(datasetEditArb, { minLength: 1, maxLength: 5 }), e2: fc.array(datasetEditArb, { minLength: 1, maxLength: 5 }), f0: formatArb, f1: formatArb, f2: formatArb }).map((s) => ({ ...s, ours: applyDatasetEdits(s.base, s.e1), theirs: applyDatasetEdits(s.base, s.e2) })),
+  fc.record({ base: datasetArb(), e1: fc.array(datasetEditArb, { minLength: 1, maxLength: 5 }), e2: fc.array(datasetEditArb, { minLength: 1, maxLength: 5 }), f0: formatArb, f1: formatArb, f2: formatArb }).map((s) => ({ ...s, ours: applyDatasetEdits(s.base, s.e1), theirs: applyDatasetEdits(s.base, s.e2) })),
+  fc.record({ base: datasetArb(120), e1: fc.array(datasetEditArb, { minLength: 1, maxLength: 8 }), e2: fc.array(datasetEditArb, { minLength: 1, maxLength: 8 }), f0: formatArb, f1: formatArb, f2: formatArb }).map((s) => ({ ...s, ours: applyDatasetEdits(s.base, s.e1), theirs: applyDatasetEdits(s.base, s.e2) })),
 );
