@@ -11,6 +11,7 @@ import type { ProgressFn } from './progress.js';
 import { resolveRevision, splitRevPath } from './rev-parse.js';
 import { flattenTree, lookupPath, type Leaf } from './tree-walk.js';
 import { WorktreeWriter } from './worktree-writer.js';
+import { writeProgress } from './write-progress.js';
 
 export interface ExportOptions {
   /** A revision, optionally with ':PATH' to export one folder or file of it. */
@@ -47,16 +48,15 @@ export function exportTree(repo: Repository, opts: ExportOptions): ExportResult 
   }
   const dir = resolve(opts.dir);
   let bytes = 0;
-  const writer = new WorktreeWriter(dir, repo.objects, { stats: false, repoRoot: repo.root, onBytes: (n) => (bytes += n) });
+  const progress = writeProgress(opts.onProgress, 'export', leaves);
+  const onBytes = (n: number) => {
+    bytes += n;
+    progress.bytes(n);
+  };
+  const writer = new WorktreeWriter(dir, repo.objects, { stats: false, repoRoot: repo.root, onBytes });
   for (const leaf of leaves) if (leaf.kind === 'symlink') writer.symlinkTarget(leaf);
   prepareDir(dir);
-  let reported = 0;
-  const onDone = (done: number) => {
-    if (done - reported < 256 && done !== leaves.length) return;
-    reported = done;
-    opts.onProgress?.({ phase: 'export', done, total: leaves.length, unit: 'files' });
-  };
-  writer.writeMany(leaves.map((leaf) => ({ leaf, present: false })), { threads: opts.threads, onDone });
+  writer.writeMany(leaves.map((leaf) => ({ leaf, present: false })), { threads: opts.threads, onDone: progress.files });
   return { dir, commit, files: leaves.length, bytes };
 }
 

@@ -24,6 +24,7 @@ import type { ProgressFn } from './progress.js';
 import type { Leaf } from './tree-walk.js';
 import { findConflicts, matchWorktree, type TreeChange } from './worktree-conflicts.js';
 import { WorktreeWriter } from './worktree-writer.js';
+import { writeProgress } from './write-progress.js';
 
 export interface MaterializeOptions {
   /** The tree HEAD holds now (what the index and worktree are measured against); null: none. */
@@ -57,18 +58,16 @@ export function materialize(repo: Repository, opts: MaterializeOptions): Materia
     return { updated: 0, removed: 0, bytes: 0 };
   }
   let bytes = 0;
-  const writer = new WorktreeWriter(repo.root, repo.objects, { force: opts.force, stats: true, repoRoot: repo.root, onBytes: (n) => (bytes += n) });
+  const progress = writeProgress(opts.onProgress, opts.action ?? 'checkout', plan.writes.map((w) => w.leaf), plan.removes.length);
+  const onBytes = (n: number) => {
+    bytes += n;
+    progress.bytes(n);
+  };
+  const writer = new WorktreeWriter(repo.root, repo.objects, { force: opts.force, stats: true, repoRoot: repo.root, onBytes });
   for (const w of plan.writes) if (w.leaf.kind === 'symlink') writer.symlinkTarget(w.leaf);
   const markerPath = join(repo.cairnDir, MARKER);
   writeFileAtomic(markerPath, JSON.stringify({ from: opts.from, to: opts.to }));
-  const total = plan.writes.length + plan.removes.length;
-  let lastReport = 0;
-  const report = (done: number) => {
-    if (opts.onProgress !== undefined && (done === total || done - lastReport >= 256)) {
-      lastReport = done;
-      opts.onProgress({ phase: opts.action ?? 'checkout', done, total, unit: 'files' });
-    }
-  };
+  const report = progress.files;
   const parents = new Set<string>();
   let removed = 0;
   for (const [i, p] of plan.removes.entries()) {

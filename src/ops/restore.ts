@@ -12,6 +12,7 @@ import { flattenTree, lookupPath, type Leaf } from './tree-walk.js';
 import { matchWorktree } from './worktree-conflicts.js';
 import { underPath } from './worktree-scan.js';
 import { WorktreeWriter } from './worktree-writer.js';
+import { writeProgress } from './write-progress.js';
 
 export interface RestoreOptions {
   /** Repository paths (files or folders; '' is everything). */
@@ -77,13 +78,8 @@ export function restore(repo: Repository, opts: RestoreOptions): RestoreResult {
       if (wt !== undefined) fresh.set(l.path, { ...wt, kind: l.kind, id: l.id });
       else todo.push(l);
     }
-    let reported = 0;
-    const onDone = (done: number) => {
-      if (done - reported < 256 && done !== todo.length) return;
-      reported = done;
-      opts.onProgress?.({ phase: 'restore', done, total: todo.length, unit: 'files' });
-    };
-    const written = writer.writeMany(todo.map((leaf) => ({ leaf, present: found.occupied.has(leaf.path) })), { onDone });
+    const progress = writeProgress(opts.onProgress, 'restore', todo);
+    const written = writer.writeMany(todo.map((leaf) => ({ leaf, present: found.occupied.has(leaf.path) })), { onDone: progress.files });
     todo.forEach((l, i) => {
       const e = written[i];
       if (e !== undefined) fresh.set(l.path, e);

@@ -4,7 +4,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CairnError } from '../../src/errors.js';
+import type { CairnError } from '../../src/errors.js';
 import { materialize, treeChanges } from '../../src/ops/materialize.js';
 import { exportTree } from '../../src/ops/export.js';
 import { status } from '../../src/ops/status.js';
@@ -13,6 +13,7 @@ import { symlinkTargetProblem, tempName } from '../../src/ops/worktree-writer.js
 import { Repository } from '../../src/store/repository.js';
 import { commitTree, fileEntry, putRawTree, snapshot, treeOf } from '../helpers/checkout-fixtures.js';
 import { makeCommit } from '../helpers/history-repo.js';
+import { codeOf } from '../helpers/errors.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -31,15 +32,6 @@ function sandboxRepo(): { repo: Repository; sandbox: string; wt: string } {
   return { repo, sandbox, wt };
 }
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof CairnError) return err.code;
-    throw err;
-  }
-  return 'no error';
-}
 
 function clean(repo: Repository): string[] {
   const s = status(repo);
@@ -103,6 +95,18 @@ describe('materialize', () => {
     } });
     expect(readFileSync(join(wt, 'big.bin')).equals(big)).toBe(true);
     expect(reports).toBe(1);
+  });
+
+  it('reports progress in bytes when a large file dominates', () => {
+    const { repo, wt } = sandboxRepo();
+    const big = Buffer.alloc(70 << 20, 'abcdefgh');
+    const c = makeCommit(repo, { message: 'big', files: { 'big.bin': big, 'small.txt': 's\n' } });
+    const seen: { done: number; total?: number; unit?: string }[] = [];
+    materialize(repo, { from: null, to: treeOf(repo, c), onProgress: (e) => seen.push({ done: e.done, total: e.total, unit: e.unit }) });
+    expect(seen.length).toBeGreaterThan(2);
+    expect(seen.every((e) => e.unit === 'bytes' && e.total === big.length + 2)).toBe(true);
+    expect(seen.at(-1)!.done).toBe(big.length + 2);
+    expect(statSync(join(wt, 'big.bin')).size).toBe(big.length);
   });
 
   it('changes only the exec bit when content is unchanged', () => {
