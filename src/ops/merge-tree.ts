@@ -4,45 +4,17 @@
 // rename/rename) becomes a ConflictedPath value. The result tree is ours with the edits applied.
 import type { ObjectId } from '../core/hash.js';
 import { entryNameProblem } from '../core/names.js';
-import type { MergeConflict } from '../core/merge/types.js';
 import { storeBuffer } from '../store/file-writer.js';
 import type { Repository } from '../store/repository.js';
 import { readWholeFile } from '../store/typed-objects.js';
 import { Attributes } from './attributes.js';
-import type { DriverName } from './driver-choice.js';
 import { pickDriver, runDriver } from './drivers.js';
 import { treeChanges } from './materialize.js';
 import { editTree } from './merge-tree-edit.js';
+import type { ConflictEntry, ConflictedPath, MergedFile, PathConflictKind, Side } from './merge-types.js';
 import { lookupPath, type Leaf } from './tree-walk.js';
 
-export type Side = 'ours' | 'theirs';
-export type PathConflictKind = 'content' | 'add-add' | 'modify-delete' | 'delete-modify' | 'type-change' | 'directory-file' | 'rename-rename';
-
-/** One conflict inside a path: a driver's MergeConflict, or the whole path ('' location) for tree-level ones. */
-export interface ConflictEntry {
-  location: string;
-  kind: MergeConflict['kind'] | 'directory-file' | 'rename-rename';
-  base?: unknown;
-  ours?: unknown;
-  theirs?: unknown;
-  resolved?: boolean;
-}
-
-export interface ConflictedPath {
-  path: string;
-  kind: PathConflictKind;
-  /** The driver that merged the contents (content, add-add); null for tree-level conflicts. */
-  driver: DriverName | null;
-  options?: Record<string, string>;
-  /** The three versions (a side's leaf may live at another path: renames). null = absent. */
-  base: Leaf | null;
-  ours: Leaf | null;
-  theirs: Leaf | null;
-  /** directory-file: where the file standing in the folder's way was written instead. */
-  movedTo?: string;
-  conflicts: ConflictEntry[];
-  resolved: boolean;
-}
+export type { ConflictEntry, ConflictedPath, MergedFile, PathConflictKind, Side } from './merge-types.js';
 
 export interface TreeMergeOptions {
   base: ObjectId | null;
@@ -56,14 +28,6 @@ export interface TreeMergeOptions {
    * absent) instead of a side's, so the real merge sees both sides as changed there and reports it.
    */
   virtual?: boolean;
-}
-
-export interface MergedFile {
-  path: string;
-  driver: DriverName;
-  conflicts: number;
-  settled: number;
-  fallback?: string;
 }
 
 export interface TreeMergeResult {

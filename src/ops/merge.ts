@@ -10,7 +10,7 @@
 // whose marker lets a rerun finish an interrupted write); the branch moves last, by
 // compare-and-swap from ORIG_HEAD. A kill anywhere leaves every ref valid: rerunning the same
 // merge finishes it, `merge --abort` undoes it.
-import { CairnError, UsageError } from '../errors.js';
+import { CairnError, DirtyWorktreeError, UsageError } from '../errors.js';
 import type { Person } from '../core/commit-object.js';
 import type { ObjectId } from '../core/hash.js';
 import type { Repository } from '../store/repository.js';
@@ -92,7 +92,14 @@ export function merge(repo: Repository, opts: MergeOptions): MergeResult {
     // An unborn branch simply starts at REV, as in git.
     const fromTree = head === null ? null : readCommit(repo.objects, head).tree;
     const moveHead = () => repo.refs.update([{ name: headRef.name, expected: head, next: theirs }], who, `merge ${theirsLabel}: Fast-forward`);
-    const r = materialize(repo, { from: fromTree, to: readCommit(repo.objects, theirs).tree, action: 'merge', moveHead, onProgress: opts.onProgress });
+    let r;
+    try {
+      r = materialize(repo, { from: fromTree, to: readCommit(repo.objects, theirs).tree, action: 'merge', moveHead, onProgress: opts.onProgress });
+    } catch (err) {
+      // Checkout's wording offers --force, which merge does not have.
+      if (err instanceof DirtyWorktreeError) throw dirtyError(err.data['paths'] as string[]);
+      throw err;
+    }
     return { ...result, status: 'fast-forward', head: theirs, updated: r.updated, removed: r.removed };
   }
   if (opts.ff === 'only') {
@@ -132,7 +139,7 @@ function threeWay(repo: Repository, m: ThreeWay): MergeResult {
   const tm = mergeTrees(repo, { base: baseTree, ours: ours.tree, theirs: theirs.tree, labels, favor: favored, attributes });
   preflight(repo, ours.tree, tm.tree, tm.conflicts, st.unstaged.map((c) => c.path));
 
-  const message = m.message ?? (m.theirsLabel === m.rev && repo.refs.resolve(`refs/heads/${m.rev}`) !== null ? `Merge branch '${m.rev}'` : `Merge commit '${m.theirsLabel}'`);
+  const message = m.message ?? defaultMessage(repo, m.rev, m.theirsLabel);
   const state: MergeState = {
     version: 1,
     phase: 'writing',
@@ -188,10 +195,11 @@ function preflight(repo: Repository, from: ObjectId, to: ObjectId, conflicts: re
   const found = findConflicts({ abs: (p) => writer.abs(p), index: (p) => repo.index.get(p), racyNs: repo.index.writtenAt() * 1e6, trustNew: false }, changes);
   const involved = new Set(conflicts.flatMap((c) => [c.path, c.ours?.path, c.theirs?.path].filter((p): p is string => p !== undefined)));
   const dirty = new Set([...found.dirty, ...unstaged.filter((p) => involved.has(p))]);
-  if (dirty.size > 0) {
-    const paths = [...dirty].sort();
-    throw new CairnError('DIRTY_WORKTREE', `merge would overwrite uncommitted changes in: ${listed(paths)}; commit them ('cairn commit -a') or discard them ('cairn restore PATH'), then merge again`, { paths });
-  }
+  if (dirty.size > 0) throw dirtyError([...dirty].sort());
+}
+
+function dirtyError(paths: string[]): CairnError {
+  return new CairnError('DIRTY_WORKTREE', `merge would overwrite uncommitted changes in: ${listed(paths)}; commit them ('cairn commit -a') or discard them ('cairn restore PATH'), then merge again`, { paths });
 }
 
 /** Worktree and index to the merged tree; a clean merge's branch moves last, then the state goes. */
@@ -243,6 +251,16 @@ function resumeOrRefuse(repo: Repository, s: MergeState, theirs: ObjectId, head:
     throw new CairnError('UNRESOLVED_CONFLICTS', `a merge of '${s.theirsLabel}' is in progress with ${open.length} unresolved path(s); resolve them and run 'cairn merge --continue', or 'cairn merge --abort'`, { paths: open.map((p) => p.path) });
   }
   throw new UsageError(`a merge of '${s.theirsLabel}' is in progress and resolved; conclude it with 'cairn merge --continue' (or 'cairn merge --abort')`, { theirs: s.theirs });
+}
+
+/** git's wording: "Merge branch 'x'", "Merge tag 'v1'", "Merge remote-tracking branch 'origin/x'". */
+function defaultMessage(repo: Repository, rev: string, label: string): string {
+  if (label === rev) {
+    if (repo.refs.resolve(`refs/heads/${rev}`) !== null) return `Merge branch '${rev}'`;
+    if (repo.refs.resolve(`refs/tags/${rev}`) !== null) return `Merge tag '${rev}'`;
+    if (repo.refs.resolve(`refs/remotes/${rev}`) !== null) return `Merge remote-tracking branch '${rev}'`;
+  }
+  return `Merge commit '${label}'`;
 }
 
 /** The name the user gave when it is a ref, else an abbreviated id. */

@@ -42,6 +42,9 @@ and CSV stay valid, holding ours' value at each conflict; text files get conflic
 with 'cairn conflicts', settle them with 'cairn resolve PATH [--ours|--theirs|--pointer P --value JSON]',
 then 'cairn merge --continue' — or 'cairn merge --abort'. Files the merge would touch must have no
 uncommitted changes (exit 6). Driver per path: .cairnattributes lines such as 'data/*.json merge=json key=sku'.
+--favor settles content, modify/delete, add/add, type and rename conflicts; a directory/file collision
+stays a conflict (settling it would drop a whole folder or file). Criss-cross histories are merged
+against a virtual base built from all their best common ancestors (see 'cairn merge-base --all').
 
 Example:
   $ cairn merge feature
