@@ -1,7 +1,7 @@
 // Keys that identify JSON values by content, for diffing arrays element by element: the canonical text
 // of a small value, a SHA-256 of its parts for a large one, each large value hashed once.
 import { createHash } from 'node:crypto';
-import { JsonObject, canonicalJson, isContainer, scalarKey, type JsonScalar, type JsonValue } from './json-value.js';
+import { JsonNumber, JsonObject, JsonString, canonicalJson, isContainer, scalarKey, type JsonScalar, type JsonValue } from './json-value.js';
 
 // Past this many values a key is a hash: canonical text of nested arrays would otherwise repeat every
 // level's contents in every enclosing level's key (quadratic in depth).
@@ -48,4 +48,43 @@ function hashLarge(root: JsonValue[] | JsonObject): string {
     hashes.set(node, '#' + h.digest('base64'));
   }
   return hashes.get(root)!;
+}
+
+/** Record ids of several arrays as symbols: equal ids, equal symbols. */
+export interface RecordIds {
+  syms: Int32Array[];
+  /** Canonical text of the id of arrays[n][i], made on demand: only ordering decisions need it. */
+  text: (n: number, i: number) => string;
+}
+
+/** Ids when every element of every array is a record with a string or number id, unique in its array; else null. */
+export function recordIds(arrays: readonly JsonValue[][], key: string): RecordIds | null {
+  // Separate tables keep 1, "1" and 1.0 apart without building a string per id.
+  const ints = new Map<number, number>(), strings = new Map<string, number>(), texts = new Map<string, number>();
+  const mark: number[] = [];
+  let next = 0;
+  const intern = <K>(table: Map<K, number>, k: K): number => {
+    let sym = table.get(k);
+    if (sym === undefined) table.set(k, (sym = next++));
+    return sym;
+  };
+  const syms: Int32Array[] = [];
+  for (const [n, arr] of arrays.entries()) {
+    const out = new Int32Array(arr.length);
+    for (let i = 0; i < arr.length; i++) {
+      const el = arr[i]!;
+      const id = el instanceof JsonObject ? el.get(key) : undefined;
+      let sym: number;
+      if (typeof id === 'number') sym = intern(ints, id);
+      else if (typeof id === 'string') sym = intern(strings, id);
+      else if (id instanceof JsonString) sym = intern(strings, id.value);
+      else if (id instanceof JsonNumber) sym = intern(texts, id.text);
+      else return null;
+      if (mark[sym] === n) return null; // the same id twice: not an identity
+      mark[sym] = n;
+      out[i] = sym;
+    }
+    syms.push(out);
+  }
+  return { syms, text: (n, i) => scalarKey((arrays[n]![i] as JsonObject).get(key) as JsonScalar) };
 }

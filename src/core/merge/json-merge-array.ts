@@ -3,14 +3,15 @@
 // ours, so swapping the sides of a clean merge gives the same data.
 import { appendPointer } from './json-pointer.js';
 import { diff3Symbols, matchSymbols, symbolize, type Range } from './sequence-diff3.js';
-import { elementKey } from './json-fingerprint.js';
-import { JsonNumber, JsonObject, JsonString, canonicalJson, kindOf, jsonEqual, scalarKey, stringValue, type JsonScalar, type JsonValue } from './json-value.js';
+import { elementKey, recordIds, type RecordIds } from './json-fingerprint.js';
+import { JsonNumber, type JsonObject, canonicalJson, kindOf, jsonEqual, stringValue, type JsonValue } from './json-value.js';
 import { Descend, conflict, type MergeContext, type MergeTask, type Merged } from './json-merge-context.js';
 
 type Step = Generator<MergeTask, JsonValue[], Merged>;
 
 export function* mergeArray(b: JsonValue[], o: JsonValue[], t: JsonValue[], ptr: string, ctx: MergeContext): MergeTask {
-  const ids = identities(b, o, t, ctx.idKey);
+  const found = recordIds([b, o, t], ctx.idKey);
+  const ids = found === null || b.length + o.length + t.length === 0 ? null : (found as Identities);
   let merged: JsonValue[];
   if (ids !== null) {
     const idOf = (x: JsonValue) => (x as JsonObject).get(ctx.idKey)!;
@@ -54,47 +55,6 @@ function mergeSortedBag(b: JsonValue[], o: JsonValue[], t: JsonValue[], cmp: Com
   return out.map((e) => e[1]);
 }
 
-/** Record ids of the three arrays as symbols (equal ids, equal symbols), with each id's text for ordering. */
-interface Identities {
-  syms: [Int32Array, Int32Array, Int32Array];
-  /** Canonical text of the id of side's element i (ours = 1, theirs = 2), made on demand: only ordering decisions need it. */
-  text: (side: 1 | 2, i: number) => string;
-}
-
-/** Ids when all three arrays hold records with unique string or number ids; else null. */
-function identities(b: JsonValue[], o: JsonValue[], t: JsonValue[], key: string): Identities | null {
-  if (b.length + o.length + t.length === 0) return null;
-  // Separate tables keep 1, "1" and 1.0 apart without building a string per id.
-  const ints = new Map<number, number>(), strings = new Map<string, number>(), texts = new Map<string, number>();
-  const mark: number[] = [];
-  let next = 0;
-  const intern = <K>(table: Map<K, number>, k: K): number => {
-    let sym = table.get(k);
-    if (sym === undefined) table.set(k, (sym = next++));
-    return sym;
-  };
-  const symbolsOf = (arr: JsonValue[], tag: number): Int32Array | null => {
-    const out = new Int32Array(arr.length);
-    for (let i = 0; i < arr.length; i++) {
-      const el = arr[i]!;
-      const id = el instanceof JsonObject ? el.get(key) : undefined;
-      let sym: number | undefined;
-      if (typeof id === 'number') sym = intern(ints, id);
-      else if (typeof id === 'string') sym = intern(strings, id);
-      else if (id instanceof JsonString) sym = intern(strings, id.value);
-      else if (id instanceof JsonNumber) sym = intern(texts, id.text);
-      else return null;
-      if (mark[sym] === tag) return null; // the same id twice: not an identity
-      mark[sym] = tag;
-      out[i] = sym;
-    }
-    return out;
-  };
-  const sb = symbolsOf(b, 0), so = sb && symbolsOf(o, 1), st = so && symbolsOf(t, 2);
-  if (!sb || !so || !st) return null;
-  return { syms: [sb, so, st], text: (side, i) => scalarKey(((side === 1 ? o : t)[i] as JsonObject).get(key) as JsonScalar) };
-}
-
 function* mergeSequence(b: JsonValue[], o: JsonValue[], t: JsonValue[], ptr: string, ctx: MergeContext): Step {
   const kb = b.map(elementKey), ko = o.map(elementKey), kt = t.map(elementKey);
   const [sb, so, st] = symbolize([kb, ko, kt]) as [Int32Array, Int32Array, Int32Array];
@@ -136,6 +96,9 @@ function* mergeSequence(b: JsonValue[], o: JsonValue[], t: JsonValue[], ptr: str
   pushRange(theirsVariant, out, { start: from, end: out.length });
   return conflict(ctx, ptr, 'both-modified', b, out, theirsVariant) as JsonValue[];
 }
+
+/** Record ids of base, ours and theirs (text side 1 = ours, 2 = theirs). */
+type Identities = RecordIds & { syms: [Int32Array, Int32Array, Int32Array] };
 
 function* mergeById(b: JsonValue[], o: JsonValue[], t: JsonValue[], ids: Identities, ptr: string, ctx: MergeContext, sorted: Comparator | null): Step {
   const [sb, so, st] = ids.syms;

@@ -5,8 +5,8 @@ import { appendPointer, arrayIndex, parsePointer } from './json-pointer.js';
 import { parseJson, parseJsonWithLayout } from './json-parse.js';
 import { printJson } from './json-print.js';
 import { matchSymbols, symbolize } from './sequence-diff3.js';
-import { elementKey } from './json-fingerprint.js';
-import { JsonObject, fromPlain, isContainer, jsonEqualWithin, kindOf, runTask, scalarKey, toPlain, type JsonScalar, type JsonValue } from './json-value.js';
+import { elementKey, recordIds } from './json-fingerprint.js';
+import { JsonObject, fromPlain, isContainer, jsonEqualWithin, runTask, toPlain, type JsonValue } from './json-value.js';
 
 export interface JsonPatchOp {
   op: 'add' | 'remove' | 'replace';
@@ -38,7 +38,7 @@ function* diffValue(a: JsonValue, b: JsonValue, ptr: string, ops: JsonPatchOp[],
     for (const k of a.keys) if (!b.has(k)) ops.push({ op: 'remove', path: appendPointer(ptr, k) });
     for (let i = 0; i < a.size; i++) {
       const k = a.keys[i]!, bv = b.get(k);
-      if (bv !== undefined) yield diffValue(a.values[i]!, bv, appendPointer(ptr, k), ops, idKey);
+      if (bv !== undefined && !settledEqual(a.values[i]!, bv)) yield diffValue(a.values[i]!, bv, appendPointer(ptr, k), ops, idKey);
     }
     for (let i = 0; i < b.size; i++) if (!a.has(b.keys[i]!)) ops.push({ op: 'add', path: appendPointer(ptr, b.keys[i]!), value: toPlain(b.values[i]!) });
   } else if (Array.isArray(a) && Array.isArray(b)) {
@@ -49,9 +49,9 @@ function* diffValue(a: JsonValue, b: JsonValue, ptr: string, ops: JsonPatchOp[],
 }
 
 function* diffArray(a: JsonValue[], b: JsonValue[], ptr: string, ops: JsonPatchOp[], idKey: string): DiffTask {
-  const ids = [recordIds(a, idKey), recordIds(b, idKey)];
-  const byId = ids[0] !== null && ids[1] !== null;
-  const [sa, sb] = symbolize(byId ? (ids as string[][]) : [a.map(elementKey), b.map(elementKey)]) as [Int32Array, Int32Array];
+  const ids = a.length > 0 && b.length > 0 ? recordIds([a, b], idKey) : null;
+  const byId = ids !== null;
+  const [sa, sb] = (ids?.syms ?? symbolize([a.map(elementKey), b.map(elementKey)])) as [Int32Array, Int32Array];
   const m = matchSymbols(sa, sb);
   let j = 0, ai = 0, bj = 0; // j: index in the array as the ops so far have left it
   for (let i = 0; i <= a.length; i++) {
@@ -66,7 +66,7 @@ function* diffArray(a: JsonValue[], b: JsonValue[], ptr: string, ops: JsonPatchO
     for (let p = paired; p < i - ai; p++) ops.push({ op: 'remove', path: appendPointer(ptr, j) });
     for (let p = paired; p < bEnd - bj; p++, j++) ops.push({ op: 'add', path: appendPointer(ptr, j), value: toPlain(b[bj + p]!) });
     if (i < a.length) {
-      if (byId) yield diffValue(a[i]!, b[bEnd]!, appendPointer(ptr, j), ops, idKey);
+      if (byId && !settledEqual(a[i]!, b[bEnd]!)) yield diffValue(a[i]!, b[bEnd]!, appendPointer(ptr, j), ops, idKey);
       j++;
     }
     ai = i + 1;
@@ -74,16 +74,9 @@ function* diffArray(a: JsonValue[], b: JsonValue[], ptr: string, ops: JsonPatchO
   }
 }
 
-function recordIds(arr: JsonValue[], idKey: string): string[] | null {
-  const seen = new Set<string>();
-  for (const el of arr) {
-    const id = el instanceof JsonObject ? el.get(idKey) : undefined;
-    if (id === undefined || (kindOf(id) !== 'string' && kindOf(id) !== 'number')) return null;
-    const k = scalarKey(id as JsonScalar);
-    if (seen.has(k)) return null;
-    seen.add(k);
-  }
-  return arr.length > 0 ? [...seen] : null;
+/** Equal as far as a bounded look shows: most children of a large document are, and need no task of their own. */
+function settledEqual(a: JsonValue, b: JsonValue): boolean {
+  return a === b || jsonEqualWithin(a, b, EQUAL_LOOKAHEAD) === true;
 }
 
 /**
