@@ -2,19 +2,10 @@
 // non-canonical or malformed text (two byte strings must never name one commit).
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { CairnError } from '../../src/errors.js';
 import { hashObject } from '../../src/core/hash.js';
 import { decodeCommit, encodeCommit, type Commit } from '../../src/core/commit-object.js';
+import { codeOf } from '../helpers/errors.js';
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CairnError) return e.code;
-    throw e;
-  }
-  throw new Error('expected a CairnError, nothing was thrown');
-}
 
 const T = 'e'.repeat(64);
 const P1 = 'f'.repeat(64);

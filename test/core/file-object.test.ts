@@ -1,19 +1,10 @@
 // The `file` object: inline and chunked round trips, exact bytes and ids, and refusal of malformed bodies.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { CairnError } from '../../src/errors.js';
 import { hashObject } from '../../src/core/hash.js';
 import { decodeFile, encodeChunkedFile, encodeInlineFile, type ChunkRef } from '../../src/core/file-object.js';
+import { codeOf } from '../helpers/errors.js';
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CairnError) return e.code;
-    throw e;
-  }
-  throw new Error('expected a CairnError, nothing was thrown');
-}
 
 const hexId = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'));
 const chunkRef: fc.Arbitrary<ChunkRef> = fc.record({

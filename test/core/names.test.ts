@@ -1,7 +1,6 @@
 // Entry names, repository paths and ref names: what is accepted, what is refused, and why.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { CairnError } from '../../src/errors.js';
 import {
   checkEntryName,
   checkRefName,
@@ -12,16 +11,8 @@ import {
   refNameProblem,
   splitRepoPath,
 } from '../../src/core/names.js';
+import { codeOf } from '../helpers/errors.js';
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CairnError) return e.code;
-    throw e;
-  }
-  throw new Error('expected a CairnError, nothing was thrown');
-}
 
 const HOSTILE_NAMES = [
   '',

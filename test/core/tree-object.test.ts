@@ -2,21 +2,12 @@
 // Hostile trees are built byte by byte here, since encodeTree refuses to write them.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { CairnError } from '../../src/errors.js';
 import { hashObject } from '../../src/core/hash.js';
 import { compareNames, entryNameProblem, foldName } from '../../src/core/names.js';
 import { decodeTree, encodeTree, type EntryKind, type TreeEntry } from '../../src/core/tree-object.js';
 import { writeVarint } from '../../src/core/varint.js';
+import { codeOf } from '../helpers/errors.js';
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CairnError) return e.code;
-    throw e;
-  }
-  throw new Error('expected a CairnError, nothing was thrown');
-}
 
 function varint(n: number): Buffer {
   const b = Buffer.alloc(10);

@@ -1,8 +1,8 @@
 // Canonical unsigned LEB128 varints: round trips, exact bytes, and refusal of every other form.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { CairnError } from '../../src/errors.js';
 import { readVarint, varintLength, writeVarint } from '../../src/core/varint.js';
+import { codeOf } from '../helpers/errors.js';
 
 function encode(n: number): Buffer {
   const buf = Buffer.alloc(varintLength(n));
@@ -10,15 +10,6 @@ function encode(n: number): Buffer {
   return buf;
 }
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CairnError) return e.code;
-    throw e;
-  }
-  throw new Error('expected a CairnError, nothing was thrown');
-}
 
 describe('varint', () => {
   it('round-trips every safe integer, using exactly varintLength bytes', () => {

@@ -3,8 +3,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBranch, deleteBranch, listBranches, renameBranch } from '../../src/ops/branch.js';
 import { createTag, deleteTag, listTags } from '../../src/ops/tag.js';
-import { CairnError } from '../../src/errors.js';
+import type { CairnError } from '../../src/errors.js';
 import { makeCommit, tempRepo, type TempRepo } from '../helpers/history-repo.js';
+import { codeOf } from '../helpers/errors.js';
 
 let t: TempRepo;
 beforeEach(() => {
@@ -14,15 +15,6 @@ afterEach(() => t.cleanup());
 
 const who = 'Test <test@example.com>';
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof CairnError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 describe('branches', () => {
   it('creates a branch at HEAD or at a start revision, and lists them with the current one', () => {

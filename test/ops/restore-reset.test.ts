@@ -2,7 +2,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CairnError } from '../../src/errors.js';
 import { add } from '../../src/ops/add.js';
 import { reset } from '../../src/ops/reset.js';
 import { restore } from '../../src/ops/restore.js';
@@ -11,6 +10,7 @@ import { switchBranch } from '../../src/ops/switch.js';
 import type { Repository } from '../../src/store/repository.js';
 import { snapshot } from '../helpers/checkout-fixtures.js';
 import { makeCommit, tempRepo, type TempRepo } from '../helpers/history-repo.js';
+import { codeOf } from '../helpers/errors.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -32,15 +32,6 @@ function changes(repo: Repository): string[] {
   return [...s.staged.map((c) => `staged ${c.change} ${c.path}`), ...s.unstaged.map((c) => `unstaged ${c.change} ${c.path}`), ...s.untracked.map((p) => `untracked ${p}`)];
 }
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof CairnError) return err.code;
-    throw err;
-  }
-  return 'no error';
-}
 
 const read = (t: TempRepo, p: string) => readFileSync(join(t.dir, p), 'utf8');
 

@@ -2,24 +2,16 @@
 // merge laws over seeded random tables and edit scripts.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { CairnError } from '../../../src/errors.js';
+import type { CairnError } from '../../../src/errors.js';
 import { mergeJsonl, scanObjectLine } from '../../../src/core/merge/jsonl-merge.js';
 import type { MergeInput, MergeOutput } from '../../../src/core/merge/types.js';
 import { CONFLICT, applyEdits, asData, edits, modelMerge, table, type Row } from './records-gen.js';
+import { codeOf } from '../../helpers/errors.js';
 
 const merge = (base: string | null, ours: string, theirs: string, extra: Partial<MergeInput> = {}): MergeOutput =>
   mergeJsonl({ base: base === null ? null : Buffer.from(base), ours: Buffer.from(ours), theirs: Buffer.from(theirs), path: 'data.jsonl', ...extra });
 const J = (...records: unknown[]): string => records.map((r) => `${JSON.stringify(r)}\n`).join('');
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CairnError) return e.code;
-    throw e;
-  }
-  throw new Error('expected a CairnError');
-}
 
 describe('jsonl merge', () => {
   const base = J({ id: 1, name: 'a', qty: 1 }, { id: 2, name: 'b', qty: 2 }, { id: 3, name: 'c', qty: 3 });
