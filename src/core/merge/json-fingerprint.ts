@@ -1,5 +1,5 @@
-// Keys that identify JSON values by content, for diffing arrays element by element: the canonical text
-// of a small value, a SHA-256 of its parts for a large one, each large value hashed once.
+// Content identity for array elements: keys that identify JSON values (canonical text when small, a
+// SHA-256 of the parts when large, each large value hashed once), and record ids interned as symbols.
 import { createHash } from 'node:crypto';
 import { JsonNumber, JsonObject, JsonString, canonicalJson, isContainer, scalarKey, type JsonScalar, type JsonValue } from './json-value.js';
 

@@ -25,7 +25,8 @@ export function decide(b: Merged, o: JsonValue, t: JsonValue, ptr: string, ctx: 
   // left alone stays ours' own nodes (ours' formatting, copied verbatim) and not theirs' copies.
   if (b !== undefined && (ko !== kt || (ko !== 'object' && ko !== 'array')) && jsonEqual(b, o)) return t;
   if (ko === kt && (ko === 'object' || ko === 'array')) {
-    // Added on both sides, or both replaced the base with the same kind of container: merge against an empty one.
+    // Containers of one kind merge inside; against an empty one when the base is absent (added on both
+    // sides) or of another kind (both replaced it).
     if (ko === 'object') return new Descend(mergeObject(kb === 'object' ? (b as JsonObject) : JsonObject.empty(), o as JsonObject, t as JsonObject, ptr, ctx));
     return new Descend(mergeArray(kb === 'array' ? (b as JsonValue[]) : [], o as JsonValue[], t as JsonValue[], ptr, ctx));
   }
