@@ -192,7 +192,9 @@ function threeWay(repo: Repository, m: ThreeWay): MergeResult {
 function preflight(repo: Repository, from: ObjectId, to: ObjectId, conflicts: readonly ConflictedPath[], unstaged: readonly string[]): void {
   const changes = treeChanges(repo.objects, from, to);
   const writer = new WorktreeWriter(repo.root, repo.objects);
-  const found = findConflicts({ abs: (p) => writer.abs(p), index: (p) => repo.index.get(p), racyNs: repo.index.writtenAt() * 1e6, trustNew: false }, changes);
+  // One decode of the index: get() re-checks the index generation in SQLite on every call.
+  const index = changes.length > 50 ? new Map(repo.index.all().map((e) => [e.path, e])) : undefined;
+  const found = findConflicts({ abs: (p) => writer.abs(p), index: (p) => (index !== undefined ? index.get(p) : repo.index.get(p)), racyNs: repo.index.writtenAt() * 1e6, trustNew: false }, changes);
   const involved = new Set(conflicts.flatMap((c) => [c.path, c.ours?.path, c.theirs?.path].filter((p): p is string => p !== undefined)));
   const dirty = new Set([...found.dirty, ...unstaged.filter((p) => involved.has(p))]);
   if (dirty.size > 0) throw dirtyError([...dirty].sort());

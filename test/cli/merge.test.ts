@@ -234,5 +234,9 @@ describe('cairn merge-base', () => {
     expect(r.stdout).toBe(`${feat1}\n`);
     expect(r.stderr).toBe("note: 2 best common ancestors (criss-cross history); see 'cairn merge-base --all'\n");
     expect(cairnOk(['merge-base', '--all', 'main', 'feature'], { cwd: dir })).toBe(`${feat1}\n${main1}\n`);
+    // Merging the two cross-merges goes through a virtual base and says so.
+    cairnOk(['switch', 'main'], { cwd: dir });
+    const out = cairnOk(['merge', 'feature'], { cwd: dir, env: { CAIRN_COMMIT_TIME: String(T0 + 120_000) } });
+    expect(out).toBe(`Merge base: virtual, merged from 2 common ancestors (criss-cross history)\nMerge made: [main ${id(dir, 'main').slice(0, 12)}] (0 file(s) updated, 0 removed)\n`);
   });
 });
