@@ -4,7 +4,7 @@
 // Those files were clean before the merge (merge.ts refuses otherwise), so that is exactly the
 // pre-merge state; files the merge never touched, with their uncommitted edits, are left alone.
 import { unlinkSync } from 'node:fs';
-import { CairnError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { Person } from '../core/commit-object.js';
 import type { ObjectId } from '../core/hash.js';
 import type { Repository } from '../store/repository.js';
@@ -37,13 +37,15 @@ export function mergeContinue(repo: Repository, opts: ContinueOptions): Continue
 }
 
 export interface AbortResult {
-  /** The commit HEAD is back at (ORIG_HEAD). */
-  head: ObjectId;
+  /** The commit HEAD is at: ORIG_HEAD, unless HEAD had moved (see alreadyCommitted, dropped). */
+  head: ObjectId | null;
   /** Worktree files rewritten or removed to get back to the pre-merge state. */
   restored: string[];
   removed: string[];
   /** The merge had already been committed: only the leftover state was dropped. */
   alreadyCommitted: boolean;
+  /** HEAD had been moved elsewhere since the merge began: the state was dropped, no file touched. */
+  dropped?: boolean;
 }
 
 export function mergeAbort(repo: Repository): AbortResult {
@@ -56,7 +58,10 @@ export function mergeAbort(repo: Repository): AbortResult {
       clearMergeState(repo);
       return { head, restored: [], removed: [], alreadyCommitted: true };
     }
-    throw new CairnError('REJECTED', `HEAD moved since the merge of '${state.theirsLabel}' started (it was ${state.origHead.slice(0, 12)}); nothing was changed. Put it back with 'cairn reset --hard ${state.origHead.slice(0, 12)}'`, { expected: state.origHead, found: head });
+    // HEAD was moved by hand (reset, switch): the files are no longer the merge's to restore. Only
+    // the state goes, so commit and merge work again.
+    clearMergeState(repo);
+    return { head, restored: [], removed: [], alreadyCommitted: false, dropped: true };
   }
   const store = repo.objects;
   const origTree = readCommit(store, state.origHead).tree;

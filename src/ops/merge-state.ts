@@ -113,7 +113,7 @@ export function mergeParentFor(repo: Repository, head: ObjectId | null): ObjectI
       clearMergeState(repo);
       return undefined;
     }
-    throw new CairnError('REJECTED', `HEAD moved since the merge of '${state.theirsLabel}' started (expected ${state.origHead.slice(0, 12)}); run 'cairn merge --abort'`, { expected: state.origHead, found: head });
+    throw new CairnError('REJECTED', `HEAD moved since the merge of '${state.theirsLabel}' started (it was ${state.origHead.slice(0, 12)}); run 'cairn merge --abort' to drop the merge (files are left as they are)`, { expected: state.origHead, found: head });
   }
   const open = unresolvedPaths(state);
   if (open.length > 0) {

@@ -139,6 +139,20 @@ describe('merge (ops)', () => {
     expect(clean()).toBe(true);
   });
 
+  it('after HEAD was moved by hand mid-merge, commit refuses and abort only drops the state', () => {
+    t = tempRepo();
+    const base = on('main', { n: 'x\n' }, 0);
+    on('main', { n: 'main\n' }, 10);
+    on('topic', { n: 'topic\n' }, 20, [base]);
+    checkout();
+    merge(t.repo, opts('topic'));
+    reset(t.repo, { rev: base, mode: 'hard' });
+    expect(() => mergeContinue(t.repo, { author: AUTHOR })).toThrow(expect.objectContaining({ code: 'REJECTED' }));
+    expect(mergeAbort(t.repo)).toMatchObject({ head: base, dropped: true, restored: [] });
+    expect(read('n')).toBe('x\n');
+    expect(readMergeState(t.repo)).toBeNull();
+  });
+
   it('concluding: a leftover state after the merge commit landed is recognised and dropped', () => {
     t = tempRepo();
     const base = on('main', { n: 'x\n' }, 0);

@@ -62,8 +62,9 @@ Example:
             if (opts.abort) {
               const res = mergeAbort(repo);
               if (opts.json) printJson(ctx, res);
-              else if (res.alreadyCommitted) ctx.out.write(`The merge was already committed (HEAD is ${res.head.slice(0, 12)}); cleared the leftover merge state.\n`);
-              else ctx.out.write(`Merge aborted: HEAD, index and files are back at ${res.head.slice(0, 12)} (${res.restored.length} file(s) restored, ${res.removed.length} removed).\n`);
+              else if (res.alreadyCommitted) ctx.out.write(`The merge was already committed (HEAD is ${res.head!.slice(0, 12)}); cleared the leftover merge state.\n`);
+              else if (res.dropped) ctx.out.write('HEAD moved since the merge began: dropped the merge state; files and index left as they are.\n');
+              else ctx.out.write(`Merge aborted: HEAD, index and files are back at ${res.head!.slice(0, 12)} (${res.restored.length} file(s) restored, ${res.removed.length} removed).\n`);
               return EXIT.OK;
             }
             const res = mergeContinue(repo, { author, message: opts.message, ...commitTime(ctx) });
