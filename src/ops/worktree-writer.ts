@@ -1,7 +1,7 @@
 // Safe, streaming writes of tree leaves into a folder: names re-validated, parents verified to be
 // real directories (never written through a symlink), symlink targets kept inside the folder,
 // existing files replaced by temp-name + rename so a kill -9 never leaves a torn user file.
-import { chmodSync, closeSync, fstatSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, rmSync, symlinkSync, unlinkSync, writeSync, constants as fsc, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, rmSync, symlinkSync, unlinkSync, writeSync, constants as fsc, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { CairnError, DirtyWorktreeError, UnsafePathError } from '../errors.js';
 import { splitRepoPath } from '../core/names.js';
@@ -10,7 +10,10 @@ import { fileContent, readFileObject } from '../store/typed-objects.js';
 import type { IndexEntry } from '../store/worktree-index.js';
 import type { Leaf } from './tree-walk.js';
 import { poolAvailable, startPool, type PoolJob } from './write-pool.js';
+import { symlinkTargetProblem } from './symlink-target.js';
 import { statFields } from './worktree-scan.js';
+
+export { symlinkTargetProblem };
 
 /** Suffix of the temp names used while replacing a file; names ending so are reserved mid-checkout. */
 export const TEMP_SUFFIX = '.cairn-tmp';
@@ -26,32 +29,6 @@ export interface WriterOptions {
   onBytes?: (n: number) => void;
   /** Root of the repository the objects come from: worker threads open their own handle on it. */
   repoRoot?: string;
-}
-
-/** Why a symlink at `linkPath` (repo path) may not point at `target`, or null when it may. */
-export function symlinkTargetProblem(linkPath: string, target: string): string | null {
-  if (target.length === 0) return 'empty symlink target';
-  if (target.includes('\0')) return 'symlink target contains NUL';
-  if (target.startsWith('/') || /^[a-zA-Z]:/.test(target) || target.startsWith('\\')) return `symlink target '${target}' is absolute`;
-  // '..' is only allowed as leading components: after a normal component it would be resolved by
-  // the OS through whatever that component is (possibly another symlink), not lexically.
-  const depth = linkPath.split('/').length - 1;
-  const resolved = linkPath.split('/').slice(0, -1);
-  let ups = 0;
-  let seenName = false;
-  for (const part of target.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (seenName) return `symlink target '${target}' has '..' after a name`;
-      if (++ups > depth) return `symlink target '${target}' escapes the worktree`;
-      resolved.pop();
-      continue;
-    }
-    seenName = true;
-    resolved.push(part);
-  }
-  if (resolved[0]?.toLowerCase() === '.cairn') return `symlink target '${target}' points into .cairn`;
-  return null;
 }
 
 /** A temp name beside `name`, deterministic so a rerun after a crash reuses (and removes) it. */
@@ -193,15 +170,6 @@ export class WorktreeWriter {
       opts.onDone?.(++done);
     }
     return out;
-  }
-
-  /** Flips the exec bit of a file whose content is already right. */
-  chmod(leaf: Leaf): IndexEntry | undefined {
-    const abs = this.abs(leaf.path);
-    const mode = lstatSync(abs).mode & 0o7777;
-    // Execute bits follow the read bits (as git does), so the umask the file was made with holds.
-    chmodSync(abs, leaf.kind === 'exec' ? mode | ((mode & 0o444) >> 2) : mode & ~0o111);
-    return this.opts.stats === false ? undefined : { path: leaf.path, kind: leaf.kind, id: leaf.id, ...statFields(lstatSync(abs)) };
   }
 
   /** Deletes a file or symlink; false when it was already gone (or not reachable without a symlink). */
