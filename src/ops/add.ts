@@ -4,7 +4,8 @@
 import { CairnError, UsageError } from '../errors.js';
 import { storePath, storeSymlink } from '../store/file-writer.js';
 import { IngestPool, type IngestResult } from '../store/ingest-pool.js';
-import type { Repository } from '../store/repository.js';
+import { DB_FILE, type Repository } from '../store/repository.js';
+import { join } from 'node:path';
 import type { IndexEntry } from '../store/worktree-index.js';
 import { statMatches } from './status.js';
 import { scanWorktree, underPath, type WorktreeFile } from './worktree-scan.js';
@@ -97,7 +98,7 @@ const POOL_MIN_BYTES = 16 << 20;
 function storeAll(repo: Repository, files: readonly WorktreeFile[], onBytes: (n: number) => void): IngestResult[] {
   const regular = files.filter((f) => f.kind !== 'symlink');
   const bytes = regular.reduce((s, f) => s + f.size, 0);
-  const pool = regular.length >= POOL_MIN_FILES || bytes >= POOL_MIN_BYTES ? IngestPool.create(repo.objects.compressionLevel) : undefined;
+  const pool = regular.length >= POOL_MIN_FILES || bytes >= POOL_MIN_BYTES ? IngestPool.create(repo.objects.compressionLevel, join(repo.cairnDir, DB_FILE)) : undefined;
   try {
     const viaPool = pool?.storeFiles(repo.objects, regular.map((f) => ({ abs: `${repo.root}/${f.path}`, size: f.size })), onBytes);
     let k = 0;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { CairnError } from '../errors.js';
 import type { PackStore } from './object-store.js';
-import type { IngestReply } from './ingest-protocol.js';
+import { COMP_KNOWN, type IngestReply } from './ingest-protocol.js';
 
 const WORKER_URL = new URL('./ingest-worker.js', import.meta.url);
 const SMALL = 64 << 10;
@@ -33,22 +33,23 @@ export class IngestPool {
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
   private readonly slots: Slot[] = [];
 
-  private constructor(threads: number, level: number) {
+  private constructor(threads: number, level: number, dbPath: string | null) {
     for (let i = 0; i < threads; i++) {
       const { port1, port2 } = new MessageChannel();
       const creditsBuf = new SharedArrayBuffer(4);
       const credits = new Int32Array(creditsBuf);
       credits[0] = CREDITS;
-      const worker = new Worker(WORKER_URL, { workerData: { port: port2, signal: this.signal.buffer, credits: creditsBuf, level }, transferList: [port2], execArgv: [] });
+      const worker = new Worker(WORKER_URL, { workerData: { port: port2, signal: this.signal.buffer, credits: creditsBuf, level, dbPath }, transferList: [port2], execArgv: [] });
       worker.unref();
       this.slots.push({ worker, port: port1, credits, inflight: 0 });
     }
   }
 
   /** A pool, or undefined when workers cannot run here (e.g. running from TypeScript sources). */
-  static create(level: number, threads = Math.min(4, availableParallelism())): IngestPool | undefined {
+  /** `dbPath`: the repository database, so workers can skip objects already stored. */
+  static create(level: number, dbPath: string | null, threads = Math.min(4, availableParallelism())): IngestPool | undefined {
     if (threads < 2 || !existsSync(fileURLToPath(WORKER_URL))) return undefined;
-    return new IngestPool(threads, level);
+    return new IngestPool(threads, level, dbPath);
   }
 
   /** Stores every file; results are in input order. `onBytes` reports progress. */
@@ -97,7 +98,12 @@ export class IngestPool {
         for (let m = receiveMessageOnPort(slot.port); m !== undefined; m = receiveMessageOnPort(slot.port)) {
           got = true;
           const reply = m.message as IngestReply;
-          for (const o of reply.objects) store.putEncoded(o.id, o.type, o.stored, o.comp, o.rawLen);
+          for (const o of reply.objects) {
+            if (o.comp === COMP_KNOWN) {
+              // Objects are never deleted while a writer runs (no gc yet; gc must keep a grace period).
+              if (!store.hasOrPending(o.id)) throw new CairnError('MISSING_OBJECT', `object ${o.id} vanished from the store during add`, { id: o.id });
+            } else store.putEncoded(o.id, o.type, o.stored, o.comp, o.rawLen);
+          }
           Atomics.add(slot.credits, 0, 1);
           Atomics.notify(slot.credits, 0);
           if (reply.bytes > 0) onBytes?.(reply.bytes);

@@ -7,6 +7,9 @@ export interface IngestTask {
   paths: string[];
 }
 
+/** `comp` of an object the worker found already stored: no bytes travel, the main thread checks. */
+export const COMP_KNOWN = -1;
+
 export interface EncodedObject {
   id: string;
   type: ObjectType;

@@ -7,10 +7,16 @@ import { Chunker } from '../core/chunker.js';
 import { COMP_NONE, COMP_DEFLATE, maybeCompress } from '../core/compress.js';
 import { encodeChunkedFile, encodeInlineFile, type ChunkRef } from '../core/file-object.js';
 import { hashObject, type ObjectType } from '../core/hash.js';
+import Database from 'better-sqlite3';
 import { INLINE_MAX } from './file-limits.js';
-import type { EncodedObject, IngestReply, IngestTask } from './ingest-protocol.js';
+import { COMP_KNOWN, type EncodedObject, type IngestReply, type IngestTask } from './ingest-protocol.js';
 
-const { port, signal, credits, level } = workerData as { port: MessagePort; signal: SharedArrayBuffer; credits: SharedArrayBuffer; level: number };
+const EMPTY = new Uint8Array(0);
+
+const { port, signal, credits, level, dbPath } = workerData as { port: MessagePort; signal: SharedArrayBuffer; credits: SharedArrayBuffer; level: number; dbPath: string | null };
+// A read-only view of the object index: chunks already stored (a re-commit of an edited big file
+// is mostly those) are neither compressed nor sent, only named.
+const alreadyStored = dbPath === null ? undefined : new Database(dbPath, { readonly: true, fileMustExist: true }).prepare('SELECT 1 FROM objects WHERE id = ?').pluck();
 const done = new Int32Array(signal);
 const credit = new Int32Array(credits);
 const READ_SIZE = 4 << 20;
@@ -35,6 +41,7 @@ function send(reply: IngestReply): void {
 
 function encode(type: ObjectType, body: Uint8Array): EncodedObject {
   const id = hashObject(type, body);
+  if (alreadyStored !== undefined && alreadyStored.get(id) !== undefined) return { id, type, stored: EMPTY, comp: COMP_KNOWN, rawLen: body.length };
   const c = maybeCompress(body, level);
   // Copy out of shared/reused buffers: the bytes travel to another thread.
   const stored = copyOut(c ?? body);
