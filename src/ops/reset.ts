@@ -8,6 +8,7 @@ import { readCommit } from '../store/typed-objects.js';
 import type { IndexEntry } from '../store/worktree-index.js';
 import { materialize, treeChanges } from './materialize.js';
 import type { ProgressFn } from './progress.js';
+import { clearMergeState } from './merge-state.js';
 import { restore } from './restore.js';
 import { currentBranch, resolveRevision } from './rev-parse.js';
 
@@ -68,6 +69,8 @@ export function reset(repo: Repository, opts: ResetOptions): ResetResult {
     updated = res.updated;
     removed = res.removed;
     unstaged = changedEntries(before, repo.index.all());
+    // As in git, a hard reset abandons a merge in progress: its conflicts were just overwritten.
+    clearMergeState(repo);
   }
   return { mode, branch, previous, head: target ?? previous, unstaged, updated, removed };
 }

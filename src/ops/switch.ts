@@ -5,6 +5,7 @@ import { CairnError, NotFoundError, RefMovedError, UsageError } from '../errors.
 import type { ObjectId } from '../core/hash.js';
 import { checkRefName } from '../core/names.js';
 import type { Repository } from '../store/repository.js';
+import { readMergeState } from './merge-state.js';
 import { readCommit } from '../store/typed-objects.js';
 import { clearFinishedMarker, materialize } from './materialize.js';
 import type { ProgressFn } from './progress.js';
@@ -43,6 +44,10 @@ export interface SwitchResult {
 
 export function switchBranch(repo: Repository, opts: SwitchOptions): SwitchResult {
   const action = opts.action ?? 'switch';
+  // Switching away would strand the merge's conflicts and its second parent, as git refuses too.
+  if (readMergeState(repo) !== null) {
+    throw new CairnError('UNRESOLVED_CONFLICTS', `a merge is in progress: finish it with 'cairn merge --continue' or undo it with 'cairn merge --abort' before you ${action}`, {});
+  }
   const who = opts.who ?? 'cairn';
   const prevBranch = currentBranch(repo);
   const prevHead = headCommit(repo);
