@@ -1,31 +1,14 @@
 // `cairn merge-file` end to end, outside any repository: each driver by extension and by --driver, the
 // file written in place (atomically, mode kept) or printed, exit codes, golden conflict reports, and the
 // text driver against `git merge-file` on the same inputs.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCairn, tempDir } from '../helpers/cli.js';
+import { runCairn } from '../helpers/cli.js';
+import { tripleFactory } from '../helpers/merge-triples.js';
 
-let tmp: { dir: string; cleanup: () => void };
-let n = 0;
-
-beforeAll(() => {
-  tmp = tempDir('cairn-merge-file-');
-});
-afterAll(() => tmp.cleanup());
-
-/** A fresh folder holding base/ours/theirs files with the given extension. */
-function triple(ext: string, base: string | Buffer, ours: string | Buffer, theirs: string | Buffer): string {
-  const dir = join(tmp.dir, `case-${++n}`);
-  mkdirSync(dir);
-  writeFileSync(join(dir, `base${ext}`), base);
-  writeFileSync(join(dir, `ours${ext}`), ours);
-  writeFileSync(join(dir, `theirs${ext}`), theirs);
-  return dir;
-}
-
-const files = (ext: string) => [`base${ext}`, `ours${ext}`, `theirs${ext}`];
+const { triple, names: files } = tripleFactory('cairn-merge-file-');
 const read = (dir: string, name: string) => readFileSync(join(dir, name), 'utf8');
 
 const BASE_JSON = '{\n  "name": "widget",\n  "price": 10,\n  "stock": 5\n}\n';

@@ -1,31 +1,15 @@
 // Hostile input through `cairn merge-file` (the built CLI): extreme nesting, 50 MB documents, prototype
 // keys, duplicate keys, invalid UTF-8, numbers no double can hold. Each gets a correct merge or a clear
 // error (exit >= 2 with a code), never a crash (exit 70), a hang, a stack overflow or prototype pollution.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CAIRN_BIN, TEST_ENV, runCairn, tempDir, type RunResult } from '../helpers/cli.js';
+import { CAIRN_BIN, TEST_ENV, runCairn, type RunResult } from '../helpers/cli.js';
 import { mergeFile } from '../../src/ops/merge-file.js';
+import { tripleFactory } from '../helpers/merge-triples.js';
 
-let tmp: { dir: string; cleanup: () => void };
-let n = 0;
-
-beforeAll(() => {
-  tmp = tempDir('cairn-merge-hostile-');
-});
-afterAll(() => tmp.cleanup());
-
-function triple(ext: string, base: string | Buffer, ours: string | Buffer, theirs: string | Buffer): string {
-  const dir = join(tmp.dir, `case-${++n}`);
-  mkdirSync(dir);
-  writeFileSync(join(dir, `base${ext}`), base);
-  writeFileSync(join(dir, `ours${ext}`), ours);
-  writeFileSync(join(dir, `theirs${ext}`), theirs);
-  return dir;
-}
-
-const names = (ext: string) => [`base${ext}`, `ours${ext}`, `theirs${ext}`];
+const { triple, names } = tripleFactory('cairn-merge-hostile-');
 
 /** Runs merge-file and checks that whatever happened, it was not a crash. */
 function merge(ext: string, base: string | Buffer, ours: string | Buffer, theirs: string | Buffer, flags: string[] = []): RunResult & { dir: string } {
