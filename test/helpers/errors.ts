@@ -11,3 +11,14 @@ export function codeOf(fn: () => unknown): string | undefined {
   }
   return undefined;
 }
+
+/** The CairnError a call throws (for assertions on `data` too); fails when it returns normally. */
+export function errorOf(fn: () => unknown): CairnError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof CairnError) return err;
+    throw err;
+  }
+  throw new Error('expected a CairnError, nothing was thrown');
+}

@@ -2,25 +2,16 @@
 // document, prototype keys, duplicate keys, invalid UTF-8, numbers JS cannot hold, huge objects and
 // arrays shuffled to defeat the diff. A clear error or a correct merge, never a crash or a hang.
 import { describe, it, expect } from 'vitest';
-import { CairnError } from '../../../src/errors.js';
 import { mergeJson } from '../../../src/core/merge/json-merge.js';
 import { MAX_JSON_DEPTH, parseJson } from '../../../src/core/merge/json-parse.js';
 import { stringifyPlain } from '../../../src/core/merge/json-print.js';
 import { applyJsonPatch, jsonDiff } from '../../../src/core/merge/json-patch.js';
 import { canonicalJson } from '../../../src/core/merge/json-value.js';
+import { errorOf } from '../../helpers/errors.js';
 
 const merge = (base: string | Buffer | null, ours: string | Buffer, theirs: string | Buffer, favor?: 'ours' | 'theirs') =>
   mergeJson({ base: base === null ? null : Buffer.from(base), ours: Buffer.from(ours), theirs: Buffer.from(theirs), path: 'h.json', favor });
 
-function failure(f: () => unknown): CairnError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CairnError) return e;
-    throw e;
-  }
-  throw new Error('expected a CairnError, nothing was thrown');
-}
 
 /** {"a":{"a":...{"v":v,"w":w}...}} nested `depth` objects deep. */
 const nested = (depth: number, v: number, w: number) => '{"a":'.repeat(depth - 1) + `{"v":${v},"w":${w}}` + '}'.repeat(depth - 1);
@@ -30,7 +21,7 @@ describe('json merge under hostile input', () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
     const deepObj = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
     for (const [b, o, t] of [['[]', deep, '[1]'], ['[]', '[1]', deep], [deep, '[1]', '[2]'], ['{}', deepObj, '{"b":1}']]) {
-      const e = failure(() => merge(b!, o!, t!));
+      const e = errorOf(() => merge(b!, o!, t!));
       expect(e.code).toBe('BAD_FORMAT');
       expect(e.message).toContain(`nesting deeper than ${MAX_JSON_DEPTH}`);
     }
@@ -80,12 +71,12 @@ describe('json merge under hostile input', () => {
     for (const [i, side] of sides.entries()) {
       const docs = ['{"a": 0}', '{"a": 1}', '{"a": 2}'];
       docs[i] = '{"a": 1, "b": {"c": 1, "c": 2}}';
-      const e = failure(() => merge(docs[0]!, docs[1]!, docs[2]!));
+      const e = errorOf(() => merge(docs[0]!, docs[1]!, docs[2]!));
       expect([e.code, e.data['pointer']]).toEqual(['BAD_FORMAT', '/b/c']);
       expect(e.message).toContain(`(${side})`);
       const bufs = docs.map((d) => Buffer.from(d)) as Buffer[];
       bufs[i] = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]); // {"a":"\xc3("}
-      const u = failure(() => merge(bufs[0]!, bufs[1]!, bufs[2]!));
+      const u = errorOf(() => merge(bufs[0]!, bufs[1]!, bufs[2]!));
       expect(u.code).toBe('BAD_FORMAT');
       expect(u.message).toContain(`(${side})`);
     }
@@ -105,7 +96,7 @@ describe('json merge under hostile input', () => {
     expect(r.conflicts).toEqual([]);
     expect(r.content.toString()).toContain('"k5": -5');
     expect(r.content.toString()).toContain('"k199999": 0}');
-    expect(failure(() => merge(big, `{${keys.join(', ')}, "k3": 1}`, '{}')).data['pointer']).toBe('/k3');
+    expect(errorOf(() => merge(big, `{${keys.join(', ')}, "k3": 1}`, '{}')).data['pointer']).toBe('/k3');
 
     const n = 100_000;
     const list = Array.from({ length: n }, (_, i) => i);

@@ -2,21 +2,12 @@
 // errors, layout detection, and printing that reproduces JSON.stringify's styles byte for byte.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { CairnError } from '../../../src/errors.js';
 import { MAX_JSON_DEPTH, parseJson, parseJsonWithLayout } from '../../../src/core/merge/json-parse.js';
 import { DEFAULT_JSON_FORMAT, printJson, stringifyPlain } from '../../../src/core/merge/json-print.js';
 import { fromPlain, toPlain } from '../../../src/core/merge/json-plain.js';
 import { JsonNumber, JsonString, canonicalJson, jsonEqual, makeNumber, numberFromJs, type JsonObject } from '../../../src/core/merge/json-value.js';
+import { errorOf } from '../../helpers/errors.js';
 
-function failure(f: () => unknown): CairnError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CairnError) return e;
-    throw e;
-  }
-  throw new Error('expected a CairnError, nothing was thrown');
-}
 
 describe('parseJson', () => {
   it('reads what JSON.parse reads, as the same data', () => {
@@ -83,22 +74,22 @@ describe('parseJson', () => {
   });
 
   it('refuses a duplicate key, naming its pointer', () => {
-    const e = failure(() => parseJson('{"a": [{"x": 1}, {"b~/": 1, "y": 2, "b~/": 3}]}', "JSON file 'd.json' (theirs)"));
+    const e = errorOf(() => parseJson('{"a": [{"x": 1}, {"b~/": 1, "y": 2, "b~/": 3}]}', "JSON file 'd.json' (theirs)"));
     expect(e.code).toBe('BAD_FORMAT');
     expect(e.data['pointer']).toBe('/a/1/b~0~1');
     expect(e.message).toContain("JSON file 'd.json' (theirs)");
     expect(e.message).toContain('duplicate key');
     // Also past the point where keys are tracked in a set, and where shapes stop.
     const many = Array.from({ length: 100 }, (_, i) => `"k${i}": ${i}`).join(', ');
-    expect(failure(() => parseJson(`{${many}, "k7": 0}`)).data['pointer']).toBe('/k7');
-    expect(failure(() => parseJson(`{${many}, "k99": 0}`)).data['pointer']).toBe('/k99');
+    expect(errorOf(() => parseJson(`{${many}, "k7": 0}`)).data['pointer']).toBe('/k7');
+    expect(errorOf(() => parseJson(`{${many}, "k99": 0}`)).data['pointer']).toBe('/k99');
     // A shape learned from an earlier object must not hide a duplicate in a later one.
-    expect(failure(() => parseJson('[{"a": 1, "b": 2}, {"a": 1, "a": 2}]')).data['pointer']).toBe('/1/a');
+    expect(errorOf(() => parseJson('[{"a": 1, "b": 2}, {"a": 1, "a": 2}]')).data['pointer']).toBe('/1/a');
   });
 
   it('refuses invalid UTF-8 with a clear error', () => {
     for (const bytes of [[0x22, 0xff, 0x22], [0x22, 0xc0, 0xaf, 0x22], [0x22, 0xed, 0xa0, 0x80, 0x22], [0x5b, 0xe2, 0x82]]) {
-      const e = failure(() => parseJson(Buffer.from(bytes), "JSON file 'x.json' (ours)"));
+      const e = errorOf(() => parseJson(Buffer.from(bytes), "JSON file 'x.json' (ours)"));
       expect(e.code).toBe('BAD_FORMAT');
       expect(e.message).toMatch(/not valid UTF-8/);
     }
@@ -107,10 +98,10 @@ describe('parseJson', () => {
   it('refuses what JSON does not allow, saying where', () => {
     const bad = ['', ' ', '[1,]', '{"a":1,}', "{'a':1}", '[01]', '[NaN]', '[1.]', '[.5]', '[1e]', '[-]', '"a\nb"', '"\\x"', '"\\u12"', '[1] x', '{"a" 1}', '[1 2]', '// c\n1', 'tru', '{"a":1', '"abc'];
     for (const text of bad) {
-      const e = failure(() => parseJson(text));
+      const e = errorOf(() => parseJson(text));
       expect(e.code, text).toBe('BAD_FORMAT');
     }
-    const e = failure(() => parseJson('{\n  "a": 1,\n  "b": tru\n}'));
+    const e = errorOf(() => parseJson('{\n  "a": 1,\n  "b": tru\n}'));
     expect([e.data['line'], e.data['column']]).toEqual([3, 8]);
   });
 
@@ -123,10 +114,10 @@ describe('parseJson', () => {
       depth++;
     }
     expect(depth).toBe(MAX_JSON_DEPTH - 1);
-    const e = failure(() => parseJson(deep(MAX_JSON_DEPTH + 1)));
+    const e = errorOf(() => parseJson(deep(MAX_JSON_DEPTH + 1)));
     expect(e.code).toBe('BAD_FORMAT');
     expect(e.message).toContain(`nesting deeper than ${MAX_JSON_DEPTH}`);
-    expect(failure(() => parseJson('{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000))).code).toBe('BAD_FORMAT');
+    expect(errorOf(() => parseJson('{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000))).code).toBe('BAD_FORMAT');
   });
 
   it('keeps a string\'s own spelling when it is not the minimal escape', () => {
