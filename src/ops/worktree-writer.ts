@@ -295,7 +295,7 @@ export class WorktreeWriter {
     try {
       let total = 0;
       const f = readFileObject(this.store, leaf.id);
-      const pieces = f.kind === 'inline' ? [f.data] : fileContent(this.store, leaf.id);
+      const pieces = f.kind === 'inline' ? [f.data] : fileContent(this.store, leaf.id, f);
       for (const piece of pieces) {
         let off = 0;
         while (off < piece.length) off += writeSync(fd, piece, off, piece.length - off);

@@ -29,7 +29,7 @@ function writeOne(repo: Repository, i: number, f: FileObject): void {
   }
   try {
     let total = 0;
-    for (const piece of f.kind === 'inline' ? [f.data] : fileContent(repo.objects, input.ids[i]!)) {
+    for (const piece of f.kind === 'inline' ? [f.data] : fileContent(repo.objects, input.ids[i]!, f)) {
       let off = 0;
       while (off < piece.length) off += writeSync(fd, piece, off, piece.length - off);
       total += piece.length;

@@ -36,8 +36,9 @@ export function emptyTree(store: ObjectWriter): ObjectId {
 }
 
 /** Yields a file's bytes piece by piece (each chunk verified on read); memory is one chunk. */
-export function* fileContent(store: ObjectReader, id: ObjectId): Generator<Buffer> {
-  const f = readFileObject(store, id);
+export function* fileContent(store: ObjectReader, id: ObjectId, decoded?: FileObject): Generator<Buffer> {
+  // Callers that already read the file object (to tell inline from chunked) pass it: no second read.
+  const f = decoded ?? readFileObject(store, id);
   if (f.kind === 'inline') {
     if (f.data.length > 0) yield f.data;
     return;
