@@ -10,6 +10,7 @@ export const COMMANDS: Promise<{ register: Register }>[] = [
   import('./add.js'),
   import('./rm.js'),
   import('./commit.js'),
+  import('./snapshot.js'),
   import('./status.js'),
   import('./diff.js'),
   import('./fsck.js'),
