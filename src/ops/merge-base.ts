@@ -3,7 +3,12 @@
 // queued commit is known to lie below a common ancestor; candidates that are ancestors of another
 // candidate are then dropped. More than one base means a criss-cross history: see merge-virtual.ts.
 import type { ObjectId } from '../core/hash.js';
-import type { Repository } from '../store/repository.js';
+import type { ObjectReader } from '../store/object-store.js';
+
+/** Where commits are read from: a repository, or a sync receiver's store plus quarantine. */
+export interface CommitSource {
+  objects: ObjectReader;
+}
 import { readCommit } from '../store/typed-objects.js';
 
 const P1 = 1;
@@ -20,7 +25,7 @@ interface Node {
 /** Commit headers read once per walk: a merge-base query reads each commit at most once. */
 export class CommitGraph {
   private readonly nodes = new Map<ObjectId, Node>();
-  constructor(private readonly repo: Repository) {}
+  constructor(private readonly repo: CommitSource) {}
 
   node(id: ObjectId): Node {
     let n = this.nodes.get(id);
@@ -37,14 +42,14 @@ export class CommitGraph {
  * The best common ancestors of `ours` and `theirs`: common ancestors that are not ancestors of
  * another common ancestor. Sorted oldest first (commit time, then id), so callers are deterministic.
  */
-export function mergeBases(repo: Repository, ours: readonly ObjectId[], theirs: readonly ObjectId[], graph = new CommitGraph(repo)): ObjectId[] {
+export function mergeBases(repo: CommitSource, ours: readonly ObjectId[], theirs: readonly ObjectId[], graph = new CommitGraph(repo)): ObjectId[] {
   const candidates = paint(graph, ours, theirs);
   const best = candidates.length > 1 ? removeRedundant(graph, candidates) : candidates;
   return best.sort((a, b) => graph.node(a).time - graph.node(b).time || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Whether `ancestor` is reachable from `descendant` (a commit counts as its own ancestor). */
-export function isAncestor(repo: Repository, ancestor: ObjectId, descendant: ObjectId): boolean {
+export function isAncestor(repo: CommitSource, ancestor: ObjectId, descendant: ObjectId): boolean {
   if (ancestor === descendant) return true;
   return mergeBases(repo, [ancestor], [descendant]).includes(ancestor);
 }

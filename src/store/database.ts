@@ -5,12 +5,16 @@ import { CairnError, LockedError } from '../errors.js';
 
 export type Db = Database.Database;
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS packs (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS objects (
+  id TEXT PRIMARY KEY, type INTEGER NOT NULL, pack INTEGER NOT NULL,
+  offset INTEGER NOT NULL, stored_len INTEGER NOT NULL, raw_len INTEGER NOT NULL, comp INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS staged (
   id TEXT PRIMARY KEY, type INTEGER NOT NULL, pack INTEGER NOT NULL,
   offset INTEGER NOT NULL, stored_len INTEGER NOT NULL, raw_len INTEGER NOT NULL, comp INTEGER NOT NULL
 ) WITHOUT ROWID;
@@ -43,8 +47,26 @@ export function openDatabase(path: string, create: boolean): Db {
     if (row === undefined || Number(row.value) > SCHEMA_VERSION) {
       throw new CairnError('BAD_FORMAT', `repository format ${row?.value ?? 'unknown'} is newer than this cairn understands (${SCHEMA_VERSION}); upgrade cairn`, { path });
     }
+    if (Number(row.value) < SCHEMA_VERSION) migrate(db, Number(row.value));
   }
   return db;
+}
+
+/**
+ * Upgrades an older repository in place, one version step per transaction, so a crash leaves a
+ * database at some whole version. Every step only adds tables: older readers never see new data.
+ */
+function migrate(db: Db, from: number): void {
+  const steps: Record<number, string> = {
+    // 1 -> 2: the `staged` table (quarantine for objects received over the network).
+    1: SCHEMA.slice(SCHEMA.indexOf('CREATE TABLE IF NOT EXISTS staged'), SCHEMA.indexOf('CREATE TABLE IF NOT EXISTS refs')),
+  };
+  for (let v = from; v < SCHEMA_VERSION; v++) {
+    writeTransaction(db, () => {
+      db.exec(steps[v]!);
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(String(v + 1));
+    });
+  }
 }
 
 /**

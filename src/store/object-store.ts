@@ -65,7 +65,23 @@ interface PendingRow {
 export interface PackStoreOptions {
   /** deflate level for compressible objects; 0 stores everything raw. */
   compressionLevel?: number;
+  /**
+   * A staging writer: what it writes goes to the quarantine (`staged` table), invisible to every
+   * ordinary reader until `promote` moves it; it reads both the quarantine and the store.
+   */
+  staging?: boolean;
 }
+
+/** One record as it lies in a pack: still compressed, not yet verified. */
+export interface RawRecord {
+  id: ObjectId;
+  typeCode: number;
+  comp: number;
+  rawLen: number;
+  stored: Buffer;
+}
+
+const ROW_COLUMNS = 'id, type, pack, offset, stored_len, raw_len, comp';
 
 export class PackStore implements ObjectReader, ObjectWriter {
   private readonly packDir: string;
@@ -81,17 +97,30 @@ export class PackStore implements ObjectReader, ObjectWriter {
   private buffered = 0;
   private pending = new Map<ObjectId, PendingRow>();
 
+  readonly staging: boolean;
+  private readonly stmtInStore;
+  private readonly stmtInStaged;
+
   constructor(private readonly db: Db, cairnDir: string, opts: PackStoreOptions = {}) {
     this.packDir = join(cairnDir, 'packs');
     this.compressionLevel = opts.compressionLevel ?? 1;
-    this.stmtGet = db.prepare('SELECT type, pack, offset, stored_len, raw_len, comp FROM objects WHERE id = ?');
+    this.staging = opts.staging === true;
+    this.stmtGet = this.staging
+      ? db.prepare(`SELECT ${ROW_COLUMNS} FROM objects WHERE id = ? UNION ALL SELECT ${ROW_COLUMNS} FROM staged WHERE id = ? LIMIT 1`)
+      : db.prepare(`SELECT ${ROW_COLUMNS} FROM objects WHERE id = ?`);
+    this.stmtInStore = db.prepare('SELECT 1 FROM objects WHERE id = ?');
+    this.stmtInStaged = db.prepare('SELECT 1 FROM staged WHERE id = ?');
     this.stmtPackName = db.prepare('SELECT name FROM packs WHERE id = ?');
     this.stmtInsertPack = db.prepare('INSERT INTO packs (name, created) VALUES (?, ?)');
-    this.stmtInsertObject = db.prepare('INSERT OR IGNORE INTO objects (id, type, pack, offset, stored_len, raw_len, comp) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.stmtInsertObject = db.prepare(`INSERT OR IGNORE INTO ${this.staging ? 'staged' : 'objects'} (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  }
+
+  private lookup(id: ObjectId): IndexRow | undefined {
+    return (this.staging ? this.stmtGet.get(id, id) : this.stmtGet.get(id)) as IndexRow | undefined;
   }
 
   has(id: ObjectId): boolean {
-    return this.stmtGet.get(id) !== undefined;
+    return this.lookup(id) !== undefined;
   }
 
   /** True when the object is stored or waiting in this writer's unflushed batch. */
@@ -100,13 +129,13 @@ export class PackStore implements ObjectReader, ObjectWriter {
   }
 
   info(id: ObjectId): ObjectInfo | undefined {
-    const row = this.stmtGet.get(id) as IndexRow | undefined;
+    const row = this.lookup(id) as IndexRow | undefined;
     if (row === undefined) return undefined;
     return { type: typeOf(row.type, id), size: row.raw_len, storedSize: row.stored_len + RECORD_HEADER };
   }
 
   get(id: ObjectId, expected?: ObjectType): StoredObject {
-    const row = this.stmtGet.get(id) as IndexRow | undefined;
+    const row = this.lookup(id) as IndexRow | undefined;
     if (row === undefined) throw new MissingObjectError(id);
     const fd = this.packFd(row.pack, id);
     const stored = Buffer.allocUnsafe(row.stored_len);
@@ -121,17 +150,17 @@ export class PackStore implements ObjectReader, ObjectWriter {
    * 100k small files costs a few hundred reads instead of 100k. Every object is verified as by get.
    */
   *getMany(ids: readonly ObjectId[], expected?: ObjectType): Generator<[ObjectId, StoredObject]> {
-    const rows: (IndexRow & { id: string })[] = [];
-    const unique = [...new Set(ids)];
-    for (let i = 0; i < unique.length; i += 500) {
-      const batch = unique.slice(i, i + 500);
-      const found = this.db.prepare(`SELECT id, type, pack, offset, stored_len, raw_len, comp FROM objects WHERE id IN (${batch.map(() => '?').join(',')})`).all(...batch) as (IndexRow & { id: string })[];
-      if (found.length !== batch.length) {
-        const have = new Set(found.map((r) => r.id));
-        throw new MissingObjectError(batch.find((id) => !have.has(id))!);
-      }
-      rows.push(...found);
+    for (const r of this.rawRecords(ids)) {
+      yield [r.id, decodeStored(r.id, { type: r.typeCode, comp: r.comp, raw_len: r.rawLen }, r.stored, expected)];
     }
+  }
+
+  /**
+   * The stored records of `ids`, in pack order, neither decompressed nor verified: what a sender
+   * streams to a receiver, which verifies each one itself. A missing id throws MissingObjectError.
+   */
+  *rawRecords(ids: readonly ObjectId[]): Generator<RawRecord> {
+    const rows = this.locate(ids);
     rows.sort((a, b) => a.pack - b.pack || a.offset - b.offset);
     const MAX_SPAN = 8 << 20;
     const MAX_GAP = 64 << 10;
@@ -151,10 +180,77 @@ export class PackStore implements ObjectReader, ObjectWriter {
         const r = rows[k]!;
         const at = r.offset - first.offset;
         if (at + r.stored_len > n) throw new CorruptObjectError(r.id, `pack truncated (read ${Math.max(0, n - at)} of ${r.stored_len} bytes)`);
-        yield [r.id, decodeStored(r.id, r, span.subarray(at, at + r.stored_len), expected)];
+        yield { id: r.id, typeCode: r.type, comp: r.comp, rawLen: r.raw_len, stored: span.subarray(at, at + r.stored_len) };
       }
       i = j;
     }
+  }
+
+  private locate(ids: readonly ObjectId[]): (IndexRow & { id: string })[] {
+    const rows: (IndexRow & { id: string })[] = [];
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const batch = unique.slice(i, i + 500);
+      const marks = batch.map(() => '?').join(',');
+      const found = (this.staging
+        ? this.db.prepare(`SELECT ${ROW_COLUMNS} FROM objects WHERE id IN (${marks}) UNION SELECT ${ROW_COLUMNS} FROM staged WHERE id IN (${marks})`).all(...batch, ...batch)
+        : this.db.prepare(`SELECT ${ROW_COLUMNS} FROM objects WHERE id IN (${marks})`).all(...batch)) as (IndexRow & { id: string })[];
+      const seen = new Set<string>();
+      for (const r of found) {
+        if (seen.has(r.id)) continue;
+        seen.add(r.id);
+        rows.push(r);
+      }
+      if (seen.size !== batch.length) throw new MissingObjectError(batch.find((id) => !seen.has(id))!);
+    }
+    return rows;
+  }
+
+  /**
+   * For each id, whether this replica lacks it: not in the store and (for a staging writer) not in
+   * the quarantine either, so objects kept from an interrupted transfer are not asked for again.
+   */
+  lacking(ids: readonly ObjectId[]): boolean[] {
+    const present = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const batch = ids.slice(i, i + 500);
+      const marks = batch.map(() => '?').join(',');
+      const sql = this.staging
+        ? `SELECT id FROM objects WHERE id IN (${marks}) UNION SELECT id FROM staged WHERE id IN (${marks})`
+        : `SELECT id FROM objects WHERE id IN (${marks})`;
+      const args = this.staging ? [...batch, ...batch] : batch;
+      for (const r of this.db.prepare(sql).all(...args) as { id: string }[]) present.add(r.id);
+    }
+    return ids.map((id) => !present.has(id) && !this.pending.has(id));
+  }
+
+  /** Where an object lives: in the store, only in the quarantine, or nowhere. */
+  whereIs(id: ObjectId): 'store' | 'staged' | undefined {
+    if (this.stmtInStore.get(id) !== undefined) return 'store';
+    if (this.stmtInStaged.get(id) !== undefined) return 'staged';
+    return undefined;
+  }
+
+  /**
+   * Moves quarantined objects into the store: their pack bytes stay where they are, only index
+   * rows move. Callers run it in the same transaction as the ref update that makes them reachable,
+   * after checking closure, so the store only ever gains whole closures.
+   */
+  promote(ids: Iterable<ObjectId>): number {
+    const ins = this.db.prepare(`INSERT OR IGNORE INTO objects (${ROW_COLUMNS}) SELECT ${ROW_COLUMNS} FROM staged WHERE id = ?`);
+    const del = this.db.prepare('DELETE FROM staged WHERE id = ?');
+    let moved = 0;
+    for (const id of ids) {
+      moved += ins.run(id).changes;
+      del.run(id);
+    }
+    return moved;
+  }
+
+  /** Objects waiting in the quarantine (count and stored bytes), for reports and tests. */
+  stagedStats(): { count: number; bytes: number } {
+    const r = this.db.prepare('SELECT count(*) AS n, coalesce(sum(stored_len), 0) AS b FROM staged').get() as { n: number; b: number };
+    return { count: r.n, bytes: r.b };
   }
 
   put(type: ObjectType, body: Uint8Array): ObjectId {
@@ -165,7 +261,7 @@ export class PackStore implements ObjectReader, ObjectWriter {
 
   /** For callers that already hashed the body. The id is trusted. */
   putWithId(id: ObjectId, type: ObjectType, body: Uint8Array): void {
-    if (this.pending.has(id) || this.stmtGet.get(id) !== undefined) return;
+    if (this.pending.has(id) || this.lookup(id) !== undefined) return;
     const c = maybeCompress(body, this.compressionLevel);
     this.putEncoded(id, type, c ?? body, c === undefined ? COMP_NONE : COMP_DEFLATE, body.length);
   }
@@ -175,7 +271,7 @@ export class PackStore implements ObjectReader, ObjectWriter {
    * trusted: callers are this process's own workers, never a remote.
    */
   putEncoded(id: ObjectId, type: ObjectType, stored: Uint8Array, comp: number, rawLen: number): void {
-    if (this.pending.has(id) || this.stmtGet.get(id) !== undefined) return;
+    if (this.pending.has(id) || this.lookup(id) !== undefined) return;
     const pack = this.ensurePack(RECORD_HEADER + stored.length);
     const header = Buffer.allocUnsafe(RECORD_HEADER);
     header.write(id, 0, 32, 'hex');
@@ -312,7 +408,7 @@ interface IndexRow {
 }
 
 /** Decompresses and verifies one record's stored bytes; a mismatch is corruption, never data. */
-function decodeStored(id: ObjectId, row: IndexRow, stored: Buffer, expected?: ObjectType): StoredObject {
+function decodeStored(id: ObjectId, row: Pick<IndexRow, 'type' | 'comp' | 'raw_len'>, stored: Buffer, expected?: ObjectType): StoredObject {
   const type = typeOf(row.type, id);
   if (expected !== undefined && type !== expected) {
     throw new CairnError('BAD_FORMAT', `object ${id} is a ${type}, expected a ${expected}`, { id, type, expected });
@@ -354,6 +450,26 @@ function writeAll(fd: number, data: Uint8Array): void {
 }
 
 /** Computes ids without storing anything: `status` and `diff` hash worktree files this way. */
+/** Decompresses and verifies bytes received from elsewhere, exactly as a read from a pack is. */
+export function verifyRecord(id: ObjectId, typeCode: number, comp: number, stored: Buffer, maxRawLen: number): StoredObject {
+  const type = typeOf(typeCode, id);
+  let data: Buffer;
+  if (comp === COMP_NONE) data = stored;
+  else if (comp === COMP_DEFLATE) {
+    try {
+      data = inflateRawSync(stored, { maxOutputLength: maxRawLen });
+    } catch (err) {
+      throw new CorruptObjectError(id, `cannot decompress (${(err as Error).message})`);
+    }
+  } else throw new CorruptObjectError(id, `unknown compression ${comp}`);
+  if (hashObject(type, data) !== id) throw new CorruptObjectError(id, 'content does not hash to its id');
+  return { type, data };
+}
+
+export function typeCodeOf(type: ObjectType): number {
+  return TYPE_CODE[type];
+}
+
 export const HASH_ONLY: ObjectWriter = {
   put: (type, body) => hashObject(type, body),
   flush: () => undefined,

@@ -1,0 +1,89 @@
+// `clone`: a new full replica of a remote repository, with the remote's default branch checked
+// out and tracking it. An interrupted clone leaves a repository marked `clone.pending`; running the
+// same clone again resumes it (objects already received are not asked for again).
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CairnError } from '../errors.js';
+import { CAIRN_DIR, DB_FILE, DEFAULT_BRANCH, Repository } from '../store/repository.js';
+import { readCommit } from '../store/typed-objects.js';
+import { materialize } from '../ops/materialize.js';
+import type { ProgressFn } from '../ops/progress.js';
+import { RemoteClient, type RemoteOptions } from './http-client.js';
+import { moveTrackingRefs, transfer, type TransferStats } from './fetch.js';
+
+export interface CloneOptions extends RemoteOptions {
+  url: string;
+  dir: string;
+  remoteName?: string;
+  /** Branch to check out; default the remote's HEAD branch. */
+  branch?: string;
+  who: string;
+  progress?: ProgressFn;
+}
+
+export interface CloneResult extends TransferStats {
+  root: string;
+  branch: string;
+  head: string | null;
+  files: number;
+  bytes: number;
+  resumed: boolean;
+}
+
+export const PENDING_KEY = 'clone.pending';
+
+export async function cloneRepo(opts: CloneOptions): Promise<CloneResult> {
+  const remoteName = opts.remoteName ?? 'origin';
+  const root = resolve(opts.dir);
+  const client = new RemoteClient(opts.url, opts);
+  let repo: Repository | undefined;
+  try {
+    const advert = await client.refs();
+    const heads = advert.refs.filter((r) => r.name.startsWith('refs/heads/'));
+    const wanted = opts.branch !== undefined ? `refs/heads/${opts.branch}` : (advert.head ?? heads[0]?.name ?? `refs/heads/${DEFAULT_BRANCH}`);
+    const tip = advert.refs.find((r) => r.name === wanted)?.id ?? null;
+    if (opts.branch !== undefined && tip === null) throw new CairnError('NOT_FOUND', `the remote has no branch '${opts.branch}'`, { branch: opts.branch });
+    const branch = wanted.slice('refs/heads/'.length);
+
+    let resumed = false;
+    if (existsSync(join(root, CAIRN_DIR, DB_FILE))) {
+      repo = Repository.open(root);
+      if (repo.root !== root || repo.config.get(PENDING_KEY) !== opts.url) {
+        throw new CairnError('ALREADY_EXISTS', `${root} is already a cairn repository; clone into a new folder`, { dir: root });
+      }
+      resumed = true;
+    } else {
+      if (existsSync(root) && readdirSync(root).length > 0) throw new CairnError('ALREADY_EXISTS', `destination ${root} exists and is not empty`, { dir: root });
+      repo = Repository.init(root, { initialBranch: branch }).repo;
+      repo.config.set(PENDING_KEY, opts.url);
+      repo.config.set(`remote.${remoteName}.url`, opts.url);
+    }
+    const stats = await transfer(repo, client, advert, opts.progress);
+    moveTrackingRefs(repo, advert, { remoteName, who: opts.who });
+    let files = 0;
+    let bytes = 0;
+    if (tip !== null) {
+      repo.config.set(`branch.${branch}.remote`, remoteName);
+      repo.config.set(`branch.${branch}.merge`, wanted);
+      const local = repo.refs.resolve(wanted);
+      const r = repo;
+      const res = materialize(repo, {
+        from: null,
+        to: readCommit(repo.objects, tip).tree,
+        force: true,
+        action: 'clone',
+        onProgress: opts.progress,
+        moveHead: () => {
+          if (local !== tip) r.refs.update([{ name: wanted, expected: local, next: tip }], opts.who, `clone: from ${opts.url}`);
+        },
+      });
+      files = res.updated;
+      bytes = res.bytes;
+    }
+    repo.config.unset(PENDING_KEY);
+    return { ...stats, root, branch, head: tip, files, bytes, resumed };
+  } finally {
+    repo?.close();
+    await client.close();
+  }
+}
