@@ -59,7 +59,7 @@ export async function cloneRepo(opts: CloneOptions): Promise<CloneResult> {
       repo.config.set(`remote.${remoteName}.url`, opts.url);
     }
     const stats = await transfer(repo, client, advert, opts.progress);
-    moveTrackingRefs(repo, advert, { remoteName, who: opts.who });
+    moveTrackingRefs(repo, advert, { remoteName, who: opts.who, url: opts.url });
     let files = 0;
     let bytes = 0;
     if (tip !== null) {

@@ -19,7 +19,8 @@ const CLIENT_LIMITS = { maxObjectBytes: 256 << 20, maxObjects: 50_000_000, maxTo
 
 export interface FetchOptions extends RemoteOptions {
   url: string;
-  remoteName: string;
+  /** Remote whose tracking refs (refs/remotes/NAME/*) move; undefined for a bare URL. */
+  remoteName?: string;
   who: string;
   progress?: ProgressFn;
   /** Also create tags the remote has and this replica lacks (default true). */
@@ -45,7 +46,7 @@ export interface TransferStats {
 
 export interface FetchResult extends TransferStats {
   url: string;
-  remote: string;
+  remote: string | null;
   /** The branch the remote's HEAD names, if any. */
   head: string | null;
   updated: RefChange[];
@@ -59,7 +60,7 @@ export async function fetchRemote(repo: Repository, opts: FetchOptions): Promise
   try {
     const advert = await client.refs();
     const stats = await transfer(repo, client, advert, opts.progress);
-    return { ...stats, ...moveTrackingRefs(repo, advert, opts), url: opts.url, remote: opts.remoteName, head: advert.head, remoteRefs: advert.refs };
+    return { ...stats, ...moveTrackingRefs(repo, advert, opts), url: opts.url, remote: opts.remoteName ?? null, head: advert.head, remoteRefs: advert.refs };
   } finally {
     await client.close();
   }
@@ -108,7 +109,7 @@ function localTips(repo: Repository): ObjectId[] {
   return [...ids];
 }
 
-export function moveTrackingRefs(repo: Repository, advert: RefsResponse, opts: Pick<FetchOptions, "remoteName" | "who" | "tags">): Pick<FetchResult, 'updated' | 'tagConflicts'> {
+export function moveTrackingRefs(repo: Repository, advert: RefsResponse, opts: Pick<FetchOptions, 'remoteName' | 'who' | 'tags' | 'url'>): Pick<FetchResult, 'updated' | 'tagConflicts'> {
   const updated: RefChange[] = [];
   const tagConflicts: FetchResult['tagConflicts'] = [];
   const moves: { name: string; expected: ObjectId | null; next: ObjectId }[] = [];
@@ -116,6 +117,7 @@ export function moveTrackingRefs(repo: Repository, advert: RefsResponse, opts: P
     // A hostile server may advertise anything: only well-formed branch and tag names are taken.
     if (refNameProblem(r.name) !== null) continue;
     if (r.name.startsWith('refs/heads/')) {
+      if (opts.remoteName === undefined) continue;
       const name = `refs/remotes/${opts.remoteName}/${r.name.slice('refs/heads/'.length)}`;
       const cur = repo.refs.resolve(name);
       if (cur !== r.id) moves.push({ name, expected: cur, next: r.id });
@@ -125,7 +127,7 @@ export function moveTrackingRefs(repo: Repository, advert: RefsResponse, opts: P
       else if (cur !== r.id) tagConflicts.push({ ref: r.name, local: cur, remote: r.id });
     }
   }
-  if (moves.length > 0) repo.refs.update(moves, opts.who, `fetch ${opts.remoteName}`);
+  if (moves.length > 0) repo.refs.update(moves, opts.who, `fetch ${opts.remoteName ?? opts.url}`);
   for (const m of moves) updated.push({ ref: m.name, old: m.expected, new: m.next });
   return { updated, tagConflicts };
 }

@@ -49,7 +49,11 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
   if (opts.refspecs.length === 0) throw new CairnError('USAGE', 'nothing to push');
   const client = new RemoteClient(opts.url, opts);
   try {
-    const advert = await client.refs();
+    const advert = await client.refs().catch((err: unknown) => {
+      // No repository there yet: the first push creates it (when the token may write there).
+      if (err instanceof CairnError && err.data['reason'] === 'no-repo') return { version: 1 as const, head: null, refs: [] };
+      throw err;
+    });
     const remote = new Map(advert.refs.map((r) => [r.name, r.id]));
     const updates: RefUpdateWire[] = [];
     for (const spec of opts.refspecs) {

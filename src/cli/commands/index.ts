@@ -32,4 +32,10 @@ export const COMMANDS: Promise<{ register: Register }>[] = [
   import('./conflicts.js'),
   import('./resolve.js'),
   import('./merge-file.js'),
+  import('./remote.js'),
+  import('./serve.js'),
+  import('./clone.js'),
+  import('./fetch.js'),
+  import('./push.js'),
+  import('./pull.js'),
 ];

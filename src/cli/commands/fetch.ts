@@ -1,0 +1,70 @@
+// `cairn fetch [REMOTE]`: bring a remote's branches (as REMOTE/BRANCH) and new tags into this replica.
+import type { Command } from 'commander';
+import { currentBranch } from '../../ops/rev-parse.js';
+import { fetchRemote, type FetchResult } from '../../sync/fetch.js';
+import { openRepo, printJson, type CommandContext } from '../context.js';
+import { formatSize, shortId } from '../format.js';
+import { action } from '../run-action.js';
+import { remoteOptions, remoteTarget, transferProgress, who } from '../sync-common.js';
+import type { Repository } from '../../store/repository.js';
+
+interface FetchFlags {
+  json?: boolean;
+}
+
+export function register(program: Command, ctx: CommandContext): void {
+  program
+    .command('fetch')
+    .description("download a remote's new commits; its branches become REMOTE/BRANCH (your branches are not touched)")
+    .argument('[remote]', "remote name or URL (default: the current branch's upstream remote, else origin)")
+    .option('--json', 'print the result as JSON (progress as JSON lines on stderr)')
+    .addHelpText(
+      'after',
+      `
+After a fetch, compare with 'cairn log main..origin/main' or 'cairn status', and merge with
+'cairn merge origin/main' (or use 'cairn pull'). A fetch that finds nothing new costs one request.
+
+Examples:
+  $ cairn fetch
+  $ cairn fetch backup`,
+    )
+    .action(
+      action(ctx, async (remote: string | undefined, opts: FetchFlags) => {
+        const repo = openRepo(ctx);
+        const progress = transferProgress(ctx, opts.json === true);
+        try {
+          const res = await fetchInto(ctx, repo, remote ?? defaultRemote(repo), progress.report);
+          progress.stop();
+          if (opts.json) printJson(ctx, res);
+          else ctx.out.write(describeFetch(res));
+        } finally {
+          progress.stop();
+          repo.close();
+        }
+      }),
+    );
+}
+
+export function defaultRemote(repo: Repository): string {
+  const branch = currentBranch(repo);
+  return (branch !== null ? repo.config.get(`branch.${branch}.remote`) : undefined) ?? 'origin';
+}
+
+export async function fetchInto(ctx: CommandContext, repo: Repository, remote: string, report: FetchOptionsProgress): Promise<FetchResult> {
+  const target = remoteTarget(repo, remote);
+  return fetchRemote(repo, { url: target.url, remoteName: target.remoteName, who: who(ctx, repo), progress: report, ...remoteOptions(ctx, target.url) });
+}
+
+type FetchOptionsProgress = Parameters<typeof fetchRemote>[1]['progress'];
+
+export function describeFetch(res: FetchResult): string {
+  let s = '';
+  if (res.received > 0 || res.listed > 0) s += `Received ${res.received} object(s), ${formatSize(res.bytesReceived)}${res.listed > res.requested ? ` (${res.listed - res.requested} already here)` : ''}\n`;
+  for (const u of res.updated) {
+    const short = u.ref.replace(/^refs\/(remotes|tags)\//, '');
+    s += u.old === null ? ` * [new] ${short} -> ${shortId(u.new)}\n` : `   ${shortId(u.old)}..${shortId(u.new)}  ${short}\n`;
+  }
+  for (const t of res.tagConflicts) s += ` ! [kept] ${t.ref.slice('refs/tags/'.length)}: yours is ${shortId(t.local)}, the remote's is ${shortId(t.remote)}\n`;
+  if (s === '') s = `Already up to date with ${res.remote ?? res.url}.\n`;
+  return s;
+}
