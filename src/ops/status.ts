@@ -8,9 +8,11 @@ import { storePath, storeSymlink } from '../store/file-writer.js';
 import type { Repository } from '../store/repository.js';
 import type { IndexEntry } from '../store/worktree-index.js';
 import { readCommit } from '../store/typed-objects.js';
+import { aheadBehind } from './ahead-behind.js';
 import { mergeInProgress, type MergeInProgress } from './merge-state.js';
 import { currentBranch, headCommit } from './rev-parse.js';
 import { flattenTree, type Leaf } from './tree-walk.js';
+import { getUpstream } from './upstream.js';
 import { scanWorktree, underPath, type WorktreeFile } from './worktree-scan.js';
 import { parallelCompare, type RawWorktreeChanges } from './status-scan.js';
 
@@ -36,6 +38,22 @@ export interface StatusResult {
   unstorable: { path: string; reason: string }[];
   /** Present only while a merge is stopped on conflicts (or was interrupted). */
   merge?: MergeInProgress;
+  /** The current branch against its upstream; present only when asked for and one is configured. */
+  upstream?: UpstreamStatus;
+}
+
+export interface UpstreamStatus {
+  /** As shown: '<remote>/<branch>'. */
+  name: string;
+  remote: string;
+  /** refs/remotes/<remote>/<branch>. */
+  trackingRef: string;
+  /** The remote-tracking ref does not exist (never fetched, or deleted on the remote). */
+  gone: boolean;
+  /** Commits on the branch, not on the upstream; 0 when gone. */
+  ahead: number;
+  /** Commits on the upstream, not on the branch; 0 when gone. */
+  behind: number;
 }
 
 export interface StatusOptions {
@@ -43,6 +61,8 @@ export interface StatusOptions {
   paths?: readonly string[];
   /** Skip listing untracked files (faster; `switch` only needs tracked changes). */
   untracked?: boolean;
+  /** Compare the current branch with its upstream (only `cairn status` shows it). Default false. */
+  upstream?: boolean;
 }
 
 export function status(repo: Repository, opts: StatusOptions = {}): StatusResult {
@@ -50,7 +70,23 @@ export function status(repo: Repository, opts: StatusOptions = {}): StatusResult
   const staged = stagedIfAny(repo, head, opts.paths);
   const wt = worktreeChanges(repo, undefined, opts);
   const merge = mergeInProgress(repo);
-  return { branch: currentBranch(repo), head, staged, unstaged: wt.changes, untracked: wt.untracked, unstorable: wt.unstorable, ...(merge ? { merge } : {}) };
+  const branch = currentBranch(repo);
+  // An unborn branch has nothing to compare yet: git says nothing there either.
+  const upstream = opts.upstream && branch !== null && head !== null ? upstreamStatus(repo, branch, head) : undefined;
+  return { branch, head, staged, unstaged: wt.changes, untracked: wt.untracked, unstorable: wt.unstorable, ...(merge ? { merge } : {}), ...(upstream ? { upstream } : {}) };
+}
+
+/**
+ * `branch` (at `head`) against its upstream's remote-tracking ref; undefined when no upstream is
+ * configured, which costs two config reads: status stays fast for branches that track nothing.
+ */
+export function upstreamStatus(repo: Repository, branch: string, head: ObjectId): UpstreamStatus | undefined {
+  const up = getUpstream(repo, branch);
+  if (up === undefined) return undefined;
+  const tracking = repo.refs.resolve(up.trackingRef);
+  const base = { name: up.shortName, remote: up.remote, trackingRef: up.trackingRef };
+  if (tracking === null) return { ...base, gone: true, ahead: 0, behind: 0 };
+  return { ...base, gone: false, ...aheadBehind(repo.objects, head, tracking) };
 }
 
 /**

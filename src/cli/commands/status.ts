@@ -1,6 +1,6 @@
-// `cairn status`: staged, unstaged and untracked changes.
+// `cairn status`: staged, unstaged and untracked changes, and the current branch against its upstream.
 import type { Command } from 'commander';
-import { status, type Change, type StatusResult } from '../../ops/status.js';
+import { status, type Change, type StatusResult, type UpstreamStatus } from '../../ops/status.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { UNMERGED_LABEL, UNMERGED_SHORT } from '../merge-output.js';
 import { action } from '../run-action.js';
@@ -13,14 +13,24 @@ export function register(program: Command, ctx: CommandContext): void {
     .command('status')
     .description('show staged, unstaged and untracked changes')
     .option('-s, --short', 'one line per path: XY PATH (X = staged, Y = worktree, ?? = untracked)')
+    .option('-b, --branch', 'with --short: first a "## BRANCH...UPSTREAM [ahead N, behind M]" line')
     .option('-u, --untracked-files <mode>', 'untracked files: normal (folders collapsed), all, no', 'normal')
     .option('--json', 'print the full result as JSON')
-    .addHelpText('after', '\nExample:\n  $ cairn status --short')
+    .addHelpText(
+      'after',
+      `
+When the current branch has an upstream (branch.<name>.remote and branch.<name>.merge, set by clone
+and push), status says how many commits each side has that the other lacks, as of the last fetch.
+
+Examples:
+  $ cairn status --short
+  $ cairn status -sb          # ## main...origin/main [ahead 2]`,
+    )
     .action(
-      action(ctx, (opts: { short?: boolean; json?: boolean; untrackedFiles: string }) => {
+      action(ctx, (opts: { short?: boolean; branch?: boolean; json?: boolean; untrackedFiles: string }) => {
         const repo = openRepo(ctx);
         try {
-          const res = status(repo, { untracked: opts.untrackedFiles !== 'no' });
+          const res = status(repo, { untracked: opts.untrackedFiles !== 'no', upstream: true });
           // Folders holding tracked files are needed only to collapse untracked ones: a clean tree
           // never decodes the index here.
           const tracked = new Set<string>();
@@ -28,8 +38,8 @@ export function register(program: Command, ctx: CommandContext): void {
             for (const e of repo.index.all()) for (let i = e.path.indexOf('/'); i >= 0; i = e.path.indexOf('/', i + 1)) tracked.add(e.path.slice(0, i));
           }
           const untracked = opts.untrackedFiles === 'all' ? res.untracked : collapse(res.untracked, tracked);
-          if (opts.json) printJson(ctx, { ...res, untracked });
-          else if (opts.short) ctx.out.write(shortFormat(res, untracked));
+          if (opts.json) printJson(ctx, jsonForm(res, untracked));
+          else if (opts.short) ctx.out.write((opts.branch ? branchHeader(ctx, res) : '') + shortFormat(res, untracked));
           else ctx.out.write(longFormat(ctx, res, untracked));
         } finally {
           repo.close();
@@ -56,6 +66,41 @@ function collapse(paths: string[], trackedDirs: Set<string>): string[] {
   return [...out];
 }
 
+/** `upstream` as its short name, with `ahead`/`behind` beside it (null when there is nothing to count). */
+function jsonForm(res: StatusResult, untracked: string[]): Record<string, unknown> {
+  const { upstream, ...rest } = res;
+  const counted = upstream !== undefined && !upstream.gone;
+  return {
+    ...rest,
+    untracked,
+    upstream: upstream?.name ?? null,
+    upstreamGone: upstream?.gone ?? false,
+    ahead: counted ? upstream.ahead : null,
+    behind: counted ? upstream.behind : null,
+  };
+}
+
+/** git's `status -sb` first line: `## main...origin/main [ahead 1, behind 2]`. */
+function branchHeader(ctx: CommandContext, res: StatusResult): string {
+  const c = ctx.color;
+  if (res.branch === null) return `## ${c.red('HEAD (no branch)')}\n`;
+  if (res.head === null) return `## No commits yet on ${c.green(res.branch)}\n`;
+  const up = res.upstream;
+  if (up === undefined) return `## ${c.green(res.branch)}\n`;
+  const counts = up.gone ? ['gone'] : [...(up.ahead > 0 ? [`ahead ${c.green(String(up.ahead))}`] : []), ...(up.behind > 0 ? [`behind ${c.red(String(up.behind))}`] : [])];
+  return `## ${c.green(res.branch)}...${c.red(up.name)}${counts.length > 0 ? ` [${counts.join(', ')}]` : ''}\n`;
+}
+
+/** git's tracking paragraph under "On branch X". */
+function trackingText(up: UpstreamStatus, branch: string): string {
+  const commits = (n: number) => `${n} commit${n === 1 ? '' : 's'}`;
+  if (up.gone) return `Your branch is based on '${up.name}', but the upstream is gone.\n  (use "cairn fetch ${up.remote}" to refresh it, or "cairn push ${up.remote} ${branch}" to publish your branch again)\n`;
+  if (up.ahead === 0 && up.behind === 0) return `Your branch is up to date with '${up.name}'.\n`;
+  if (up.behind === 0) return `Your branch is ahead of '${up.name}' by ${commits(up.ahead)}.\n  (use "cairn push" to publish your local commits)\n`;
+  if (up.ahead === 0) return `Your branch is behind '${up.name}' by ${commits(up.behind)}, and can be fast-forwarded.\n  (use "cairn pull" to update your local branch)\n`;
+  return `Your branch and '${up.name}' have diverged,\nand have ${up.ahead} and ${up.behind} different commits each, respectively.\n  (use "cairn pull" to merge the remote branch into yours)\n`;
+}
+
 function shortFormat(res: StatusResult, untracked: string[]): string {
   const rows = new Map<string, [string, string]>();
   for (const c of res.staged) rows.set(c.path, [SHORT[c.change], ' ']);
@@ -70,6 +115,7 @@ function shortFormat(res: StatusResult, untracked: string[]): string {
 function longFormat(ctx: CommandContext, res: StatusResult, untracked: string[]): string {
   const c = ctx.color;
   let s = res.branch !== null ? `On branch ${res.branch}\n` : `HEAD detached at ${res.head?.slice(0, 12) ?? '(none)'}\n`;
+  if (res.upstream !== undefined) s += trackingText(res.upstream, res.branch!);
   if (res.head === null) s += '\nNo commits yet\n';
   const merge = res.merge;
   const unmerged = new Set(merge?.unmerged.map((u) => u.path));
