@@ -33,7 +33,6 @@ export const COMMANDS: Promise<{ register: Register }>[] = [
   import('./resolve.js'),
   import('./merge-file.js'),
   import('./remote.js'),
-  import('./remote.js'),
   import('./serve.js'),
   import('./clone.js'),
   import('./fetch.js'),
