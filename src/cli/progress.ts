@@ -11,6 +11,7 @@ export function progressRenderer(enabled: boolean, delayMs = 1000): { report: Pr
   const started = Date.now();
   let bar: cliProgress.SingleBar | undefined;
   let phase = '';
+  let phaseStart = Date.now();
   const stop = () => {
     bar?.stop();
     bar = undefined;
@@ -21,9 +22,11 @@ export function progressRenderer(enabled: boolean, delayMs = 1000): { report: Pr
       stop();
       phase = e.phase;
       const bytes = e.unit === 'bytes';
+      const moved = e.bytes !== undefined ? ' | {moved} at {rate}' : '';
+      phaseStart = Date.now();
       bar = new cliProgress.SingleBar(
         {
-          format: `${e.phase.padEnd(12)} [{bar}] {percentage}% | {value}/{total} ${bytes ? 'MiB' : (e.unit ?? '')} | {eta_formatted}`,
+          format: `${e.phase.padEnd(12)} [{bar}] {percentage}% | {value}/{total} ${bytes ? 'MiB' : (e.unit ?? '')}${moved} | {eta_formatted}`,
           stream: process.stderr,
           hideCursor: true,
           clearOnComplete: false,
@@ -32,10 +35,17 @@ export function progressRenderer(enabled: boolean, delayMs = 1000): { report: Pr
         },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(e.total ?? 0, e.done);
+      bar.start(e.total ?? 0, e.done, { moved: '', rate: '' });
     }
     if (e.total !== undefined) bar.setTotal(e.total);
-    bar.update(e.done);
+    if (e.bytes !== undefined) {
+      const secs = Math.max(0.001, (Date.now() - phaseStart) / 1000);
+      bar.update(e.done, { moved: mib(e.bytes), rate: `${mib(e.bytes / secs)}/s` });
+    } else bar.update(e.done);
   };
   return { report, stop };
+}
+
+function mib(n: number): string {
+  return n >= 1048576 ? `${(n / 1048576).toFixed(1)} MiB` : `${(n / 1024).toFixed(0)} KiB`;
 }

@@ -4,6 +4,8 @@ export interface ProgressEvent {
   done: number;
   total?: number;
   unit?: 'files' | 'bytes' | 'objects';
+  /** Bytes moved so far, when the work counts something else (objects) but moves data too. */
+  bytes?: number;
 }
 
 export type ProgressFn = (e: ProgressEvent) => void;

@@ -124,11 +124,13 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
 async function* objectStream(repo: Repository, ids: readonly ObjectId[], progress?: ProgressFn): AsyncGenerator<Buffer> {
   yield STREAM_MAGIC;
   let count = 0;
+  let bytes = 0;
   for (const r of repo.objects.rawRecords(ids)) {
     yield recordHeader(r.id, r.typeCode, r.comp, r.stored.length);
     yield r.stored;
     count++;
-    if (progress !== undefined && (count % 256 === 0 || count === ids.length)) progress({ phase: 'sending', done: count, total: ids.length, unit: 'objects' });
+    bytes += r.stored.length;
+    if (progress !== undefined && (count % 256 === 0 || count === ids.length)) progress({ phase: 'sending', done: count, total: ids.length, unit: 'objects', bytes });
   }
   yield endRecord(count);
 }

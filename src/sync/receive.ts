@@ -76,7 +76,7 @@ export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: Pa
         if (sinceBytes >= flushBytes || sinceObjects >= flushObjects || Date.now() - lastFlush >= flushMs) flush();
         if (opts.progress !== undefined && (res.objects - lastReport >= 256 || res.objects === opts.total)) {
           lastReport = res.objects;
-          opts.progress({ phase: 'receiving', done: res.objects, total: opts.total, unit: 'objects' });
+          opts.progress({ phase: 'receiving', done: res.objects, total: opts.total, unit: 'objects', bytes: res.bytes });
         }
       }
     }
@@ -85,7 +85,7 @@ export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: Pa
     // Whatever was verified is kept, even when the stream failed: a re-run will not ask for it.
     flush();
   }
-  opts.progress?.({ phase: 'receiving', done: res.objects, total: opts.total, unit: 'objects' });
+  opts.progress?.({ phase: 'receiving', done: res.objects, total: opts.total, unit: 'objects', bytes: res.bytes });
   return res;
 }
 
