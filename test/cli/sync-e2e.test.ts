@@ -4,7 +4,7 @@
 // pushes exit 6 unless --force; tags travel with --tags and conflicting tags are kept; a no-op
 // fetch is one request; --json results and progress lines parse.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cairnOk, runCairn, spawnCairn, tempDir, type RunResult } from '../helpers/cli.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -263,5 +263,6 @@ describe('sync with a real server', () => {
     expect(r!.code).toBe(6);
     expect(readFileSync(join(full, 'keep.txt'), 'utf8')).toBe('mine\n');
     expect(m!.code).toBe(4);
+    expect(existsSync(join(tmp.dir, 'nothing'))).toBe(false);
   });
 });
