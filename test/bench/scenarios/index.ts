@@ -10,6 +10,11 @@ import * as mergeLarge from './merge-large.js';
 import * as peakRss from './peak-rss.js';
 import * as smallFiles from './small-files.js';
 import * as statusClean from './status-clean.js';
+import * as syncCloneLarge from './sync-clone-large.js';
+import * as syncCloneSmall from './sync-clone-small.js';
+import * as syncEditWire from './sync-edit-wire.js';
+import * as syncNoopFetch from './sync-noop-fetch.js';
+import * as syncResume from './sync-resume.js';
 
 export interface Scenario {
   title: string;
@@ -25,4 +30,9 @@ export const scenarios: Record<ScenarioName, Scenario> = {
   'peak-rss': peakRss,
   'merge-large': mergeLarge,
   'merge-corpus': mergeCorpus,
+  'sync-clone-small': syncCloneSmall,
+  'sync-clone-large': syncCloneLarge,
+  'sync-edit-wire': syncEditWire,
+  'sync-noop-fetch': syncNoopFetch,
+  'sync-resume': syncResume,
 };
