@@ -47,6 +47,12 @@ export interface PushResult extends TransferStats {
 
 export async function pushRefs(repo: Repository, opts: PushOptions): Promise<PushResult> {
   if (opts.refspecs.length === 0) throw new CairnError('USAGE', 'nothing to push');
+  // The server refuses a ref named twice, but only after the objects were sent: refuse it here.
+  const dsts = new Set<string>();
+  for (const s of opts.refspecs) {
+    if (dsts.has(s.dst)) throw new CairnError('USAGE', `${s.dst} is named twice in one push`, { ref: s.dst });
+    dsts.add(s.dst);
+  }
   const client = new RemoteClient(opts.url, opts);
   try {
     const advert = await client.refs().catch((err: unknown) => {

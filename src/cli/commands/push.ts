@@ -77,7 +77,18 @@ function refspecs(repo: Repository, remoteName: string | undefined, args: readon
     const merge = remoteName !== undefined && repo.config.get(`branch.${branch}.remote`) === remoteName ? repo.config.get(`branch.${branch}.merge`) : undefined;
     specs.push({ src: `refs/heads/${branch}`, dst: merge ?? `refs/heads/${branch}` });
   }
-  return specs;
+  return unique(specs);
+}
+
+/** `--all main` or `--tags v1` name a ref twice: once is enough; two sources for one ref is an error. */
+function unique(specs: readonly Refspec[]): Refspec[] {
+  const byDst = new Map<string, Refspec>();
+  for (const s of specs) {
+    const seen = byDst.get(s.dst);
+    if (seen === undefined) byDst.set(s.dst, s);
+    else if (seen.src !== s.src) throw new UsageError(`both ${seen.src} and ${s.src} would be pushed to ${s.dst}: name one`);
+  }
+  return [...byDst.values()];
 }
 
 /** BRANCH or TAG (local side decides which when the name exists), or a full refs/... name. */
