@@ -40,7 +40,10 @@ export async function cloneRepo(opts: CloneOptions): Promise<CloneResult> {
   try {
     const advert = await client.refs();
     const heads = advert.refs.filter((r) => r.name.startsWith('refs/heads/'));
-    const wanted = opts.branch !== undefined ? `refs/heads/${opts.branch}` : (advert.head ?? heads[0]?.name ?? `refs/heads/${DEFAULT_BRANCH}`);
+    // A repository created by pushing some other branch has a HEAD naming a branch that does not
+    // exist: check out a branch it has rather than nothing.
+    const head = heads.some((r) => r.name === advert.head) ? advert.head : null;
+    const wanted = opts.branch !== undefined ? `refs/heads/${opts.branch}` : (head ?? heads[0]?.name ?? advert.head ?? `refs/heads/${DEFAULT_BRANCH}`);
     const tip = advert.refs.find((r) => r.name === wanted)?.id ?? null;
     if (opts.branch !== undefined && tip === null) throw new CairnError('NOT_FOUND', `the remote has no branch '${opts.branch}'`, { branch: opts.branch });
     const branch = wanted.slice('refs/heads/'.length);

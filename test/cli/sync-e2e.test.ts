@@ -255,6 +255,23 @@ describe('sync with a real server', () => {
     expect(ids(revA!)).toEqual([feature, feature]);
   });
 
+  it('pushes a branch named both by --all and by name once', async () => {
+    const r = run(A, 'push', 'origin', 'feature', '--all', '--json');
+    expect(r.code).toBe(0);
+    const refs = (JSON.parse(r.stdout) as { refs: { dst: string; status: string }[] }).refs;
+    expect(refs.map((x) => `${x.dst} ${x.status}`).sort()).toEqual(['refs/heads/feature ok', 'refs/heads/main up-to-date']);
+  });
+
+  it('clones a repository whose HEAD names a missing branch by checking out the branch it has', async () => {
+    const only = `${server.url}/team/only-topic`;
+    ok(A, 'push', only, 'feature');
+    const res = JSON.parse(ok(tmp.dir, 'clone', only, 'c', '--json')) as { branch: string; head: string; files: number };
+    const [revA, config] = await all([A, 'rev-parse', 'feature'], [join(tmp.dir, 'c'), 'config', '--list', '--json']);
+    expect(res).toMatchObject({ branch: 'feature', head: ids(revA!)[0], files: 4 });
+    expect(readFileSync(join(tmp.dir, 'c', 'feature.txt'), 'utf8')).toBe('f2\n');
+    expect(JSON.parse(config!)).toMatchObject({ 'branch.feature.remote': 'origin', 'branch.feature.merge': 'refs/heads/feature' });
+  });
+
   it('refuses to clone into a folder that is not empty (exit 6) and reports a missing repository (exit 4)', async () => {
     const full = join(tmp.dir, 'full');
     mkdirSync(full);
