@@ -16,7 +16,16 @@ export interface RemoteOptions {
   token?: string;
   /** Extra CA certificates (PEM) to trust for https URLs. */
   ca?: Buffer;
+  /**
+   * Longest wait, in ms, for the server's next byte (connecting, the answer's headers, and between
+   * two pieces of a body): a server that stalls fails the command with REMOTE instead of hanging
+   * it. Default DEFAULT_TIMEOUT_MS.
+   */
+  timeoutMs?: number;
 }
+
+/** Five minutes: longer than any honest server needs to list or locate objects between two writes. */
+export const DEFAULT_TIMEOUT_MS = 300_000;
 
 export interface RefUpdateWire {
   name: string;
@@ -44,7 +53,14 @@ export class RemoteClient {
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new CairnError('USAGE', `remote URL must start with http:// or https://: ${url}`);
     if (u.username !== '' || u.password !== '') throw new CairnError('USAGE', 'remote URL must not carry a user or password: use CAIRN_TOKEN or the credentials file');
     this.base = `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
-    this.agent = new Agent({ connections: 8, connect: opts.ca === undefined ? {} : { ca: opts.ca }, headersTimeout: 600_000, bodyTimeout: 300_000 });
+    const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!Number.isInteger(timeout) || timeout <= 0) throw new CairnError('USAGE', `the remote timeout must be a positive number of milliseconds, not ${timeout}`);
+    this.agent = new Agent({
+      connections: 8,
+      connect: { timeout, ...(opts.ca === undefined ? {} : { ca: opts.ca }) },
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    });
   }
 
   async close(): Promise<void> {
@@ -66,10 +82,15 @@ export class RemoteClient {
   async fetchObjects(ids: readonly ObjectId[]): Promise<AsyncIterable<Uint8Array>> {
     const res = await this.call('fetch-objects', 'POST', MEDIA.ids, encodeIds(ids));
     const counter = this.traffic;
+    const url = this.url;
     return (async function* () {
-      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-        counter.received += chunk.length;
-        yield chunk;
+      try {
+        for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+          counter.received += chunk.length;
+          yield chunk;
+        }
+      } catch (err) {
+        throw bodyFailure(url, err);
       }
     })();
   }
@@ -141,14 +162,18 @@ export class RemoteClient {
   private async bytes(res: Dispatcher.ResponseData): Promise<Buffer> {
     const parts: Buffer[] = [];
     let total = 0;
-    for await (const c of res.body as AsyncIterable<Buffer>) {
-      total += c.length;
-      this.traffic.received += c.length;
-      if (total > MAX_ANSWER) {
-        res.body.destroy();
-        throw new CairnError('REMOTE', `${this.url}: the server's answer exceeds ${MAX_ANSWER} bytes`, { url: this.url });
+    try {
+      for await (const c of res.body as AsyncIterable<Buffer>) {
+        total += c.length;
+        this.traffic.received += c.length;
+        if (total > MAX_ANSWER) {
+          res.body.destroy();
+          throw new CairnError('REMOTE', `${this.url}: the server's answer exceeds ${MAX_ANSWER} bytes`, { url: this.url });
+        }
+        parts.push(c);
       }
-      parts.push(c);
+    } catch (err) {
+      throw bodyFailure(this.url, err);
     }
     return Buffer.concat(parts);
   }
@@ -167,3 +192,11 @@ export class RemoteClient {
   }
 }
 
+/** A body that stopped arriving (timeout, reset) is the remote's failure, with its cause named. */
+function bodyFailure(url: string, err: unknown): unknown {
+  if (err instanceof CairnError) return err;
+  const e = err as Error & { code?: string };
+  const stalled = e.code === 'UND_ERR_BODY_TIMEOUT';
+  const what = stalled ? 'the server stopped sending (timed out waiting for data)' : `the connection failed while receiving (${e.code ?? e.message})`;
+  return new CairnError('REMOTE', `${url}: ${what}; run the command again to resume`, { url, cause: e.code }, err);
+}
