@@ -137,11 +137,21 @@ export class RemoteClient {
   }
 
   private async failure(res: Dispatcher.ResponseData, endpoint: Endpoint): Promise<CairnError> {
+    // At most 4 KiB of an error body is read: a hostile server's endless error page costs nothing.
     let text = '';
     try {
-      text = (await res.body.text()).slice(0, 4096);
+      const parts: Buffer[] = [];
+      let total = 0;
+      for await (const c of res.body as AsyncIterable<Buffer>) {
+        parts.push(c);
+        total += c.length;
+        if (total >= 4096) break;
+      }
+      text = Buffer.concat(parts).subarray(0, 4096).toString('utf8');
     } catch {
       /* the server cut the connection: the status says enough */
+    } finally {
+      res.body.destroy();
     }
     let parsed: ErrorBody | undefined;
     try {
