@@ -9,8 +9,14 @@ import type { ObjectId } from '../core/hash.js';
 import { ErrorBody, MEDIA, PushObjectsResponse, PushRefsResponse, RefsResponse, type Endpoint } from './protocol.js';
 import { decodeBitmap, decodeIds, encodeIds } from './wire.js';
 
-/** A hostile server cannot make the client buffer more than this for one id list or JSON answer. */
+/** A hostile server cannot make the client buffer more than this for one JSON answer. */
 const MAX_ANSWER = 512 << 20;
+/**
+ * Nor more than this for a fetch-list answer: 8M ids, what a server accepts back in one
+ * fetch-objects request (docs/PROTOCOL.md limits). Each id becomes a 64-character string here, so
+ * 512 MiB of ids would be some 2 GB of heap: the client would die instead of refusing.
+ */
+const MAX_ID_ANSWER = 256 << 20;
 
 export interface RemoteOptions {
   token?: string;
@@ -74,7 +80,7 @@ export class RemoteClient {
 
   async fetchList(wants: readonly ObjectId[], haves: readonly ObjectId[]): Promise<{ ids: ObjectId[]; commits: number }> {
     const res = await this.call('fetch-list', 'POST', MEDIA.json, JSON.stringify({ wants, haves }));
-    const buf = await this.bytes(res);
+    const buf = await this.bytes(res, MAX_ID_ANSWER);
     return { ids: decodeIds(buf, 'fetch-list answer'), commits: Number(res.headers['x-cairn-commits'] ?? 0) };
   }
 
@@ -97,7 +103,7 @@ export class RemoteClient {
 
   async pushLacks(ids: readonly ObjectId[]): Promise<boolean[]> {
     const res = await this.call('push-lacks', 'POST', MEDIA.ids, encodeIds(ids));
-    return decodeBitmap(await this.bytes(res), ids.length);
+    return decodeBitmap(await this.bytes(res, Math.ceil(ids.length / 8)), ids.length);
   }
 
   async pushObjects(stream: AsyncIterable<Buffer>): Promise<PushObjectsResponse> {
@@ -169,16 +175,22 @@ export class RemoteClient {
     return new CairnError(code, `${this.url}: ${remoteMessage}`, data);
   }
 
-  private async bytes(res: Dispatcher.ResponseData): Promise<Buffer> {
+  private async bytes(res: Dispatcher.ResponseData, max = MAX_ANSWER): Promise<Buffer> {
+    const tooLarge = () => new CairnError('REMOTE', `${this.url}: the server's answer exceeds ${max} bytes`, { url: this.url, limit: max });
+    // A declared length over the limit is refused before a byte of the body is read.
+    if (Number(res.headers['content-length'] ?? 0) > max) {
+      res.body.destroy();
+      throw tooLarge();
+    }
     const parts: Buffer[] = [];
     let total = 0;
     try {
       for await (const c of res.body as AsyncIterable<Buffer>) {
         total += c.length;
         this.traffic.received += c.length;
-        if (total > MAX_ANSWER) {
+        if (total > max) {
           res.body.destroy();
-          throw new CairnError('REMOTE', `${this.url}: the server's answer exceeds ${MAX_ANSWER} bytes`, { url: this.url });
+          throw tooLarge();
         }
         parts.push(c);
       }
