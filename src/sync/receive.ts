@@ -48,6 +48,9 @@ export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: Pa
   if (!staging.staging) throw new Error('receiveStream writes to a staging store only');
   const { limits } = opts;
   const parser = new StreamParser(limits.maxObjectBytes);
+  // Each asked-for id is accepted once: a sender repeating a record forever would otherwise pass
+  // every check and keep the receiver busy without end.
+  const awaited = opts.expected === undefined ? undefined : new Set(opts.expected);
   const res: ReceiveResult = { objects: 0, bytes: 0, rawBytes: 0, complete: false };
   const flushBytes = opts.flushBytes ?? 4 << 20;
   const flushObjects = opts.flushObjects ?? 5000;
@@ -66,7 +69,11 @@ export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: Pa
     for await (const piece of body) {
       for (const rec of parser.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength))) {
         if (res.objects >= limits.maxObjects) throw new CairnError('REJECTED', `object stream has more than ${limits.maxObjects} objects`, { limit: limits.maxObjects });
-        const raw = acceptRecord(rec, staging, opts, limits.maxObjectBytes);
+        if (awaited !== undefined && !awaited.delete(rec.id)) {
+          if (opts.expected!.has(rec.id)) throw new CairnError('REMOTE', `the remote sent object ${rec.id} more than once`, { id: rec.id });
+          throw new CairnError('REMOTE', `the remote sent object ${rec.id}, which was not asked for`, { id: rec.id });
+        }
+        const raw = acceptRecord(rec, staging, limits.maxObjectBytes);
         res.objects++;
         res.bytes += rec.stored.length;
         res.rawBytes += raw;
@@ -90,10 +97,7 @@ export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: Pa
 }
 
 /** Verifies one record and stages it; returns its decompressed size. */
-function acceptRecord(rec: WireRecord, staging: PackStore, opts: ReceiveOptions, maxRaw: number): number {
-  if (opts.expected !== undefined && !opts.expected.has(rec.id)) {
-    throw new CairnError('REMOTE', `the remote sent object ${rec.id}, which was not asked for`, { id: rec.id });
-  }
+function acceptRecord(rec: WireRecord, staging: PackStore, maxRaw: number): number {
   const type = OBJECT_TYPES[rec.typeCode];
   if (type === undefined) throw new CairnError('BAD_FORMAT', `object ${rec.id} has unknown type code ${rec.typeCode}`, { id: rec.id });
   const { data } = verifyRecord(rec.id, rec.typeCode, rec.comp, rec.stored, maxRaw);
