@@ -1,10 +1,12 @@
 // End-to-end: `cairn snapshot` — stages new, modified and deleted files (honouring .cairnignore and
 // PATHs), commits only when something changed (exit 0 vs 1, --exit-zero), counts what it committed,
-// tags idempotently (exit 6 for a tag on another commit unless --force-tag), and refuses during a merge.
+// tags idempotently (exit 6 for a tag on another commit unless --force-tag), refuses during a merge,
+// and with --push sends the branch and tag to a real `cairn serve` (token-protected) on 127.0.0.1.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cairnOk, runCairn, tempDir } from '../helpers/cli.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 
 const tmp = tempDir('cairn-cli-snapshot-');
 afterAll(() => tmp.cleanup());
@@ -41,7 +43,13 @@ interface SnapJson {
   deleted: number;
   bytes: number;
   tag: { name: string; id: string; previous: string | null; changed: boolean } | null;
-  pushed: unknown;
+  pushed: null | {
+    remote: string;
+    url: string;
+    refs: { dst: string; old: string | null; new: string; status: 'ok' | 'up-to-date'; forced: boolean }[];
+    objects: number;
+    bytesSent: number;
+  };
 }
 
 function snapJson(dir: string, args: string[], s = 0): { code: number; res: SnapJson } {
@@ -227,5 +235,139 @@ describe('cairn snapshot', () => {
     expect(code).toBe(0);
     expect(res).toMatchObject({ committed: true, branch: null, parent: one.commit, modified: 1 });
     expect(ok(dir, ['rev-parse', 'main']).trim()).toBe(one.commit);
+  });
+});
+
+describe('cairn snapshot --push', () => {
+  const TOKEN = 'snapshot-test-write-token';
+  let server: TestServer;
+  const auth = { CAIRN_TOKEN: TOKEN };
+  const prun = (dir: string, args: string[], s = 0, env: Record<string, string> = auth) => runCairn(args, { cwd: dir, env: { ...at(s), ...env } });
+  const pjson = (dir: string, args: string[], s = 0) => {
+    const r = prun(dir, ['snapshot', ...args, '--json'], s);
+    return { code: r.code, res: JSON.parse(r.stdout) as SnapJson, stderr: r.stderr };
+  };
+  /** A fresh clone of the remote repository: its refs are what the server holds. */
+  const cloneOf = (url: string) => {
+    const dir = join(tmp.dir, `clone${n++}`);
+    cairnOk(['clone', url, dir], { cwd: tmp.dir, env: auth });
+    return dir;
+  };
+  const rev = (dir: string, name: string) => ok(dir, ['rev-parse', name]).trim();
+
+  beforeAll(async () => {
+    const tokens = join(tmp.dir, 'tokens');
+    writeFileSync(tokens, `${TOKEN} write *\n`);
+    server = await startServer(join(tmp.dir, 'srv'), ['--tokens', tokens, '-q']);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  function pushing(name: string): { dir: string; url: string } {
+    const dir = repo();
+    const url = `${server.url}/${name}`;
+    ok(dir, ['remote', 'add', 'origin', url]);
+    return { dir, url };
+  }
+
+  it('pushes the branch and the tag to the same names; a re-run is a no-op that sends nothing', () => {
+    const { dir, url } = pushing('basic');
+    write(dir, 'data/a.jsonl', '{"id":1}\n');
+    const first = pjson(dir, ['-m', 'one', '--tag', 'v1', '--push', 'origin']);
+    expect(first.code).toBe(0);
+    const c1 = first.res.commit!;
+    expect(first.res.pushed).toMatchObject({
+      remote: 'origin',
+      url,
+      refs: [
+        { dst: 'refs/heads/main', old: null, new: c1, status: 'ok', forced: false },
+        { dst: 'refs/tags/v1', old: null, new: c1, status: 'ok', forced: false },
+      ],
+    });
+    expect(first.res.pushed!.objects).toBeGreaterThan(0);
+    expect(rev(dir, 'origin/main')).toBe(c1);
+    const clone = cloneOf(url);
+    expect([rev(clone, 'main'), rev(clone, 'v1')]).toEqual([c1, c1]);
+    ok(clone, ['fsck']);
+
+    const again = pjson(dir, ['-m', 'one', '--tag', 'v1', '--push', 'origin', '--exit-zero'], 1);
+    expect(again.code).toBe(0);
+    expect(again.res).toMatchObject({ committed: false, head: c1, tag: { changed: false } });
+    expect(again.res.pushed!.refs.map((r) => r.status)).toEqual(['up-to-date', 'up-to-date']);
+    expect(again.res.pushed!.objects).toBe(0);
+  });
+
+  it('prints what it pushed for humans (golden)', () => {
+    const { dir } = pushing('human');
+    write(dir, 'a.txt', 'hello\n');
+    const r = prun(dir, ['snapshot', '-m', 'one', '--push', 'origin']);
+    expect(r.code).toBe(0);
+    const id = rev(dir, 'HEAD').slice(0, 12);
+    expect(r.stdout).toMatch(new RegExp(`^\\[main \\(root-commit\\) ${id}\\] one\\n 1 added, 0 modified, 0 deleted \\(6 B\\)\\norigin: main created at ${id}\\norigin: sent 3 object\\(s\\), [0-9.]+ (B|KiB)\\n$`));
+    const again = prun(dir, ['snapshot', '-m', 'one', '--push', 'origin'], 1);
+    expect([again.code, again.stdout]).toEqual([1, `nothing changed since ${id} on main; no commit made\norigin: main up to date\n`]);
+  });
+
+  it('moves a tag on the remote with --force-tag without forcing the branch', () => {
+    const { dir, url } = pushing('force-tag');
+    write(dir, 'a.txt', '1\n');
+    const c1 = pjson(dir, ['-m', 'one', '--tag', 'latest', '--push', 'origin']).res.commit!;
+    write(dir, 'a.txt', '2\n');
+    const refused = prun(dir, ['snapshot', '-m', 'two', '--tag', 'latest', '--push', 'origin'], 1);
+    expect(refused.code).toBe(6);
+    const moved = pjson(dir, ['-m', 'two', '--tag', 'latest', '--force-tag', '--push', 'origin'], 2);
+    expect(moved.code).toBe(0);
+    const c2 = moved.res.commit!;
+    expect(moved.res.pushed!.refs).toEqual([
+      { dst: 'refs/heads/main', old: c1, new: c2, status: 'ok', forced: false },
+      { dst: 'refs/tags/latest', old: c1, new: c2, status: 'ok', forced: true },
+    ]);
+    const clone = cloneOf(url);
+    expect([rev(clone, 'main'), rev(clone, 'latest')]).toEqual([c2, c2]);
+  });
+
+  it('keeps the commit when the push is rejected (exit 6) and finishes the push when re-run after a pull', () => {
+    const { dir, url } = pushing('race');
+    write(dir, 'a.txt', '1\n');
+    pjson(dir, ['-m', 'one', '--push', 'origin']);
+    const other = cloneOf(url);
+    write(other, 'b.txt', 'theirs\n');
+    const theirs = pjson(other, ['-m', 'theirs', '--push', 'origin'], 1).res.commit!;
+    write(dir, 'a.txt', '2\n');
+    const rejected = prun(dir, ['snapshot', '-m', 'ours', '--push', 'origin', '--json'], 2);
+    expect(rejected.code).toBe(6);
+    const err = errJson(rejected.stdout);
+    expect(err.code).toBe('REJECTED');
+    const ours = rev(dir, 'HEAD');
+    expect(err.data).toMatchObject({ commit: ours, head: ours, reason: 'non-fast-forward' });
+    expect(rejected.stderr).toContain(`the snapshot is committed (${ours.slice(0, 12)})`);
+    expect(ok(dir, ['status', '--short'])).toBe('');
+    expect(prun(dir, ['pull', 'origin', 'main'], 3).code).toBe(0);
+    const done = pjson(dir, ['-m', 'ours', '--push', 'origin', '--exit-zero'], 4);
+    expect(done.code).toBe(0);
+    expect(done.res.committed).toBe(false);
+    const merged = rev(dir, 'HEAD');
+    expect(done.res.pushed!.refs).toEqual([{ dst: 'refs/heads/main', old: theirs, new: merged, status: 'ok', forced: false }]);
+  });
+
+  it('refuses a missing token (exit 8), an unknown remote (exit 4) and a detached HEAD (exit 2)', () => {
+    const { dir } = pushing('refusals');
+    write(dir, 'a.txt', '1\n');
+    const noToken = prun(dir, ['snapshot', '-m', 'one', '--push', 'origin', '--json'], 0, {});
+    expect(noToken.code).toBe(8);
+    expect(errJson(noToken.stdout).data).toMatchObject({ commit: rev(dir, 'HEAD') });
+    expect(noToken.stdout + noToken.stderr).not.toContain(TOKEN);
+    // Checked before staging: nothing is committed or staged.
+    write(dir, 'b.txt', '2\n');
+    const head1 = rev(dir, 'HEAD');
+    const unknown = prun(dir, ['snapshot', '-m', 'two', '--push', 'nowhere', '--json'], 1);
+    expect(unknown.code).toBe(4);
+    expect(errJson(unknown.stdout).code).toBe('NOT_FOUND');
+    ok(dir, ['switch', '--detach', 'HEAD']);
+    const detached = prun(dir, ['snapshot', '-m', 'two', '--push', 'origin', '--json'], 1);
+    expect(detached.code).toBe(2);
+    expect(rev(dir, 'HEAD')).toBe(head1);
+    expect(ok(dir, ['status', '--short'])).toBe('?? b.txt\n');
   });
 });
