@@ -7,6 +7,7 @@ import { CairnError } from '../errors.js';
 import { CAIRN_DIR, DB_FILE, DEFAULT_BRANCH, Repository } from '../store/repository.js';
 import { readCommit } from '../store/typed-objects.js';
 import { materialize } from '../ops/materialize.js';
+import { checkRemoteName } from '../ops/remote.js';
 import type { ProgressFn } from '../ops/progress.js';
 import { RemoteClient, type RemoteOptions } from './http-client.js';
 import { moveTrackingRefs, transfer, type TransferStats } from './fetch.js';
@@ -34,6 +35,8 @@ export const PENDING_KEY = 'clone.pending';
 
 export async function cloneRepo(opts: CloneOptions): Promise<CloneResult> {
   const remoteName = opts.remoteName ?? 'origin';
+  // Checked before anything is created: the name becomes config keys and refs/remotes/NAME/*.
+  checkRemoteName(remoteName);
   const root = resolve(opts.dir);
   const client = new RemoteClient(opts.url, opts);
   let repo: Repository | undefined;

@@ -272,11 +272,13 @@ describe('sync with a real server', () => {
     expect(JSON.parse(config!)).toMatchObject({ 'branch.feature.remote': 'origin', 'branch.feature.merge': 'refs/heads/feature' });
   });
 
-  it('refuses to clone into a folder that is not empty (exit 6) and reports a missing repository (exit 4)', async () => {
+  it('refuses to clone into a folder that is not empty (exit 6) or with a bad remote name (exit 2), and reports a missing repository (exit 4)', async () => {
     const full = join(tmp.dir, 'full');
     mkdirSync(full);
     writeFileSync(join(full, 'keep.txt'), 'mine\n');
-    const [r, m] = await Promise.all([start(tmp.dir, 'clone', url, 'full'), start(tmp.dir, 'clone', `${server.url}/no/such/repo`, 'nothing')]);
+    const [r, m, n] = await Promise.all([start(tmp.dir, 'clone', url, 'full'), start(tmp.dir, 'clone', `${server.url}/no/such/repo`, 'nothing'), start(tmp.dir, 'clone', '-o', 'a b', url, 'badname')]);
+    expect(n!.code).toBe(2);
+    expect(existsSync(join(tmp.dir, 'badname'))).toBe(false);
     expect(r!.code).toBe(6);
     expect(readFileSync(join(full, 'keep.txt'), 'utf8')).toBe('mine\n');
     expect(m!.code).toBe(4);
