@@ -69,6 +69,9 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
+    // Read now: once a refused request's socket is destroyed, req.socket is null by the time the
+    // log line is written, and reading it there threw out of an event handler, killing the server.
+    const remote = req.socket.remoteAddress;
     let endpoint = 'other';
     let repoName: string | undefined;
     let who = '-';
@@ -99,7 +102,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
       const bytesIn = counted.bytesIn;
       metrics.bytesIn.inc(bytesIn);
       metrics.bytesOut.inc(bytesOut);
-      log.info({ method: req.method, path: (req.url ?? '').slice(0, 300), endpoint, repo: repoName, who, status, ms: Math.round(seconds * 1000), bytesIn, bytesOut, remote: req.socket.remoteAddress, aborted: !res.writableFinished }, 'request');
+      log.info({ method: req.method, path: (req.url ?? '').slice(0, 300), endpoint, repo: repoName, who, status, ms: Math.round(seconds * 1000), bytesIn, bytesOut, remote, aborted: !res.writableFinished }, 'request');
     };
     res.on('finish', done);
     res.on('close', done);
@@ -142,9 +145,14 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
       } catch (err) {
         sendError(res, err, log);
         // A refused body is not read to its end: the connection is closed instead.
-        if (!req.complete) req.socket.destroySoon?.();
+        // (The socket may already be gone: a throw here would be an unhandled rejection.)
+        if (!req.complete) (req.socket as (typeof req.socket & { destroySoon?: () => void }) | null)?.destroySoon?.();
       }
-    })();
+    })().catch((err: unknown) => {
+      // Last resort: one request's failure never takes the process down with it.
+      log.error({ err }, 'request handler failed');
+      res.destroy();
+    });
   };
 
   const dispatch = async (endpoint: Endpoint, repo: Repository, req: IncomingMessage, res: ServerResponse, who: string): Promise<void> => {
