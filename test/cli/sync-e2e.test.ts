@@ -138,6 +138,7 @@ describe('sync with a real server', () => {
     expect(r.code).toBe(0);
     const res = JSON.parse(r.stdout) as { updated: { ref: string; old: string; new: string }[]; received: number };
     expect(res.received).toBeGreaterThan(0);
+    expect(progressLines(r.stderr).some((e) => e.progress === 'receiving')).toBe(true);
     const [revA, revB, revS, log, diff, status, ...fscks] = await all(
       [A, 'rev-parse', 'main', 'origin/main', 'main~1'],
       [B, 'rev-parse', 'origin/main', 'main'],
@@ -272,11 +273,21 @@ describe('sync with a real server', () => {
     expect(JSON.parse(config!)).toMatchObject({ 'branch.feature.remote': 'origin', 'branch.feature.merge': 'refs/heads/feature' });
   });
 
-  it('refuses to clone into a folder that is not empty (exit 6) or with a bad remote name (exit 2), and reports a missing repository (exit 4)', async () => {
+  it('clones into an empty current folder, refuses a folder that is not empty (exit 6) or a bad remote name (exit 2), and reports a missing repository (exit 4)', async () => {
     const full = join(tmp.dir, 'full');
     mkdirSync(full);
     writeFileSync(join(full, 'keep.txt'), 'mine\n');
-    const [r, m, n] = await Promise.all([start(tmp.dir, 'clone', url, 'full'), start(tmp.dir, 'clone', `${server.url}/no/such/repo`, 'nothing'), start(tmp.dir, 'clone', '-o', 'a b', url, 'badname')]);
+    const here = join(tmp.dir, 'here');
+    mkdirSync(here);
+    const [r, m, n, dot] = await Promise.all([
+      start(tmp.dir, 'clone', url, 'full'),
+      start(tmp.dir, 'clone', `${server.url}/no/such/repo`, 'nothing'),
+      start(tmp.dir, 'clone', '-o', 'a b', url, 'badname'),
+      start(here, 'clone', url, '.'),
+    ]);
+    // An empty folder is fine, the current one included.
+    expect(dot!.code).toBe(0);
+    expect(existsSync(join(here, 'data.json'))).toBe(true);
     expect(n!.code).toBe(2);
     expect(existsSync(join(tmp.dir, 'badname'))).toBe(false);
     expect(r!.code).toBe(6);

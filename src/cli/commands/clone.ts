@@ -1,5 +1,5 @@
 // `cairn clone URL [DIR]`: a full replica of a remote repository, its default branch checked out.
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { cloneRepo } from '../../sync/clone.js';
@@ -7,7 +7,6 @@ import { printJson, type CommandContext } from '../context.js';
 import { formatSize, shortId } from '../format.js';
 import { action } from '../run-action.js';
 import { remoteOptions, transferProgress } from '../sync-common.js';
-import { resolve } from 'node:path';
 
 interface CloneFlags {
   branch?: string;
@@ -37,8 +36,9 @@ Examples:
     )
     .action(
       action(ctx, async (url: string, dir: string | undefined, opts: CloneFlags) => {
+        // An explicit DIR may be '.' (an empty current folder); only a name taken from the URL is checked.
         const name = dir ?? basename(new URL(url).pathname.replace(/\/+$/, ''));
-        if (name === '' || name === '.' || name === '..') throw new UsageError('cannot tell a folder name from the URL: give DIR');
+        if (dir === undefined && (name === '' || name === '.' || name === '..')) throw new UsageError('cannot tell a folder name from the URL: give DIR');
         const progress = transferProgress(ctx, opts.json === true);
         try {
           const res = await cloneRepo({ url, dir: resolve(ctx.cwd, name), remoteName: opts.origin, branch: opts.branch, who: `clone`, progress: progress.report, ...remoteOptions(ctx, url) });
