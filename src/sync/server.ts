@@ -241,7 +241,10 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
     }
   };
 
-  const server = opts.tls === undefined ? createHttpServer(handler) : createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, handler);
+  // Node checks the headers and request deadlines only every connectionsCheckingInterval (30 s by
+  // default): a client trickling its headers a byte at a time kept its connection that long.
+  const checking = { connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(limits.idleTimeoutMs / 4))) };
+  const server = opts.tls === undefined ? createHttpServer(checking, handler) : createHttpsServer({ ...checking, cert: opts.tls.cert, key: opts.tls.key }, handler);
   server.requestTimeout = limits.requestTimeoutMs;
   server.headersTimeout = Math.min(15_000, limits.idleTimeoutMs);
   server.keepAliveTimeout = 5_000;
