@@ -128,7 +128,12 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
         const m = /^\/(.+)\/v1\/([a-z-]+)$/.exec(url.pathname);
         if (m === null || !(ENDPOINTS as readonly string[]).includes(m[2]!)) throw new HttpError(404, 'NOT_FOUND', `no such endpoint: ${url.pathname.slice(0, 200)}`, 'no-route');
         endpoint = m[2] as Endpoint;
-        repoName = decodeURIComponent(m[1]!);
+        try {
+          repoName = decodeURIComponent(m[1]!);
+        } catch {
+          // A malformed escape ('%E0%A4%A') is the client's mistake: 400, not a 500 and an error log.
+          throw new HttpError(400, 'USAGE', 'repository name in the URL is not valid percent-encoded UTF-8', 'bad-name');
+        }
         const wantMethod = endpoint === 'refs' ? 'GET' : 'POST';
         if (req.method !== wantMethod) throw new HttpError(405, 'USAGE', `${endpoint} takes ${wantMethod}`, 'method');
         const right: Right = endpoint.startsWith('push-') ? 'write' : 'read';
