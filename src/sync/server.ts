@@ -149,9 +149,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
         await dispatch(endpoint as Endpoint, repo, req, res, who);
       } catch (err) {
         sendError(res, err, log);
-        // A refused body is not read to its end: the connection is closed instead.
-        // (The socket may already be gone: a throw here would be an unhandled rejection.)
-        if (!req.complete) (req.socket as (typeof req.socket & { destroySoon?: () => void }) | null)?.destroySoon?.();
+        if (!req.complete) discardBody(req);
       }
     })().catch((err: unknown) => {
       // Last resort: one request's failure never takes the process down with it.
@@ -268,6 +266,30 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * After a refusal, the rest of the body: a small remainder (64 KiB, 1 s) is read and dropped, so
+ * the client gets its 4xx (closing a socket with unread bytes sends a reset, and the client loses
+ * the answer and reports a network error instead of, say, "authentication required"); anything
+ * bigger or slower is not read: the connection is closed.
+ */
+function discardBody(req: IncomingMessage): void {
+  const cut = () => (req.socket as (typeof req.socket & { destroySoon?: () => void }) | null)?.destroySoon?.();
+  if (req.destroyed) return cut();
+  let left = 64 << 10;
+  const timer = setTimeout(cut, 1000);
+  req.on('data', (c: Buffer) => {
+    left -= c.length;
+    if (left < 0) {
+      clearTimeout(timer);
+      req.pause();
+      cut();
+    }
+  });
+  req.on('end', () => clearTimeout(timer));
+  req.on('error', () => clearTimeout(timer));
+  req.resume();
 }
 
 function bearer(req: IncomingMessage): string | undefined {
