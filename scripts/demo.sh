@@ -70,4 +70,34 @@ step ls -l HEAD:tables
 step show HEAD
 step branch -v
 step fsck
-printf '\nDemo finished: repository in a temporary folder, removed on exit.\n'
+
+# Sync: serve a folder of repositories on loopback, push to it (the first push creates the
+# repository), clone a second replica, change data on both sides, and pull the other side's work.
+printf '\n\033[1m$ cairn serve --root %s --port 0 &\033[0m\n' "$work/server"
+mkdir -p "$work/server"
+node "$here/bin/cairn" serve --root "$work/server" --port 0 --json --log "$work/server.log" > "$work/serve.json" &
+server_pid=$!
+trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do [ -s "$work/serve.json" ] && break; sleep 0.1; done
+url="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).url)' "$work/serve.json")"
+step remote add origin "$url/dataset"
+step push origin main
+cd "$work"
+step clone "$url/dataset" replica
+cd "$work/replica"
+sed -i 's/^SKU-0030,\([^,]*\),[^,]*,/SKU-0030,\1,7.77,/' tables/products.csv
+step commit -a -m "Reprice SKU-0030 on the replica"
+step push
+cd "$work/dataset"
+printf '{"id":20001,"sku":"SKU-0040","qty":1,"ts":1700740100}\n' >> events/sales.jsonl
+step commit -a -m "Record another sale"
+step push || true
+step pull
+step push
+step status
+step log --oneline --graph -n 4
+step snapshot -m "Nightly snapshot" --tag nightly-1 --push origin --exit-zero
+cd "$work/replica"
+step pull
+step fsck
+printf '\nDemo finished: repositories and server in a temporary folder, removed on exit.\n'

@@ -8,6 +8,7 @@ import { resolveAuthor } from '../ops/identity.js';
 import { refWho } from '../ops/commit.js';
 import type { ProgressFn } from '../ops/progress.js';
 import type { RemoteOptions } from '../sync/http-client.js';
+import type { Refspec } from '../sync/push.js';
 import type { CommandContext } from './context.js';
 import { tokenFor } from './credentials.js';
 import { progressRenderer } from './progress.js';
@@ -62,4 +63,18 @@ export function transferProgress(ctx: CommandContext, json: boolean): { report: 
     };
   }
   return progressRenderer(ctx.isTTY);
+}
+
+/** After a push: branches without an upstream (or all, with -u) track what they were pushed to. */
+export function setUpstreams(repo: Repository, remote: string, specs: readonly Refspec[], always: boolean): string[] {
+  const out: string[] = [];
+  for (const s of specs) {
+    if (!s.src.startsWith('refs/heads/') || !s.dst.startsWith('refs/heads/')) continue;
+    const branch = s.src.slice('refs/heads/'.length);
+    if (!always && repo.config.get(`branch.${branch}.remote`) !== undefined) continue;
+    repo.config.set(`branch.${branch}.remote`, remote);
+    repo.config.set(`branch.${branch}.merge`, s.dst);
+    out.push(`${branch} -> ${remote}/${s.dst.slice('refs/heads/'.length)}`);
+  }
+  return out;
 }

@@ -7,7 +7,7 @@ import { pushRefs, type PushResult, type Refspec } from '../../sync/push.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { formatSize, shortId } from '../format.js';
 import { action } from '../run-action.js';
-import { remoteOptions, remoteTarget, transferProgress, who } from '../sync-common.js';
+import { remoteOptions, remoteTarget, setUpstreams, transferProgress, who } from '../sync-common.js';
 import { defaultRemote } from './fetch.js';
 
 interface PushFlags {
@@ -97,19 +97,6 @@ function qualify(repo: Repository, name: string, localName = name): string {
   if (repo.refs.resolve(`refs/heads/${localName}`) !== null) return `refs/heads/${name}`;
   if (repo.refs.resolve(`refs/tags/${localName}`) !== null) return `refs/tags/${name}`;
   throw new CairnError('NOT_FOUND', `no local branch or tag '${localName}' to push`, { name: localName });
-}
-
-function setUpstreams(repo: Repository, remote: string, specs: readonly Refspec[], always: boolean): string[] {
-  const out: string[] = [];
-  for (const s of specs) {
-    if (!s.src.startsWith('refs/heads/') || !s.dst.startsWith('refs/heads/')) continue;
-    const branch = s.src.slice('refs/heads/'.length);
-    if (!always && repo.config.get(`branch.${branch}.remote`) !== undefined) continue;
-    repo.config.set(`branch.${branch}.remote`, remote);
-    repo.config.set(`branch.${branch}.merge`, s.dst);
-    out.push(`${branch} -> ${remote}/${s.dst.slice('refs/heads/'.length)}`);
-  }
-  return out;
 }
 
 function describePush(res: PushResult, upstreams: readonly string[]): string {

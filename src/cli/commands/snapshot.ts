@@ -14,7 +14,7 @@ import { formatSize, shortId } from '../format.js';
 import { commitTime } from '../merge-output.js';
 import { progressRenderer } from '../progress.js';
 import { action } from '../run-action.js';
-import { remoteOptions, remoteTarget, transferProgress, who, type RemoteTarget } from '../sync-common.js';
+import { remoteOptions, remoteTarget, transferProgress, who, type RemoteTarget, setUpstreams } from '../sync-common.js';
 
 interface SnapshotFlags {
   message: string;
@@ -116,6 +116,8 @@ async function pushSnapshot(ctx: CommandContext, repo: Repository, target: Remot
       out.objects += r.received;
       out.bytesSent += r.bytesSent;
     }
+    // As a first `cairn push` does: the branch now tracks what it was pushed to.
+    if (target.remoteName !== undefined) setUpstreams(repo, target.remoteName, [{ src: branch, dst: branch }], false);
   } catch (err) {
     if (err instanceof CairnError) {
       const kept = res.commit === null ? '' : `the snapshot is committed (${shortId(res.commit)}) but the `;
