@@ -43,7 +43,8 @@ export function remoteOptions(ctx: CommandContext, url: string): RemoteOptions {
   return out;
 }
 
-export function who(ctx: CommandContext, repo: Repository): string {
+/** Who the reflog names for a sync command; `clone` has no repository to read user.name from yet. */
+export function who(ctx: CommandContext, repo: Repository | undefined): string {
   return refWho(resolveAuthor(repo, ctx.env));
 }
 

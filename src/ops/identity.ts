@@ -4,7 +4,7 @@ import { hostname, userInfo } from 'node:os';
 import type { Person } from '../core/commit-object.js';
 import type { Repository } from '../store/repository.js';
 
-export function resolveAuthor(repo: Repository, env: Record<string, string | undefined>): Person {
+export function resolveAuthor(repo: Repository | undefined, env: Record<string, string | undefined>): Person {
   let osUser = 'unknown';
   try {
     osUser = userInfo().username;
@@ -12,7 +12,7 @@ export function resolveAuthor(repo: Repository, env: Record<string, string | und
     /* no passwd entry (containers) */
   }
   const clean = (s: string) => s.replace(/[<>\n\0]/g, '').trim();
-  const name = env['CAIRN_AUTHOR_NAME'] || repo.config.get('user.name') || osUser;
-  const email = env['CAIRN_AUTHOR_EMAIL'] || repo.config.get('user.email') || `${osUser}@${hostname()}`;
+  const name = env['CAIRN_AUTHOR_NAME'] || repo?.config.get('user.name') || osUser;
+  const email = env['CAIRN_AUTHOR_EMAIL'] || repo?.config.get('user.email') || `${osUser}@${hostname()}`;
   return { name: clean(name), email: clean(email) };
 }

@@ -40,8 +40,12 @@ export function openDatabase(path: string, create: boolean): Db {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = OFF');
   if (create) {
-    db.exec(SCHEMA);
-    db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema', String(SCHEMA_VERSION));
+    // One transaction: a kill mid-creation leaves no database half made (every statement is
+    // IF NOT EXISTS / OR IGNORE, so creating again over a finished one changes nothing).
+    writeTransaction(db, () => {
+      db.exec(SCHEMA);
+      db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema', String(SCHEMA_VERSION));
+    });
   } else {
     const row = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined;
     if (row === undefined || Number(row.value) > SCHEMA_VERSION) {

@@ -32,18 +32,44 @@ export class Repository {
     this.index = new WorktreeIndex(db);
   }
 
-  static init(dir: string, opts: { initialBranch?: string } = {}): { repo: Repository; created: boolean } {
+  /**
+   * Creates a repository, or finishes one whose creation was interrupted (idempotent). HEAD and
+   * `config` are written in one transaction, so a repository either has both or is unfinished:
+   * `isFinished` tells, and creating again completes it.
+   */
+  static init(dir: string, opts: { initialBranch?: string; config?: Record<string, string> } = {}): { repo: Repository; created: boolean } {
     const root = resolve(dir);
     const cairnDir = join(root, CAIRN_DIR);
-    const existed = existsSync(join(cairnDir, DB_FILE));
     mkdirSync(join(cairnDir, 'packs'), { recursive: true });
     mkdirSync(join(cairnDir, 'tmp'), { recursive: true });
     const db = openDatabase(join(cairnDir, DB_FILE), true);
     const repo = new Repository(root, cairnDir, db, {});
-    if (!existed && repo.refs.read('HEAD') === undefined) {
-      repo.refs.setSymbolic('HEAD', { symbolic: true, target: `refs/heads/${opts.initialBranch ?? DEFAULT_BRANCH}` }, 'cairn', 'init');
+    const created = repo.refs.read('HEAD') === undefined;
+    if (created) {
+      repo.refs.transaction(() => {
+        repo.refs.setSymbolic('HEAD', { symbolic: true, target: `refs/heads/${opts.initialBranch ?? DEFAULT_BRANCH}` }, 'cairn', 'init');
+        for (const [k, v] of Object.entries(opts.config ?? {})) repo.config.set(k, v);
+      });
     }
-    return { repo, created: !existed };
+    return { repo, created };
+  }
+
+  /**
+   * Whether the repository in `dir` (exactly there, not above) was created to the end. False when
+   * a kill interrupted `init`: no database yet, no schema, or no HEAD.
+   */
+  static isFinished(dir: string): boolean {
+    const dbPath = join(resolve(dir), CAIRN_DIR, DB_FILE);
+    if (!existsSync(dbPath)) return false;
+    let db: Db | undefined;
+    try {
+      db = openDatabase(dbPath, false);
+      return db.prepare("SELECT 1 FROM refs WHERE name = 'HEAD'").get() !== undefined;
+    } catch {
+      return false;
+    } finally {
+      db?.close();
+    }
   }
 
   /** Opens the repository containing `dir` (searching upwards). */

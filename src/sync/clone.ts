@@ -1,7 +1,7 @@
 // `clone`: a new full replica of a remote repository, with the remote's default branch checked
 // out and tracking it. An interrupted clone leaves a repository marked `clone.pending`; running the
 // same clone again resumes it (objects already received are not asked for again).
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CairnError } from '../errors.js';
 import { CAIRN_DIR, DB_FILE, DEFAULT_BRANCH, Repository } from '../store/repository.js';
@@ -52,6 +52,11 @@ export async function cloneRepo(opts: CloneOptions): Promise<CloneResult> {
     const branch = wanted.slice('refs/heads/'.length);
 
     let resumed = false;
+    // A clone killed while creating its repository leaves DIR holding only an unfinished .cairn:
+    // nothing in it is worth keeping, so it is made again.
+    if (existsSync(root) && readdirSync(root).join('/') === CAIRN_DIR && !Repository.isFinished(root)) {
+      rmSync(join(root, CAIRN_DIR), { recursive: true, force: true });
+    }
     if (existsSync(join(root, CAIRN_DIR, DB_FILE))) {
       repo = Repository.open(root);
       if (repo.root !== root || repo.config.get(PENDING_KEY) !== opts.url) {
@@ -60,9 +65,9 @@ export async function cloneRepo(opts: CloneOptions): Promise<CloneResult> {
       resumed = true;
     } else {
       if (existsSync(root) && readdirSync(root).length > 0) throw new CairnError('ALREADY_EXISTS', `destination ${root} exists and is not empty`, { dir: root });
-      repo = Repository.init(root, { initialBranch: branch }).repo;
-      repo.config.set(PENDING_KEY, opts.url);
-      repo.config.set(`remote.${remoteName}.url`, opts.url);
+      // The pending mark is written with HEAD, in one transaction: any finished repository a
+      // killed clone leaves is recognisably resumable.
+      repo = Repository.init(root, { initialBranch: branch, config: { [PENDING_KEY]: opts.url, [`remote.${remoteName}.url`]: opts.url } }).repo;
     }
     const stats = await transfer(repo, client, advert, opts.progress);
     moveTrackingRefs(repo, advert, { remoteName, who: opts.who, url: opts.url });

@@ -102,10 +102,21 @@ export async function transfer(repo: Repository, client: RemoteClient, advert: R
   return stats;
 }
 
-/** Every commit this replica's refs name: what the sender may assume we hold, closures included. */
+/** The server takes at most this many haves; branches and remote-tracking refs come first. */
+const MAX_HAVES = 50_000;
+
+/**
+ * Commits this replica's refs name: what the sender may assume we hold, closures included. The
+ * list only has to help, not be whole: leaving haves out makes the object list longer, never wrong.
+ */
 function localTips(repo: Repository): ObjectId[] {
   const ids = new Set<ObjectId>();
-  for (const prefix of ['refs/heads/', 'refs/remotes/', 'refs/tags/']) for (const r of repo.refs.list(prefix)) ids.add(r.id);
+  for (const prefix of ['refs/heads/', 'refs/remotes/', 'refs/tags/']) {
+    for (const r of repo.refs.list(prefix)) {
+      if (ids.size >= MAX_HAVES) return [...ids];
+      ids.add(r.id);
+    }
+  }
   return [...ids];
 }
 

@@ -1,10 +1,10 @@
 // The repositories a server hosts: every cairn repository under the root folder, addressed by its
 // relative path. Names are checked before any path is built (no '..', no dot-names, plain
 // characters only), so a request can never reach outside the root. Open repositories are cached.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CairnError } from '../errors.js';
-import { CAIRN_DIR, DB_FILE, Repository } from '../store/repository.js';
+import { CAIRN_DIR, Repository } from '../store/repository.js';
 
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
 const MAX_SEGMENTS = 8;
@@ -39,13 +39,14 @@ export class RepoHost {
     }
     const dir = join(this.root, ...name.split('/'));
     let repo: Repository;
-    if (existsSync(join(dir, CAIRN_DIR, DB_FILE))) repo = Repository.open(dir);
+    const finished = Repository.isFinished(dir);
+    if (finished) repo = Repository.open(dir);
     else if (!create) return undefined;
     else {
+      // New, or a creation a kill interrupted (init finishes it). Created by a push: nobody works
+      // in this folder, so every branch may be pushed to; `core.bare` is set with HEAD, at once.
       mkdirSync(dir, { recursive: true });
-      repo = Repository.init(dir).repo;
-      // Created by a push: nobody works in this folder, so every branch may be pushed to.
-      repo.config.set('core.bare', 'true');
+      repo = Repository.init(dir, { config: { 'core.bare': 'true' } }).repo;
     }
     this.open.set(name, repo);
     if (this.open.size > MAX_OPEN) {

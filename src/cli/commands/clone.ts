@@ -6,7 +6,7 @@ import { cloneRepo } from '../../sync/clone.js';
 import { printJson, type CommandContext } from '../context.js';
 import { formatSize, shortId } from '../format.js';
 import { action } from '../run-action.js';
-import { remoteOptions, transferProgress } from '../sync-common.js';
+import { remoteOptions, transferProgress, who } from '../sync-common.js';
 
 interface CloneFlags {
   branch?: string;
@@ -41,7 +41,7 @@ Examples:
         if (dir === undefined && (name === '' || name === '.' || name === '..')) throw new UsageError('cannot tell a folder name from the URL: give DIR');
         const progress = transferProgress(ctx, opts.json === true);
         try {
-          const res = await cloneRepo({ url, dir: resolve(ctx.cwd, name), remoteName: opts.origin, branch: opts.branch, who: `clone`, progress: progress.report, ...remoteOptions(ctx, url) });
+          const res = await cloneRepo({ url, dir: resolve(ctx.cwd, name), remoteName: opts.origin, branch: opts.branch, who: who(ctx, undefined), progress: progress.report, ...remoteOptions(ctx, url) });
           progress.stop();
           if (opts.json) printJson(ctx, res);
           else {

@@ -11,8 +11,11 @@ interface ConfigFlags {
   json?: boolean;
 }
 
-/** "section.name" or "section.sub.name": letters, digits and '-', starting with a letter. */
-const KEY_RE = /^[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z0-9_-]+)+$/;
+/**
+ * "section.name" or "section.SUB.name": letters, digits and '-', starting with a letter; SUB may
+ * also hold '/' and '.', as branch names do (`branch.feature/x.remote`).
+ */
+const KEY_RE = /^[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z0-9_./-]+)?\.[A-Za-z0-9_-]+$/;
 
 export function register(program: Command, ctx: CommandContext): void {
   program
