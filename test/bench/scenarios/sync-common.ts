@@ -147,12 +147,16 @@ export async function largeSync(b: Bench, rep: ScenarioReport): Promise<LargeSyn
     const o = { gitDir, workTree: dir };
     // pack.window=0: the ten files are unrelated, and a delta search over 100 MiB blobs takes
     // minutes per pack (see large-commit); with it off git sends them compressed, undeltified.
+    // It must be in the repositories' config: `git -c` does not reach the upload-pack of a
+    // file:// clone, so the bare copy is a local clone (pack files copied) of a repacked git dir.
     const err =
       (await b.gitInitRepo(gitDir)) ??
       (await b.exec([
+        b.gitCmd(['config', 'pack.window', '0'], dir, o),
         b.gitCmd(['add', '.'], dir, o),
         b.gitCmd(['commit', '-q', '-m', 'large files'], dir, o),
-        b.gitCmd(['-c', 'pack.window=0', 'clone', '-q', '--bare', `file://${gitDir}`, bare], b.session, { label: 'git clone --bare (server copy)' }),
+        b.gitCmd(['repack', '-a', '-d', '-q'], dir, { gitDir, label: 'git repack -a -d' }),
+        b.gitCmd(['clone', '-q', '--bare', '--no-hardlinks', gitDir, bare], b.session, { label: 'git clone --bare (server copy)' }),
       ])) ??
       (await gitServeReady(b, bare, [['pack.window', '0']]));
     if (err) rep.errors.push(`git setup: ${err}`);
