@@ -32,6 +32,12 @@ export function remoteOptions(ctx: CommandContext, url: string): RemoteOptions {
   const out: RemoteOptions = {};
   const token = tokenFor(ctx, url);
   if (token !== undefined) out.token = token;
+  const timeout = ctx.env['CAIRN_REMOTE_TIMEOUT'];
+  if (timeout !== undefined && timeout !== '') {
+    const ms = Number(timeout);
+    if (!Number.isInteger(ms) || ms < 100) throw new CairnError('USAGE', `CAIRN_REMOTE_TIMEOUT must be a whole number of milliseconds (at least 100), not '${timeout}'`);
+    out.timeoutMs = ms;
+  }
   const caFile = ctx.env['CAIRN_CA_FILE'];
   if (caFile !== undefined && caFile !== '') {
     try {

@@ -46,6 +46,31 @@ export const DEFAULT_SKEW_MARGIN_MS = 24 * 3600 * 1000;
 
 export function aheadBehind(objects: ObjectReader, a: ObjectId, b: ObjectId, opts: AheadBehindOptions = {}): AheadBehind {
   if (a === b) return { ahead: 0, behind: 0 };
+  let ahead = 0;
+  let behind = 0;
+  for (const n of paintSides(objects, [a], [b], opts).values()) {
+    const side = n.flags & BOTH;
+    if (side === LEFT) ahead++;
+    else if (side === RIGHT) behind++;
+  }
+  return { ahead, behind };
+}
+
+export interface PaintedCommit {
+  /** LEFT (1), RIGHT (2) or both (3), possibly with STALE (4). */
+  flags: number;
+  parents: readonly ObjectId[];
+}
+
+export const SIDE = { LEFT, RIGHT, BOTH } as const;
+
+/**
+ * Paints commits reachable from `lefts` and from `rights` (the walk ahead/behind counts with).
+ * Every commit reachable from a left tip and not from a right one is in the map flagged LEFT only;
+ * with clocks skewed beyond the margin a few common commits may also look LEFT-only, never the
+ * reverse. So the LEFT-only set is complete (what a sync sender must list), and exact without skew.
+ */
+export function paintSides(objects: ObjectReader, lefts: readonly ObjectId[], rights: readonly ObjectId[], opts: AheadBehindOptions = {}): Map<ObjectId, PaintedCommit> {
   const nodes = new Map<ObjectId, Node>();
   const node = (id: ObjectId): Node => {
     let n = nodes.get(id);
@@ -80,8 +105,8 @@ export function aheadBehind(objects: ObjectReader, a: ObjectId, b: ObjectId, opt
       if (!(n.flags & STALE)) live++;
     }
   };
-  mark(a, LEFT);
-  mark(b, RIGHT);
+  for (const id of lefts) mark(id, LEFT);
+  for (const id of rights) mark(id, RIGHT);
 
   while (queue.size > 0) {
     if (live === 0 && !mayReachOneSided(queue.peek()!)) break;
@@ -98,14 +123,7 @@ export function aheadBehind(objects: ObjectReader, a: ObjectId, b: ObjectId, opt
     }
   }
 
-  let ahead = 0;
-  let behind = 0;
-  for (const n of nodes.values()) {
-    const side = n.flags & BOTH;
-    if (side === LEFT) ahead++;
-    else if (side === RIGHT) behind++;
-  }
-  return { ahead, behind };
+  return nodes;
 
   /** Whether the newest queued (all common) commit could still be an ancestor of a one-sided one. */
   function mayReachOneSided(newestQueued: ObjectId): boolean {

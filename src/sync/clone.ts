@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CairnError } from '../errors.js';
+import { refNameProblem } from '../core/names.js';
 import { CAIRN_DIR, DB_FILE, DEFAULT_BRANCH, Repository } from '../store/repository.js';
 import { readCommit } from '../store/typed-objects.js';
 import { materialize } from '../ops/materialize.js';
@@ -42,7 +43,12 @@ export async function cloneRepo(opts: CloneOptions): Promise<CloneResult> {
   let repo: Repository | undefined;
   try {
     const advert = await client.refs();
-    const heads = advert.refs.filter((r) => r.name.startsWith('refs/heads/'));
+    // Branch names come from the server: a malformed one is never made a local branch.
+    const heads = advert.refs.filter((r) => r.name.startsWith('refs/heads/') && refNameProblem(r.name) === null);
+    const bad = advert.refs.find((r) => refNameProblem(r.name) !== null) ?? (advert.head !== null && refNameProblem(advert.head) !== null ? { name: advert.head } : undefined);
+    if (bad !== undefined && heads.length === 0) {
+      throw new CairnError('REMOTE', `${opts.url}: the remote advertises an invalid ref name '${bad.name.slice(0, 100)}' and no valid branch; nothing was cloned`, { url: opts.url });
+    }
     // A repository created by pushing some other branch has a HEAD naming a branch that does not
     // exist: check out a branch it has rather than nothing.
     const head = heads.some((r) => r.name === advert.head) ? advert.head : null;

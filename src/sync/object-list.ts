@@ -9,6 +9,7 @@ import type { TreeEntry } from '../core/tree-object.js';
 import type { PackStore } from '../store/object-store.js';
 import { INLINE_MAX } from '../store/file-limits.js';
 import { readCommit, readFileObject, readTree } from '../store/typed-objects.js';
+import { paintSides, SIDE } from '../ops/ahead-behind.js';
 
 /** At most this many of the receiver's commits serve as trees to compare against. */
 const MAX_BOUNDARY = 16;
@@ -20,43 +21,29 @@ export interface ObjectList {
 
 export function listObjects(store: PackStore, wants: readonly ObjectId[], haves: readonly ObjectId[]): ObjectList {
   const known = haves.filter((id) => store.info(id)?.type === 'commit');
-  const haveCommits = ancestors(store, known);
+  // Painted from both sides in time order: the walk stops below the fork instead of reading the
+  // receiver's whole history. LEFT-only commits are new (complete, see paintSides); their parents
+  // that the receiver reaches are the boundary.
+  const painted = paintSides(store, wants, known, { skewMarginMs: 0 });
   const out: ObjectId[] = [];
   const seen = new Set<ObjectId>();
-  const newCommits: { id: ObjectId; tree: ObjectId; parents: readonly ObjectId[] }[] = [];
+  const newCommits: ObjectId[] = [];
   const boundary = new Set<ObjectId>();
-  const stack = wants.filter((id) => !haveCommits.has(id));
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (seen.has(id)) continue;
+  for (const [id, n] of painted) {
+    if ((n.flags & SIDE.BOTH) !== SIDE.LEFT) continue;
+    newCommits.push(id);
+    for (const p of n.parents) if (((painted.get(p)?.flags ?? 0) & SIDE.RIGHT) !== 0) boundary.add(p);
+  }
+  for (const id of newCommits) {
     seen.add(id);
-    const c = readCommit(store, id);
     out.push(id);
-    newCommits.push({ id, tree: c.tree, parents: c.parents });
-    for (const p of c.parents) {
-      if (haveCommits.has(p)) boundary.add(p);
-      else stack.push(p);
-    }
   }
   if (boundary.size === 0) for (const id of known) boundary.add(id);
   const trees = new TreeCache(store);
   const againstRoots = [...boundary].slice(0, MAX_BOUNDARY).map((id) => readCommit(store, id).tree);
   const walker = new TreeLister(store, trees, seen, out);
-  for (const c of newCommits) walker.walk(c.tree, againstRoots);
+  for (const id of newCommits) walker.walk(readCommit(store, id).tree, againstRoots);
   return { ids: out, commits: newCommits.length };
-}
-
-/** Every commit reachable from `tips` (inclusive). */
-function ancestors(store: PackStore, tips: readonly ObjectId[]): Set<ObjectId> {
-  const seen = new Set<ObjectId>();
-  const stack = [...tips];
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    for (const p of readCommit(store, id).parents) if (!seen.has(p)) stack.push(p);
-  }
-  return seen;
 }
 
 class TreeCache {

@@ -470,10 +470,9 @@ describe('ref names that would climb out of refs/', () => {
     expect(inspect(client)).toEqual(before);
   });
 
-  // Known bug, reported (src/sync/clone.ts): clone takes the advertised HEAD as the branch to
-  // create without checking its name, so the clone ends on a branch named '../../x' (refs live in
-  // SQLite, so nothing is written outside, but the repository holds a ref no command can name).
-  test.fails("clone refuses a remote HEAD named 'refs/heads/../../x' (exit 7 or 8)", async () => {
+  // Clone checks advertised branch names before creating anything: a malformed HEAD or branch is
+  // never made a local branch.
+  test("clone refuses a remote HEAD named 'refs/heads/../../x' (exit 7 or 8)", async () => {
     const m = make();
     const f = await startFakeRemote(m.objects, m.refs, m.head);
     fakes.push(f);

@@ -194,9 +194,10 @@ describe.concurrent('kill -9 during sync', () => {
         continue;
       }
       kills[victim]++;
-      // A server killed after it answered the ref update leaves nothing for the client to fail on.
-      if (victim === 'server' && o.code === 0) expect(refState(serverRepo).refs['refs/heads/main'], `${where}: the push succeeded`).toBe(head);
-      else expect(o.code, `${where}: ${o.stdout}`).not.toBe(0);
+      // A server killed after it answered the ref update leaves nothing for the client to fail on,
+      // and a client may exit 0 in the instant before its SIGKILL lands (a signal to a process
+      // that has exited but is not yet reaped does nothing): either way the push is complete.
+      if (o.code === 0) expect(refState(serverRepo).refs['refs/heads/main'], `${where}: the push succeeded`).toBe(head);
 
       // Both sides whole, and a ref on the server can only name the pushed commit.
       const served = existsSync(join(serverRepo, '.cairn', 'cairn.db'));
@@ -270,10 +271,12 @@ describe.concurrent('kill -9 during sync', () => {
       }
       kills[victim]++;
       // A server killed after its last answer leaves nothing for the clone to fail on: it completed.
+      // (Or the client exited 0 just before its SIGKILL landed.)
       const completed = o.code === 0;
-      if (completed) expect(victim, `${where}: ${o.stdout}`).toBe('server');
 
-      const exists = existsSync(join(dir, '.cairn', 'cairn.db'));
+      // A clone killed while creating its repository leaves it unfinished: no HEAD, no refs, and
+      // a re-run starts it again (Repository.isFinished).
+      const exists = Repository.isFinished(dir);
       expect(exists ? whole(dir) : [], where).toEqual([]);
       if (victim === 'server') expect(whole(serverRepo), where).toEqual([]);
       if (exists) {
