@@ -64,7 +64,7 @@ export function transferProgress(ctx: CommandContext, json: boolean): { report: 
         // At most ten lines a second, but always the last of a phase.
         if (now - last < 100 && e.done !== e.total) return;
         last = now;
-        ctx.err.write(`${JSON.stringify({ progress: e.phase, done: e.done, total: e.total ?? null, unit: e.unit ?? null })}\n`);
+        ctx.err.write(`${JSON.stringify({ progress: e.phase, done: e.done, total: e.total ?? null, unit: e.unit ?? null, ...(e.bytes === undefined ? {} : { bytes: e.bytes }) })}\n`);
       },
       stop: () => undefined,
     };
