@@ -20,7 +20,8 @@ export interface SyncScale {
 }
 
 export function syncScale(b: Bench): SyncScale {
-  return b.opts.quick ? { clients: [8, 32], httpSeconds: 1, processesPerClient: 1 } : { clients: [8, 32], httpSeconds: 5, processesPerClient: 3 };
+  // Quick mode: fewer clients, since every cairn process costs ~1 s of CPU to start (2-core machine).
+  return b.opts.quick ? { clients: [4, 16], httpSeconds: 1, processesPerClient: 1 } : { clients: [8, 32], httpSeconds: 5, processesPerClient: 3 };
 }
 
 /**
