@@ -1,13 +1,23 @@
 // The client's view of a remote repository: one method per protocol step (docs/PROTOCOL.md), over
-// undici with keep-alive. Every answer is checked before use: JSON against the protocol schemas,
-// binary bodies by size, and error bodies turned into CairnErrors that say what to do.
+// node:http(s) with keep-alive. (undici was used first: loading it costs ~150 ms, node:http ~20 ms,
+// and a no-op fetch is one small request, so start-up is most of its time.) Every answer is checked
+// before use: JSON by client-check.ts, binary bodies by size, and error bodies turned into
+// CairnErrors that say what to do.
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
-import type { ZodType } from 'zod';
+import { pipeline } from 'node:stream/promises';
 import { CairnError, type ErrorCode } from '../errors.js';
 import type { ObjectId } from '../core/hash.js';
-import { ErrorBody, MEDIA, PushObjectsResponse, PushRefsResponse, RefsResponse, type Endpoint } from './protocol.js';
+import { MEDIA, type Endpoint, type PushObjectsResponse, type PushRefsResponse, type RefsResponse } from './protocol.js';
+import { checkErrorBody, checkPushObjectsResponse, checkPushRefsResponse, checkRefsResponse } from './client-check.js';
 import { decodeBitmap, decodeIds, encodeIds } from './wire.js';
+
+interface Answer {
+  statusCode: number;
+  headers: IncomingMessage['headers'];
+  body: IncomingMessage;
+}
 
 /** A hostile server cannot make the client buffer more than this for one JSON answer. */
 const MAX_ANSWER = 512 << 20;
@@ -42,7 +52,11 @@ export interface RefUpdateWire {
 
 export class RemoteClient {
   private readonly base: string;
-  private readonly agent: Agent;
+  private readonly agent: HttpAgent;
+  private readonly https: boolean;
+  private readonly timeout: number;
+  /** The silence timeout fired: a failing body read is then the server's stall, not a reset. */
+  private stalled = false;
   /** Bytes sent and received in bodies, for reports and the wire-size benchmark. */
   readonly traffic = { sent: 0, received: 0, requests: 0 };
 
@@ -61,21 +75,18 @@ export class RemoteClient {
     this.base = `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
     const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isInteger(timeout) || timeout <= 0) throw new CairnError('USAGE', `the remote timeout must be a positive number of milliseconds, not ${timeout}`);
-    this.agent = new Agent({
-      connections: 8,
-      connect: { timeout, ...(opts.ca === undefined ? {} : { ca: opts.ca }) },
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-    });
+    this.timeout = timeout;
+    this.https = u.protocol === 'https:';
+    this.agent = this.https ? new HttpsAgent({ keepAlive: true, maxSockets: 8, ...(opts.ca === undefined ? {} : { ca: opts.ca }) }) : new HttpAgent({ keepAlive: true, maxSockets: 8 });
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    this.agent.destroy();
   }
 
   async refs(): Promise<RefsResponse> {
     const res = await this.call('refs', 'GET');
-    return this.json(res, RefsResponse);
+    return this.json(res, checkRefsResponse);
   }
 
   async fetchList(wants: readonly ObjectId[], haves: readonly ObjectId[]): Promise<{ ids: ObjectId[]; commits: number }> {
@@ -89,6 +100,8 @@ export class RemoteClient {
     const res = await this.call('fetch-objects', 'POST', MEDIA.ids, encodeIds(ids));
     const counter = this.traffic;
     const url = this.url;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the generator reads the stall flag when the body fails
+    const self = this;
     return (async function* () {
       try {
         for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
@@ -96,7 +109,7 @@ export class RemoteClient {
           yield chunk;
         }
       } catch (err) {
-        throw bodyFailure(url, err);
+        throw bodyFailure(url, err, self.stalled);
       }
     })();
   }
@@ -117,32 +130,52 @@ export class RemoteClient {
       })(),
     );
     const res = await this.call('push-objects', 'POST', MEDIA.stream, counted);
-    return this.json(res, PushObjectsResponse);
+    return this.json(res, checkPushObjectsResponse);
   }
 
   async pushRefs(updates: readonly RefUpdateWire[]): Promise<PushRefsResponse> {
     const res = await this.call('push-refs', 'POST', MEDIA.json, JSON.stringify({ updates }));
-    return this.json(res, PushRefsResponse);
+    return this.json(res, checkPushRefsResponse);
   }
 
-  private async call(endpoint: Endpoint, method: 'GET' | 'POST', type?: string, body?: string | Buffer | Readable): Promise<Dispatcher.ResponseData> {
-    const headers: Record<string, string> = { 'user-agent': 'cairn/1' };
+  private async call(endpoint: Endpoint, method: 'GET' | 'POST', type?: string, body?: string | Buffer | Readable): Promise<Answer> {
+    const headers: Record<string, string | number> = { 'user-agent': 'cairn/1' };
     if (type !== undefined) headers['content-type'] = type;
     if (this.opts.token !== undefined) headers['authorization'] = `Bearer ${this.opts.token}`;
-    if (typeof body === 'string' || Buffer.isBuffer(body)) this.traffic.sent += Buffer.byteLength(body);
+    if (typeof body === 'string' || Buffer.isBuffer(body)) {
+      headers['content-length'] = Buffer.byteLength(body);
+      this.traffic.sent += Buffer.byteLength(body);
+    }
     this.traffic.requests++;
-    let res: Dispatcher.ResponseData;
+    const send = this.https ? httpsRequest : httpRequest;
+    let res: IncomingMessage;
     try {
-      res = await request(`${this.base}/v1/${endpoint}`, { method, headers, body: body ?? null, dispatcher: this.agent });
+      res = await new Promise<IncomingMessage>((resolve, reject) => {
+        const req = send(`${this.base}/v1/${endpoint}`, { method, headers, agent: this.agent });
+        // Silence on the socket (connecting, waiting for the answer, or between two pieces of a
+        // body) longer than the timeout ends the request; it stays armed while the body is read.
+        req.setTimeout(this.timeout, () => {
+          this.stalled = true;
+          req.destroy(Object.assign(new Error(`no data for ${this.timeout} ms`), { code: 'CAIRN_TIMEOUT' }));
+        });
+        req.once('error', reject);
+        req.once('response', resolve);
+        if (body instanceof Readable) {
+          // A server that answers early (a refusal) stops reading: the upload error is then moot.
+          pipeline(body, req).catch((err: unknown) => reject(err));
+        } else req.end(body);
+      });
     } catch (err) {
       const e = err as Error & { code?: string };
-      throw new CairnError('REMOTE', `cannot reach ${this.url}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ').trim(), { url: this.url, cause: e.code }, err);
+      const what = e.code === 'CAIRN_TIMEOUT' ? `the server did not answer within ${this.timeout} ms` : `${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ').trim();
+      throw new CairnError('REMOTE', `cannot reach ${this.url}: ${what}`, { url: this.url, cause: e.code }, err);
     }
-    if (res.statusCode >= 400) throw await this.failure(res, endpoint);
-    return res;
+    const answer: Answer = { statusCode: res.statusCode ?? 0, headers: res.headers, body: res };
+    if (answer.statusCode >= 400) throw await this.failure(answer, endpoint);
+    return answer;
   }
 
-  private async failure(res: Dispatcher.ResponseData, endpoint: Endpoint): Promise<CairnError> {
+  private async failure(res: Answer, endpoint: Endpoint): Promise<CairnError> {
     // At most 4 KiB of an error body is read: a hostile server's endless error page costs nothing.
     let text = '';
     try {
@@ -159,10 +192,9 @@ export class RemoteClient {
     } finally {
       res.body.destroy();
     }
-    let parsed: ErrorBody | undefined;
+    let parsed: ReturnType<typeof checkErrorBody>;
     try {
-      const r = ErrorBody.safeParse(JSON.parse(text));
-      if (r.success) parsed = r.data;
+      parsed = checkErrorBody(JSON.parse(text));
     } catch {
       /* not JSON */
     }
@@ -175,7 +207,7 @@ export class RemoteClient {
     return new CairnError(code, `${this.url}: ${remoteMessage}`, data);
   }
 
-  private async bytes(res: Dispatcher.ResponseData, max = MAX_ANSWER): Promise<Buffer> {
+  private async bytes(res: Answer, max = MAX_ANSWER): Promise<Buffer> {
     const tooLarge = () => new CairnError('REMOTE', `${this.url}: the server's answer exceeds ${max} bytes`, { url: this.url, limit: max });
     // A declared length over the limit is refused before a byte of the body is read.
     if (Number(res.headers['content-length'] ?? 0) > max) {
@@ -195,12 +227,12 @@ export class RemoteClient {
         parts.push(c);
       }
     } catch (err) {
-      throw bodyFailure(this.url, err);
+      throw bodyFailure(this.url, err, this.stalled);
     }
     return Buffer.concat(parts);
   }
 
-  private async json<T>(res: Dispatcher.ResponseData, schema: ZodType<T>): Promise<T> {
+  private async json<T>(res: Answer, check: (v: unknown) => T): Promise<T> {
     const buf = await this.bytes(res);
     let value: unknown;
     try {
@@ -208,17 +240,19 @@ export class RemoteClient {
     } catch {
       throw new CairnError('REMOTE', `${this.url}: the server's answer is not JSON`, { url: this.url });
     }
-    const r = schema.safeParse(value);
-    if (!r.success) throw new CairnError('REMOTE', `${this.url}: the server's answer does not match the protocol (${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message})`, { url: this.url });
-    return r.data;
+    try {
+      return check(value);
+    } catch (err) {
+      throw new CairnError('REMOTE', `${this.url}: the server's answer does not match the protocol (${(err as Error).message})`, { url: this.url });
+    }
   }
 }
 
 /** A body that stopped arriving (timeout, reset) is the remote's failure, with its cause named. */
-function bodyFailure(url: string, err: unknown): unknown {
+function bodyFailure(url: string, err: unknown, timedOut: boolean): unknown {
   if (err instanceof CairnError) return err;
   const e = err as Error & { code?: string };
-  const stalled = e.code === 'UND_ERR_BODY_TIMEOUT';
+  const stalled = timedOut || e.code === 'CAIRN_TIMEOUT';
   const what = stalled ? 'the server stopped sending (timed out waiting for data)' : `the connection failed while receiving (${e.code ?? e.message})`;
   return new CairnError('REMOTE', `${url}: ${what}; run the command again to resume`, { url, cause: e.code }, err);
 }

@@ -16,7 +16,8 @@ import { RepoHost } from './server-repos.js';
 import { listObjects } from './object-list.js';
 import { receiveStream } from './receive.js';
 import { applyRefUpdates } from './ref-update.js';
-import { DEFAULT_LIMITS, ENDPOINTS, FetchListRequest, MEDIA, PushRefsRequest, type Endpoint, type ServerLimits } from './protocol.js';
+import { DEFAULT_LIMITS, ENDPOINTS, MEDIA, type Endpoint, type ServerLimits } from './protocol.js';
+import { FetchListRequest, PushRefsRequest } from './protocol-schemas.js';
 import { decodeIds, encodeBitmap, encodeIds, endRecord, recordHeader, STREAM_MAGIC, PROTOCOL_VERSION } from './wire.js';
 
 export interface ServerOptions {
