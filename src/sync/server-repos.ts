@@ -8,7 +8,7 @@ import { CAIRN_DIR, Repository } from '../store/repository.js';
 
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
 const MAX_SEGMENTS = 8;
-const MAX_OPEN = 64;
+export const MAX_OPEN = 64;
 
 export function repoNameProblem(name: string): string | null {
   const parts = name.split('/');
@@ -23,11 +23,33 @@ export function repoNameProblem(name: string): string | null {
 
 export class RepoHost {
   private readonly open = new Map<string, Repository>();
+  /** Requests using each repository: an evicted one is closed only once the last one is done. */
+  private readonly users = new Map<Repository, number>();
+  private readonly retired = new Set<Repository>();
 
   constructor(readonly root: string) {}
 
-  /** The repository named `name`, or undefined when there is none (and `create` is false). */
+  /**
+   * The repository named `name`, or undefined when there is none (and `create` is false). Every
+   * repository returned must be given back with `release` when the request is done.
+   */
   get(name: string, create: boolean): Repository | undefined {
+    const repo = this.lookup(name, create);
+    if (repo !== undefined) this.users.set(repo, (this.users.get(repo) ?? 0) + 1);
+    return repo;
+  }
+
+  release(repo: Repository): void {
+    const n = (this.users.get(repo) ?? 1) - 1;
+    if (n > 0) {
+      this.users.set(repo, n);
+      return;
+    }
+    this.users.delete(repo);
+    if (this.retired.delete(repo)) repo.close();
+  }
+
+  private lookup(name: string, create: boolean): Repository | undefined {
     const problem = repoNameProblem(name);
     if (problem !== null) throw new CairnError('INVALID_NAME', `invalid repository name '${name.slice(0, 100)}': ${problem}`, { name });
     const cached = this.open.get(name);
@@ -52,13 +74,18 @@ export class RepoHost {
     if (this.open.size > MAX_OPEN) {
       const [oldest, r] = this.open.entries().next().value as [string, Repository];
       this.open.delete(oldest);
-      r.close();
+      // Still serving a request (a long clone, say): closed when that request releases it.
+      if (this.users.has(r)) this.retired.add(r);
+      else r.close();
     }
     return repo;
   }
 
   close(): void {
     for (const r of this.open.values()) r.close();
+    for (const r of this.retired) r.close();
     this.open.clear();
+    this.retired.clear();
+    this.users.clear();
   }
 }

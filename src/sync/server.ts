@@ -147,7 +147,11 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
         who = auth.label;
         const repo = host.get(repoName, endpoint === 'push-lacks');
         if (repo === undefined) throw new HttpError(404, 'NOT_FOUND', `no repository '${repoName}' on this server`, 'no-repo');
-        await dispatch(endpoint as Endpoint, repo, req, res, who);
+        try {
+          await dispatch(endpoint as Endpoint, repo, req, res, who);
+        } finally {
+          host.release(repo);
+        }
       } catch (err) {
         sendError(res, err, log);
         if (!req.complete) discardBody(req);
