@@ -98,8 +98,6 @@ export class PackStore implements ObjectReader, ObjectWriter {
   private pending = new Map<ObjectId, PendingRow>();
 
   readonly staging: boolean;
-  private readonly stmtInStore;
-  private readonly stmtInStaged;
 
   constructor(private readonly db: Db, cairnDir: string, opts: PackStoreOptions = {}) {
     this.packDir = join(cairnDir, 'packs');
@@ -108,8 +106,6 @@ export class PackStore implements ObjectReader, ObjectWriter {
     this.stmtGet = this.staging
       ? db.prepare(`SELECT ${ROW_COLUMNS} FROM objects WHERE id = ? UNION ALL SELECT ${ROW_COLUMNS} FROM staged WHERE id = ? LIMIT 1`)
       : db.prepare(`SELECT ${ROW_COLUMNS} FROM objects WHERE id = ?`);
-    this.stmtInStore = db.prepare('SELECT 1 FROM objects WHERE id = ?');
-    this.stmtInStaged = db.prepare('SELECT 1 FROM staged WHERE id = ?');
     this.stmtPackName = db.prepare('SELECT name FROM packs WHERE id = ?');
     this.stmtInsertPack = db.prepare('INSERT INTO packs (name, created) VALUES (?, ?)');
     this.stmtInsertObject = db.prepare(`INSERT OR IGNORE INTO ${this.staging ? 'staged' : 'objects'} (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`);
@@ -224,27 +220,36 @@ export class PackStore implements ObjectReader, ObjectWriter {
     return ids.map((id) => !present.has(id) && !this.pending.has(id));
   }
 
-  /** Where an object lives: in the store, only in the quarantine, or nowhere. */
-  whereIs(id: ObjectId): 'store' | 'staged' | undefined {
-    if (this.stmtInStore.get(id) !== undefined) return 'store';
-    if (this.stmtInStaged.get(id) !== undefined) return 'staged';
-    return undefined;
-  }
-
   /**
    * Moves quarantined objects into the store: their pack bytes stay where they are, only index
    * rows move. Callers run it in the same transaction as the ref update that makes them reachable,
    * after checking closure, so the store only ever gains whole closures.
    */
   promote(ids: Iterable<ObjectId>): number {
-    const ins = this.db.prepare(`INSERT OR IGNORE INTO objects (${ROW_COLUMNS}) SELECT ${ROW_COLUMNS} FROM staged WHERE id = ?`);
-    const del = this.db.prepare('DELETE FROM staged WHERE id = ?');
+    const all = [...ids];
     let moved = 0;
-    for (const id of ids) {
-      moved += ins.run(id).changes;
-      del.run(id);
+    for (let i = 0; i < all.length; i += 500) {
+      const batch = all.slice(i, i + 500);
+      const marks = batch.map(() => '?').join(',');
+      moved += this.db.prepare(`INSERT OR IGNORE INTO objects (${ROW_COLUMNS}) SELECT ${ROW_COLUMNS} FROM staged WHERE id IN (${marks})`).run(...batch).changes;
+      this.db.prepare(`DELETE FROM staged WHERE id IN (${marks})`).run(...batch);
     }
     return moved;
+  }
+
+  /** For each id found: where it lives (the store wins over the quarantine) and its type. */
+  whereMany(ids: readonly ObjectId[]): Map<ObjectId, { where: 'store' | 'staged'; type: ObjectType }> {
+    const out = new Map<ObjectId, { where: 'store' | 'staged'; type: ObjectType }>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const batch = ids.slice(i, i + 500);
+      const marks = batch.map(() => '?').join(',');
+      for (const table of ['objects', 'staged'] as const) {
+        for (const r of this.db.prepare(`SELECT id, type FROM ${table} WHERE id IN (${marks})`).all(...batch) as { id: string; type: number }[]) {
+          if (!out.has(r.id)) out.set(r.id, { where: table === 'objects' ? 'store' : 'staged', type: typeOf(r.type, r.id) });
+        }
+      }
+    }
+    return out;
   }
 
   /** Objects waiting in the quarantine (count and stored bytes), for reports and tests. */
@@ -270,8 +275,10 @@ export class PackStore implements ObjectReader, ObjectWriter {
    * Appends an object already hashed and compressed elsewhere (an ingest worker). The id is
    * trusted: callers are this process's own workers, never a remote.
    */
-  putEncoded(id: ObjectId, type: ObjectType, stored: Uint8Array, comp: number, rawLen: number): void {
-    if (this.pending.has(id) || this.lookup(id) !== undefined) return;
+  putEncoded(id: ObjectId, type: ObjectType, stored: Uint8Array, comp: number, rawLen: number, knownAbsent = false): void {
+    // `knownAbsent`: the caller just checked (a fetch asks only for what it lacks); a duplicate
+    // would only cost pack bytes, as the index insert ignores it.
+    if (this.pending.has(id) || (!knownAbsent && this.lookup(id) !== undefined)) return;
     const pack = this.ensurePack(RECORD_HEADER + stored.length);
     const header = Buffer.allocUnsafe(RECORD_HEADER);
     header.write(id, 0, 32, 'hex');

@@ -75,7 +75,8 @@ export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: Pa
           if (opts.expected!.has(rec.id)) throw new CairnError('REMOTE', `the remote sent object ${rec.id} more than once`, { id: rec.id });
           throw new CairnError('REMOTE', `the remote sent object ${rec.id}, which was not asked for`, { id: rec.id });
         }
-        const raw = acceptRecord(rec, staging, limits.maxObjectBytes);
+        // An asked-for object was lacking when asked for: no need to look it up again before storing.
+        const raw = acceptRecord(rec, staging, limits.maxObjectBytes, awaited !== undefined);
         res.objects++;
         res.bytes += rec.stored.length;
         res.rawBytes += raw;
@@ -99,7 +100,7 @@ export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: Pa
 }
 
 /** Verifies one record and stages it; returns its decompressed size. */
-function acceptRecord(rec: WireRecord, staging: PackStore, maxRaw: number): number {
+function acceptRecord(rec: WireRecord, staging: PackStore, maxRaw: number, fresh: boolean): number {
   const type = OBJECT_TYPES[rec.typeCode];
   if (type === undefined) throw new CairnError('BAD_FORMAT', `object ${rec.id} has unknown type code ${rec.typeCode}`, { id: rec.id });
   const { data } = verifyRecord(rec.id, rec.typeCode, rec.comp, rec.stored, maxRaw);
@@ -107,6 +108,6 @@ function acceptRecord(rec: WireRecord, staging: PackStore, maxRaw: number): numb
   if (type === 'tree') decodeTree(data, what);
   else if (type === 'commit') decodeCommit(data, what);
   else if (type === 'file') decodeFile(data, what);
-  staging.putEncoded(rec.id, type, rec.stored, rec.comp, data.length);
+  staging.putEncoded(rec.id, type, rec.stored, rec.comp, data.length, fresh);
   return data.length;
 }
