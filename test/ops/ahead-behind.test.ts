@@ -142,20 +142,28 @@ describe('aheadBehind', () => {
     expect(tight.reads()).toBeLessThan(6);
   });
 
-  /** Commits with 0..3 parents among earlier ones; `time(parentTimes, spec)` stamps each (seconds). */
-  function checkGenerated(specTime: fc.Arbitrary<number>, time: (parentTimes: number[], drawn: number) => number, opts: { skewMarginMs?: number }, numRuns: number) {
+  /**
+   * Commits with 0..3 parents among earlier ones. `time(parentTrueTimes, spec)` gives each commit's
+   * true time (seconds, never before its parents') and the stamp its machine's clock wrote.
+   */
+  function checkGenerated(
+    specTime: fc.Arbitrary<number>,
+    time: (parentTrueTimes: number[], drawn: number) => { real: number; stamp: number },
+    opts: { skewMarginMs?: number },
+    numRuns: number,
+  ) {
     const dag = fc
       .array(fc.record({ parents: fc.uniqueArray(fc.nat(), { maxLength: 3 }), drawn: specTime }), { minLength: 1, maxLength: 40 })
       .chain((specs) => fc.tuple(fc.constant(specs), fc.nat(specs.length - 1), fc.nat(specs.length - 1)));
     fc.assert(
       fc.property(dag, ([specs, ai, bi]) => {
         const ids: ObjectId[] = [];
-        const times: number[] = [];
+        const realTimes: number[] = [];
         specs.forEach((s, i) => {
           const ps = i === 0 ? [] : [...new Set(s.parents.map((p) => p % i))];
-          const at = time(ps.map((p) => times[p]!), s.drawn);
-          times.push(at);
-          ids.push(commit(ps.map((p) => ids[p]!), at));
+          const { real, stamp } = time(ps.map((p) => realTimes[p]!), s.drawn);
+          realTimes.push(real);
+          ids.push(commit(ps.map((p) => ids[p]!), stamp));
         });
         expect(aheadBehind(t.repo.objects, ids[ai]!, ids[bi]!, opts)).toEqual(naive(ids[ai]!, ids[bi]!));
       }),
@@ -166,16 +174,30 @@ describe('aheadBehind', () => {
   it('equals the naive set difference on generated DAGs (criss-cross merges, equal times, no margin)', () => {
     // Parents never newer than children, often equal (CI jobs commit within the same millisecond):
     // exact with no margin at all, so the early stop is exercised on every shape.
-    checkGenerated(fc.constantFrom(0, 0, 1, 5), (pts, d) => Math.max(0, ...pts) + d, { skewMarginMs: 0 }, 150);
+    checkGenerated(
+      fc.constantFrom(0, 0, 1, 5),
+      (pts, d) => {
+        const real = Math.max(0, ...pts) + d;
+        return { real, stamp: real };
+      },
+      { skewMarginMs: 0 },
+      150,
+    );
   });
 
   it('equals the naive set difference on generated DAGs whose clocks disagree by up to 20 hours', () => {
-    // Each commit is an hour or 30 hours after its newest parent by its own clock, which may run up
-    // to 20 hours behind: hidden skew below the frontier, gaps wider than the one-day margin.
+    // Each commit is made 0, 1 or 30 hours (real time) after its newest parent, on a machine whose
+    // clock runs 0 to 20 hours behind: hidden skew below the frontier, gaps wider than the one-day
+    // margin. The skew is the machine's, relative to real time: it does not add up along a chain
+    // (an earlier version of this test stamped relative to the parent's stamp, so twenty-hour errors
+    // accumulated into days, which no set of machines with 20-hour clock errors can produce).
     const HOUR = 3600;
     checkGenerated(
       fc.record({ gap: fc.constantFrom(0, 1, 30), behind: fc.constantFrom(0, 0, 5, 12, 20) }).map((r) => r.gap * 1000 + r.behind),
-      (pts, d) => Math.max(0, ...pts) + Math.floor(d / 1000) * HOUR - (d % 1000) * HOUR,
+      (pts, d) => {
+        const real = Math.max(0, ...pts) + Math.floor(d / 1000) * HOUR;
+        return { real, stamp: real - (d % 1000) * HOUR };
+      },
       {},
       600, // with no margin about one run in 700 miscounts: 600 runs catch that more often than not
     );
