@@ -27,7 +27,10 @@ export interface ReceiveOptions {
   progress?: ProgressFn;
   /** Progress total, when the caller knows how many records to expect. */
   total?: number;
-  /** Flush to disk after this many stored bytes or objects, or this many ms. */
+  /**
+   * Flush to disk after this many stored bytes (default: a sixteenth of what arrived so far, between
+   * 256 KiB and 4 MiB) or objects, or this many ms.
+   */
   flushBytes?: number;
   flushObjects?: number;
   flushMs?: number;
@@ -52,7 +55,10 @@ export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: Pa
   // every check and keep the receiver busy without end.
   const awaited = opts.expected === undefined ? undefined : new Set(opts.expected);
   const res: ReceiveResult = { objects: 0, bytes: 0, rawBytes: 0, complete: false };
-  const flushBytes = opts.flushBytes ?? 4 << 20;
+  // A killed receiver loses what it verified since the last flush. Flushing after a sixteenth of
+  // what arrived keeps that loss under ~6% at any point of the transfer (a fixed 4 MiB lost 14% of
+  // a transfer cut at 29 MB) for ~45 extra flushes on the first 64 MB, the same count after.
+  const flushBytesNow = () => opts.flushBytes ?? Math.min(4 << 20, Math.max(256 << 10, Math.floor(res.bytes / 16)));
   const flushObjects = opts.flushObjects ?? 5000;
   // Each flush costs an fsync and a transaction (~5-20 ms); a quarter second bounds what a killed
   // receiver loses to what arrived in that time.
@@ -83,7 +89,7 @@ export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: Pa
         if (res.rawBytes > limits.maxTotalBytes) throw new CairnError('REJECTED', `object stream decompresses to more than ${limits.maxTotalBytes} bytes`, { limit: limits.maxTotalBytes });
         sinceBytes += rec.stored.length;
         sinceObjects++;
-        if (sinceBytes >= flushBytes || sinceObjects >= flushObjects || Date.now() - lastFlush >= flushMs) flush();
+        if (sinceBytes >= flushBytesNow() || sinceObjects >= flushObjects || Date.now() - lastFlush >= flushMs) flush();
         if (opts.progress !== undefined && (res.objects - lastReport >= 256 || res.objects === opts.total)) {
           lastReport = res.objects;
           opts.progress({ phase: 'receiving', done: res.objects, total: opts.total, unit: 'objects', bytes: res.bytes });

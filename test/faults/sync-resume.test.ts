@@ -49,9 +49,10 @@ interface Interrupted {
 
 /**
  * Runs cairn and, as soon as `when()` holds (polled every few ms), SIGKILLs the victim: the client
- * itself, or the server.
+ * itself, or the server. `beforeKill` runs between the decision and the kill (the client is
+ * SIGSTOPped first when it is given, so what it measures holds still).
  */
-function runUntil(args: string[], cwd: string, when: () => boolean, victim: 'client' | 'server'): Promise<Interrupted> {
+function runUntil(args: string[], cwd: string, when: () => boolean, victim: 'client' | 'server', beforeKill?: () => Promise<void>): Promise<Interrupted> {
   return new Promise((resolve, reject) => {
     const child = spawnCairn(args, { cwd });
     let stderr = '';
@@ -63,8 +64,12 @@ function runUntil(args: string[], cwd: string, when: () => boolean, victim: 'cli
       if (exited || killed || !when()) return;
       killed = true;
       clearInterval(poll);
-      if (victim === 'client') child.kill('SIGKILL');
-      else void server.kill();
+      if (victim === 'server') void server.kill();
+      else if (beforeKill === undefined) child.kill('SIGKILL');
+      else {
+        child.kill('SIGSTOP');
+        void beforeKill().finally(() => child.kill('SIGKILL'));
+      }
     }, 5);
     const hung = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.on('error', reject);
@@ -203,13 +208,20 @@ describe('resuming an interrupted transfer', () => {
     const run = await runUntil(
       ['clone', url, 'c', '--json'],
       clones,
-      () => {
-        if (stagedStats(dir).bytes < KILL_AT * total.bytes) return false;
-        // Sent by the server but still in kernel buffers at the kill: never reached the client.
-        inFlight = queuedBytes(port);
-        return true;
-      },
+      () => stagedStats(dir).bytes >= KILL_AT * total.bytes,
       'client',
+      async () => {
+        // Sent by the server but still in kernel buffers at the kill: never reached the client.
+        // The client is stopped, so the server fills the buffers and then waits: read them once
+        // they hold still. (The server's own user-space buffer, a record or so, still counts as
+        // arrived, which only makes the figure below stricter.)
+        for (let i = 0, last = -1; i < 100; i++) {
+          await sleep(20);
+          inFlight = queuedBytes(port);
+          if (inFlight === last) break;
+          last = inFlight;
+        }
+      },
     );
     expect(run.killed, `the clone finished before ${pct(KILL_AT)} was staged: ${run.stderr}`).toBe(true);
     // What the server wrote to the socket before it saw the cut, less what was still in flight.
