@@ -11,7 +11,7 @@ import { CairnError, type ErrorCode } from '../errors.js';
 import type { ObjectId } from '../core/hash.js';
 import { MEDIA, type Endpoint, type PushObjectsResponse, type PushRefsResponse, type RefsResponse } from './protocol.js';
 import { checkErrorBody, checkPushObjectsResponse, checkPushRefsResponse, checkRefsResponse } from './client-check.js';
-import { decodeBitmap, decodeIds, encodeIds } from './wire.js';
+import { ACCEPT_BATCH_HEADER, CAP_BATCH, CAPABILITIES_HEADER, decodeBitmap, decodeIds, encodeIds } from './wire.js';
 
 interface Answer {
   statusCode: number;
@@ -59,6 +59,8 @@ export class RemoteClient {
   private stalled = false;
   /** Bytes sent and received in bodies, for reports and the wire-size benchmark. */
   readonly traffic = { sent: 0, received: 0, requests: 0 };
+  /** What the server said it supports (CAPABILITIES_HEADER of its latest answer). */
+  capabilities: ReadonlySet<string> = new Set();
 
   constructor(
     readonly url: string,
@@ -97,7 +99,7 @@ export class RemoteClient {
 
   /** Asks for exactly `ids`; returns the object stream as it arrives. */
   async fetchObjects(ids: readonly ObjectId[]): Promise<AsyncIterable<Uint8Array>> {
-    const res = await this.call('fetch-objects', 'POST', MEDIA.ids, encodeIds(ids));
+    const res = await this.call('fetch-objects', 'POST', MEDIA.ids, encodeIds(ids), { [ACCEPT_BATCH_HEADER]: CAP_BATCH });
     const counter = this.traffic;
     const url = this.url;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the generator reads the stall flag when the body fails
@@ -138,8 +140,8 @@ export class RemoteClient {
     return this.json(res, checkPushRefsResponse);
   }
 
-  private async call(endpoint: Endpoint, method: 'GET' | 'POST', type?: string, body?: string | Buffer | Readable): Promise<Answer> {
-    const headers: Record<string, string | number> = { 'user-agent': 'cairn/1' };
+  private async call(endpoint: Endpoint, method: 'GET' | 'POST', type?: string, body?: string | Buffer | Readable, extra: Record<string, string> = {}): Promise<Answer> {
+    const headers: Record<string, string | number> = { 'user-agent': 'cairn/1', ...extra };
     if (type !== undefined) headers['content-type'] = type;
     if (this.opts.token !== undefined) headers['authorization'] = `Bearer ${this.opts.token}`;
     if (typeof body === 'string' || Buffer.isBuffer(body)) {
@@ -170,6 +172,8 @@ export class RemoteClient {
       const what = e.code === 'CAIRN_TIMEOUT' ? `the server did not answer within ${this.timeout} ms` : `${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ').trim();
       throw new CairnError('REMOTE', `cannot reach ${this.url}: ${what}`, { url: this.url, cause: e.code }, err);
     }
+    const caps = res.headers[CAPABILITIES_HEADER];
+    if (typeof caps === 'string') this.capabilities = new Set(caps.split(',').map((c) => c.trim()));
     const answer: Answer = { statusCode: res.statusCode ?? 0, headers: res.headers, body: res };
     if (answer.statusCode >= 400) throw await this.failure(answer, endpoint);
     return answer;

@@ -11,7 +11,7 @@ import type { ProgressFn } from '../ops/progress.js';
 import { RemoteClient, type RefUpdateWire, type RemoteOptions } from './http-client.js';
 import { listObjects } from './object-list.js';
 import type { TransferStats } from './fetch.js';
-import { endRecord, recordHeader, STREAM_MAGIC } from './wire.js';
+import { CAP_BATCH, encodeObjectStream } from './wire.js';
 
 export interface Refspec {
   /** Local ref name (refs/heads/x, refs/tags/y). */
@@ -89,7 +89,8 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
       stats.requested = send.length;
       alreadyThere = list.length - send.length;
       if (send.length > 0) {
-        const sent = await client.pushObjects(objectStream(repo, send, opts.progress));
+        const batch = client.capabilities.has(CAP_BATCH);
+        const sent = await client.pushObjects(objectStream(repo, send, batch, opts.progress));
         stats.received = sent.objects;
       }
     }
@@ -126,17 +127,14 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
   }
 }
 
-/** The object stream: magic, records as they lie in the packs (no re-encoding), end record. */
-async function* objectStream(repo: Repository, ids: readonly ObjectId[], progress?: ProgressFn): AsyncGenerator<Buffer> {
-  yield STREAM_MAGIC;
+/** The object stream: records as they lie in the packs (no re-encoding), small ones batched when the server accepts it. */
+async function* objectStream(repo: Repository, ids: readonly ObjectId[], batch: boolean, progress?: ProgressFn): AsyncGenerator<Buffer> {
   let count = 0;
   let bytes = 0;
-  for (const r of repo.objects.rawRecords(ids)) {
-    yield recordHeader(r.id, r.typeCode, r.comp, r.stored.length);
-    yield r.stored;
+  const onRecord = (len: number) => {
     count++;
-    bytes += r.stored.length;
+    bytes += len;
     if (progress !== undefined && (count % 256 === 0 || count === ids.length)) progress({ phase: 'sending', done: count, total: ids.length, unit: 'objects', bytes });
-  }
-  yield endRecord(count);
+  };
+  yield* encodeObjectStream(repo.objects.rawRecords(ids), { batch, onRecord });
 }

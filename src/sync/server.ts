@@ -18,7 +18,7 @@ import { receiveStream } from './receive.js';
 import { applyRefUpdates } from './ref-update.js';
 import { DEFAULT_LIMITS, ENDPOINTS, MEDIA, type Endpoint, type ServerLimits } from './protocol.js';
 import { FetchListRequest, PushRefsRequest } from './protocol-schemas.js';
-import { decodeIds, encodeBitmap, encodeIds, endRecord, recordHeader, STREAM_MAGIC, PROTOCOL_VERSION } from './wire.js';
+import { ACCEPT_BATCH_HEADER, CAP_BATCH, CAPABILITIES_HEADER, decodeIds, encodeBitmap, encodeIds, encodeObjectStream, PROTOCOL_VERSION } from './wire.js';
 
 export interface ServerOptions {
   root: string;
@@ -79,6 +79,9 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
     let bytesOut = 0;
     const counted = { bytesIn: 0 };
     bodyStats.set(req, counted);
+    // On every answer, errors included: a first push learns it before it sends any object, though
+    // the repository (and so its ref advertisement) does not exist yet.
+    res.setHeader(CAPABILITIES_HEADER, CAP_BATCH);
     const write = res.write.bind(res);
     res.write = ((chunk: Buffer | string, ...rest: unknown[]) => {
       bytesOut += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
@@ -182,23 +185,19 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
       }
       case 'fetch-objects': {
         const ids = decodeIds(await readBody(req, Math.min(limits.maxSmallBody * 4, limits.maxObjects * 32), limits), 'fetch-objects body');
-        const records = repo.objects.rawRecords(ids);
-        // The first step locates every id: a missing one is a 404 before any byte is sent.
-        let next = records.next();
-        res.writeHead(200, { 'content-type': MEDIA.stream, 'x-cairn-objects': String(ids.length) });
-        await writeOut(res, STREAM_MAGIC);
         let count = 0;
+        const batch = req.headers[ACCEPT_BATCH_HEADER] === CAP_BATCH;
+        const chunks = encodeObjectStream(repo.objects.rawRecords(ids), { batch, onRecord: () => count++ });
+        // The first step locates every id: a missing one is a 404 before any byte is sent.
+        let next = chunks.next();
+        res.writeHead(200, { 'content-type': MEDIA.stream, 'x-cairn-objects': String(ids.length) });
         while (!next.done) {
-          const r = next.value;
           if (res.destroyed) return;
-          const ok1 = res.write(recordHeader(r.id, r.typeCode, r.comp, r.stored.length));
-          const ok2 = res.write(r.stored);
-          count++;
-          if (!ok1 || !ok2) await drained(res);
-          next = records.next();
+          if (!res.write(next.value)) await drained(res);
+          next = chunks.next();
         }
         metrics.objectsSent.inc(count);
-        res.end(endRecord(count));
+        res.end();
         return;
       }
       case 'push-lacks': {
@@ -367,10 +366,6 @@ function sendError(res: ServerResponse, err: unknown, log: Logger): void {
     return;
   }
   sendJson(res, status, { error: body });
-}
-
-function writeOut(res: ServerResponse, data: Buffer): Promise<void> {
-  return res.write(data) ? Promise.resolve() : drained(res);
 }
 
 function drained(res: ServerResponse): Promise<void> {

@@ -2,7 +2,22 @@
 // same records however the bytes are split, and refuses truncated, oversized and trailing input.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeBitmap, decodeIds, encodeBitmap, encodeIds, endRecord, recordHeader, STREAM_MAGIC, StreamParser, type WireRecord } from '../../src/sync/wire.js';
+import { deflateRawSync } from 'node:zlib';
+import {
+  BATCH_MAX_RAW,
+  BATCH_MAX_STORED,
+  BATCH_TYPE,
+  decodeBitmap,
+  decodeIds,
+  encodeBitmap,
+  encodeIds,
+  encodeObjectStream,
+  endRecord,
+  recordHeader,
+  STREAM_MAGIC,
+  StreamParser,
+  type WireRecord,
+} from '../../src/sync/wire.js';
 import { codeOf } from '../helpers/errors.js';
 
 const hexId = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'));
@@ -161,5 +176,95 @@ describe('object stream parser', () => {
     const s = stream([]);
     s[0] = 0x41;
     expect(codeOf(() => new StreamParser(1000).push(s))).toBe('BAD_FORMAT');
+  });
+});
+
+/** Text-like bodies (compressible), random ones (not), and sizes on both sides of the 4 KiB line. */
+const body = fc.oneof(
+  fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+  fc.tuple(fc.constantFrom('id,name,score\n', '{"k":1,"v":"abc"}\n', 'row '), fc.integer({ min: 0, max: 600 })).map(([t, n]) => Buffer.from(t.repeat(n))),
+);
+const anyRecord = fc.record({ id: hexId, typeCode: fc.integer({ min: 0, max: 3 }), comp: fc.integer({ min: 0, max: 1 }), stored: body });
+
+const ZERO_ID = '0'.repeat(64);
+
+/** A stream whose middle is one batch record holding `inner` raw bytes, deflated. */
+function batchStream(inner: Buffer, count: number, opts: { id?: string; comp?: number } = {}): Buffer {
+  const packed = deflateRawSync(inner);
+  return Buffer.concat([STREAM_MAGIC, recordHeader(opts.id ?? ZERO_ID, BATCH_TYPE, opts.comp ?? 1, packed.length), packed, endRecord(count)]);
+}
+
+function rawRecords(records: readonly WireRecord[]): Buffer {
+  return Buffer.concat(records.flatMap((r) => [recordHeader(r.id, r.typeCode, r.comp, r.stored.length), r.stored]));
+}
+
+describe('object stream encoder and batch records', () => {
+  it('round-trip any records, batched or not, however the bytes are split', () => {
+    fc.assert(
+      fc.property(fc.array(anyRecord, { maxLength: 300 }), fc.boolean(), fc.array(fc.nat(), { maxLength: 8 }), (records, batch, cuts) => {
+        let seen = 0;
+        const bytes = Buffer.concat([...encodeObjectStream(records, { batch, onRecord: () => seen++ })]);
+        const parser = new StreamParser(1 << 20);
+        const got = feed(parser, split(bytes, cuts));
+        expect(parser.ended).toBe(true);
+        expect(parser.count).toBe(records.length);
+        expect(seen).toBe(records.length);
+        expect(got.map((r) => [r.id, r.typeCode, r.comp, r.stored.toString('hex')])).toEqual(records.map((r) => [r.id, r.typeCode, r.comp, r.stored.toString('hex')]));
+        if (!batch) expect(bytes.equals(stream(records))).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('batches small compressible records and leaves incompressible ones as they are', () => {
+    const text = Array.from({ length: 400 }, (_, i) => ({ id: i.toString(16).padStart(64, '0'), typeCode: 0, comp: 0, stored: Buffer.from(`id,name\n${i},row ${i}\n`.repeat(40)) }));
+    const plain = stream(text).length;
+    const batched = Buffer.concat([...encodeObjectStream(text, { batch: true })]);
+    expect(batched.length).toBeLessThan(plain * 0.3);
+    const noise = Array.from({ length: 100 }, (_, i) => ({ id: i.toString(16).padStart(64, '0'), typeCode: 0, comp: 0, stored: Buffer.from(Array.from({ length: 900 }, (_, k) => (k * 7919 + i * 104729) % 251 ^ (k >> 3))) }));
+    const noisy = Buffer.concat([...encodeObjectStream(noise, { batch: true })]);
+    expect(noisy.length).toBeLessThanOrEqual(stream(noise).length + 38);
+  });
+
+  it('pulls the first record before yielding any byte, so a source that fails at once fails before the stream starts', () => {
+    const failing = (function* (): Generator<WireRecord> {
+      throw new Error('missing object');
+    })();
+    const chunks = encodeObjectStream(failing, { batch: true });
+    expect(() => chunks.next()).toThrow('missing object');
+  });
+
+  it('counts the records inside a batch toward the end record', () => {
+    const inner = [0, 1, 2].map((i) => ({ id: String(i).repeat(64), typeCode: 1, comp: 0, stored: Buffer.from(`body ${i}`) }));
+    const ok = new StreamParser(1 << 20);
+    expect(ok.push(batchStream(rawRecords(inner), 3)).map((r) => r.stored.toString())).toEqual(['body 0', 'body 1', 'body 2']);
+    expect(ok.ended).toBe(true);
+    expect(codeOf(() => new StreamParser(1 << 20).push(batchStream(rawRecords(inner), 1)))).toBe('BAD_FORMAT');
+  });
+
+  it('refuses hostile batches: a bomb, nesting, an end inside, truncation, empty, garbage, a set id, another compression', () => {
+    const one = { id: 'a'.repeat(64), typeCode: 1, comp: 0, stored: Buffer.from('x') };
+    const bomb = Buffer.concat([recordHeader(one.id, 1, 0, BATCH_MAX_RAW), Buffer.alloc(BATCH_MAX_RAW)]);
+    const cases: Buffer[] = [
+      batchStream(bomb, 1),
+      batchStream(Buffer.concat([rawRecords([one]), recordHeader(ZERO_ID, BATCH_TYPE, 1, 0)]), 1),
+      batchStream(Buffer.concat([rawRecords([one]), endRecord(1)]), 1),
+      batchStream(rawRecords([one]).subarray(0, 30), 1),
+      batchStream(rawRecords([one]).subarray(0, 38), 1),
+      batchStream(Buffer.alloc(0), 0),
+      Buffer.concat([STREAM_MAGIC, recordHeader(ZERO_ID, BATCH_TYPE, 1, 5), Buffer.from('junk!'), endRecord(0)]),
+      batchStream(rawRecords([one]), 1, { id: 'f'.repeat(64) }),
+      batchStream(rawRecords([one]), 1, { comp: 0 }),
+      batchStream(rawRecords([{ ...one, stored: Buffer.alloc(2000) }]), 1),
+    ];
+    cases.forEach((c, i) => {
+      expect(codeOf(() => new StreamParser(1000).push(c)), `case ${i}`).toBe('BAD_FORMAT');
+    });
+  });
+
+  it('refuses a batch longer than its limit from the header alone', () => {
+    const parser = new StreamParser(1 << 20);
+    const head = Buffer.concat([STREAM_MAGIC, recordHeader(ZERO_ID, BATCH_TYPE, 1, BATCH_MAX_STORED + 1)]);
+    expect(codeOf(() => parser.push(head))).toBe('BAD_FORMAT');
   });
 });
