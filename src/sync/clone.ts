@@ -30,6 +30,11 @@ export interface CloneResult extends TransferStats {
   files: number;
   bytes: number;
   resumed: boolean;
+  /**
+   * DIR was already a finished clone of this URL, left as it was: the run that made it was killed
+   * between its last write and its exit, and a script re-ran it. Nothing was transferred.
+   */
+  alreadyCloned: boolean;
 }
 
 export const PENDING_KEY = 'clone.pending';
@@ -65,7 +70,14 @@ export async function cloneRepo(opts: CloneOptions): Promise<CloneResult> {
     }
     if (existsSync(join(root, CAIRN_DIR, DB_FILE))) {
       repo = Repository.open(root);
-      if (repo.root !== root || repo.config.get(PENDING_KEY) !== opts.url) {
+      const pending = repo.config.get(PENDING_KEY);
+      if (repo.root === root && pending === undefined && repo.config.get(`remote.${remoteName}.url`) === opts.url) {
+        const head = repo.refs.read('HEAD');
+        const current = head?.symbolic ? head.target.replace(/^refs\/heads\//, '') : branch;
+        const none = { listed: 0, requested: 0, received: 0, bytesSent: 0, bytesReceived: 0, requests: client.traffic.requests };
+        return { ...none, root, branch: current, head: repo.refs.resolve('HEAD'), files: 0, bytes: 0, resumed: false, alreadyCloned: true };
+      }
+      if (repo.root !== root || pending !== opts.url) {
         throw new CairnError('ALREADY_EXISTS', `${root} is already a cairn repository; clone into a new folder`, { dir: root });
       }
       resumed = true;
@@ -98,7 +110,7 @@ export async function cloneRepo(opts: CloneOptions): Promise<CloneResult> {
       bytes = res.bytes;
     }
     repo.config.unset(PENDING_KEY);
-    return { ...stats, root, branch, head: tip, files, bytes, resumed };
+    return { ...stats, root, branch, head: tip, files, bytes, resumed, alreadyCloned: false };
   } finally {
     repo?.close();
     await client.close();

@@ -295,4 +295,19 @@ describe('sync with a real server', () => {
     expect(m!.code).toBe(4);
     expect(existsSync(join(tmp.dir, 'nothing'))).toBe(false);
   });
+
+  it('run again on a finished clone of the same URL changes nothing and exits 0; another URL is refused', async () => {
+    const dir = join(tmp.dir, 'twice');
+    ok(tmp.dir, 'clone', url, dir);
+    writeFileSync(join(dir, 'data.json'), 'edited, not committed\n');
+    const refsBefore = ok(dir, 'rev-parse', 'main', 'origin/main');
+    const again = run(tmp.dir, 'clone', url, dir, '--json');
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ alreadyCloned: true, resumed: false, received: 0, branch: 'main' });
+    expect(run(tmp.dir, 'clone', url, dir).stdout).toContain('already a clone of');
+    expect(readFileSync(join(dir, 'data.json'), 'utf8')).toBe('edited, not committed\n');
+    expect(ok(dir, 'rev-parse', 'main', 'origin/main')).toBe(refsBefore);
+    const other = run(tmp.dir, 'clone', `${server.url}/other`, dir);
+    expect(other.code).not.toBe(0);
+  });
 });

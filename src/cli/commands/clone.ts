@@ -28,7 +28,8 @@ export function register(program: Command, ctx: CommandContext): void {
       `
 The token comes from CAIRN_TOKEN or the credentials file (see 'cairn help remote'). An interrupted
 clone can be resumed by running the same command again: objects already received are not fetched
-a second time.
+a second time. Run again on a clone that had finished, it changes nothing and exits 0 (so a retry
+loop in a script ends); any other existing repository or non-empty DIR is refused.
 
 Examples:
   $ cairn clone http://127.0.0.1:7070/sales
@@ -44,6 +45,7 @@ Examples:
           const res = await cloneRepo({ url, dir: resolve(ctx.cwd, name), remoteName: opts.origin, branch: opts.branch, who: who(ctx, undefined), progress: progress.report, ...remoteOptions(ctx, url) });
           progress.stop();
           if (opts.json) printJson(ctx, res);
+          else if (res.alreadyCloned) ctx.out.write(`${res.root} is already a clone of ${url}: nothing done ('cairn pull' brings it up to date)\n`);
           else {
             ctx.out.write(`${res.resumed ? 'Resumed clone' : 'Cloned'} ${url} into ${res.root}\n`);
             ctx.out.write(`Received ${res.received} object(s), ${formatSize(res.bytesReceived)} (${res.listed - res.requested} already here); ${res.head === null ? 'the remote is empty' : `checked out '${res.branch}' at ${shortId(res.head)}: ${res.files} file(s), ${formatSize(res.bytes)}`}\n`);
