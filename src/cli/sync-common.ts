@@ -4,8 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { CairnError } from '../errors.js';
 import type { Repository } from '../store/repository.js';
-import { resolveAuthor } from '../ops/identity.js';
-import { refWho } from '../ops/commit.js';
+import { refWho, resolveAuthor } from '../ops/identity.js';
 import type { ProgressFn } from '../ops/progress.js';
 import type { RemoteOptions } from '../sync/http-client.js';
 import type { Refspec } from '../sync/push.js';

@@ -7,6 +7,7 @@ import type { ObjectId } from '../core/hash.js';
 import type { Repository } from '../store/repository.js';
 import { readCommit, writeCommit } from '../store/typed-objects.js';
 import { add } from './add.js';
+import { refWho } from './identity.js';
 import { clearMergeState, mergeParentFor } from './merge-state.js';
 import type { ProgressFn } from './progress.js';
 import { currentBranch } from './rev-parse.js';
@@ -76,6 +77,3 @@ export function commit(repo: Repository, opts: CommitOptions): CommitResult {
   return { committed: true, id, tree: built.id, parents, branch, files: leaves.length, bytes: built.size };
 }
 
-export function refWho(p: Person): string {
-  return `${p.name} <${p.email}>`;
-}

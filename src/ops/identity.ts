@@ -16,3 +16,8 @@ export function resolveAuthor(repo: Repository | undefined, env: Record<string, 
   const email = env['CAIRN_AUTHOR_EMAIL'] || repo?.config.get('user.email') || `${osUser}@${hostname()}`;
   return { name: clean(name), email: clean(email) };
 }
+
+/** How a person appears in the ref log. */
+export function refWho(p: Person): string {
+  return `${p.name} <${p.email}>`;
+}

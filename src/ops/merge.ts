@@ -16,7 +16,7 @@ import type { ObjectId } from '../core/hash.js';
 import type { Repository } from '../store/repository.js';
 import { readCommit, writeCommit } from '../store/typed-objects.js';
 import { loadAttributes } from './attributes.js';
-import { refWho } from './commit.js';
+import { refWho } from './identity.js';
 import { materialize, treeChanges } from './materialize.js';
 import { CommitGraph, mergeBases } from './merge-base.js';
 import { clearMergeState, readMergeState, unresolvedPaths, writeMergeState, type MergeState } from './merge-state.js';

@@ -1,8 +1,7 @@
 // `cairn checkout [--force] REV`: a branch name switches to it; any other revision detaches HEAD.
 import type { Command } from 'commander';
 import { checkout } from '../../ops/checkout.js';
-import { refWho } from '../../ops/commit.js';
-import { resolveAuthor } from '../../ops/identity.js';
+import { refWho, resolveAuthor } from '../../ops/identity.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { progressRenderer } from '../progress.js';
 import { action } from '../run-action.js';

@@ -1,8 +1,7 @@
 // `cairn reset [--soft|--mixed|--hard] [REV] [-- PATH...]`: move the branch, reset index/files.
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { refWho } from '../../ops/commit.js';
-import { resolveAuthor } from '../../ops/identity.js';
+import { refWho, resolveAuthor } from '../../ops/identity.js';
 import { reset, type ResetMode } from '../../ops/reset.js';
 import { resolveRevision } from '../../ops/rev-parse.js';
 import { toRepoPath } from '../../ops/worktree-scan.js';

@@ -1,8 +1,7 @@
 // `cairn switch [-c] [--force] [--detach] BRANCH [START]`: move to another branch (or create one).
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { refWho } from '../../ops/commit.js';
-import { resolveAuthor } from '../../ops/identity.js';
+import { refWho, resolveAuthor } from '../../ops/identity.js';
 import { switchBranch, type SwitchResult } from '../../ops/switch.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { progressRenderer } from '../progress.js';

@@ -1,8 +1,7 @@
 // `cairn tag`: list tags, create one (NAME [REV], -f to move it), delete (-d NAME).
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { refWho } from '../../ops/commit.js';
-import { resolveAuthor } from '../../ops/identity.js';
+import { refWho, resolveAuthor } from '../../ops/identity.js';
 import { createTag, deleteTag, listTags } from '../../ops/tag.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { shortId } from '../format.js';
