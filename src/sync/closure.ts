@@ -21,7 +21,10 @@ interface Want {
  * throws MISSING_OBJECT naming it (the push or fetch is incomplete; re-running resumes it), and
  * one of the wrong type (a commit whose tree is a chunk) BAD_FORMAT.
  */
-export function stagedClosure(staging: PackStore, tips: readonly ObjectId[]): ObjectId[] {
+export function stagedClosure(staging: PackStore, tips: readonly ObjectId[], known: { inlineFiles?: ReadonlySet<ObjectId> } = {}): ObjectId[] {
+  // File objects the caller decoded when it verified them (receive.ts) and found inline: their
+  // staged bytes are those bytes, so reading them again could only say "no children" again.
+  const inline = known.inlineFiles ?? new Set<ObjectId>();
   const out: ObjectId[] = [];
   const seen = new Set<ObjectId>();
   let level: Want[] = tips.map((id) => ({ id, type: 'commit', from: null }));
@@ -37,7 +40,7 @@ export function stagedClosure(staging: PackStore, tips: readonly ObjectId[]): Ob
       if (f.type !== w.type) throw new CairnError('BAD_FORMAT', `object ${w.id} is a ${f.type} but ${w.from ?? 'a ref'} uses it as a ${w.type}`, { id: w.id, from: w.from });
       if (f.where === 'store') continue;
       out.push(w.id);
-      if (f.type !== 'chunk') read.push(w.id);
+      if (f.type !== 'chunk' && !(f.type === 'file' && inline.has(w.id))) read.push(w.id);
     }
     const next: Want[] = [];
     for (const [id, { type, data }] of staging.getMany(read)) {

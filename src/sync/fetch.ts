@@ -84,13 +84,15 @@ export async function transfer(repo: Repository, client: RemoteClient, advert: R
       const lack = staging.lacking(list.ids);
       const ask = list.ids.filter((_, i) => lack[i]);
       stats.requested = ask.length;
+      let inlineFiles: Set<ObjectId> | undefined;
       if (ask.length > 0) {
         const body = await client.fetchObjects(ask);
         const r = await receiveStream(body, staging, { limits: CLIENT_LIMITS, expected: new Set(ask), progress, total: ask.length });
         stats.received = r.objects;
         if (!r.complete) throw new CairnError('REMOTE', `${client.url}: the object stream was cut off after ${r.objects} of ${ask.length} objects; run the command again to resume`, { received: r.objects });
+        inlineFiles = r.inlineFiles;
       }
-      const closure = stagedClosure(staging, wants);
+      const closure = stagedClosure(staging, wants, { inlineFiles });
       repo.refs.transaction(() => staging.promote(closure));
     } finally {
       staging.close();

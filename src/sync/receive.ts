@@ -45,6 +45,11 @@ export interface ReceiveResult {
   rawBytes: number;
   /** The stream ended with its end record: nothing was cut off. */
   complete: boolean;
+  /**
+   * File objects verified here that hold their data inline (no chunks): the closure check need not
+   * read them again to learn they reach nothing (100k small files: ~1.4 s of a clone).
+   */
+  inlineFiles: Set<ObjectId>;
 }
 
 export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: PackStore, opts: ReceiveOptions): Promise<ReceiveResult> {
@@ -54,7 +59,7 @@ export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: Pa
   // Each asked-for id is accepted once: a sender repeating a record forever would otherwise pass
   // every check and keep the receiver busy without end.
   const awaited = opts.expected === undefined ? undefined : new Set(opts.expected);
-  const res: ReceiveResult = { objects: 0, bytes: 0, rawBytes: 0, complete: false };
+  const res: ReceiveResult = { objects: 0, bytes: 0, rawBytes: 0, complete: false, inlineFiles: new Set() };
   // A killed receiver loses what it verified since the last flush. Flushing after a sixteenth of
   // what arrived keeps that loss under ~6% at any point of the transfer (a fixed 4 MiB lost 14% of
   // a transfer cut at 29 MB) for ~45 extra flushes on the first 64 MB, the same count after.
@@ -82,7 +87,7 @@ export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: Pa
           throw new CairnError('REMOTE', `the remote sent object ${rec.id}, which was not asked for`, { id: rec.id });
         }
         // An asked-for object was lacking when asked for: no need to look it up again before storing.
-        const raw = acceptRecord(rec, staging, limits.maxObjectBytes, awaited !== undefined);
+        const raw = acceptRecord(rec, staging, limits.maxObjectBytes, awaited !== undefined, res.inlineFiles);
         res.objects++;
         res.bytes += rec.stored.length;
         res.rawBytes += raw;
@@ -105,15 +110,15 @@ export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: Pa
   return res;
 }
 
-/** Verifies one record and stages it; returns its decompressed size. */
-function acceptRecord(rec: WireRecord, staging: PackStore, maxRaw: number, fresh: boolean): number {
+/** Verifies one record and stages it; returns its decompressed size. An inline file object's id goes to `inline`. */
+function acceptRecord(rec: WireRecord, staging: PackStore, maxRaw: number, fresh: boolean, inline: Set<ObjectId>): number {
   const type = OBJECT_TYPES[rec.typeCode];
   if (type === undefined) throw new CairnError('BAD_FORMAT', `object ${rec.id} has unknown type code ${rec.typeCode}`, { id: rec.id });
   const { data } = verifyRecord(rec.id, rec.typeCode, rec.comp, rec.stored, maxRaw);
   const what = `received ${type} ${rec.id}`;
   if (type === 'tree') decodeTree(data, what);
   else if (type === 'commit') decodeCommit(data, what);
-  else if (type === 'file') decodeFile(data, what);
+  else if (type === 'file' && decodeFile(data, what).kind === 'inline') inline.add(rec.id);
   staging.putEncoded(rec.id, type, rec.stored, rec.comp, data.length, fresh);
   return data.length;
 }

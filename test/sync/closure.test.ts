@@ -78,6 +78,38 @@ describe('stagedClosure', () => {
     expect(repo.objects.has(c2)).toBe(false);
   });
 
+  it('reads no inline file the caller vouches for, and still checks its presence and type', () => {
+    const small = Array.from({ length: 20 }, (_, i) => storeBuffer(staging, Buffer.from(`small ${i}`)));
+    const chunked = storeBuffer(staging, big('two', 90_000));
+    const tree = writeTree(staging, [
+      ...small.map((f, i) => ({ name: `s${String(i).padStart(2, '0')}`, kind: 'file' as const, id: f.id, size: f.size })),
+      { name: 'z.bin', kind: 'file', id: chunked.id, size: chunked.size },
+    ]);
+    const c = commit(staging, tree);
+    staging.flush();
+    const inlineFiles = new Set(small.map((f) => f.id));
+    const reads: ObjectId[] = [];
+    const counted = new Proxy(staging, {
+      get(target, prop, receiver) {
+        if (prop === 'getMany') return (ids: ObjectId[]) => (reads.push(...ids), target.getMany(ids));
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const plain = stagedClosure(staging, [c]);
+    const vouched = stagedClosure(counted, [c], { inlineFiles });
+    expect(new Set(vouched)).toEqual(new Set(plain));
+    // The commit, the tree and the chunked file object are read; none of the 20 small files.
+    expect(new Set(reads)).toEqual(new Set([c, tree, chunked.id]));
+    // Vouched for or not, an inline file that is missing or of the wrong type is still refused.
+    const ghost = HASH_ONLY.put('file', encodeInlineFile(Buffer.from('never sent')));
+    const c2 = commit(staging, writeTree(staging, [{ name: 'g', kind: 'file', id: ghost, size: 10 }]));
+    const c3 = commit(staging, writeTree(staging, [{ name: 'h', kind: 'file', id: tree, size: 10 }]));
+    staging.flush();
+    expect(errorOf(() => stagedClosure(staging, [c2], { inlineFiles: new Set([ghost]) })).code).toBe('MISSING_OBJECT');
+    expect(errorOf(() => stagedClosure(staging, [c3], { inlineFiles: new Set([tree]) })).code).toBe('BAD_FORMAT');
+  });
+
   it('stops at objects already in the store', () => {
     const base = storeBuffer(repo.objects, Buffer.from('already here'));
     const baseTree = writeTree(repo.objects, [{ name: 'x', kind: 'file', id: base.id, size: base.size }]);

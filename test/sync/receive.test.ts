@@ -7,6 +7,7 @@ import { deflateRawSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { CairnError } from '../../src/errors.js';
 import { hashObject, type ObjectId } from '../../src/core/hash.js';
+import { decodeFile } from '../../src/core/file-object.js';
 import { PackStore, type RawRecord } from '../../src/store/object-store.js';
 import { Repository } from '../../src/store/repository.js';
 import { receiveStream, type ReceiveLimits } from '../../src/sync/receive.js';
@@ -86,6 +87,10 @@ describe('receiveStream', () => {
     expect(staged(recs.map((r) => r.id)).every(Boolean)).toBe(true);
     expect(recs.some((r) => target.objects.has(r.id))).toBe(false);
     expect(staging.stagedStats().count).toBe(recs.length);
+    // The two small files are inline file objects; big.bin's file object lists chunks.
+    const inline = recs.filter((r) => r.typeCode === 1 && decodeFile(source.objects.get(r.id, 'file').data).kind === 'inline').map((r) => r.id);
+    expect(inline.length).toBe(2);
+    expect([...res.inlineFiles].sort()).toEqual(inline.sort());
   });
 
   it('reports a cut-off stream as incomplete and keeps what arrived', async () => {
