@@ -75,7 +75,7 @@ export function transferProgress(ctx: CommandContext, json: boolean): { report: 
 export function setUpstreams(repo: Repository, remote: string, specs: readonly Refspec[], always: boolean): string[] {
   const out: string[] = [];
   for (const s of specs) {
-    if (!s.src.startsWith('refs/heads/') || !s.dst.startsWith('refs/heads/')) continue;
+    if (s.src === null || !s.src.startsWith('refs/heads/') || !s.dst.startsWith('refs/heads/')) continue;
     const branch = s.src.slice('refs/heads/'.length);
     if (!always && repo.config.get(`branch.${branch}.remote`) !== undefined) continue;
     repo.config.set(`branch.${branch}.remote`, remote);

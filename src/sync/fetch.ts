@@ -25,6 +25,8 @@ export interface FetchOptions extends RemoteOptions {
   progress?: ProgressFn;
   /** Also create tags the remote has and this replica lacks (default true). */
   tags?: boolean;
+  /** Delete remote-tracking refs whose branch the remote no longer has. */
+  prune?: boolean;
 }
 
 export interface RefChange {
@@ -52,6 +54,8 @@ export interface FetchResult extends TransferStats {
   updated: RefChange[];
   /** Tags this replica already has at another commit: left alone. */
   tagConflicts: { ref: string; local: ObjectId; remote: ObjectId }[];
+  /** Remote-tracking refs deleted by `prune` (their branch is gone from the remote). */
+  pruned: { ref: string; old: ObjectId }[];
   remoteRefs: RefsResponse['refs'];
 }
 
@@ -122,10 +126,11 @@ function localTips(repo: Repository): ObjectId[] {
   return [...ids];
 }
 
-export function moveTrackingRefs(repo: Repository, advert: RefsResponse, opts: Pick<FetchOptions, 'remoteName' | 'who' | 'tags' | 'url'>): Pick<FetchResult, 'updated' | 'tagConflicts'> {
+export function moveTrackingRefs(repo: Repository, advert: RefsResponse, opts: Pick<FetchOptions, 'remoteName' | 'who' | 'tags' | 'url' | 'prune'>): Pick<FetchResult, 'updated' | 'tagConflicts' | 'pruned'> {
   const updated: RefChange[] = [];
   const tagConflicts: FetchResult['tagConflicts'] = [];
-  const moves: { name: string; expected: ObjectId | null; next: ObjectId }[] = [];
+  const pruned: FetchResult['pruned'] = [];
+  const moves: { name: string; expected: ObjectId | null; next: ObjectId | null }[] = [];
   for (const r of advert.refs) {
     // A hostile server may advertise anything: only well-formed branch and tag names are taken.
     if (refNameProblem(r.name) !== null) continue;
@@ -140,7 +145,16 @@ export function moveTrackingRefs(repo: Repository, advert: RefsResponse, opts: P
       else if (cur !== r.id) tagConflicts.push({ ref: r.name, local: cur, remote: r.id });
     }
   }
+  if (opts.prune === true && opts.remoteName !== undefined) {
+    const prefix = `refs/remotes/${opts.remoteName}/`;
+    const advertised = new Set(advert.refs.filter((r) => r.name.startsWith('refs/heads/')).map((r) => prefix + r.name.slice('refs/heads/'.length)));
+    for (const r of repo.refs.list(prefix)) {
+      if (advertised.has(r.name)) continue;
+      moves.push({ name: r.name, expected: r.id, next: null });
+      pruned.push({ ref: r.name, old: r.id });
+    }
+  }
   if (moves.length > 0) repo.refs.update(moves, opts.who, `fetch ${opts.remoteName ?? opts.url}`);
-  for (const m of moves) updated.push({ ref: m.name, old: m.expected, new: m.next });
-  return { updated, tagConflicts };
+  for (const m of moves) if (m.next !== null) updated.push({ ref: m.name, old: m.expected, new: m.next });
+  return { updated, tagConflicts, pruned };
 }

@@ -14,9 +14,9 @@ import type { TransferStats } from './fetch.js';
 import { CAP_BATCH, encodeObjectStream } from './wire.js';
 
 export interface Refspec {
-  /** Local ref name (refs/heads/x, refs/tags/y). */
-  src: string;
-  /** Ref name on the remote. */
+  /** Local ref name (refs/heads/x, refs/tags/y); null deletes `dst` on the remote. */
+  src: string | null;
+  /** Ref name on the remote; for a deletion a short name may be given (a branch, else a tag, of the remote). */
   dst: string;
 }
 
@@ -33,7 +33,8 @@ export interface PushOptions extends RemoteOptions {
 export interface PushedRef {
   dst: string;
   old: ObjectId | null;
-  new: ObjectId;
+  /** null: deleted. */
+  new: ObjectId | null;
   status: 'ok' | 'up-to-date';
   forced: boolean;
 }
@@ -47,12 +48,6 @@ export interface PushResult extends TransferStats {
 
 export async function pushRefs(repo: Repository, opts: PushOptions): Promise<PushResult> {
   if (opts.refspecs.length === 0) throw new CairnError('USAGE', 'nothing to push');
-  // The server refuses a ref named twice, but only after the objects were sent: refuse it here.
-  const dsts = new Set<string>();
-  for (const s of opts.refspecs) {
-    if (dsts.has(s.dst)) throw new CairnError('USAGE', `${s.dst} is named twice in one push`, { ref: s.dst });
-    dsts.add(s.dst);
-  }
   const client = new RemoteClient(opts.url, opts);
   try {
     const advert = await client.refs().catch((err: unknown) => {
@@ -61,8 +56,20 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
       throw err;
     });
     const remote = new Map(advert.refs.map((r) => [r.name, r.id]));
+    const specs = opts.refspecs.map((s) => (s.src === null ? { src: null, dst: remoteRefToDelete(remote, s.dst) } : s));
+    // The server refuses a ref named twice, but only after the objects were sent: refuse it here.
+    const dsts = new Set<string>();
+    for (const s of specs) {
+      if (dsts.has(s.dst)) throw new CairnError('USAGE', `${s.dst} is named twice in one push`, { ref: s.dst });
+      dsts.add(s.dst);
+    }
     const updates: RefUpdateWire[] = [];
-    for (const spec of opts.refspecs) {
+    for (const spec of specs) {
+      if (spec.src === null) {
+        // Deleting is never a fast-forward: the protocol asks for force, which --delete means.
+        updates.push({ name: spec.dst, old: remote.get(spec.dst)!, new: null, force: true });
+        continue;
+      }
       const id = repo.refs.resolve(spec.src);
       if (id === null) throw new CairnError('NOT_FOUND', `nothing to push: ${spec.src} does not exist`, { ref: spec.src });
       const old = remote.get(spec.dst) ?? null;
@@ -78,8 +85,8 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
     const stats: TransferStats = { listed: 0, requested: 0, received: 0, bytesSent: 0, bytesReceived: 0, requests: 0 };
     let alreadyThere = 0;
     const changing = updates.filter((u) => u.old !== u.new);
-    if (changing.length > 0) {
-      const wants = changing.map((u) => u.new!);
+    const wants = changing.flatMap((u) => (u.new === null ? [] : [u.new]));
+    if (wants.length > 0) {
       const haves = advert.refs.map((r) => r.id).filter((id) => repo.objects.has(id));
       opts.progress?.({ phase: 'negotiating', done: 0, unit: 'objects' });
       const list = listObjects(repo.objects, wants, haves).ids;
@@ -94,14 +101,15 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
         stats.received = sent.objects;
       }
     }
-    let results: PushedRef[] = updates.map((u) => ({ dst: u.name, old: u.old, new: u.new!, status: 'up-to-date' as const, forced: false }));
+    let results: PushedRef[] = updates.map((u) => ({ dst: u.name, old: u.old, new: u.new, status: 'up-to-date' as const, forced: false }));
     if (changing.length > 0) {
       try {
         const answer = await client.pushRefs(changing);
         const byName = new Map(answer.results.map((r) => [r.name, r]));
         results = updates.map((u) => {
           const r = byName.get(u.name);
-          return { dst: u.name, old: u.old, new: u.new!, status: r?.status ?? 'up-to-date', forced: r?.forced ?? false };
+          // A deletion is forced by definition; it is reported as a deletion, not as forced.
+          return { dst: u.name, old: u.old, new: u.new, status: r?.status ?? 'up-to-date', forced: u.new !== null && (r?.forced ?? false) };
         });
       } catch (err) {
         if (err instanceof CairnError && err.data['remoteCode'] === 'REF_MOVED') {
@@ -125,6 +133,14 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
   } finally {
     await client.close();
   }
+}
+
+/** The full name of the remote ref a deletion names: as given, else the remote's branch, else its tag. */
+function remoteRefToDelete(remote: ReadonlyMap<string, ObjectId>, name: string): string {
+  const candidates = name.startsWith('refs/') ? [name] : [`refs/heads/${name}`, `refs/tags/${name}`];
+  const found = candidates.find((c) => remote.has(c));
+  if (found === undefined) throw new CairnError('NOT_FOUND', `cannot delete '${name}': the remote has no such branch or tag`, { ref: name });
+  return found;
 }
 
 /** The object stream: records as they lie in the packs (no re-encoding), small ones batched when the server accepts it. */

@@ -256,6 +256,46 @@ describe('sync with a real server', () => {
     expect(ids(revA!)).toEqual([feature, feature]);
   });
 
+  it('deletes a remote branch with push --delete; fetch --prune then drops the stale tracking ref elsewhere', async () => {
+    ok(A, 'push', 'origin', 'feature:doomed');
+    ok(B, 'fetch');
+    const feature = ok(A, 'rev-parse', 'feature').trim();
+    expect(ok(B, 'rev-parse', 'origin/doomed').trim()).toBe(feature);
+    const d = run(A, 'push', 'origin', '--delete', 'doomed', '--json');
+    expect(d.code, d.stderr).toBe(0);
+    expect((JSON.parse(d.stdout) as { refs: unknown[] }).refs).toEqual([{ dst: 'refs/heads/doomed', old: feature, new: null, status: 'ok', forced: false }]);
+    expect(run(tmp.dir, '-C', S, 'rev-parse', 'doomed').code).toBe(4);
+    expect(run(A, 'rev-parse', 'origin/doomed').code).toBe(4);
+    // Elsewhere a plain fetch keeps the stale tracking ref; --prune deletes it, and only it.
+    ok(B, 'fetch');
+    expect(run(B, 'rev-parse', 'origin/doomed').code).toBe(0);
+    const p = run(B, 'fetch', '--prune', '--json');
+    expect(p.code, p.stderr).toBe(0);
+    expect((JSON.parse(p.stdout) as { pruned: unknown[] }).pruned).toEqual([{ ref: 'refs/remotes/origin/doomed', old: feature }]);
+    expect(run(B, 'rev-parse', 'origin/doomed').code).toBe(4);
+    expect(run(B, 'rev-parse', 'origin/main', 'origin/topic').code).toBe(0);
+    expect(ok(B, 'fetch', '--prune')).not.toContain('[deleted]');
+    // A name the remote lacks is NOT_FOUND; --delete with --all, or with no names, is a usage error.
+    const [missing, withAll, none] = await Promise.all([start(A, 'push', 'origin', '--delete', 'no-such'), start(A, 'push', 'origin', '--delete', '--all'), start(A, 'push', 'origin', '--delete')]);
+    expect([missing!.code, withAll!.code, none!.code]).toEqual([4, 2, 2]);
+    expect(missing!.stderr).toContain("cannot delete 'no-such'");
+  });
+
+  it('a server started with --deny-force refuses deletions and forced pushes, and keeps its refs', async () => {
+    const strict = await startServer(join(tmp.dir, 'strict'), ['--deny-force']);
+    try {
+      const at = `${strict.url}/r`;
+      ok(A, 'push', at, 'feature:keep');
+      const before = ok(tmp.dir, '-C', join(strict.root, 'r'), 'rev-parse', 'keep').trim();
+      const [del, forced] = await Promise.all([start(A, 'push', at, '--delete', 'keep'), start(A, 'push', at, 'main:keep', '--force')]);
+      expect([del!.code, forced!.code]).toEqual([6, 6]);
+      expect(del!.stderr).toContain('does not allow forced updates');
+      expect(ok(tmp.dir, '-C', join(strict.root, 'r'), 'rev-parse', 'keep').trim()).toBe(before);
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it('pushes a branch named both by --all and by name once', async () => {
     const r = run(A, 'push', 'origin', 'feature', '--all', '--json');
     expect(r.code).toBe(0);

@@ -10,6 +10,7 @@ import type { Repository } from '../../store/repository.js';
 
 interface FetchFlags {
   json?: boolean;
+  prune?: boolean;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -17,6 +18,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .command('fetch')
     .description("download a remote's new commits; its branches become REMOTE/BRANCH (your branches are not touched)")
     .argument('[remote]', "remote name or URL (default: the current branch's upstream remote, else origin)")
+    .option('-p, --prune', 'delete remote-tracking refs (REMOTE/BRANCH) whose branch the remote no longer has')
     .option('--json', 'print the result as JSON (progress as JSON lines on stderr)')
     .addHelpText(
       'after',
@@ -26,14 +28,15 @@ After a fetch, compare with 'cairn log main..origin/main' or 'cairn status', and
 
 Examples:
   $ cairn fetch
-  $ cairn fetch backup`,
+  $ cairn fetch backup
+  $ cairn fetch --prune`,
     )
     .action(
       action(ctx, async (remote: string | undefined, opts: FetchFlags) => {
         const repo = openRepo(ctx);
         const progress = transferProgress(ctx, opts.json === true);
         try {
-          const res = await fetchInto(ctx, repo, remote ?? defaultRemote(repo), progress.report);
+          const res = await fetchInto(ctx, repo, remote ?? defaultRemote(repo), progress.report, { prune: opts.prune === true });
           progress.stop();
           if (opts.json) printJson(ctx, res);
           else ctx.out.write(describeFetch(res));
@@ -50,9 +53,9 @@ export function defaultRemote(repo: Repository): string {
   return (branch !== null ? repo.config.get(`branch.${branch}.remote`) : undefined) ?? 'origin';
 }
 
-export async function fetchInto(ctx: CommandContext, repo: Repository, remote: string, report: FetchOptionsProgress): Promise<FetchResult> {
+export async function fetchInto(ctx: CommandContext, repo: Repository, remote: string, report: FetchOptionsProgress, extra: { prune?: boolean } = {}): Promise<FetchResult> {
   const target = remoteTarget(repo, remote);
-  return fetchRemote(repo, { url: target.url, remoteName: target.remoteName, who: who(ctx, repo), progress: report, ...remoteOptions(ctx, target.url) });
+  return fetchRemote(repo, { url: target.url, remoteName: target.remoteName, who: who(ctx, repo), progress: report, prune: extra.prune, ...remoteOptions(ctx, target.url) });
 }
 
 type FetchOptionsProgress = Parameters<typeof fetchRemote>[1]['progress'];
@@ -64,6 +67,7 @@ export function describeFetch(res: FetchResult): string {
     const short = u.ref.replace(/^refs\/(remotes|tags)\//, '');
     s += u.old === null ? ` * [new] ${short} -> ${shortId(u.new)}\n` : `   ${shortId(u.old)}..${shortId(u.new)}  ${short}\n`;
   }
+  for (const p of res.pruned) s += ` - [deleted] ${p.ref.slice('refs/remotes/'.length)} (was ${shortId(p.old)}; gone from the remote)\n`;
   for (const t of res.tagConflicts) s += ` ! [kept] ${t.ref.slice('refs/tags/'.length)}: yours is ${shortId(t.local)}, the remote's is ${shortId(t.remote)}\n`;
   if (s === '') s = `Already up to date with ${res.remote ?? res.url}.\n`;
   return s;

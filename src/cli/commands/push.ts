@@ -11,6 +11,7 @@ import { remoteOptions, remoteTarget, setUpstreams, transferProgress, who } from
 import { defaultRemote } from './fetch.js';
 
 interface PushFlags {
+  delete?: boolean;
   all?: boolean;
   tags?: boolean;
   force?: boolean;
@@ -28,6 +29,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--tags', 'push every tag')
     .option('-f, --force', 'allow updates that are not fast-forwards (overwrites commits on the remote)')
     .option('-u, --set-upstream', 'make the remote branch the upstream of the local one (done anyway on a first push)')
+    .option('-d, --delete', "delete the named branches or tags on the remote (and this replica's remote-tracking refs of them)")
     .option('--json', 'print the result as JSON (progress as JSON lines on stderr)')
     .addHelpText(
       'after',
@@ -35,11 +37,14 @@ export function register(program: Command, ctx: CommandContext): void {
 A push that is not a fast-forward is rejected (exit 6): fetch and merge first ('cairn pull'), then
 push again. If someone else pushes to the same branch at the same moment, one push wins and the
 other is rejected the same way. An interrupted push, run again, does not resend what arrived.
+With --delete, each name is a branch (else a tag) on the remote; the deletion is refused (exit 6)
+if the ref changes on the remote while the push runs, or if the server forbids forced updates.
 
 Examples:
   $ cairn push
   $ cairn push origin main
-  $ cairn push origin main:release --tags`,
+  $ cairn push origin main:release --tags
+  $ cairn push origin --delete old-experiment`,
     )
     .action(
       action(ctx, async (remote: string | undefined, branches: string[], opts: PushFlags) => {
@@ -63,12 +68,17 @@ Examples:
 }
 
 function refspecs(repo: Repository, remoteName: string | undefined, args: readonly string[], opts: PushFlags): Refspec[] {
+  if (opts.delete) {
+    if (opts.all || opts.tags) throw new UsageError('--delete cannot be combined with --all or --tags');
+    if (args.length === 0) throw new UsageError('name the remote branches or tags to delete: cairn push REMOTE --delete NAME...');
+    return unique(args.map((a) => ({ src: null, dst: a })));
+  }
   const specs: Refspec[] = [];
   if (opts.all) for (const b of repo.refs.list('refs/heads/')) specs.push({ src: b.name, dst: b.name });
   if (opts.tags) for (const t of repo.refs.list('refs/tags/')) specs.push({ src: t.name, dst: t.name });
   for (const a of args) {
     const [l, r] = a.includes(':') ? (a.split(':', 2) as [string, string]) : [a, a];
-    if (l === '' || r === '') throw new UsageError(`bad branch spec '${a}': use BRANCH or LOCAL:REMOTE (deleting remote branches is not supported)`);
+    if (l === '' || r === '') throw new UsageError(`bad branch spec '${a}': use BRANCH or LOCAL:REMOTE (to delete a remote branch: cairn push REMOTE --delete BRANCH)`);
     specs.push({ src: qualify(repo, l), dst: qualify(repo, r, l) });
   }
   if (specs.length === 0) {
@@ -106,6 +116,7 @@ function describePush(res: PushResult, upstreams: readonly string[]): string {
   for (const r of res.refs) {
     const name = r.dst.replace(/^refs\/(heads|tags)\//, '');
     if (r.status === 'up-to-date') s += `   = ${name} (up to date)\n`;
+    else if (r.new === null) s += ` - [deleted] ${name} (was ${shortId(r.old!)})\n`;
     else if (r.old === null) s += ` * [new] ${name} -> ${shortId(r.new)}\n`;
     else s += `   ${shortId(r.old)}${r.forced ? '...' : '..'}${shortId(r.new)}  ${name}${r.forced ? ' (forced)' : ''}\n`;
   }

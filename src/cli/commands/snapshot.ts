@@ -151,6 +151,7 @@ function printPush(ctx: CommandContext, p: SnapshotPush): void {
   for (const r of p.refs) {
     const name = r.dst.replace(/^refs\/(heads|tags)\//, '');
     if (r.status === 'up-to-date') ctx.out.write(`${p.remote}: ${name} up to date\n`);
+    else if (r.new === null) ctx.out.write(`${p.remote}: ${name} deleted\n`);
     else if (r.old === null) ctx.out.write(`${p.remote}: ${name} created at ${shortId(r.new)}\n`);
     else ctx.out.write(`${p.remote}: ${name} ${shortId(r.old)}${r.forced ? '...' : '..'}${shortId(r.new)}${r.forced ? ' (forced)' : ''}\n`);
   }
