@@ -42,7 +42,7 @@ describe('kill -9 during a parallel checkout', () => {
     let killed = 0;
     for (let round = 0; killed < KILLS; round++) {
       expect(round).toBeLessThan(KILLS * 3);
-      const to = on === 'few' ? 'many' : 'few';
+      const to: 'few' | 'many' = on === 'few' ? 'many' : 'few';
       const delay = Math.round(rand() * typical);
       const where = `round ${round}, ${on} -> ${to}, kill at ${delay} ms`;
       const outcome = await runAndKill(['switch', to], dir, delay);

@@ -93,7 +93,7 @@ describe('kill -9 during switch', () => {
     const started = performance.now();
     for (let round = 0; killed < KILLS; round++) {
       expect(round, `too many runs finished before their kill (durations ${durations.map(Math.round).join(' ')} ms)`).toBeLessThan(KILLS * 2);
-      const to = on === 'a' ? 'b' : 'a';
+      const to: 'a' | 'b' = on === 'a' ? 'b' : 'a';
       const measuring = round % 8 === 7;
       const delay = measuring ? 60_000 : Math.round(rand() * typical() * 1.1);
       if (!measuring) delays.push(delay);

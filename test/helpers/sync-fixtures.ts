@@ -107,13 +107,22 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+export interface RequestLine {
+  endpoint?: string;
+  repo?: string;
+  status?: number;
+  bytesIn?: number;
+  bytesOut?: number;
+  aborted?: boolean;
+}
+
 /** The parsed request-log lines a server wrote so far (one JSON object per request). */
-export function requestLog(log: string): { endpoint?: string; repo?: string; status?: number; bytesIn?: number; bytesOut?: number; aborted?: boolean }[] {
-  const out = [];
+export function requestLog(log: string): RequestLine[] {
+  const out: RequestLine[] = [];
   for (const line of log.split('\n')) {
     if (!line.startsWith('{')) continue;
     try {
-      const v = JSON.parse(line) as { msg?: string };
+      const v = JSON.parse(line) as RequestLine & { msg?: string };
       if (v.msg === 'request') out.push(v);
     } catch {
       /* a line cut by a kill */

@@ -59,7 +59,7 @@ describe('pack store', () => {
     const row = repo.db.prepare('SELECT p.name AS name, o.offset AS offset FROM objects o JOIN packs p ON p.id = o.pack WHERE o.id = ?').get(id) as { name: string; offset: number };
     const path = join(dir, '.cairn', 'packs', row.name);
     const bytes = readFileSync(path);
-    bytes[row.offset + 3] ^= 0x40;
+    bytes[row.offset + 3]! ^= 0x40;
     writeFileSync(path, bytes);
     const fresh = Repository.open(dir);
     try {
@@ -81,7 +81,7 @@ describe('pack store', () => {
     const row = repo.db.prepare('SELECT p.name AS name, o.offset AS offset FROM objects o JOIN packs p ON p.id = o.pack WHERE o.id = ?').get(ids[150]) as { name: string; offset: number };
     const path = join(dir, '.cairn', 'packs', row.name);
     const bytes = readFileSync(path);
-    bytes[row.offset] ^= 0x01;
+    bytes[row.offset]! ^= 0x01;
     writeFileSync(path, bytes);
     const fresh = Repository.open(dir);
     try {
