@@ -52,7 +52,7 @@ function run(args: string[], cwd: string, env: Record<string, string> = {}): Pro
     let stderr = '';
     p.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     p.stdout!.resume();
-    p.on('exit', (code) => resolve({ code: code ?? -1, stderr }));
+    p.on('close', (code) => resolve({ code: code ?? -1, stderr }));
   });
 }
 

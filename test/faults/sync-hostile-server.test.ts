@@ -31,7 +31,7 @@ function run(args: string[], cwd: string, timeoutMs = 30_000): Promise<Run> {
       p.kill('SIGKILL');
       reject(new Error(`cairn ${args.join(' ')} still running after ${timeoutMs} ms (hangs)`));
     }, timeoutMs);
-    p.on('exit', (code) => {
+    p.on('close', (code) => {
       clearTimeout(t);
       resolve({ code: code ?? -1, stdout, stderr });
     });
