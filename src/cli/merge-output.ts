@@ -3,7 +3,7 @@
 import { UsageError } from '../errors.js';
 import { JsonNumber, JsonString } from '../core/merge/json-value.js';
 import { stringifyPlain } from '../core/merge/json-print.js';
-import type { ConflictedPath } from '../ops/merge-tree.js';
+import type { ConflictedPath } from '../ops/merge/merge-tree.js';
 import type { CommandContext } from './context.js';
 
 /** One JSON document on a line, exact: undefined fields dropped (iteratively: values may be deep). */

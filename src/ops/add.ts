@@ -7,8 +7,8 @@ import { IngestPool, type IngestResult } from '../store/ingest-pool.js';
 import { DB_FILE, type Repository } from '../store/repository.js';
 import { join } from 'node:path';
 import type { IndexEntry } from '../store/worktree-index.js';
-import { statMatches } from './status.js';
-import { scanWorktree, underPath, type WorktreeFile } from './worktree-scan.js';
+import { statMatches } from './worktree/file-state.js';
+import { scanWorktree, underPath, type WorktreeFile } from './worktree/scan.js';
 import type { ProgressFn } from './progress.js';
 
 export interface AddOptions {

@@ -8,10 +8,10 @@ import type { Repository } from '../store/repository.js';
 import { readCommit, writeCommit } from '../store/typed-objects.js';
 import { add } from './add.js';
 import { refWho } from './identity.js';
-import { clearMergeState, mergeParentFor } from './merge-state.js';
+import { clearMergeState, mergeParentFor } from './merge/state.js';
 import type { ProgressFn } from './progress.js';
-import { currentBranch } from './rev-parse.js';
-import { buildTree } from './tree-walk.js';
+import { currentBranch } from './history/rev-parse.js';
+import { buildTree } from './tree/tree-walk.js';
 
 export interface CommitOptions {
   message: string;

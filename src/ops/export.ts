@@ -8,10 +8,10 @@ import type { ObjectId } from '../core/hash.js';
 import type { Repository } from '../store/repository.js';
 import { readCommit } from '../store/typed-objects.js';
 import type { ProgressFn } from './progress.js';
-import { resolveRevision, splitRevPath } from './rev-parse.js';
-import { flattenTree, lookupPath, type Leaf } from './tree-walk.js';
-import { WorktreeWriter } from './worktree-writer.js';
-import { writeProgress } from './write-progress.js';
+import { resolveRevision, splitRevPath } from './history/rev-parse.js';
+import { flattenTree, lookupPath, type Leaf } from './tree/tree-walk.js';
+import { WorktreeWriter } from './worktree/writer.js';
+import { writeProgress } from './worktree/write-progress.js';
 
 export interface ExportOptions {
   /** A revision, optionally with ':PATH' to export one folder or file of it. */

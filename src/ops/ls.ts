@@ -6,8 +6,8 @@ import type { TreeEntry } from '../core/tree-object.js';
 import { joinRepoPath, splitRepoPath } from '../core/names.js';
 import type { Repository } from '../store/repository.js';
 import { readCommit, readTree } from '../store/typed-objects.js';
-import { lookupPath } from './tree-walk.js';
-import { resolveRevision, splitRevPath } from './rev-parse.js';
+import { lookupPath } from './tree/tree-walk.js';
+import { resolveRevision, splitRevPath } from './history/rev-parse.js';
 
 export interface ResolvedPath {
   /** The commit the path was looked up in. */

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { MergeConflict } from '../core/merge/types.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
-import { chooseDriver, mergeDriver, type DriverName } from './driver-choice.js';
+import { chooseDriver, mergeDriver, type DriverName } from '../core/merge/driver-choice.js';
 
 export interface MergeFileOptions {
   /** File paths, resolved against `cwd`. */

@@ -6,11 +6,12 @@ import type { ObjectId } from '../core/hash.js';
 import type { Repository } from '../store/repository.js';
 import { readCommit } from '../store/typed-objects.js';
 import type { IndexEntry } from '../store/worktree-index.js';
-import { materialize, treeChanges } from './materialize.js';
+import { materialize } from './worktree/materialize.js';
+import { treeChanges } from './tree/tree-changes.js';
 import type { ProgressFn } from './progress.js';
-import { clearMergeState } from './merge-state.js';
+import { clearMergeState } from './merge/state.js';
 import { restore } from './restore.js';
-import { currentBranch, resolveRevision } from './rev-parse.js';
+import { currentBranch, resolveRevision } from './history/rev-parse.js';
 
 export type ResetMode = 'soft' | 'mixed' | 'hard';
 

@@ -7,12 +7,12 @@ import type { Repository } from '../store/repository.js';
 import { readCommit } from '../store/typed-objects.js';
 import type { IndexEntry } from '../store/worktree-index.js';
 import type { ProgressFn } from './progress.js';
-import { headCommit, resolveRevision } from './rev-parse.js';
-import { flattenTree, lookupPath, type Leaf } from './tree-walk.js';
-import { matchWorktree } from './worktree-conflicts.js';
-import { underPath } from './worktree-scan.js';
-import { WorktreeWriter } from './worktree-writer.js';
-import { writeProgress } from './write-progress.js';
+import { headCommit, resolveRevision } from './history/rev-parse.js';
+import { flattenTree, lookupPath, type Leaf } from './tree/tree-walk.js';
+import { matchWorktree } from './worktree/overwrite-check.js';
+import { underPath } from './worktree/scan.js';
+import { WorktreeWriter } from './worktree/writer.js';
+import { writeProgress } from './worktree/write-progress.js';
 
 export interface RestoreOptions {
   /** Repository paths (files or folders; '' is everything). */

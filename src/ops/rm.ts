@@ -5,10 +5,10 @@ import { dirname, join } from 'node:path';
 import { CairnError, DirtyWorktreeError } from '../errors.js';
 import type { Repository } from '../store/repository.js';
 import { readCommit } from '../store/typed-objects.js';
-import { headCommit } from './rev-parse.js';
-import { hashWorktreeFile, statMatches } from './status.js';
-import { flattenToMap } from './tree-walk.js';
-import { scanWorktree, underPath } from './worktree-scan.js';
+import { headCommit } from './history/rev-parse.js';
+import { hashWorktreeFile, statMatches } from './worktree/file-state.js';
+import { flattenToMap } from './tree/tree-walk.js';
+import { scanWorktree, underPath } from './worktree/scan.js';
 
 export interface RmOptions {
   paths: readonly string[];

@@ -4,8 +4,8 @@ import type { ObjectId } from '../core/hash.js';
 import type { Commit } from '../core/commit-object.js';
 import type { Repository } from '../store/repository.js';
 import { readCommit } from '../store/typed-objects.js';
-import { diffCommits, summarize, type DiffResult } from './diff.js';
-import { resolveRevision } from './rev-parse.js';
+import { diffCommits, summarize, type DiffResult } from './diff/diff.js';
+import { resolveRevision } from './history/rev-parse.js';
 
 export interface ShowResult {
   id: ObjectId;

@@ -10,11 +10,11 @@ import type { Repository } from '../store/repository.js';
 import { add } from './add.js';
 import { commit } from './commit.js';
 import { refWho } from './identity.js';
-import { diffCommits, summarize } from './diff.js';
-import { mergeParentFor, readMergeState } from './merge-state.js';
+import { diffCommits, summarize } from './diff/diff.js';
+import { mergeParentFor, readMergeState } from './merge/state.js';
 import type { ProgressFn } from './progress.js';
-import { currentBranch, headCommit } from './rev-parse.js';
-import { stagedChanges } from './status.js';
+import { currentBranch, headCommit } from './history/rev-parse.js';
+import { stagedChanges } from './status/status.js';
 import { createTag } from './tag.js';
 
 export interface SnapshotOptions {

@@ -5,11 +5,11 @@ import { CairnError, NotFoundError, RefMovedError, UsageError } from '../errors.
 import type { ObjectId } from '../core/hash.js';
 import { checkRefName } from '../core/names.js';
 import type { Repository } from '../store/repository.js';
-import { readMergeState } from './merge-state.js';
+import { readMergeState } from './merge/state.js';
 import { readCommit } from '../store/typed-objects.js';
-import { clearFinishedMarker, materialize } from './materialize.js';
+import { clearFinishedMarker, materialize } from './worktree/materialize.js';
 import type { ProgressFn } from './progress.js';
-import { currentBranch, headCommit, resolveRevision } from './rev-parse.js';
+import { currentBranch, headCommit, resolveRevision } from './history/rev-parse.js';
 
 const HEADS = 'refs/heads/';
 

@@ -5,7 +5,7 @@ import type { ObjectId } from '../core/hash.js';
 import { checkRefName } from '../core/names.js';
 import type { Repository } from '../store/repository.js';
 import { refuseExisting, type RefChangeOptions } from './branch.js';
-import { resolveRevision } from './rev-parse.js';
+import { resolveRevision } from './history/rev-parse.js';
 
 const TAGS = 'refs/tags/';
 

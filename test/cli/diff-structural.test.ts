@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { cairnOk, runCairn, tempDir } from '../helpers/cli.js';
 import { applyJsonPatch, type JsonPatchOp } from '../../src/core/merge/json-patch.js';
 import { parseJson } from '../../src/core/merge/json-parse.js';
-import { jsonEqual, toPlain } from '../../src/core/merge/json-value.js';
+import { toPlain } from '../../src/core/merge/json-plain.js';
+import { jsonEqual } from '../../src/core/merge/json-value.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let cwd: string;

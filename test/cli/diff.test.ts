@@ -7,7 +7,7 @@ import { cairnOk, runCairn, tempDir } from '../helpers/cli.js';
 import { hashObject } from '../../src/core/hash.js';
 import { encodeInlineFile } from '../../src/core/file-object.js';
 import { Repository } from '../../src/store/repository.js';
-import { resolveRevision } from '../../src/ops/rev-parse.js';
+import { resolveRevision } from '../../src/ops/history/rev-parse.js';
 
 const fid = (content: string) => hashObject('file', encodeInlineFile(Buffer.from(content)));
 let tmp: { dir: string; cleanup: () => void };

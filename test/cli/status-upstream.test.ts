@@ -4,7 +4,7 @@
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { resolveRevision } from '../../src/ops/rev-parse.js';
+import { resolveRevision } from '../../src/ops/history/rev-parse.js';
 import { Repository } from '../../src/store/repository.js';
 import { cairnOk, tempDir } from '../helpers/cli.js';
 

@@ -10,7 +10,7 @@ import { CairnError } from '../../src/errors.js';
 import { Repository } from '../../src/store/repository.js';
 import { readCommit } from '../../src/store/typed-objects.js';
 import { commit, type CommitResult } from '../../src/ops/commit.js';
-import { flattenToMap } from '../../src/ops/tree-walk.js';
+import { flattenToMap } from '../../src/ops/tree/tree-walk.js';
 import { fsck } from '../../src/ops/fsck.js';
 
 const AUTHOR = { name: 'Test', email: 'test@example.com' };

@@ -10,8 +10,8 @@ import Database from 'better-sqlite3';
 import { CAIRN_BIN, TEST_ENV, cairnOk } from '../helpers/cli.js';
 import { deleteIndexRow, deletePackOf, flipByte, locate, noise, truncatePackAt } from '../helpers/fsck-damage.js';
 import { Repository } from '../../src/store/repository.js';
-import { resolveRevision } from '../../src/ops/rev-parse.js';
-import { lookupPath } from '../../src/ops/tree-walk.js';
+import { resolveRevision } from '../../src/ops/history/rev-parse.js';
+import { lookupPath } from '../../src/ops/tree/tree-walk.js';
 import { readCommit, readFileObject } from '../../src/store/typed-objects.js';
 import type { FsckResult } from '../../src/ops/fsck.js';
 

@@ -9,7 +9,7 @@ import { Repository } from '../../src/store/repository.js';
 import { readCommit, readFileObject, readTree } from '../../src/store/typed-objects.js';
 import { HASH_ONLY } from '../../src/store/object-store.js';
 import { storePath, storeSymlink } from '../../src/store/file-writer.js';
-import { flattenToMap } from '../../src/ops/tree-walk.js';
+import { flattenToMap } from '../../src/ops/tree/tree-walk.js';
 
 export const FSCK_CLI = join(REPO_ROOT, 'dist', 'cli', 'commands', 'fsck.js');
 export const SWITCH_CLI = join(REPO_ROOT, 'dist', 'cli', 'commands', 'switch.js');

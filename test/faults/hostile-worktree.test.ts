@@ -9,7 +9,7 @@ import { cairnOk, tempDir } from '../helpers/cli.js';
 import { checkWhole, runCairnTimed } from './helpers.js';
 import { Repository } from '../../src/store/repository.js';
 import { readCommit, readWholeFile } from '../../src/store/typed-objects.js';
-import { flattenToMap } from '../../src/ops/tree-walk.js';
+import { flattenToMap } from '../../src/ops/tree/tree-walk.js';
 
 const tmp = tempDir('cairn-hostile-');
 afterAll(() => tmp.cleanup());

@@ -9,8 +9,8 @@ import {
   checkWhole, diffSnapshots, refState, runAndKill, runCairnAsync, runCairnTimed, seededRandom, snapshotWorktree, SWITCH_CLI,
 } from './helpers.js';
 import { Repository } from '../../src/store/repository.js';
-import { status } from '../../src/ops/status.js';
-import { materialize } from '../../src/ops/materialize.js';
+import { status } from '../../src/ops/status/status.js';
+import { materialize } from '../../src/ops/worktree/materialize.js';
 import { readCommit } from '../../src/store/typed-objects.js';
 
 const KILLS = 50;

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Repository } from '../../src/store/repository.js';
 import { fsck } from '../../src/ops/fsck.js';
-import { cloneRepo } from '../../src/sync/clone.js';
+import { cloneRepo } from '../../src/sync/client/clone.js';
 import { spawnCairn, tempDir } from '../helpers/cli.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { endBytes, MAGIC, ObjectSet, recordBytes } from '../helpers/fake-remote.js';

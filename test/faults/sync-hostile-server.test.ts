@@ -6,7 +6,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Repository } from '../../src/store/repository.js';
-import { fetchRemote } from '../../src/sync/fetch.js';
+import { fetchRemote } from '../../src/sync/client/fetch.js';
 import { fsck } from '../../src/ops/fsck.js';
 import { CairnError } from '../../src/errors.js';
 import { spawnCairn, tempDir } from '../helpers/cli.js';

@@ -23,8 +23,8 @@ import { refWho } from '../../src/ops/identity.js';
 import { merge } from '../../src/ops/merge.js';
 import { Repository } from '../../src/store/repository.js';
 import { readCommit } from '../../src/store/typed-objects.js';
-import { fetchRemote } from '../../src/sync/fetch.js';
-import { pushRefs } from '../../src/sync/push.js';
+import { fetchRemote } from '../../src/sync/client/fetch.js';
+import { pushRefs } from '../../src/sync/client/push.js';
 
 const CLIENTS = 16;
 const AUTHOR = { name: TEST_ENV['CAIRN_AUTHOR_NAME']!, email: TEST_ENV['CAIRN_AUTHOR_EMAIL']! };

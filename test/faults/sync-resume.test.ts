@@ -16,7 +16,7 @@ const BLOB_BYTES = 1 << 20;
 /** The interruption comes once the receiver has kept this share of the data. */
 const KILL_AT = 0.6;
 /**
- * Object stream framing: the magic, a header per record and the end record (src/sync/wire.ts).
+ * Object stream framing: the magic, a header per record and the end record (src/sync/protocol/wire.ts).
  * The dataset's small JSON records travel deflated in a batch record (PROTOCOL 4.4), so a whole
  * stream is some tens of KB shorter than records + framing, and "not sent again" can read a
  * little above 100%; the 48 MB of random chunks, which decide the figure, are sent as they are.

@@ -7,7 +7,7 @@ import type { ObjectId } from '../../src/core/hash.js';
 import { Repository } from '../../src/store/repository.js';
 import { storeBuffer } from '../../src/store/file-writer.js';
 import { writeCommit } from '../../src/store/typed-objects.js';
-import { buildTree, type Leaf } from '../../src/ops/tree-walk.js';
+import { buildTree, type Leaf } from '../../src/ops/tree/tree-walk.js';
 
 export const AUTHOR = { name: 'Test', email: 'test@example.com' };
 export const T0 = 1_700_000_000_000;

@@ -5,7 +5,7 @@ import { fsck, type FsckProblem } from '../../src/ops/fsck.js';
 import { encodeTree } from '../../src/core/tree-object.js';
 import { readCommit, readFileObject, writeCommit, writeTree } from '../../src/store/typed-objects.js';
 import { storeBuffer } from '../../src/store/file-writer.js';
-import { lookupPath } from '../../src/ops/tree-walk.js';
+import { lookupPath } from '../../src/ops/tree/tree-walk.js';
 import { Repository } from '../../src/store/repository.js';
 import { AUTHOR, T0, makeCommit, tempRepo, type TempRepo } from '../helpers/history-repo.js';
 import { deleteIndexRow, noise } from '../helpers/fsck-damage.js';

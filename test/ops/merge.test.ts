@@ -4,11 +4,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { merge } from '../../src/ops/merge.js';
-import { mergeAbort, mergeContinue } from '../../src/ops/merge-finish.js';
-import { resolveConflicts } from '../../src/ops/merge-resolve.js';
-import { readMergeState } from '../../src/ops/merge-state.js';
+import { mergeAbort, mergeContinue } from '../../src/ops/merge/finish.js';
+import { resolveConflicts } from '../../src/ops/merge/resolve.js';
+import { readMergeState } from '../../src/ops/merge/state.js';
 import { reset } from '../../src/ops/reset.js';
-import { status } from '../../src/ops/status.js';
+import { status } from '../../src/ops/status/status.js';
 import { readCommit } from '../../src/store/typed-objects.js';
 import { AUTHOR, makeCommit, T0, tempRepo, type FileSpec, type TempRepo } from '../helpers/history-repo.js';
 

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { add } from '../../src/ops/add.js';
 import { reset } from '../../src/ops/reset.js';
 import { restore } from '../../src/ops/restore.js';
-import { status } from '../../src/ops/status.js';
+import { status } from '../../src/ops/status/status.js';
 import { switchBranch } from '../../src/ops/switch.js';
 import type { Repository } from '../../src/store/repository.js';
 import { snapshot } from '../helpers/checkout-fixtures.js';

@@ -1,7 +1,7 @@
 // `cairn add PATH...`: stage files.
 import type { Command } from 'commander';
 import { add } from '../../ops/add.js';
-import { toRepoPath } from '../../ops/worktree-scan.js';
+import { toRepoPath } from '../../ops/worktree/scan.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { progressRenderer } from '../progress.js';
 import { action } from '../run-action.js';

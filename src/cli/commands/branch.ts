@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { commitSubject, createBranch, deleteBranch, listBranches, renameBranch } from '../../ops/branch.js';
 import { refWho, resolveAuthor } from '../../ops/identity.js';
-import { currentBranch } from '../../ops/rev-parse.js';
+import { currentBranch } from '../../ops/history/rev-parse.js';
 import type { Repository } from '../../store/repository.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { shortId } from '../format.js';

@@ -2,7 +2,7 @@
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { cloneRepo } from '../../sync/clone.js';
+import { cloneRepo } from '../../sync/client/clone.js';
 import { printJson, type CommandContext } from '../context.js';
 import { formatSize, shortId } from '../format.js';
 import { action } from '../run-action.js';

@@ -1,8 +1,8 @@
 // `cairn conflicts [--json] [PATH...]`: every conflict of the merge in progress, with the base,
 // ours and theirs values at each location.
 import type { Command } from 'commander';
-import { readMergeState } from '../../ops/merge-state.js';
-import { toRepoPath, underPath } from '../../ops/worktree-scan.js';
+import { readMergeState } from '../../ops/merge/state.js';
+import { toRepoPath, underPath } from '../../ops/worktree/scan.js';
 import { openRepo, type CommandContext } from '../context.js';
 import { printExactJson, showValue } from '../merge-output.js';
 import { action } from '../run-action.js';

@@ -1,7 +1,7 @@
 // `cairn fetch [REMOTE]`: bring a remote's branches (as REMOTE/BRANCH) and new tags into this replica.
 import type { Command } from 'commander';
-import { currentBranch } from '../../ops/rev-parse.js';
-import { fetchRemote, type FetchResult } from '../../sync/fetch.js';
+import { currentBranch } from '../../ops/history/rev-parse.js';
+import { fetchRemote, type FetchResult } from '../../sync/client/fetch.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { formatSize, shortId } from '../format.js';
 import { action } from '../run-action.js';

@@ -1,7 +1,7 @@
 // `cairn log [REV...] [--oneline] [-n N] [--graph] [--json]`: the history, newest first.
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { decorations, walkLog } from '../../ops/log.js';
+import { decorations, walkLog } from '../../ops/history/log.js';
 import { openRepo, type CommandContext } from '../context.js';
 import { commitJson, commitMedium, commitOneline } from '../format.js';
 import { besideGraph, LogGraph } from '../log-graph.js';

@@ -1,7 +1,7 @@
 // `cairn merge-base [--all] A B`: the best common ancestor(s) of two commits.
 import type { Command } from 'commander';
-import { mergeBases } from '../../ops/merge-base.js';
-import { resolveRevision } from '../../ops/rev-parse.js';
+import { mergeBases } from '../../ops/history/merge-base.js';
+import { resolveRevision } from '../../ops/history/rev-parse.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { action } from '../run-action.js';

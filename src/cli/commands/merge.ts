@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { resolveAuthor } from '../../ops/identity.js';
 import { merge, type MergeResult } from '../../ops/merge.js';
-import { mergeAbort, mergeContinue } from '../../ops/merge-finish.js';
+import { mergeAbort, mergeContinue } from '../../ops/merge/finish.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { commitTime, conflictLine, parseFavor, printExactJson } from '../merge-output.js';

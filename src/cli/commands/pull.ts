@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { CairnError, UsageError } from '../../errors.js';
 import { resolveAuthor } from '../../ops/identity.js';
 import { merge } from '../../ops/merge.js';
-import { currentBranch } from '../../ops/rev-parse.js';
+import { currentBranch } from '../../ops/history/rev-parse.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { commitTime, parseFavor } from '../merge-output.js';

@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { CairnError, UsageError } from '../../errors.js';
 import type { Repository } from '../../store/repository.js';
-import { currentBranch } from '../../ops/rev-parse.js';
-import { pushRefs, type PushResult, type Refspec } from '../../sync/push.js';
+import { currentBranch } from '../../ops/history/rev-parse.js';
+import { pushRefs, type PushResult, type Refspec } from '../../sync/client/push.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { formatSize, shortId } from '../format.js';
 import { action } from '../run-action.js';

@@ -1,6 +1,6 @@
 // `cairn remote`: list remotes (-v with URLs), add, remove (rm), get-url and set-url.
 import type { Command } from 'commander';
-import { addRemote, getRemoteUrl, listRemotes, removeRemote, setRemoteUrl } from '../../ops/remote.js';
+import { addRemote, getRemoteUrl, listRemotes, removeRemote, setRemoteUrl } from '../../ops/remote/remote.js';
 import { refWho, resolveAuthor } from '../../ops/identity.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { action } from '../run-action.js';

@@ -2,8 +2,8 @@
 // conflicted paths of the merge in progress as resolved (rewriting them as the option says).
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { resolveConflicts } from '../../ops/merge-resolve.js';
-import { toRepoPath } from '../../ops/worktree-scan.js';
+import { resolveConflicts } from '../../ops/merge/resolve.js';
+import { toRepoPath } from '../../ops/worktree/scan.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { action } from '../run-action.js';
 

@@ -1,7 +1,7 @@
 // `cairn restore [--source REV] [--staged] [--worktree] PATH...`: discard changes to paths.
 import type { Command } from 'commander';
 import { restore } from '../../ops/restore.js';
-import { toRepoPath } from '../../ops/worktree-scan.js';
+import { toRepoPath } from '../../ops/worktree/scan.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { progressRenderer } from '../progress.js';
 import { action } from '../run-action.js';

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { resolvePath } from '../../ops/ls.js';
-import { resolveRevision, splitRevPath } from '../../ops/rev-parse.js';
+import { resolveRevision, splitRevPath } from '../../ops/history/rev-parse.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { action } from '../run-action.js';
 

@@ -1,7 +1,7 @@
 // `cairn rm PATH...`: untrack files and delete them.
 import type { Command } from 'commander';
 import { rm } from '../../ops/rm.js';
-import { toRepoPath } from '../../ops/worktree-scan.js';
+import { toRepoPath } from '../../ops/worktree/scan.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { action } from '../run-action.js';
 

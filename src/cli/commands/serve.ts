@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { CairnError, UsageError } from '../../errors.js';
-import { Authorizer } from '../../sync/server-auth.js';
-import { createCairnServer } from '../../sync/server.js';
-import { DEFAULT_LIMITS, type ServerLimits } from '../../sync/protocol.js';
+import { Authorizer } from '../../sync/server/auth.js';
+import { createCairnServer } from '../../sync/server/server.js';
+import { DEFAULT_LIMITS, type ServerLimits } from '../../sync/protocol/messages.js';
 import { printJson, type CommandContext } from '../context.js';
 import { action } from '../run-action.js';
 

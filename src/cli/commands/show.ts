@@ -1,9 +1,9 @@
 // `cairn show [REV] [--json]`: one commit and the files it changed against its first parent;
 // `cairn show REV:PATH` prints a file, as `cairn cat` does.
 import type { Command } from 'commander';
-import { decorations } from '../../ops/log.js';
+import { decorations } from '../../ops/history/log.js';
 import { resolvePath } from '../../ops/ls.js';
-import { splitRevPath } from '../../ops/rev-parse.js';
+import { splitRevPath } from '../../ops/history/rev-parse.js';
 import { showCommit } from '../../ops/show.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { commitJson, commitMedium } from '../format.js';

@@ -3,11 +3,11 @@
 import type { Command } from 'commander';
 import { CairnError, UsageError } from '../../errors.js';
 import { resolveAuthor } from '../../ops/identity.js';
-import { currentBranch } from '../../ops/rev-parse.js';
+import { currentBranch } from '../../ops/history/rev-parse.js';
 import { snapshot, type SnapshotResult } from '../../ops/snapshot.js';
-import { toRepoPath } from '../../ops/worktree-scan.js';
+import { toRepoPath } from '../../ops/worktree/scan.js';
 import type { Repository } from '../../store/repository.js';
-import { pushRefs, type PushedRef, type Refspec } from '../../sync/push.js';
+import { pushRefs, type PushedRef, type Refspec } from '../../sync/client/push.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { formatSize, shortId } from '../format.js';

@@ -1,6 +1,6 @@
 // `cairn status`: staged, unstaged and untracked changes, and the current branch against its upstream.
 import type { Command } from 'commander';
-import { status, type Change, type StatusResult, type UpstreamStatus } from '../../ops/status.js';
+import { status, type Change, type StatusResult, type UpstreamStatus } from '../../ops/status/status.js';
 import { openRepo, printJson, type CommandContext } from '../context.js';
 import { UNMERGED_LABEL, UNMERGED_SHORT } from '../merge-output.js';
 import { action } from '../run-action.js';

@@ -1,7 +1,8 @@
 // What the json merge steps share: the merged-value and task types, the run's context, and how a
 // conflict is recorded or settled.
 import type { MergeConflict } from './types.js';
-import { toPlain, type JsonValue } from './json-value.js';
+import { type JsonValue } from './json-value.js';
+import { toPlain } from './json-plain.js';
 
 /** A value after merging; undefined = the key or element is absent. */
 export type Merged = JsonValue | undefined;

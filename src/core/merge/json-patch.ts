@@ -6,7 +6,8 @@ import { parseJson, parseJsonWithLayout } from './json-parse.js';
 import { printJson } from './json-print.js';
 import { matchSymbols, symbolize } from './sequence-diff3.js';
 import { elementKey, recordIds } from './json-fingerprint.js';
-import { JsonObject, fromPlain, isContainer, jsonEqualWithin, runTask, toPlain, type JsonValue } from './json-value.js';
+import { JsonObject, isContainer, jsonEqualWithin, runTask, type JsonValue } from './json-value.js';
+import { fromPlain, toPlain } from './json-plain.js';
 
 export interface JsonPatchOp {
   op: 'add' | 'remove' | 'replace';

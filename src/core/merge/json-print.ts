@@ -1,7 +1,8 @@
 // Prints the json model back to text in a given document's style: its indentation, spacing, line
 // endings and final newline; containers it already had are copied verbatim from its source. Iterative.
 import type { JsonLayout, SpanTable } from './json-parse.js';
-import { JsonNumber, JsonObject, JsonString, fromPlain, type JsonValue } from './json-value.js';
+import { JsonNumber, JsonObject, JsonString, type JsonValue } from './json-value.js';
+import { fromPlain } from './json-plain.js';
 
 export type JsonFormat = Pick<JsonLayout, 'indent' | 'eol' | 'finalNewline' | 'bom' | 'colonSpace' | 'commaSpace'>;
 

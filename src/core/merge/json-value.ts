@@ -282,8 +282,6 @@ export function canonicalJson(root: JsonValue): string {
   return out;
 }
 
-// Plain-data conversions live in json-plain.ts; re-exported here for modules that import them from the model.
-export { fromPlain, toPlain } from './json-plain.js';
 
 /**
  * Runs a recursive algorithm written as generators without using the native stack: a task yields the

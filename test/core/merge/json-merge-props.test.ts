@@ -4,7 +4,8 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { parseJson } from '../../../src/core/merge/json-parse.js';
 import { getAtPointer } from '../../../src/core/merge/json-pointer.js';
-import { canonicalJson, fromPlain } from '../../../src/core/merge/json-value.js';
+import { canonicalJson } from '../../../src/core/merge/json-value.js';
+import { fromPlain } from '../../../src/core/merge/json-plain.js';
 import { data, merge, missingChange, scenarioArb as scenario, write, type Plain } from './json-helpers.js';
 
 const RUNS = 500;

@@ -1,0 +1,111 @@
+// Flattening trees to path maps and building trees from path lists: the bridge between the
+// nested object model and the flat view that status, diff, checkout and the index use.
+import type { ObjectId } from '../../core/hash.js';
+import type { EntryKind, TreeEntry } from '../../core/tree-object.js';
+import { compareNames, joinRepoPath, splitRepoPath } from '../../core/names.js';
+import type { PackStore } from '../../store/object-store.js';
+import { readTree, writeTree } from '../../store/typed-objects.js';
+import type { CachedTree } from '../../store/worktree-index.js';
+
+/** A file-like leaf of a tree, addressed by its full repository path. */
+export interface Leaf {
+  path: string;
+  kind: Exclude<EntryKind, 'tree'>;
+  id: ObjectId;
+  size: number;
+}
+
+/**
+ * Every leaf under `treeId` (optionally only below `prefix`), in tree order. Reads each tree once;
+ * `skip(path, id)` lets callers prune subtrees they already know (equal ids mean equal content).
+ */
+export function flattenTree(store: PackStore, treeId: ObjectId, prefix = '', skip?: (dirPath: string, id: ObjectId) => boolean): Leaf[] {
+  const out: Leaf[] = [];
+  const walk = (id: ObjectId, dir: string): void => {
+    for (const e of readTree(store, id)) {
+      const path = joinRepoPath(dir, e.name);
+      if (e.kind === 'tree') {
+        if (skip === undefined || !skip(path, e.id)) walk(e.id, path);
+      } else out.push({ path, kind: e.kind, id: e.id, size: e.size });
+    }
+  };
+  if (skip === undefined || !skip(prefix, treeId)) walk(treeId, prefix);
+  return out;
+}
+
+export function flattenToMap(store: PackStore, treeId: ObjectId | null): Map<string, Leaf> {
+  const m = new Map<string, Leaf>();
+  if (treeId === null) return m;
+  for (const leaf of flattenTree(store, treeId)) m.set(leaf.path, leaf);
+  return m;
+}
+
+/** The entry at `path` inside a tree (a leaf or a subtree), or undefined. */
+export function lookupPath(store: PackStore, treeId: ObjectId, path: string): TreeEntry | undefined {
+  const parts = splitRepoPath(path);
+  if (parts.length === 0) return { name: '', kind: 'tree', id: treeId, size: 0 };
+  let current: TreeEntry | undefined;
+  let id = treeId;
+  for (let i = 0; i < parts.length; i++) {
+    current = readTree(store, id).find((e) => e.name === parts[i]);
+    if (current === undefined) return undefined;
+    if (i < parts.length - 1) {
+      if (current.kind !== 'tree') return undefined;
+      id = current.id;
+    }
+  }
+  return current;
+}
+
+export interface BuiltTree {
+  id: ObjectId;
+  size: number;
+  /** Every directory's tree id, for the index's tree cache. */
+  trees: CachedTree[];
+}
+
+/**
+ * Writes the trees for a sorted-or-not list of leaves, children before parents (invariant 1).
+ * `cached` gives known tree ids for directories whose contents did not change: they are reused
+ * without re-encoding.
+ */
+export function buildTree(store: PackStore, leaves: readonly Leaf[], cached?: Map<string, CachedTree>): BuiltTree {
+  interface Dir {
+    files: TreeEntry[];
+    dirs: Map<string, Dir>;
+  }
+  const root: Dir = { files: [], dirs: new Map() };
+  for (const leaf of leaves) {
+    const parts = leaf.path.split('/');
+    let d = root;
+    for (let i = 0; i < parts.length - 1; i++) {
+      let next = d.dirs.get(parts[i]!);
+      if (next === undefined) {
+        next = { files: [], dirs: new Map() };
+        d.dirs.set(parts[i]!, next);
+      }
+      d = next;
+    }
+    d.files.push({ name: parts[parts.length - 1]!, kind: leaf.kind, id: leaf.id, size: leaf.size });
+  }
+  const trees: CachedTree[] = [];
+  const write = (d: Dir, path: string): { id: ObjectId; size: number } => {
+    const hit = cached?.get(path);
+    if (hit !== undefined) {
+      trees.push(hit);
+      return hit;
+    }
+    const entries: TreeEntry[] = [...d.files];
+    for (const [name, sub] of d.dirs) {
+      const t = write(sub, joinRepoPath(path, name));
+      entries.push({ name, kind: 'tree', id: t.id, size: t.size });
+    }
+    entries.sort((a, b) => compareNames(a.name, b.name));
+    const size = entries.reduce((s, e) => s + e.size, 0);
+    const id = writeTree(store, entries);
+    trees.push({ path, id, size });
+    return { id, size };
+  };
+  const top = write(root, '');
+  return { ...top, trees };
+}

@@ -1,0 +1,160 @@
+// `fetch`: bring a remote's branches and tags into this replica. Three requests whatever the
+// history length: the ref list; the list of objects the remote's new tips reach minus what this
+// replica's tips already reach (computed by the server); and the objects this replica lacks from
+// that list, streamed. Received objects wait in the quarantine until closure is verified; then
+// they are promoted and the remote-tracking refs move, in one transaction.
+import { CairnError } from '../../errors.js';
+import type { ObjectId } from '../../core/hash.js';
+import { refNameProblem } from '../../core/names.js';
+import { PackStore } from '../../store/object-store.js';
+import type { Repository } from '../../store/repository.js';
+import type { ProgressFn } from '../../ops/progress.js';
+import { stagedClosure } from '../protocol/closure.js';
+import { RemoteClient, type RemoteOptions } from './http-client.js';
+import { receiveStream } from '../protocol/receive.js';
+import type { RefsResponse } from '../protocol/messages.js';
+
+/** What a client accepts from a server in one fetch (hostile servers cannot exhaust it). */
+const CLIENT_LIMITS = { maxObjectBytes: 256 << 20, maxObjects: 50_000_000, maxTotalBytes: 2 ** 50 };
+
+export interface FetchOptions extends RemoteOptions {
+  url: string;
+  /** Remote whose tracking refs (refs/remotes/NAME/*) move; undefined for a bare URL. */
+  remoteName?: string;
+  who: string;
+  progress?: ProgressFn;
+  /** Also create tags the remote has and this replica lacks (default true). */
+  tags?: boolean;
+  /** Delete remote-tracking refs whose branch the remote no longer has. */
+  prune?: boolean;
+}
+
+export interface RefChange {
+  ref: string;
+  old: ObjectId | null;
+  new: ObjectId;
+}
+
+export interface TransferStats {
+  /** Objects the sender listed, objects this side lacked and asked for, objects received. */
+  listed: number;
+  requested: number;
+  received: number;
+  /** Body bytes on the wire, both ways, and HTTP requests made. */
+  bytesSent: number;
+  bytesReceived: number;
+  requests: number;
+}
+
+export interface FetchResult extends TransferStats {
+  url: string;
+  remote: string | null;
+  /** The branch the remote's HEAD names, if any. */
+  head: string | null;
+  updated: RefChange[];
+  /** Tags this replica already has at another commit: left alone. */
+  tagConflicts: { ref: string; local: ObjectId; remote: ObjectId }[];
+  /** Remote-tracking refs deleted by `prune` (their branch is gone from the remote). */
+  pruned: { ref: string; old: ObjectId }[];
+  remoteRefs: RefsResponse['refs'];
+}
+
+export async function fetchRemote(repo: Repository, opts: FetchOptions): Promise<FetchResult> {
+  const client = new RemoteClient(opts.url, opts);
+  try {
+    const advert = await client.refs();
+    const stats = await transfer(repo, client, advert, opts.progress);
+    return { ...stats, ...moveTrackingRefs(repo, advert, opts), url: opts.url, remote: opts.remoteName ?? null, head: advert.head, remoteRefs: advert.refs };
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * Receives whatever the advertised refs reach that this replica lacks and promotes it; after this,
+ * every advertised id is a whole closure in the store. Resumable: objects kept in the quarantine
+ * by an interrupted run count as present and are not asked for again.
+ */
+export async function transfer(repo: Repository, client: RemoteClient, advert: RefsResponse, progress?: ProgressFn): Promise<TransferStats> {
+  const wants = [...new Set(advert.refs.map((r) => r.id))].filter((id) => !repo.objects.has(id));
+  const stats: TransferStats = { listed: 0, requested: 0, received: 0, bytesSent: 0, bytesReceived: 0, requests: 0 };
+  if (wants.length > 0) {
+    const staging = new PackStore(repo.db, repo.cairnDir, { staging: true });
+    try {
+      const haves = localTips(repo);
+      progress?.({ phase: 'negotiating', done: 0, total: wants.length, unit: 'objects' });
+      const list = await client.fetchList(wants, haves);
+      stats.listed = list.ids.length;
+      const lack = staging.lacking(list.ids);
+      const ask = list.ids.filter((_, i) => lack[i]);
+      stats.requested = ask.length;
+      let inlineFiles: Set<ObjectId> | undefined;
+      if (ask.length > 0) {
+        const body = await client.fetchObjects(ask);
+        const r = await receiveStream(body, staging, { limits: CLIENT_LIMITS, expected: new Set(ask), progress, total: ask.length });
+        stats.received = r.objects;
+        if (!r.complete) throw new CairnError('REMOTE', `${client.url}: the object stream was cut off after ${r.objects} of ${ask.length} objects; run the command again to resume`, { received: r.objects });
+        inlineFiles = r.inlineFiles;
+      }
+      const closure = stagedClosure(staging, wants, { inlineFiles });
+      repo.refs.transaction(() => staging.promote(closure));
+    } finally {
+      staging.close();
+    }
+  }
+  stats.bytesSent = client.traffic.sent;
+  stats.bytesReceived = client.traffic.received;
+  stats.requests = client.traffic.requests;
+  return stats;
+}
+
+/** The server takes at most this many haves; branches and remote-tracking refs come first. */
+const MAX_HAVES = 50_000;
+
+/**
+ * Commits this replica's refs name: what the sender may assume we hold, closures included. The
+ * list only has to help, not be whole: leaving haves out makes the object list longer, never wrong.
+ */
+function localTips(repo: Repository): ObjectId[] {
+  const ids = new Set<ObjectId>();
+  for (const prefix of ['refs/heads/', 'refs/remotes/', 'refs/tags/']) {
+    for (const r of repo.refs.list(prefix)) {
+      if (ids.size >= MAX_HAVES) return [...ids];
+      ids.add(r.id);
+    }
+  }
+  return [...ids];
+}
+
+export function moveTrackingRefs(repo: Repository, advert: RefsResponse, opts: Pick<FetchOptions, 'remoteName' | 'who' | 'tags' | 'url' | 'prune'>): Pick<FetchResult, 'updated' | 'tagConflicts' | 'pruned'> {
+  const updated: RefChange[] = [];
+  const tagConflicts: FetchResult['tagConflicts'] = [];
+  const pruned: FetchResult['pruned'] = [];
+  const moves: { name: string; expected: ObjectId | null; next: ObjectId | null }[] = [];
+  for (const r of advert.refs) {
+    // A hostile server may advertise anything: only well-formed branch and tag names are taken.
+    if (refNameProblem(r.name) !== null) continue;
+    if (r.name.startsWith('refs/heads/')) {
+      if (opts.remoteName === undefined) continue;
+      const name = `refs/remotes/${opts.remoteName}/${r.name.slice('refs/heads/'.length)}`;
+      const cur = repo.refs.resolve(name);
+      if (cur !== r.id) moves.push({ name, expected: cur, next: r.id });
+    } else if (r.name.startsWith('refs/tags/') && opts.tags !== false) {
+      const cur = repo.refs.resolve(r.name);
+      if (cur === null) moves.push({ name: r.name, expected: null, next: r.id });
+      else if (cur !== r.id) tagConflicts.push({ ref: r.name, local: cur, remote: r.id });
+    }
+  }
+  if (opts.prune === true && opts.remoteName !== undefined) {
+    const prefix = `refs/remotes/${opts.remoteName}/`;
+    const advertised = new Set(advert.refs.filter((r) => r.name.startsWith('refs/heads/')).map((r) => prefix + r.name.slice('refs/heads/'.length)));
+    for (const r of repo.refs.list(prefix)) {
+      if (advertised.has(r.name)) continue;
+      moves.push({ name: r.name, expected: r.id, next: null });
+      pruned.push({ ref: r.name, old: r.id });
+    }
+  }
+  if (moves.length > 0) repo.refs.update(moves, opts.who, `fetch ${opts.remoteName ?? opts.url}`);
+  for (const m of moves) if (m.next !== null) updated.push({ ref: m.name, old: m.expected, new: m.next });
+  return { updated, tagConflicts, pruned };
+}

@@ -1,0 +1,381 @@
+// `cairn serve`: the HTTP(S) server. One request per protocol step (docs/PROTOCOL.md); everything a
+// client sends is bounded (body size, objects, object size, time, concurrency) and verified before
+// it is stored, and a refused request costs the others nothing: it gets its 4xx and is cut off.
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Logger } from 'pino';
+import type { ZodType } from 'zod';
+import { CairnError } from '../../errors.js';
+import type { ObjectId } from '../../core/hash.js';
+import { PackStore } from '../../store/object-store.js';
+import type { Repository } from '../../store/repository.js';
+import type { Authorizer} from './auth.js';
+import { type Right } from './auth.js';
+import { ServerMetrics } from './metrics.js';
+import { RepoHost } from './repos.js';
+import { listObjects } from '../protocol/object-list.js';
+import { receiveStream } from '../protocol/receive.js';
+import { applyRefUpdates } from './ref-update.js';
+import { DEFAULT_LIMITS, ENDPOINTS, MEDIA, type Endpoint, type ServerLimits } from '../protocol/messages.js';
+import { FetchListRequest, PushRefsRequest } from './request-schemas.js';
+import { ACCEPT_BATCH_HEADER, CAP_BATCH, CAPABILITIES_HEADER, decodeIds, encodeBitmap, encodeIds, encodeObjectStream, PROTOCOL_VERSION } from '../protocol/wire.js';
+
+export interface ServerOptions {
+  root: string;
+  auth: Authorizer;
+  limits?: Partial<ServerLimits>;
+  /** Forced (non-fast-forward) pushes and deletions are allowed when the client asks. */
+  allowForce?: boolean;
+  logger: Logger;
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+export interface CairnServer {
+  server: Server;
+  metrics: ServerMetrics;
+  close(): Promise<void>;
+}
+
+/** Statuses for errors: client mistakes are 4xx, never 500. */
+const STATUS: Partial<Record<string, number>> = {
+  USAGE: 400,
+  BAD_FORMAT: 400,
+  INVALID_NAME: 400,
+  CORRUPT_OBJECT: 400,
+  UNSAFE_PATH: 400,
+  NOT_FOUND: 404,
+  MISSING_OBJECT: 409,
+  REF_MOVED: 409,
+  REJECTED: 409,
+  LOCKED: 503,
+};
+
+class HttpError extends CairnError {
+  constructor(
+    readonly status: number,
+    code: 'USAGE' | 'REJECTED' | 'NOT_FOUND',
+    message: string,
+    readonly reason: string,
+  ) {
+    super(code, message, { reason });
+  }
+}
+
+export function createCairnServer(opts: ServerOptions): CairnServer {
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const host = new RepoHost(opts.root);
+  const metrics = new ServerMetrics();
+  const log = opts.logger;
+  let active = 0;
+
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const started = process.hrtime.bigint();
+    // Read now: once a refused request's socket is destroyed, req.socket is null by the time the
+    // log line is written, and reading it there threw out of an event handler, killing the server.
+    const remote = req.socket.remoteAddress;
+    let endpoint = 'other';
+    let repoName: string | undefined;
+    let who = '-';
+    let bytesOut = 0;
+    const counted = { bytesIn: 0 };
+    bodyStats.set(req, counted);
+    // On every answer, errors included: a first push learns it before it sends any object, though
+    // the repository (and so its ref advertisement) does not exist yet.
+    res.setHeader(CAPABILITIES_HEADER, CAP_BATCH);
+    const write = res.write.bind(res);
+    res.write = ((chunk: Buffer | string, ...rest: unknown[]) => {
+      bytesOut += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+      return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof res.write;
+    const end = res.end.bind(res);
+    res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+      if (Buffer.isBuffer(chunk)) bytesOut += chunk.length;
+      else if (typeof chunk === 'string') bytesOut += Buffer.byteLength(chunk);
+      return (end as (...a: unknown[]) => ServerResponse)(chunk, ...rest);
+    }) as typeof res.end;
+    active++;
+    let finished = false;
+    const done = () => {
+      if (finished) return;
+      finished = true;
+      active--;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const status = res.headersSent ? res.statusCode : 499;
+      metrics.requests.inc({ endpoint, status: String(status) });
+      metrics.latency.observe({ endpoint }, seconds);
+      const bytesIn = counted.bytesIn;
+      metrics.bytesIn.inc(bytesIn);
+      metrics.bytesOut.inc(bytesOut);
+      log.info({ method: req.method, path: (req.url ?? '').slice(0, 300), endpoint, repo: repoName, who, status, ms: Math.round(seconds * 1000), bytesIn, bytesOut, remote, aborted: !res.writableFinished }, 'request');
+    };
+    res.on('finish', done);
+    res.on('close', done);
+
+    void (async () => {
+      try {
+        if (active > limits.maxConcurrent) {
+          metrics.rejected.inc({ reason: 'overload' });
+          res.setHeader('Retry-After', '1');
+          throw new HttpError(503, 'REJECTED', `server busy (${limits.maxConcurrent} requests at once); try again`, 'overload');
+        }
+        const url = new URL(req.url ?? '/', 'http://x');
+        if (url.pathname === '/healthz') {
+          endpoint = 'healthz';
+          return sendJson(res, 200, { ok: true, version: PROTOCOL_VERSION });
+        }
+        if (url.pathname === '/metrics') {
+          endpoint = 'metrics';
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(await metrics.registry.metrics());
+          return;
+        }
+        const m = /^\/(.+)\/v1\/([a-z-]+)$/.exec(url.pathname);
+        if (m === null || !(ENDPOINTS as readonly string[]).includes(m[2]!)) throw new HttpError(404, 'NOT_FOUND', `no such endpoint: ${url.pathname.slice(0, 200)}`, 'no-route');
+        endpoint = m[2] as Endpoint;
+        try {
+          repoName = decodeURIComponent(m[1]!);
+        } catch {
+          // A malformed escape ('%E0%A4%A') is the client's mistake: 400, not a 500 and an error log.
+          throw new HttpError(400, 'USAGE', 'repository name in the URL is not valid percent-encoded UTF-8', 'bad-name');
+        }
+        const wantMethod = endpoint === 'refs' ? 'GET' : 'POST';
+        if (req.method !== wantMethod) throw new HttpError(405, 'USAGE', `${endpoint} takes ${wantMethod}`, 'method');
+        const right: Right = endpoint.startsWith('push-') ? 'write' : 'read';
+        const auth = opts.auth.check(bearer(req), repoName, right);
+        if (!auth.ok) {
+          metrics.rejected.inc({ reason: String(auth.status) });
+          if (auth.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="cairn"');
+          throw new HttpError(auth.status, 'REJECTED', auth.message, 'auth');
+        }
+        who = auth.label;
+        const repo = host.get(repoName, endpoint === 'push-lacks');
+        if (repo === undefined) throw new HttpError(404, 'NOT_FOUND', `no repository '${repoName}' on this server`, 'no-repo');
+        try {
+          await dispatch(endpoint as Endpoint, repo, req, res, who);
+        } finally {
+          host.release(repo);
+        }
+      } catch (err) {
+        sendError(res, err, log);
+        if (!req.complete) discardBody(req);
+      }
+    })().catch((err: unknown) => {
+      // Last resort: one request's failure never takes the process down with it.
+      log.error({ err }, 'request handler failed');
+      res.destroy();
+    });
+  };
+
+  const dispatch = async (endpoint: Endpoint, repo: Repository, req: IncomingMessage, res: ServerResponse, who: string): Promise<void> => {
+    switch (endpoint) {
+      case 'refs': {
+        const head = repo.refs.read('HEAD');
+        const refs = [...repo.refs.list('refs/heads/'), ...repo.refs.list('refs/tags/')];
+        return sendJson(res, 200, { version: PROTOCOL_VERSION, head: head?.symbolic ? head.target : null, refs });
+      }
+      case 'fetch-list': {
+        const body = parseJson(await readBody(req, limits.maxSmallBody, limits), FetchListRequest);
+        for (const w of body.wants) {
+          if (repo.objects.info(w)?.type !== 'commit') throw new HttpError(404, 'NOT_FOUND', `no commit ${w} in this repository`, 'want');
+        }
+        const list = listObjects(repo.objects, body.wants, body.haves);
+        res.writeHead(200, { 'content-type': MEDIA.ids, 'x-cairn-commits': String(list.commits) });
+        res.end(encodeIds(list.ids));
+        return;
+      }
+      case 'fetch-objects': {
+        const ids = decodeIds(await readBody(req, Math.min(limits.maxSmallBody * 4, limits.maxObjects * 32), limits), 'fetch-objects body');
+        let count = 0;
+        const batch = req.headers[ACCEPT_BATCH_HEADER] === CAP_BATCH;
+        const chunks = encodeObjectStream(repo.objects.rawRecords(ids), { batch, onRecord: () => count++ });
+        // The first step locates every id: a missing one is a 404 before any byte is sent.
+        let next = chunks.next();
+        res.writeHead(200, { 'content-type': MEDIA.stream, 'x-cairn-objects': String(ids.length) });
+        while (!next.done) {
+          if (res.destroyed) return;
+          if (!res.write(next.value)) await drained(res);
+          next = chunks.next();
+        }
+        metrics.objectsSent.inc(count);
+        res.end();
+        return;
+      }
+      case 'push-lacks': {
+        const ids = decodeIds(await readBody(req, Math.min(limits.maxSmallBody * 4, limits.maxObjects * 32), limits), 'push-lacks body');
+        const staging = new PackStore(repo.db, repo.cairnDir, { staging: true });
+        try {
+          const lack = staging.lacking(ids);
+          res.writeHead(200, { 'content-type': MEDIA.bitmap, 'x-cairn-lacking': String(lack.filter(Boolean).length) });
+          res.end(encodeBitmap(lack));
+        } finally {
+          staging.close();
+        }
+        return;
+      }
+      case 'push-objects': {
+        const declared = Number(req.headers['content-length'] ?? NaN);
+        if (declared > limits.maxPushBytes) throw new HttpError(413, 'REJECTED', `push of ${declared} bytes exceeds this server's limit of ${limits.maxPushBytes}`, 'too-large');
+        const staging = new PackStore(repo.db, repo.cairnDir, { staging: true });
+        try {
+          const result = await receiveStream(bounded(req, limits.maxPushBytes, limits), staging, {
+            limits: { maxObjectBytes: limits.maxObjectBytes, maxObjects: limits.maxObjects, maxTotalBytes: limits.maxPushBytes * 4 },
+          });
+          metrics.objectsReceived.inc(result.objects);
+          if (!result.complete) throw new HttpError(400, 'USAGE', 'object stream ended without its end record', 'truncated');
+          return sendJson(res, 200, { objects: result.objects, bytes: result.bytes, complete: result.complete });
+        } finally {
+          staging.close();
+        }
+      }
+      case 'push-refs': {
+        const body = parseJson(await readBody(req, limits.maxSmallBody, limits), PushRefsRequest);
+        const head = repo.refs.read('HEAD');
+        const bare = repo.config.get('core.bare') === 'true';
+        try {
+          const out = applyRefUpdates(repo, body.updates as { name: string; old: ObjectId | null; new: ObjectId | null; force: boolean }[], {
+            allowForce: opts.allowForce !== false,
+            checkedOut: bare || !head?.symbolic ? null : head.target,
+            who: `push (${who})`,
+          });
+          return sendJson(res, 200, out);
+        } catch (err) {
+          if (err instanceof CairnError && (err.code === 'REF_MOVED' || err.data['reason'] === 'non-fast-forward')) {
+            metrics.refConflicts.inc({ reason: err.code === 'REF_MOVED' ? 'moved' : 'non-fast-forward' });
+          }
+          throw err;
+        }
+      }
+    }
+  };
+
+  // Node checks the headers and request deadlines only every connectionsCheckingInterval (30 s by
+  // default): a client trickling its headers a byte at a time kept its connection that long.
+  const checking = { connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(limits.idleTimeoutMs / 4))) };
+  const server = opts.tls === undefined ? createHttpServer(checking, handler) : createHttpsServer({ ...checking, cert: opts.tls.cert, key: opts.tls.key }, handler);
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.headersTimeout = Math.min(15_000, limits.idleTimeoutMs);
+  server.keepAliveTimeout = 5_000;
+  server.setTimeout(limits.idleTimeoutMs, (socket) => socket.destroy());
+  server.maxHeadersCount = 64;
+
+  return {
+    server,
+    metrics,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          host.close();
+          resolve();
+        });
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * After a refusal, the rest of the body: a small remainder (64 KiB, 1 s) is read and dropped, so
+ * the client gets its 4xx (closing a socket with unread bytes sends a reset, and the client loses
+ * the answer and reports a network error instead of, say, "authentication required"); anything
+ * bigger or slower is not read: the connection is closed.
+ */
+function discardBody(req: IncomingMessage): void {
+  const cut = () => (req.socket as (typeof req.socket & { destroySoon?: () => void }) | null)?.destroySoon?.();
+  if (req.destroyed) return cut();
+  let left = 64 << 10;
+  const timer = setTimeout(cut, 1000);
+  req.on('data', (c: Buffer) => {
+    left -= c.length;
+    if (left < 0) {
+      clearTimeout(timer);
+      req.pause();
+      cut();
+    }
+  });
+  req.on('end', () => clearTimeout(timer));
+  req.on('error', () => clearTimeout(timer));
+  req.resume();
+}
+
+function bearer(req: IncomingMessage): string | undefined {
+  const h = req.headers.authorization;
+  if (h === undefined) return undefined;
+  const m = /^Bearer\s+(\S{1,4096})$/i.exec(h);
+  return m === null ? '' : m[1];
+}
+
+/** Counts the body against `max` and a minimum rate, so a trickling client is cut off. */
+const bodyStats = new WeakMap<IncomingMessage, { bytesIn: number }>();
+
+async function* bounded(req: IncomingMessage, max: number, limits: ServerLimits): AsyncGenerator<Buffer> {
+  let total = 0;
+  const start = Date.now();
+  const stats = bodyStats.get(req);
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (stats !== undefined) stats.bytesIn += chunk.length;
+    if (total > max) throw new HttpError(413, 'REJECTED', `request body exceeds this server's limit of ${max} bytes`, 'too-large');
+    const elapsed = Date.now() - start;
+    // Below 1 KiB/s on average after the first idle period: a slow client holding a slot.
+    if (elapsed > limits.idleTimeoutMs && total < (elapsed / 1000) * 1024) throw new HttpError(408, 'REJECTED', 'request body arrives too slowly', 'slow');
+    yield chunk;
+  }
+}
+
+async function readBody(req: IncomingMessage, max: number, limits: ServerLimits): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > max) throw new HttpError(413, 'REJECTED', `request body of ${declared} bytes exceeds the limit of ${max}`, 'too-large');
+  const parts: Buffer[] = [];
+  for await (const c of bounded(req, max, limits)) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+function parseJson<T>(buf: Buffer, schema: ZodType<T>): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(buf.toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'USAGE', 'request body is not JSON', 'json');
+  }
+  const r = schema.safeParse(value);
+  if (!r.success) throw new HttpError(400, 'USAGE', `request body does not match the protocol: ${r.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'schema');
+  return r.data;
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = Buffer.from(JSON.stringify(value));
+  res.writeHead(status, { 'content-type': MEDIA.json, 'content-length': body.length });
+  res.end(body);
+}
+
+function sendError(res: ServerResponse, err: unknown, log: Logger): void {
+  let status = 500;
+  let body: { code: string; message: string; data?: Record<string, unknown> };
+  if (err instanceof HttpError) {
+    status = err.status;
+    body = { code: err.code, message: err.message, data: err.data };
+  } else if (err instanceof CairnError) {
+    status = STATUS[err.code] ?? 500;
+    body = { code: err.code, message: err.message, data: err.data };
+  } else {
+    log.error({ err }, 'internal error');
+    body = { code: 'INTERNAL', message: 'internal server error' };
+  }
+  if (res.headersSent) {
+    // Mid-stream: the only signal left is to cut the stream; the client sees no end record.
+    res.destroy();
+    return;
+  }
+  sendJson(res, status, { error: body });
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const finish = () => {
+      res.off('drain', finish);
+      res.off('close', finish);
+      resolve();
+    };
+    res.on('drain', finish);
+    res.on('close', finish);
+  });
+}
