@@ -1,19 +1,6 @@
-// Lint: type-aware basics plus the layer rule (cli -> sync -> ops -> store -> core -> errors).
+// Lint: type-aware basics. The import rules (layers, cycles, a pure core) live in
+// .dependency-cruiser.cjs, which checks resolved paths rather than import strings.
 import tseslint from 'typescript-eslint';
-
-const layers = ['errors', 'core', 'store', 'ops', 'sync', 'cli'];
-// A file in layer L may import only from layers below it (and its own).
-const layerRule = (layer) => {
-  const above = layers.slice(layers.indexOf(layer) + 1);
-  const patterns = above.map((l) => ({
-    group: [`**/${l}/*`, `**/${l}`, `../${l}/*`, `../../${l}/*`],
-    message: `layer '${layer}' must not import from '${l}' (layers import downward only: cli -> sync -> ops -> store -> core -> errors)`,
-  }));
-  return {
-    files: [`src/${layer}/**/*.ts`],
-    rules: { 'no-restricted-imports': ['error', { patterns }] },
-  };
-};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
@@ -25,9 +12,4 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
-  {
-    files: ['src/errors.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['./*', '../*'], message: 'errors.ts imports nothing from the project' }] }] },
-  },
-  ...['core', 'store', 'ops', 'sync', 'cli'].map(layerRule),
 );
