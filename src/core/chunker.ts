@@ -1,5 +1,5 @@
 // Content-defined chunking (FastCDC-style: gear hash, normalized chunking). The parameters, the gear
-// table and the masks are part of the storage format: changing any of them changes every chunk id.
+// table and the masks are part of the storage format (docs/FORMAT.md §6): changing any of them changes every chunk id.
 import { createHash } from 'node:crypto';
 
 /** Smallest chunk, except a file's last chunk (which may be shorter). */

@@ -1,5 +1,5 @@
 // The `commit` object: UTF-8 text, git-like so it reads well in `cairn cat-object`, but strict:
-// one canonical form per commit so ids are reproducible. Format in docs/FORMAT.md ("commit").
+// one canonical form per commit so ids are reproducible. Format: docs/FORMAT.md §8.
 import { BadFormatError } from '../errors.js';
 import { isObjectId, type ObjectId } from './hash.js';
 

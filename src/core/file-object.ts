@@ -1,5 +1,5 @@
 // The `file` object: a file's content, either inline (small files: one object per file) or as the
-// ordered list of its chunks. Format in docs/FORMAT.md ("file").
+// ordered list of its chunks. Format: docs/FORMAT.md §5.
 import { BadFormatError } from '../errors.js';
 import { isObjectId, type ObjectId } from './hash.js';
 import { readVarint, varintLength, writeVarint } from './varint.js';

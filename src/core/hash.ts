@@ -1,4 +1,4 @@
-// Object ids: SHA-256 over "<type> <length>\0<body>", lower-case hex. node:crypto, not a JS hash:
+// Object ids (docs/FORMAT.md §2): SHA-256 over "<type> <length>\0<body>", lower-case hex. node:crypto, not a JS hash:
 // it is about ten times faster here (ECOSYSTEM.md).
 import { createHash, type Hash } from 'node:crypto';
 

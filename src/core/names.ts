@@ -1,5 +1,5 @@
 // What may be a tree entry name, a worktree path or a ref name. Every name from a tree, a remote or
-// the worktree passes through here before it touches the file system (DESIGN invariant 4).
+// the worktree passes through here before it touches the file system (docs/FORMAT.md §7 names, §15.4).
 import { InvalidNameError, UnsafePathError } from '../errors.js';
 
 const MAX_NAME_BYTES = 255;

@@ -1,5 +1,5 @@
 // Which symlink targets a checkout may create: relative, inside the worktree, never into .cairn,
-// and resolvable without following another symlink out (DESIGN invariant 4).
+// and resolvable without following another symlink out (docs/FORMAT.md §15.4).
 
 /** Why a symlink at `linkPath` (repo path) may not point at `target`, or null when it may. */
 export function symlinkTargetProblem(linkPath: string, target: string): string | null {

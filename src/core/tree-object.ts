@@ -1,6 +1,6 @@
 // The `tree` object: one directory, entries sorted by UTF-8 name bytes. Decoding validates every
 // name (no '/', '\', NUL, '.', '..', '.cairn', no case/normalisation twins): a hostile tree is
-// refused here, before any path is built from it.
+// refused here, before any path is built from it. Format: docs/FORMAT.md §7.
 import { BadFormatError, UnsafePathError } from '../errors.js';
 import { isObjectId, type ObjectId } from './hash.js';
 import { compareNames, entryNameProblem, foldName } from './names.js';

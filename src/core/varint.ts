@@ -1,4 +1,4 @@
-// Unsigned LEB128 varints, canonical only: decoding refuses overlong forms so that every value has
+// Unsigned LEB128 varints (docs/FORMAT.md §3), canonical only: decoding refuses overlong forms so that every value has
 // exactly one encoding (ids must not depend on who wrote the bytes).
 import { BadFormatError } from '../errors.js';
 

@@ -83,7 +83,7 @@ export function add(repo: Repository, opts: AddOptions): AddResult {
     if (!matched.has(path) && opts.paths.some((p) => underPath(path, p))) removals.push(path);
   }
   result.removed = removals;
-  // Objects first, then the index that names them (invariant 1).
+  // Objects first, then the index that names them (docs/FORMAT.md §15.1).
   repo.objects.flush();
   if (upserts.length > 0 || removals.length > 0) repo.index.apply(upserts, removals);
   repo.index.refreshStats(refresh);

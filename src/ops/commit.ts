@@ -62,7 +62,7 @@ export function commit(repo: Repository, opts: CommitOptions): CommitResult {
     meta: opts.meta ?? {},
   });
   // Closure first: trees, files and chunks were put before the commit; flush makes them all
-  // visible in one transaction, and only then may a ref name the commit (invariant 1).
+  // visible in one transaction, and only then may a ref name the commit (docs/FORMAT.md §15.1).
   repo.objects.flush();
   const subject = opts.message.split('\n')[0]!;
   // A lost race throws REF_MOVED carrying `newId`: the commit is stored and the error names it.

@@ -1,11 +1,11 @@
 // `merge REV`: bring another commit's changes into the current branch. Fast-forward when HEAD is
 // an ancestor of REV (unless ff: 'never'); else a three-way merge against the merge base (a
-// virtual one for criss-cross histories, merge-virtual.ts), committed with two parents when clean.
+// virtual one for criss-cross histories, merge/virtual-base.ts), committed with two parents when clean.
 // Conflicts are a result, not an error: the merged files are written (json/jsonl/csv keep ours'
 // value at each conflict and stay valid, text gets markers) and the merge state is saved for
-// `conflicts`, `resolve`, `merge --continue` and `merge --abort` (merge-finish.ts).
+// `conflicts`, `resolve`, `merge --continue` and `merge --abort` (merge/finish.ts).
 //
-// Crash safety (invariant 2): merged files, trees and the merge commit are stored and flushed
+// Crash safety (docs/FORMAT.md §15.2): merged files, trees and the merge commit are stored and flushed
 // first; then the merge state is written; then the worktree and index are updated (materialize,
 // whose marker lets a rerun finish an interrupted write); the branch moves last, by
 // compare-and-swap from ORIG_HEAD. A kill anywhere leaves every ref valid: rerunning the same

@@ -1,4 +1,4 @@
-// Durable file writes: temp name, fsync, rename, fsync the directory (DESIGN invariant 2). A reader
+// Durable file writes: temp name, fsync, rename, fsync the directory (docs/FORMAT.md §15.2). A reader
 // sees the old file or the new one, never a torn one, whatever instant the writer dies.
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';

@@ -1,5 +1,6 @@
 // The repository's SQLite database: refs, reflog, config, the object index and the worktree index
-// live here so that each change to them is one transaction (WAL, synchronous=FULL).
+// live here so that each change to them is one transaction (WAL, synchronous=FULL). Tables and
+// migrations: docs/FORMAT.md §11, §16.
 import Database from 'better-sqlite3';
 import { CairnError, LockedError } from '../errors.js';
 

@@ -1,7 +1,7 @@
 // The worktree index (git's "staging area"): for every tracked path, what will be committed (the
 // file object id and kind) and the stat data seen when it was hashed, so that `status` can skip
 // unchanged files without reading them. Stored as ONE compact binary row in SQLite: reading 100k
-// rows costs ~400 ms, decoding one blob ~40 ms (measured), and updates stay transactional.
+// rows costs ~400 ms, decoding one blob ~40 ms (measured), and updates stay transactional. Layout: docs/FORMAT.md §14.
 // Tree ids of untouched directories are cached (wt_trees) so commit and status need not rebuild them.
 import { BadFormatError } from '../errors.js';
 import type { ObjectId } from '../core/hash.js';

@@ -1,4 +1,4 @@
-// kill -9 at varied instants of `cairn merge` (DESIGN invariant 2): the repository stays whole, the
+// kill -9 at varied instants of `cairn merge` (docs/FORMAT.md §15.2): the repository stays whole, the
 // branch is either where it was or at the merge commit (never elsewhere), and both recoveries work —
 // rerunning the merge finishes it exactly, `merge --abort` gives back the pre-merge files.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';

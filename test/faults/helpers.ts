@@ -73,7 +73,7 @@ export function runCairnTimed(args: string[], cwd: string, timeoutMs = 20_000): 
 export function closureProblems(dir: string, verified = new Set<string>()): string[] {
   const repo = Repository.open(dir);
   const problems: string[] = [];
-  // Objects never change once stored (invariant 3), so a caller checking repeatedly may pass the
+  // Objects never change once stored (docs/FORMAT.md §15.3), so a caller checking repeatedly may pass the
   // ids already verified and pay only for new ones; a broken object is never added.
   const seen = new Set<string>();
   try {

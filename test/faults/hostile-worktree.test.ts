@@ -1,4 +1,4 @@
-// A hostile worktree (DESIGN invariant 4): symlinks are stored as symlinks and never followed out of
+// A hostile worktree (docs/FORMAT.md §15.4): symlinks are stored as symlinks and never followed out of
 // the worktree, names cairn cannot store are reported rather than stored or crashed on, and paths
 // outside the worktree or inside .cairn are refused as usage errors.
 import { execFileSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// kill -9 at varied instants of `cairn commit -a` (DESIGN invariant 2): afterwards the repository is
+// kill -9 at varied instants of `cairn commit -a` (docs/FORMAT.md §15.2): afterwards the repository is
 // whole, every ref names a complete commit, no worktree byte changed, and re-running finishes the job.
 import { mkdirSync, openSync, closeSync, writeSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

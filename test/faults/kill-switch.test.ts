@@ -1,5 +1,5 @@
-// kill -9 at varied instants of `cairn switch` between two branches with different content (DESIGN
-// invariant 2): the repository stays whole, HEAD is on one of the two branches, no branch moves, and
+// kill -9 at varied instants of `cairn switch` between two branches with different content
+// (docs/FORMAT.md §15.2): the repository stays whole, HEAD is on one of the two branches, no branch moves, and
 // re-running the switch finishes with a clean status and exactly the target's files.
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 // Merge bases: the best common ancestors of two commits (or two sets of commits). The DAG is painted
 // from both sides in commit-time order, as git's paint_down_to_common does, stopping once every
 // queued commit is known to lie below a common ancestor; candidates that are ancestors of another
-// candidate are then dropped. More than one base means a criss-cross history: see merge-virtual.ts.
+// candidate are then dropped. More than one base means a criss-cross history: see ops/merge/virtual-base.ts.
 import type { ObjectId } from '../../core/hash.js';
 import type { ObjectReader } from '../../store/object-store.js';
 

@@ -1,5 +1,5 @@
 // The leaves that differ between two trees, found by walking both in name order and skipping every
-// subtree whose id is equal on both sides (equal ids mean equal contents, docs/FORMAT.md §4).
+// subtree whose id is equal on both sides (equal ids mean equal contents, docs/FORMAT.md §2).
 import type { ObjectId } from '../../core/hash.js';
 import { compareNames, joinRepoPath } from '../../core/names.js';
 import type { TreeEntry } from '../../core/tree-object.js';

@@ -65,7 +65,7 @@ export interface BuiltTree {
 }
 
 /**
- * Writes the trees for a sorted-or-not list of leaves, children before parents (invariant 1).
+ * Writes the trees for a sorted-or-not list of leaves, children before parents (docs/FORMAT.md §15.1).
  * `cached` gives known tree ids for directories whose contents did not change: they are reused
  * without re-encoding.
  */

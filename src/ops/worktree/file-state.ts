@@ -1,5 +1,5 @@
 // Is a worktree file still what the index says? Stat data first (cheap); the content hash only when
-// the stat data differs or cannot be trusted (docs/FORMAT.md, the worktree index and racy files).
+// the stat data differs or cannot be trusted (docs/FORMAT.md §14, racy files).
 import type { ObjectId } from '../../core/hash.js';
 import { storePath, storeSymlink } from '../../store/file-writer.js';
 import { HASH_ONLY } from '../../store/object-store.js';

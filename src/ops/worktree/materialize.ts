@@ -2,7 +2,7 @@
 // write files (streaming, temp + rename over existing ones), delete what the target lacks, then
 // record the new entries and their stat data in the index in one transaction.
 //
-// Crash safety (invariant 2): the order is files, then index, then HEAD (the caller's `moveHead`).
+// Crash safety (docs/FORMAT.md §15.2): the order is files, then index, then HEAD (the caller's `moveHead`).
 // Before touching the worktree a marker naming the source and target trees is written to .cairn; a
 // rerun between the same two trees may overwrite files at paths new in the target (a new file is
 // written in place for speed, so a kill can leave it partial), and files already equal to the

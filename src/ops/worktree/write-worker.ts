@@ -38,7 +38,7 @@ function writeOne(repo: Repository, i: number, f: FileObject): void {
     reply.bytes += total;
     if (input.stats) {
       const st = fstatSync(fd);
-      // Same rounding as worktree-scan.ts statFields, so status trusts these values.
+      // Same rounding as scan.ts statFields, so status trusts these values.
       reply.stats.set([st.size, Math.round(st.mtimeMs * 1e6), Math.round(st.ctimeMs * 1e6), st.ino], i * 4);
     }
   } finally {

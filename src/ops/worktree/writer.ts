@@ -60,7 +60,7 @@ export class WorktreeWriter {
     private readonly opts: WriterOptions = {},
   ) {}
 
-  /** Absolute path of a repo path, every component validated again (invariant 4). */
+  /** Absolute path of a repo path, every component validated again (docs/FORMAT.md §15.4). */
   abs(path: string): string {
     const parts = splitRepoPath(path);
     return parts.length === 0 ? this.root : `${this.root}/${parts.join('/')}`;

@@ -1,7 +1,7 @@
-// The client's view of a remote repository: one method per protocol step (docs/PROTOCOL.md), over
+// The client's view of a remote repository: one method per protocol step (docs/PROTOCOL.md §1), over
 // node:http(s) with keep-alive. (undici was used first: loading it costs ~150 ms, node:http ~20 ms,
 // and a no-op fetch is one small request, so start-up is most of its time.) Every answer is checked
-// before use: JSON by client-check.ts, binary bodies by size, and error bodies turned into
+// before use: JSON by answer-check.ts, binary bodies by size, and error bodies turned into
 // CairnErrors that say what to do.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -23,7 +23,7 @@ interface Answer {
 const MAX_ANSWER = 512 << 20;
 /**
  * Nor more than this for a fetch-list answer: 8M ids, what a server accepts back in one
- * fetch-objects request (docs/PROTOCOL.md limits). Each id becomes a 64-character string here, so
+ * fetch-objects request (docs/PROTOCOL.md §8). Each id becomes a 64-character string here, so
  * 512 MiB of ids would be some 2 GB of heap: the client would die instead of refusing.
  */
 const MAX_ID_ANSWER = 256 << 20;

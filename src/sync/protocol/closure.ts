@@ -1,4 +1,4 @@
-// Quarantine exit: before any ref may name a received commit, everything it reaches must be
+// Quarantine exit (docs/PROTOCOL.md §6.3): before any ref may name a received commit, everything it reaches must be
 // present. The store only ever holds whole closures (children are stored before parents, and
 // received objects enter it only through here), so the walk stops at the first object already in
 // the store and reads only what waits in the quarantine. It goes level by level, a few queries and

@@ -1,6 +1,6 @@
-// Protocol version 1 (docs/PROTOCOL.md): the endpoints under a repository URL and the JSON bodies
-// they exchange. The server checks requests with the zod schemas in protocol-schemas.ts; the client
-// checks answers with client-check.ts (a command should not pay zod's ~120 ms load for four shapes).
+// Protocol version 1 (docs/PROTOCOL.md §2, §4.1): the endpoints under a repository URL and the JSON bodies
+// they exchange. The server checks requests with the zod schemas in server/request-schemas.ts; the client
+// checks answers with client/answer-check.ts (a command should not pay zod's ~120 ms load for four shapes).
 
 export const ENDPOINTS = ['refs', 'fetch-list', 'fetch-objects', 'push-lacks', 'push-objects', 'push-refs'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];

@@ -1,4 +1,4 @@
-// The sender's half of negotiation: every object reachable from the wanted commits that the
+// The sender's half of negotiation (docs/PROTOCOL.md §5): every object reachable from the wanted commits that the
 // receiver may lack, found in one walk. Commits the receiver's tips already reach are skipped, and
 // subtrees are compared path by path against the trees of the receiver's nearest commits: an equal
 // id means an equal closure, so an unchanged subtree costs one comparison, not a walk. The list

@@ -1,6 +1,7 @@
 // The receiver's side of an object stream: every record is checked (id against content, type,
 // size, decompressed size, and for trees, commits and file objects a full strict decode, so a
-// hostile tree name is refused before it is stored) and then written to the quarantine. What was
+// hostile tree name is refused before it is stored; docs/PROTOCOL.md §6.1) and then written to the
+// quarantine (§6.2). What was
 // verified is flushed often, so an interrupted transfer keeps nearly everything that arrived.
 import { CairnError } from '../../errors.js';
 import { OBJECT_TYPES, type ObjectId } from '../../core/hash.js';

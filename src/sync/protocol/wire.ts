@@ -1,5 +1,5 @@
-// The bytes that cross the network (docs/PROTOCOL.md): id lists, lack bitmaps and the object
-// stream. The object stream reuses the pack record layout, so a sender forwards records from its
+// The bytes that cross the network (docs/PROTOCOL.md §4.2-4.4): id lists, lack bitmaps and the
+// object stream. The object stream reuses the pack record layout, so a sender forwards records from its
 // packs without re-encoding them and a receiver appends them to its own packs as they are.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { CairnError } from '../../errors.js';

@@ -1,7 +1,7 @@
 // The last step of a push on the receiving side: check each update (name, fast-forward, closure),
 // then promote the received closure and move every ref in one SQLite transaction, each by
 // compare-and-swap against the value the pusher saw. All refs move or none; a ref that moved since
-// the pusher read it fails the whole push with REF_MOVED, and the pusher is told to fetch first.
+// the pusher read it fails the whole push with REF_MOVED, and the pusher is told to fetch first (docs/PROTOCOL.md §6.3).
 import { CairnError, RefMovedError } from '../../errors.js';
 import type { ObjectId } from '../../core/hash.js';
 import { refNameProblem } from '../../core/names.js';

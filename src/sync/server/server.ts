@@ -1,4 +1,4 @@
-// `cairn serve`: the HTTP(S) server. One request per protocol step (docs/PROTOCOL.md); everything a
+// `cairn serve`: the HTTP(S) server. One request per protocol step (docs/PROTOCOL.md §1; limits §8); everything a
 // client sends is bounded (body size, objects, object size, time, concurrency) and verified before
 // it is stored, and a refused request costs the others nothing: it gets its 4xx and is cut off.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
