@@ -5,32 +5,11 @@ import { CairnError, RefMovedError } from '../errors.js';
 import { isObjectId, type ObjectId } from '../core/hash.js';
 import { writeTransaction, type Db } from './database.js';
 
-export type RefValue = { symbolic: false; id: ObjectId } | { symbolic: true; target: string };
+export type { RefStore, RefValue, RefUpdate, ReflogEntry } from './ref-store-contract.js';
+import type { RefStore, RefValue, RefUpdate, ReflogEntry } from './ref-store-contract.js';
 
-export interface RefUpdate {
-  name: string;
-  /** undefined: don't check; null: the ref must not exist; an id: the ref must hold exactly that. */
-  expected: ObjectId | null | undefined;
-  /** null deletes the ref. */
-  next: ObjectId | null;
-}
-
-export interface ReflogEntry {
-  ref: string;
-  old: ObjectId | null;
-  new: ObjectId | null;
-  who: string;
-  time: number;
-  message: string;
-}
-
-/**
- * Contract: `update` applies all updates or none; before writing, every `expected` is compared with
- * the stored value and a mismatch throws RefMovedError (REF_MOVED, permanent for this attempt).
- * Callers must have flushed the closure of every new id before calling (invariant 1);
- * `update` checks that the named object itself is stored.
- */
-export class RefStore {
+/** The SQLite ref store; its contract, and that of every other ref store, is in ref-store-contract.ts. */
+export class SqliteRefStore implements RefStore {
   private readonly stmtRead;
   private readonly stmtUpsert;
   private readonly stmtDelete;

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { CairnError, NotARepositoryError } from '../errors.js';
 import { openDatabase, type Db } from './database.js';
 import { PackStore, type PackStoreOptions } from './object-store.js';
-import { RefStore } from './ref-store.js';
+import { SqliteRefStore, type RefStore } from './ref-store.js';
 import { ConfigStore } from './config-store.js';
 import { WorktreeIndex } from './worktree-index.js';
 
@@ -27,7 +27,7 @@ export class Repository {
     opts: PackStoreOptions,
   ) {
     this.objects = new PackStore(db, cairnDir, opts);
-    this.refs = new RefStore(db, (id) => this.objects.has(id));
+    this.refs = new SqliteRefStore(db, (id) => this.objects.has(id));
     this.config = new ConfigStore(db);
     this.index = new WorktreeIndex(db);
   }

@@ -1,6 +1,6 @@
-// The binary driver: a side that did not change gives way; two different changes conflict, keeping ours' bytes.
+// The binary driver: a side that did not change gives way; two different changes conflict, keeping ours' bytes
+// (the merge laws run for every driver in merge-laws.test.ts).
 import { describe, it, expect } from 'vitest';
-import fc from 'fast-check';
 import { looksBinary, mergeBinary } from '../../../src/core/merge/binary-merge.js';
 
 const B = (...bytes: number[]): Buffer => Buffer.from(bytes);
@@ -27,20 +27,6 @@ describe('binary merge', () => {
   it('favor settles the conflict', () => {
     expect(mergeBinary({ base: B(1), ours: B(2), theirs: B(3), path: 'x', favor: 'theirs' })).toEqual({ content: B(3), conflicts: [], settled: 1 });
     expect(mergeBinary({ base: B(1), ours: B(2), theirs: B(3), path: 'x', favor: 'ours' })).toEqual({ content: B(2), conflicts: [], settled: 1 });
-  });
-
-  it('obeys the identity laws', () => {
-    const bytes = fc.uint8Array({ maxLength: 16 }).map((a) => Buffer.from(a));
-    fc.assert(
-      fc.property(bytes, bytes, (b, x) => {
-        for (const [o, t] of [[x, b], [b, x], [x, x]] as const) {
-          const r = mergeBinary({ base: b, ours: o, theirs: t, path: 'x' });
-          expect(r.conflicts).toEqual([]);
-          expect(r.content.equals(x)).toBe(true);
-        }
-      }),
-      { seed: 99, numRuns: 200 },
-    );
   });
 
   it('calls a buffer binary when a NUL shows in its first 8000 bytes, as git does', () => {

@@ -1,5 +1,5 @@
-// Properties of the json merge driver on random documents and random edit scripts: identities,
-// symmetry of clean merges, both sides' changes kept, valid output, and favor settling every conflict.
+// Properties of the json merge driver on random documents and random edit scripts: identities when a
+// version is only reformatted, both sides' changes kept, valid output, and favor settling every conflict.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { parseJson } from '../../../src/core/merge/json-parse.js';
@@ -15,12 +15,13 @@ function sides(s: { base: Plain; ours: Plain; theirs: Plain }) {
 }
 
 describe('json merge properties', () => {
-  it('merge(B, X, B) = X, byte for byte, even when theirs is B written differently', () => {
+  // The laws themselves (merge(B, X, B) = X, merge(B, B, X) = X, merge(B, X, X) = X, swapped sides) run
+  // for every driver in merge-laws.test.ts; here, the same with one version only reformatted.
+  it('merge(B, X, B\') = X when theirs is B written differently (B\'s data when X is B itself)', () => {
     fc.assert(
       fc.property(scenario, (s) => {
         const { base, ours } = sides(s);
         const X = write(ours, s.f1);
-        expect(merge(write(base, s.f0), X, write(base, s.f0)).content.equals(X)).toBe(true);
         const r = merge(write(base, s.f0), X, write(base, s.f2));
         expect(r.conflicts).toEqual([]);
         // When X is B itself, ours is the untouched side and theirs' spelling wins; the data is the same.
@@ -31,12 +32,11 @@ describe('json merge properties', () => {
     );
   });
 
-  it('merge(B, B, X) = X: byte for byte when ours is untouched, the same data in ours\' format when ours was only reformatted', () => {
+  it('merge(B, B\', X) = X\'s data in ours\' format when ours only reformatted B', () => {
     fc.assert(
       fc.property(scenario, (s) => {
         const { base, theirs } = sides(s);
         const X = write(theirs, s.f2);
-        expect(merge(write(base, s.f0), write(base, s.f0), X).content.equals(X)).toBe(true);
         const r = merge(write(base, s.f0), write(base, s.f1), X);
         expect(r.conflicts).toEqual([]);
         expect(data(r.content)).toBe(data(X));
@@ -45,7 +45,7 @@ describe('json merge properties', () => {
     );
   });
 
-  it('merge(B, X, X) = X, byte for byte, even when theirs is X written differently', () => {
+  it('merge(B, X, X\') = X, byte for byte, when theirs is X written differently', () => {
     fc.assert(
       fc.property(scenario, (s) => {
         const { base, ours } = sides(s);
@@ -54,19 +54,6 @@ describe('json merge properties', () => {
         expect(r.conflicts).toEqual([]);
         if (X.equals(write(base, s.f0))) expect(data(r.content)).toBe(data(X));
         else expect(r.content.equals(X)).toBe(true);
-      }),
-      { numRuns: RUNS },
-    );
-  });
-
-  it('swapping ours and theirs: clean exactly when the other order is clean, and clean merges give equal data', () => {
-    fc.assert(
-      fc.property(scenario, (s) => {
-        const { base, ours, theirs } = sides(s);
-        const B = write(base, s.f0), O = write(ours, s.f1), T = write(theirs, s.f2);
-        const r1 = merge(B, O, T), r2 = merge(B, T, O);
-        expect(r1.conflicts.length === 0).toBe(r2.conflicts.length === 0);
-        if (r1.conflicts.length === 0) expect(data(r1.content)).toBe(data(r2.content));
       }),
       { numRuns: RUNS },
     );

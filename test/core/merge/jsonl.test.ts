@@ -1,5 +1,6 @@
 // The jsonl driver: record-by-record merge keyed by a field, byte-exact unchanged lines, hostile input, and the
-// merge laws over seeded random tables and edit scripts.
+// properties over seeded random tables and edit scripts (the merge laws themselves run for every driver in
+// merge-laws.test.ts).
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import type { CairnError } from '../../../src/errors.js';
@@ -171,16 +172,12 @@ const parseOut = (out: MergeOutput): Row[] =>
     .map((l) => new Map(Object.entries(JSON.parse(l) as Record<string, unknown>).map(([k, v]) => [k, String(v)])));
 const runs = { seed: 31337, numRuns: 300 };
 
-describe('jsonl merge: laws', () => {
-  it('merge(B, X, B) = X, merge(B, B, X) = X, merge(B, X, X) = X, also when B is only reformatted', () => {
+describe('jsonl merge: properties', () => {
+  it('merge(B, X, B\') = X when theirs only reformatted B', () => {
     fc.assert(
       fc.property(table, edits(true), (b, e) => {
         const [base, x] = [jsonl(b), jsonl(applyEdits(b, e, 100))];
         const reformatted = base.replace(/,"/g, ', "');
-        for (const r of [merge(base, x, base), merge(base, base, x), merge(base, x, x)]) {
-          expect(r.conflicts).toEqual([]);
-          expect(r.content.toString()).toBe(x);
-        }
         // Theirs only reformatted the base: its lines count as unchanged records (when ours did not change
         // anything at all, theirs' bytes are the result, by merge(B, B, X) = X).
         expect(merge(base, x, reformatted).content.toString()).toBe(x === base ? reformatted : x);

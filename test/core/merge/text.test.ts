@@ -1,5 +1,5 @@
-// The text driver's contract: conflict reports (location in ours, kinds, values), favor, and the merge laws
-// checked by property tests over seeded random texts and edit scripts.
+// The text driver's contract: conflict reports (location in ours, kinds, values), favor, and properties over
+// seeded random texts and edit scripts (the merge laws themselves run for every driver in merge-laws.test.ts).
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { mergeText } from '../../../src/core/merge/text-merge.js';
@@ -111,34 +111,7 @@ const apply = (base: string[], ops: { at: number; del: number; ins: string[] }[]
 const join = (ls: string[]): string => ls.map((l) => `${l}\n`).join('');
 const runs = { seed: 424242, numRuns: 300 };
 
-describe('text merge: laws', () => {
-  it('merge(B, X, B) = X, merge(B, B, X) = X, merge(B, X, X) = X', () => {
-    fc.assert(
-      fc.property(textLines, edits, (b, e) => {
-        const base = join(b);
-        const x = join(apply(b, e));
-        for (const r of [merge(base, x, base), merge(base, base, x), merge(base, x, x)]) {
-          expect(r.conflicts).toEqual([]);
-          expect(r.content.toString()).toBe(x);
-        }
-      }),
-      runs,
-    );
-  });
-
-  it('a clean merge is the same whichever side is ours', () => {
-    fc.assert(
-      fc.property(textLines, edits, edits, (b, eo, et) => {
-        const base = join(b);
-        const ab = merge(base, join(apply(b, eo)), join(apply(b, et)));
-        const ba = merge(base, join(apply(b, et)), join(apply(b, eo)));
-        expect(ab.conflicts.length === 0).toBe(ba.conflicts.length === 0);
-        if (ab.conflicts.length === 0) expect(ab.content.toString()).toBe(ba.content.toString());
-      }),
-      runs,
-    );
-  });
-
+describe('text merge: properties', () => {
   it('edits to separate parts of a text both land, and cleanly', () => {
     // Distinct lines make every diff unambiguous; a kept line between the two edited parts keeps them apart.
     const part = fc.array(fc.constantFrom('p', 'q', 'r', 's'), { minLength: 1, maxLength: 6 });

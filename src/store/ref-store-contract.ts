@@ -1,0 +1,61 @@
+// The refs contract: what every ref store (SQLite today; PostgreSQL for the server later) promises.
+// It imports no implementation, so a backend can depend on it without loading SQLite; the shared
+// conformance suite (test/conformance/ref-store.suite.ts) checks each promise below.
+import type { ObjectId } from '../core/hash.js';
+
+export type RefValue = { symbolic: false; id: ObjectId } | { symbolic: true; target: string };
+
+export interface RefUpdate {
+  name: string;
+  /** undefined: don't check; null: the ref must not exist; an id: the ref must hold exactly that. */
+  expected: ObjectId | null | undefined;
+  /** null deletes the ref. */
+  next: ObjectId | null;
+}
+
+export interface ReflogEntry {
+  ref: string;
+  old: ObjectId | null;
+  new: ObjectId | null;
+  who: string;
+  time: number;
+  message: string;
+}
+
+/**
+ * Refs: direct refs (name -> object id) and symbolic ones (HEAD -> another ref's name), with a reflog.
+ * Synchronous, as the SQLite store is; an asynchronous backend needs this contract with promises.
+ *
+ * - `update` applies all updates or none. Before writing, under one lock, every `expected` is
+ *   compared with the stored value: a mismatch throws RefMovedError (REF_MOVED, data `ref`,
+ *   `expected`, `found`, plus `newId` and `extra`), permanent for this attempt; nothing changes and
+ *   nothing is logged. A `next` that is not an object id is BAD_FORMAT; a `next` naming an object
+ *   that is not stored is MISSING_OBJECT; writing through a symbolic ref is BAD_FORMAT. Callers must
+ *   have flushed the closure of every new id before calling (invariant 1); `update` checks only the
+ *   named object itself.
+ * - Every successful change appends one reflog entry per ref in the same transaction. `setSymbolic`
+ *   logs the ids the ref resolved to before and after.
+ * - Names are stored as given: validating them (core/names.ts `refNameProblem`) is the caller's job.
+ * - `list(prefix)` returns direct refs only, whose names start with `prefix`, ordered by name.
+ * - `reflog(ref, limit)` returns the newest entries first.
+ * - `resolveName` follows symbolic refs at most 5 levels; deeper is a loop (BAD_FORMAT), and
+ *   `setSymbolic` refuses to make one (BAD_FORMAT, nothing changed). A symbolic ref to a missing ref
+ *   resolves to id null (an unborn branch).
+ * - `transaction(fn)` runs reads and updates (and, in the SQLite store, anything else in the same
+ *   database) as one transaction; an error thrown by `fn` undoes all of it.
+ */
+export interface RefStore {
+  read(name: string): RefValue | undefined;
+  /** Follows symbolic refs (at most 5 levels) to the ref that holds an id. */
+  resolveName(name: string): { name: string; id: ObjectId | null };
+  resolve(name: string): ObjectId | null;
+  list(prefix: string): { name: string; id: ObjectId }[];
+  update(updates: readonly RefUpdate[], who: string, message: string, extra?: Record<string, unknown>): void;
+  /** Points a symbolic ref (HEAD) at another ref, or detaches it at an id, logging the move. */
+  setSymbolic(name: string, value: RefValue, who: string, message: string): void;
+  reflog(ref: string, limit?: number): ReflogEntry[];
+  /** Every id a ref names: the roots fsck starts from. */
+  allRoots(): ObjectId[];
+  /** Runs several reads and updates as one transaction (e.g. rename a branch). */
+  transaction<T>(fn: () => T): T;
+}
