@@ -4,7 +4,10 @@ import { CairnError } from '../errors.js';
 import type { CommandContext } from './context.js';
 import { EXIT, exitCodeFor } from './exit.js';
 
-export type ActionFn = () => Promise<number | void> | number | void;
+/** What a command's work returns: its exit code, or nothing for success. */
+export type ActionResult = Promise<number | void> | number | void;
+
+export type ActionFn = () => ActionResult;
 
 export async function runAction(ctx: CommandContext, json: boolean, fn: ActionFn): Promise<number> {
   try {
@@ -36,10 +39,14 @@ export function reportError(ctx: CommandContext, json: boolean, err: unknown): n
  * Wraps a commander action: runs it, reports errors, and records the exit code for main().
  * Usage: `.action(action(ctx, async (args, opts) => { ...; return EXIT.OK }))`.
  */
-export function action<A extends unknown[]>(ctx: CommandContext, fn: (...args: A) => Promise<number | void> | number | void): (...args: A) => Promise<void> {
+export function action<A extends unknown[]>(ctx: CommandContext, fn: (...args: A) => ActionResult): (...args: A) => Promise<void> {
   return async (...args: A) => {
-    // commander passes (...positionals, options, command); --json is read from the options.
-    const opts = args[args.length - 2] as { json?: boolean } | undefined;
-    process.exitCode = await runAction(ctx, opts?.json === true, () => fn(...args));
+    process.exitCode = await runAction(ctx, jsonRequested(args), () => fn(...args));
   };
+}
+
+/** Whether a commander action was given --json: it passes (...positionals, options, command). */
+export function jsonRequested(args: readonly unknown[]): boolean {
+  const opts = args[args.length - 2] as { json?: boolean } | undefined;
+  return opts?.json === true;
 }

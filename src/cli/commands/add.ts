@@ -2,9 +2,8 @@
 import type { Command } from 'commander';
 import { add } from '../../ops/add.js';
 import { toRepoPath } from '../../ops/worktree/scan.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
-import { progressRenderer } from '../progress.js';
-import { action } from '../run-action.js';
+import { printJson, type CommandContext } from '../context.js';
+import { repoAction } from '../repo-action.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -14,22 +13,15 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--json', 'print what was staged as JSON')
     .addHelpText('after', '\nFiles matched by .cairnignore are skipped unless already tracked.\n\nExample:\n  $ cairn add data/ labels.csv')
     .action(
-      action(ctx, (paths: string[], opts: { json?: boolean }) => {
-        const repo = openRepo(ctx);
-        const progress = progressRenderer(ctx.isTTY);
-        try {
-          const res = add(repo, { paths: paths.map((p) => toRepoPath(repo, ctx.cwd, p)), onProgress: progress.report });
-          progress.stop();
-          if (opts.json) printJson(ctx, res);
-          else {
-            for (const u of res.unstorable) ctx.err.write(`${ctx.color.yellow('warning:')} skipped '${u.path}': ${u.reason}\n`);
-            if (res.added.length + res.modified.length + res.removed.length > 0) {
-              ctx.out.write(`staged ${res.added.length} new, ${res.modified.length} modified, ${res.removed.length} deleted file(s)\n`);
-            }
+      repoAction(ctx, ({ repo, progress }, paths: string[], opts: { json?: boolean }) => {
+        const res = add(repo, { paths: paths.map((p) => toRepoPath(repo, ctx.cwd, p)), onProgress: progress.report });
+        progress.stop();
+        if (opts.json) printJson(ctx, res);
+        else {
+          for (const u of res.unstorable) ctx.err.write(`${ctx.color.yellow('warning:')} skipped '${u.path}': ${u.reason}\n`);
+          if (res.added.length + res.modified.length + res.removed.length > 0) {
+            ctx.out.write(`staged ${res.added.length} new, ${res.modified.length} modified, ${res.removed.length} deleted file(s)\n`);
           }
-        } finally {
-          progress.stop();
-          repo.close();
         }
       }),
     );

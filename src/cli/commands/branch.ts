@@ -5,9 +5,9 @@ import { commitSubject, createBranch, deleteBranch, listBranches, renameBranch }
 import { refWho, resolveAuthor } from '../../ops/identity.js';
 import { currentBranch } from '../../ops/history/rev-parse.js';
 import type { Repository } from '../../store/repository.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
+import { printJson, type CommandContext } from '../context.js';
 import { shortId } from '../format.js';
-import { action } from '../run-action.js';
+import { repoAction } from '../repo-action.js';
 
 interface BranchFlags {
   delete?: boolean;
@@ -43,38 +43,33 @@ Examples:
   $ cairn branch -d feature         # delete once merged`,
     )
     .action(
-      action(ctx, (names: string[], opts: BranchFlags) => {
-        const repo = openRepo(ctx);
-        try {
-          const who = () => refWho(resolveAuthor(repo, ctx.env));
-          const force = opts.force === true;
-          if (opts.showCurrent) {
-            const name = currentBranch(repo);
-            if (opts.json) printJson(ctx, { current: name });
-            else if (name !== null) ctx.out.write(`${name}\n`);
-          } else if (opts.delete || opts.D) {
-            if (names.length === 0) throw new UsageError('branch -d needs the name of the branch to delete');
-            for (const name of names) {
-              const res = deleteBranch(repo, name, { who: who(), force: force || opts.D === true });
-              if (opts.json) printJson(ctx, { deleted: res.name, id: res.id });
-              else ctx.out.write(`Deleted branch ${res.name} (was ${shortId(res.id)}).\n`);
-            }
-          } else if (opts.move || opts.M) {
-            if (names.length === 0 || names.length > 2) throw new UsageError('branch -m takes [OLD] NEW');
-            const from = names.length === 2 ? names[0]! : currentBranch(repo);
-            if (from === null) throw new UsageError('HEAD is detached: name the branch to rename, as in branch -m OLD NEW');
-            const res = renameBranch(repo, from, names[names.length - 1]!, { who: who(), force: force || opts.M === true });
-            if (opts.json) printJson(ctx, res);
-            else ctx.out.write(`Renamed branch ${res.from} to ${res.to}\n`);
-          } else if (names.length > 0) {
-            if (names.length > 2) throw new UsageError('branch takes NAME [START] to create a branch');
-            const res = createBranch(repo, names[0]!, { who: who(), start: names[1] });
-            if (opts.json) printJson(ctx, { created: res.name, id: res.id });
-            else ctx.out.write(`Created branch ${res.name} at ${shortId(res.id)}\n`);
-          } else list(ctx, repo, opts);
-        } finally {
-          repo.close();
-        }
+      repoAction(ctx, ({ repo }, names: string[], opts: BranchFlags) => {
+        const who = () => refWho(resolveAuthor(repo, ctx.env));
+        const force = opts.force === true;
+        if (opts.showCurrent) {
+          const name = currentBranch(repo);
+          if (opts.json) printJson(ctx, { current: name });
+          else if (name !== null) ctx.out.write(`${name}\n`);
+        } else if (opts.delete || opts.D) {
+          if (names.length === 0) throw new UsageError('branch -d needs the name of the branch to delete');
+          for (const name of names) {
+            const res = deleteBranch(repo, name, { who: who(), force: force || opts.D === true });
+            if (opts.json) printJson(ctx, { deleted: res.name, id: res.id });
+            else ctx.out.write(`Deleted branch ${res.name} (was ${shortId(res.id)}).\n`);
+          }
+        } else if (opts.move || opts.M) {
+          if (names.length === 0 || names.length > 2) throw new UsageError('branch -m takes [OLD] NEW');
+          const from = names.length === 2 ? names[0]! : currentBranch(repo);
+          if (from === null) throw new UsageError('HEAD is detached: name the branch to rename, as in branch -m OLD NEW');
+          const res = renameBranch(repo, from, names[names.length - 1]!, { who: who(), force: force || opts.M === true });
+          if (opts.json) printJson(ctx, res);
+          else ctx.out.write(`Renamed branch ${res.from} to ${res.to}\n`);
+        } else if (names.length > 0) {
+          if (names.length > 2) throw new UsageError('branch takes NAME [START] to create a branch');
+          const res = createBranch(repo, names[0]!, { who: who(), start: names[1] });
+          if (opts.json) printJson(ctx, { created: res.name, id: res.id });
+          else ctx.out.write(`Created branch ${res.name} at ${shortId(res.id)}\n`);
+        } else list(ctx, repo, opts);
       }),
     );
 }

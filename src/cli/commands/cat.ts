@@ -2,9 +2,10 @@
 // the worktree is never read. A symlink prints its target.
 import type { Command } from 'commander';
 import { resolveFile } from '../../ops/ls.js';
+import type { Repository } from '../../store/repository.js';
 import { fileContent } from '../../store/typed-objects.js';
-import { openRepo, type CommandContext } from '../context.js';
-import { action } from '../run-action.js';
+import type { CommandContext } from '../context.js';
+import { repoAction } from '../repo-action.js';
 import { StreamOut } from '../stream-out.js';
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -21,19 +22,14 @@ error: list it with 'cairn ls'.
 Example:
   $ cairn cat main~2:data/users.csv > users-old.csv`,
     )
-    .action(action(ctx, (spec: string) => catFile(ctx, spec)));
+    .action(repoAction(ctx, ({ repo }, spec: string) => catFile(ctx, repo, spec)));
 }
 
 /** Streams the file at "REV:PATH" to ctx.out, waiting for the reader between chunks. */
-export async function catFile(ctx: CommandContext, spec: string): Promise<void> {
-  const repo = openRepo(ctx);
-  try {
-    const { entry } = resolveFile(repo, spec);
-    const out = new StreamOut(ctx.out);
-    for (const chunk of fileContent(repo.objects, entry.id)) {
-      if (!(await out.write(chunk))) break;
-    }
-  } finally {
-    repo.close();
+export async function catFile(ctx: CommandContext, repo: Repository, spec: string): Promise<void> {
+  const { entry } = resolveFile(repo, spec);
+  const out = new StreamOut(ctx.out);
+  for (const chunk of fileContent(repo.objects, entry.id)) {
+    if (!(await out.write(chunk))) break;
   }
 }

@@ -2,9 +2,8 @@
 import type { Command } from 'commander';
 import { checkout } from '../../ops/checkout.js';
 import { refWho, resolveAuthor } from '../../ops/identity.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
-import { progressRenderer } from '../progress.js';
-import { action } from '../run-action.js';
+import { printJson, type CommandContext } from '../context.js';
+import { repoAction } from '../repo-action.js';
 import { describeSwitch, switchJson } from './switch.js';
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -16,18 +15,11 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExit status 6 when uncommitted changes would be overwritten (the error names the files).\n\nExample:\n  $ cairn checkout v1.0     # look at the tagged snapshot (detached HEAD)\n  $ cairn checkout main     # and back')
     .action(
-      action(ctx, (rev: string, opts: { force?: boolean; json?: boolean }) => {
-        const repo = openRepo(ctx);
-        const progress = progressRenderer(ctx.isTTY);
-        try {
-          const res = checkout(repo, { rev, force: opts.force, who: refWho(resolveAuthor(repo, ctx.env)), onProgress: progress.report });
-          progress.stop();
-          if (opts.json) printJson(ctx, switchJson(res));
-          else ctx.out.write(describeSwitch(res));
-        } finally {
-          progress.stop();
-          repo.close();
-        }
+      repoAction(ctx, ({ repo, progress }, rev: string, opts: { force?: boolean; json?: boolean }) => {
+        const res = checkout(repo, { rev, force: opts.force, who: refWho(resolveAuthor(repo, ctx.env)), onProgress: progress.report });
+        progress.stop();
+        if (opts.json) printJson(ctx, switchJson(res));
+        else ctx.out.write(describeSwitch(res));
       }),
     );
 }

@@ -35,6 +35,7 @@ Examples:
   $ cairn clone http://127.0.0.1:7070/sales
   $ cairn clone -b nightly https://data.example.com/team/sales sales-nightly`,
     )
+    // Not repoAction: there is no repository to open yet; cloneRepo creates DIR's and closes it.
     .action(
       action(ctx, async (url: string, dir: string | undefined, opts: CloneFlags) => {
         // An explicit DIR may be '.' (an empty current folder); only a name taken from the URL is checked.

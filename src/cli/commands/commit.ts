@@ -3,10 +3,9 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { commit } from '../../ops/commit.js';
 import { resolveAuthor } from '../../ops/identity.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
+import { printJson, type CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
-import { progressRenderer } from '../progress.js';
-import { action } from '../run-action.js';
+import { repoAction } from '../repo-action.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -27,33 +26,26 @@ Example:
   $ cairn commit -a -m "nightly snapshot"`,
     )
     .action(
-      action(ctx, (opts: { message: string; all?: boolean; allowEmpty?: boolean; json?: boolean }) => {
-        const repo = openRepo(ctx);
-        const progress = progressRenderer(ctx.isTTY);
-        try {
-          const timeEnv = ctx.env['CAIRN_COMMIT_TIME'];
-          const time = timeEnv === undefined || timeEnv === '' ? undefined : Number(timeEnv);
-          if (time !== undefined && !Number.isSafeInteger(time)) throw new UsageError('CAIRN_COMMIT_TIME must be milliseconds since the epoch');
-          const res = commit(repo, {
-            message: opts.message,
-            author: resolveAuthor(repo, ctx.env),
-            time,
-            tzOffset: time === undefined ? undefined : 0,
-            all: opts.all,
-            allowEmpty: opts.allowEmpty,
-            onProgress: progress.report,
-          });
-          progress.stop();
-          if (opts.json) printJson(ctx, res);
-          else if (res.committed) {
-            const where = res.branch ?? 'detached HEAD';
-            ctx.out.write(`[${where}${res.parents.length === 0 ? ' (root-commit)' : ''} ${res.id.slice(0, 12)}] ${opts.message.split('\n')[0]}\n`);
-          } else ctx.out.write('nothing to commit, working tree matches HEAD\n');
-          return res.committed ? EXIT.OK : EXIT.FALSE;
-        } finally {
-          progress.stop();
-          repo.close();
-        }
+      repoAction(ctx, ({ repo, progress }, opts: { message: string; all?: boolean; allowEmpty?: boolean; json?: boolean }) => {
+        const timeEnv = ctx.env['CAIRN_COMMIT_TIME'];
+        const time = timeEnv === undefined || timeEnv === '' ? undefined : Number(timeEnv);
+        if (time !== undefined && !Number.isSafeInteger(time)) throw new UsageError('CAIRN_COMMIT_TIME must be milliseconds since the epoch');
+        const res = commit(repo, {
+          message: opts.message,
+          author: resolveAuthor(repo, ctx.env),
+          time,
+          tzOffset: time === undefined ? undefined : 0,
+          all: opts.all,
+          allowEmpty: opts.allowEmpty,
+          onProgress: progress.report,
+        });
+        progress.stop();
+        if (opts.json) printJson(ctx, res);
+        else if (res.committed) {
+          const where = res.branch ?? 'detached HEAD';
+          ctx.out.write(`[${where}${res.parents.length === 0 ? ' (root-commit)' : ''} ${res.id.slice(0, 12)}] ${opts.message.split('\n')[0]}\n`);
+        } else ctx.out.write('nothing to commit, working tree matches HEAD\n');
+        return res.committed ? EXIT.OK : EXIT.FALSE;
       }),
     );
 }

@@ -1,9 +1,9 @@
 // `cairn config KEY [VALUE]`, `--list`, `--unset KEY`: the repository's settings (user.name, ...).
 import type { Command } from 'commander';
 import { InvalidNameError, UsageError } from '../../errors.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
+import { printJson, type CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
-import { action } from '../run-action.js';
+import { checkedRepoAction } from '../repo-action.js';
 
 interface ConfigFlags {
   list?: boolean;
@@ -36,7 +36,7 @@ Examples:
   $ cairn config user.email`,
     )
     .action(
-      action(ctx, (key: string | undefined, value: string | undefined, opts: ConfigFlags) => {
+      checkedRepoAction(ctx, (key: string | undefined, value: string | undefined, opts: ConfigFlags) => {
         if (opts.list) {
           if (key !== undefined) throw new UsageError('config --list takes no key');
         } else {
@@ -44,8 +44,7 @@ Examples:
           if (!KEY_RE.test(key)) throw new InvalidNameError(key, "a config key is 'section.name', e.g. user.name");
           if (opts.unset && value !== undefined) throw new UsageError('config --unset takes only the key');
         }
-        const repo = openRepo(ctx);
-        try {
+        return ({ repo }) => {
           if (opts.list) {
             const all = repo.config.list();
             if (opts.json) printJson(ctx, Object.fromEntries(all.map((e) => [e.key, e.value])));
@@ -66,9 +65,7 @@ Examples:
           if (opts.json) printJson(ctx, { key, value: current ?? null });
           else if (current !== undefined) ctx.out.write(`${current}\n`);
           return current === undefined ? EXIT.FALSE : EXIT.OK;
-        } finally {
-          repo.close();
-        }
+        };
       }),
     );
 }

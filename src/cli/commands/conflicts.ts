@@ -3,9 +3,9 @@
 import type { Command } from 'commander';
 import { readMergeState } from '../../ops/merge/state.js';
 import { toRepoPath, underPath } from '../../ops/worktree/scan.js';
-import { openRepo, type CommandContext } from '../context.js';
+import { type CommandContext } from '../context.js';
 import { printExactJson, showValue } from '../merge-output.js';
-import { action } from '../run-action.js';
+import { repoAction } from '../repo-action.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -22,33 +22,28 @@ Example:
   $ cairn conflicts data/products.json`,
     )
     .action(
-      action(ctx, (paths: string[], opts: { json?: boolean }) => {
-        const repo = openRepo(ctx);
-        try {
-          const state = readMergeState(repo);
-          const scope = paths.map((p) => toRepoPath(repo, ctx.cwd, p));
-          const shown = (state?.paths ?? []).filter((c) => scope.length === 0 || scope.some((s) => underPath(c.path, s)));
-          if (opts.json) {
-            printExactJson(ctx, state === null ? { merging: false, paths: [] } : { merging: true, ours: state.origHead, theirs: state.theirs, theirsLabel: state.theirsLabel, phase: state.phase, paths: shown });
-            return;
-          }
-          if (state === null) {
-            ctx.out.write('No merge in progress.\n');
-            return;
-          }
-          const open = state.paths.filter((p) => !p.resolved).length;
-          let s = `Merging '${state.theirsLabel}' (${state.theirs.slice(0, 12)}) into ${state.origHead.slice(0, 12)}: ${open} unresolved path(s), ${state.paths.length - open} resolved\n`;
-          for (const c of shown) {
-            s += `\n${c.path}  [${[c.driver, c.kind].filter((x) => x !== null).join(', ')}]${c.resolved ? ' (resolved)' : ''}${c.movedTo !== undefined ? `  file moved to ${c.movedTo}` : ''}\n`;
-            for (const e of c.conflicts) {
-              s += `  ${e.location || '(whole file)'}  ${e.kind}${e.resolved ? ' (resolved)' : ''}\n`;
-              s += `    base:   ${showValue(e.base)}\n    ours:   ${showValue(e.ours)}\n    theirs: ${showValue(e.theirs)}\n`;
-            }
-          }
-          ctx.out.write(s);
-        } finally {
-          repo.close();
+      repoAction(ctx, ({ repo }, paths: string[], opts: { json?: boolean }) => {
+        const state = readMergeState(repo);
+        const scope = paths.map((p) => toRepoPath(repo, ctx.cwd, p));
+        const shown = (state?.paths ?? []).filter((c) => scope.length === 0 || scope.some((s) => underPath(c.path, s)));
+        if (opts.json) {
+          printExactJson(ctx, state === null ? { merging: false, paths: [] } : { merging: true, ours: state.origHead, theirs: state.theirs, theirsLabel: state.theirsLabel, phase: state.phase, paths: shown });
+          return;
         }
+        if (state === null) {
+          ctx.out.write('No merge in progress.\n');
+          return;
+        }
+        const open = state.paths.filter((p) => !p.resolved).length;
+        let s = `Merging '${state.theirsLabel}' (${state.theirs.slice(0, 12)}) into ${state.origHead.slice(0, 12)}: ${open} unresolved path(s), ${state.paths.length - open} resolved\n`;
+        for (const c of shown) {
+          s += `\n${c.path}  [${[c.driver, c.kind].filter((x) => x !== null).join(', ')}]${c.resolved ? ' (resolved)' : ''}${c.movedTo !== undefined ? `  file moved to ${c.movedTo}` : ''}\n`;
+          for (const e of c.conflicts) {
+            s += `  ${e.location || '(whole file)'}  ${e.kind}${e.resolved ? ' (resolved)' : ''}\n`;
+            s += `    base:   ${showValue(e.base)}\n    ours:   ${showValue(e.ours)}\n    theirs: ${showValue(e.theirs)}\n`;
+          }
+        }
+        ctx.out.write(s);
       }),
     );
 }

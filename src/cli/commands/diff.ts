@@ -11,10 +11,10 @@ import { stringifyPlain } from '../../core/merge/json-print.js';
 import { resolveRevision } from '../../ops/history/rev-parse.js';
 import { toRepoPath, underPath } from '../../ops/worktree/scan.js';
 import type { Repository } from '../../store/repository.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
+import { printJson, type CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { formatSize } from '../format.js';
-import { action } from '../run-action.js';
+import { repoAction } from '../repo-action.js';
 
 interface DiffFlags {
   cached?: boolean;
@@ -60,29 +60,24 @@ Examples:
   $ cairn diff --format json-patch HEAD~1 HEAD -- config.json`,
     )
     .action(
-      action(ctx, (args: string[], opts: DiffFlags, cmd: Command) => {
-        const repo = openRepo(ctx);
-        try {
-          const { revs, paths } = splitArgs(repo, ctx, args, pathsAfterDashDash(cmd, args.length));
-          if (revs.length > 2) throw new UsageError(`diff takes at most two revisions, got ${revs.length}: ${revs.join(' ')}`);
-          if (opts.format !== undefined && opts.format !== 'json-patch') throw new UsageError(`diff --format takes json-patch, not '${opts.format}'`, { format: opts.format });
-          const structural = opts.structural === true && opts.format === undefined ? (opts.key !== undefined ? { key: opts.key } : true) : false;
-          const res = diff(repo, { from: revs[0], to: revs[1], cached: opts.cached === true || opts.staged === true, paths, structural });
-          if (opts.format === 'json-patch') {
-            const [only, ...more] = res.changes;
-            if (more.length > 0) throw new UsageError(`diff --format json-patch describes one file, but ${res.changes.length} changed: name one with -- PATH`, { paths: res.changes.map((c) => c.path) });
-            const patch = only === undefined ? [] : jsonPatchOf(repo, res.from, res.to, only, opts.key !== undefined ? { key: opts.key } : {});
-            ctx.out.write(`${stringifyPlain(patch)}\n`);
-          } else if (opts.json && structural) ctx.out.write(`${stringifyPlain(withoutUndefined(res))}\n`);
-          else if (opts.json) printJson(ctx, res);
-          else if (opts.nameOnly) ctx.out.write(res.changes.map((c) => `${c.path}\n`).join(''));
-          else if (opts.nameStatus) ctx.out.write(res.changes.map((c) => `${LETTER[c.change]}\t${c.path}\n`).join(''));
-          else if (opts.stat) ctx.out.write(statTable(res));
-          else ctx.out.write(res.changes.map((c) => `${colorLetter(ctx, c)} ${c.path}${detail(c)}\n${c.structural ? structureLines(ctx, c.structural) : ''}`).join(''));
-          return opts.exitCode && res.changes.length > 0 ? EXIT.FALSE : EXIT.OK;
-        } finally {
-          repo.close();
-        }
+      repoAction(ctx, ({ repo }, args: string[], opts: DiffFlags, cmd: Command) => {
+        const { revs, paths } = splitArgs(repo, ctx, args, pathsAfterDashDash(cmd, args.length));
+        if (revs.length > 2) throw new UsageError(`diff takes at most two revisions, got ${revs.length}: ${revs.join(' ')}`);
+        if (opts.format !== undefined && opts.format !== 'json-patch') throw new UsageError(`diff --format takes json-patch, not '${opts.format}'`, { format: opts.format });
+        const structural = opts.structural === true && opts.format === undefined ? (opts.key !== undefined ? { key: opts.key } : true) : false;
+        const res = diff(repo, { from: revs[0], to: revs[1], cached: opts.cached === true || opts.staged === true, paths, structural });
+        if (opts.format === 'json-patch') {
+          const [only, ...more] = res.changes;
+          if (more.length > 0) throw new UsageError(`diff --format json-patch describes one file, but ${res.changes.length} changed: name one with -- PATH`, { paths: res.changes.map((c) => c.path) });
+          const patch = only === undefined ? [] : jsonPatchOf(repo, res.from, res.to, only, opts.key !== undefined ? { key: opts.key } : {});
+          ctx.out.write(`${stringifyPlain(patch)}\n`);
+        } else if (opts.json && structural) ctx.out.write(`${stringifyPlain(withoutUndefined(res))}\n`);
+        else if (opts.json) printJson(ctx, res);
+        else if (opts.nameOnly) ctx.out.write(res.changes.map((c) => `${c.path}\n`).join(''));
+        else if (opts.nameStatus) ctx.out.write(res.changes.map((c) => `${LETTER[c.change]}\t${c.path}\n`).join(''));
+        else if (opts.stat) ctx.out.write(statTable(res));
+        else ctx.out.write(res.changes.map((c) => `${colorLetter(ctx, c)} ${c.path}${detail(c)}\n${c.structural ? structureLines(ctx, c.structural) : ''}`).join(''));
+        return opts.exitCode && res.changes.length > 0 ? EXIT.FALSE : EXIT.OK;
       }),
     );
 }

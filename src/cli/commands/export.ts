@@ -2,10 +2,9 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { exportTree } from '../../ops/export.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
-import { progressRenderer } from '../progress.js';
+import { printJson, type CommandContext } from '../context.js';
 import { formatSize } from '../format.js';
-import { action } from '../run-action.js';
+import { repoAction } from '../repo-action.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -16,18 +15,11 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExample:\n  $ cairn export v1.0 /tmp/dataset-v1\n  $ cairn export main:images /tmp/images')
     .action(
-      action(ctx, (rev: string, dir: string, opts: { json?: boolean }) => {
-        const repo = openRepo(ctx);
-        const progress = progressRenderer(ctx.isTTY);
-        try {
-          const res = exportTree(repo, { rev, dir: resolve(ctx.cwd, dir), onProgress: progress.report });
-          progress.stop();
-          if (opts.json) printJson(ctx, res);
-          else ctx.out.write(`exported ${res.files} file(s) (${formatSize(res.bytes)}) of ${res.commit.slice(0, 12)} to ${res.dir}\n`);
-        } finally {
-          progress.stop();
-          repo.close();
-        }
+      repoAction(ctx, ({ repo, progress }, rev: string, dir: string, opts: { json?: boolean }) => {
+        const res = exportTree(repo, { rev, dir: resolve(ctx.cwd, dir), onProgress: progress.report });
+        progress.stop();
+        if (opts.json) printJson(ctx, res);
+        else ctx.out.write(`exported ${res.files} file(s) (${formatSize(res.bytes)}) of ${res.commit.slice(0, 12)} to ${res.dir}\n`);
       }),
     );
 }

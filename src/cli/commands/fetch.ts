@@ -2,10 +2,10 @@
 import type { Command } from 'commander';
 import { currentBranch } from '../../ops/history/rev-parse.js';
 import { fetchRemote, type FetchResult } from '../../sync/client/fetch.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
+import { printJson, type CommandContext } from '../context.js';
 import { formatSize, shortId } from '../format.js';
-import { action } from '../run-action.js';
-import { remoteOptions, remoteTarget, transferProgress, who } from '../sync-common.js';
+import { repoAction } from '../repo-action.js';
+import { remoteOptions, remoteTarget, who } from '../sync-common.js';
 import type { Repository } from '../../store/repository.js';
 
 interface FetchFlags {
@@ -32,18 +32,11 @@ Examples:
   $ cairn fetch --prune`,
     )
     .action(
-      action(ctx, async (remote: string | undefined, opts: FetchFlags) => {
-        const repo = openRepo(ctx);
-        const progress = transferProgress(ctx, opts.json === true);
-        try {
-          const res = await fetchInto(ctx, repo, remote ?? defaultRemote(repo), progress.report, { prune: opts.prune === true });
-          progress.stop();
-          if (opts.json) printJson(ctx, res);
-          else ctx.out.write(describeFetch(res));
-        } finally {
-          progress.stop();
-          repo.close();
-        }
+      repoAction(ctx, async ({ repo, transferProgress: progress }, remote: string | undefined, opts: FetchFlags) => {
+        const res = await fetchInto(ctx, repo, remote ?? defaultRemote(repo), progress.report, { prune: opts.prune === true });
+        progress.stop();
+        if (opts.json) printJson(ctx, res);
+        else ctx.out.write(describeFetch(res));
       }),
     );
 }

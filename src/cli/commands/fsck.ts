@@ -1,11 +1,10 @@
 // `cairn fsck [--json]`: verify every reachable object and the pack files; exit 7 on any damage.
 import type { Command } from 'commander';
 import { fsck, type FsckResult } from '../../ops/fsck.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
+import { printJson, type CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { formatSize } from '../format.js';
-import { progressRenderer } from '../progress.js';
-import { action } from '../run-action.js';
+import { repoAction } from '../repo-action.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -23,19 +22,12 @@ Example:
   $ cairn fsck`,
     )
     .action(
-      action(ctx, (opts: { json?: boolean }) => {
-        const repo = openRepo(ctx);
-        const progress = progressRenderer(ctx.isTTY);
-        try {
-          const res = fsck(repo, { onProgress: progress.report });
-          progress.stop();
-          if (opts.json) printJson(ctx, res);
-          else ctx.out.write(humanReport(res));
-          return res.ok ? EXIT.OK : EXIT.CORRUPT;
-        } finally {
-          progress.stop();
-          repo.close();
-        }
+      repoAction(ctx, ({ repo, progress }, opts: { json?: boolean }) => {
+        const res = fsck(repo, { onProgress: progress.report });
+        progress.stop();
+        if (opts.json) printJson(ctx, res);
+        else ctx.out.write(humanReport(res));
+        return res.ok ? EXIT.OK : EXIT.CORRUPT;
       }),
     );
 }

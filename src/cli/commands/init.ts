@@ -14,6 +14,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('-b, --initial-branch <name>', 'name of the first branch', 'main')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExample:\n  $ cairn init data && cd data && cairn add . && cairn commit -m "first snapshot"')
+    // Not repoAction: init creates the repository rather than opening one, so it runs outside any.
     .action(
       action(ctx, (dir: string, opts: { initialBranch: string; json?: boolean }) => {
         checkRefName(opts.initialBranch);

@@ -2,10 +2,10 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { decorations, walkLog } from '../../ops/history/log.js';
-import { openRepo, type CommandContext } from '../context.js';
+import type { CommandContext } from '../context.js';
 import { commitJson, commitMedium, commitOneline } from '../format.js';
 import { besideGraph, LogGraph } from '../log-graph.js';
-import { action } from '../run-action.js';
+import { checkedRepoAction } from '../repo-action.js';
 import { StreamOut } from '../stream-out.js';
 
 interface LogFlags {
@@ -35,11 +35,10 @@ Examples:
   $ cairn log -n 5 --json feature`,
     )
     .action(
-      action(ctx, async (revs: string[], opts: LogFlags) => {
+      checkedRepoAction(ctx, (revs: string[], opts: LogFlags) => {
         const limit = opts.maxCount === undefined ? undefined : Number(opts.maxCount);
         if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 0)) throw new UsageError(`-n needs a count, got '${opts.maxCount}'`);
-        const repo = openRepo(ctx);
-        try {
+        return async ({ repo }) => {
           const refs = decorations(repo);
           const out = new StreamOut(ctx.out);
           const graph = opts.graph && !opts.json ? new LogGraph() : undefined;
@@ -61,9 +60,7 @@ Examples:
             }
             if (!(await out.write(lines.map((l) => `${l}\n`).join('')))) break;
           }
-        } finally {
-          repo.close();
-        }
+        };
       }),
     );
 }

@@ -1,9 +1,9 @@
 // `cairn ls [REV[:PATH]] [-r] [-l] [--json]`: a committed folder's entries, read from the store.
 import type { Command } from 'commander';
 import { listTree, type LsEntry } from '../../ops/ls.js';
-import { openRepo, type CommandContext } from '../context.js';
+import { type CommandContext } from '../context.js';
 import { shortId } from '../format.js';
-import { action } from '../run-action.js';
+import { repoAction } from '../repo-action.js';
 import { StreamOut } from '../stream-out.js';
 
 interface LsFlags {
@@ -30,18 +30,13 @@ Examples:
   $ cairn ls -r --json v1`,
     )
     .action(
-      action(ctx, async (spec: string, opts: LsFlags) => {
-        const repo = openRepo(ctx);
-        try {
-          const res = listTree(repo, spec, { recursive: opts.recursive === true });
-          const out = new StreamOut(ctx.out);
-          const width = Math.max(0, ...res.entries.map((e) => String(e.size).length));
-          for (const e of res.entries) {
-            const line = opts.json ? JSON.stringify(entryJson(e)) : opts.long ? longLine(e, width) : displayName(e);
-            if (!(await out.write(`${line}\n`))) break;
-          }
-        } finally {
-          repo.close();
+      repoAction(ctx, async ({ repo }, spec: string, opts: LsFlags) => {
+        const res = listTree(repo, spec, { recursive: opts.recursive === true });
+        const out = new StreamOut(ctx.out);
+        const width = Math.max(0, ...res.entries.map((e) => String(e.size).length));
+        for (const e of res.entries) {
+          const line = opts.json ? JSON.stringify(entryJson(e)) : opts.long ? longLine(e, width) : displayName(e);
+          if (!(await out.write(`${line}\n`))) break;
         }
       }),
     );

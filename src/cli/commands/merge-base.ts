@@ -2,9 +2,9 @@
 import type { Command } from 'commander';
 import { mergeBases } from '../../ops/history/merge-base.js';
 import { resolveRevision } from '../../ops/history/rev-parse.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
+import { printJson, type CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
-import { action } from '../run-action.js';
+import { repoAction } from '../repo-action.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -25,19 +25,14 @@ Example:
   $ cairn merge-base main feature`,
     )
     .action(
-      action(ctx, (a: string, b: string, opts: { all?: boolean; json?: boolean }) => {
-        const repo = openRepo(ctx);
-        try {
-          const bases = mergeBases(repo, [resolveRevision(repo, a)], [resolveRevision(repo, b)]);
-          if (opts.json) printJson(ctx, { bases });
-          else {
-            for (const id of opts.all ? bases : bases.slice(0, 1)) ctx.out.write(`${id}\n`);
-            if (!opts.all && bases.length > 1) ctx.err.write(`note: ${bases.length} best common ancestors (criss-cross history); see 'cairn merge-base --all'\n`);
-          }
-          return bases.length === 0 ? EXIT.FALSE : EXIT.OK;
-        } finally {
-          repo.close();
+      repoAction(ctx, ({ repo }, a: string, b: string, opts: { all?: boolean; json?: boolean }) => {
+        const bases = mergeBases(repo, [resolveRevision(repo, a)], [resolveRevision(repo, b)]);
+        if (opts.json) printJson(ctx, { bases });
+        else {
+          for (const id of opts.all ? bases : bases.slice(0, 1)) ctx.out.write(`${id}\n`);
+          if (!opts.all && bases.length > 1) ctx.err.write(`note: ${bases.length} best common ancestors (criss-cross history); see 'cairn merge-base --all'\n`);
         }
+        return bases.length === 0 ? EXIT.FALSE : EXIT.OK;
       }),
     );
 }

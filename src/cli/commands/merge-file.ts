@@ -54,6 +54,7 @@ Examples:
   $ cairn merge-file -p --driver jsonl --key sku base.jsonl ours.jsonl theirs.jsonl > merged.jsonl
   $ git config merge.cairn.driver "cairn merge-file --path %P %O %A %B"   # see docs/MERGE.md`,
     )
+    // Not repoAction: merge-file needs no repository (git runs it as a merge driver anywhere).
     .action(
       action(ctx, (base: string, ours: string, theirs: string, opts: MergeFileFlags) => {
         if (opts.stdout && opts.json) throw new UsageError('merge-file: --json reports on stdout, so it cannot be combined with -p/--stdout');

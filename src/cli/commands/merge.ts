@@ -4,11 +4,10 @@ import { UsageError } from '../../errors.js';
 import { resolveAuthor } from '../../ops/identity.js';
 import { merge, type MergeResult } from '../../ops/merge.js';
 import { mergeAbort, mergeContinue } from '../../ops/merge/finish.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
+import { printJson, type CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { commitTime, conflictLine, parseFavor, printExactJson } from '../merge-output.js';
-import { progressRenderer } from '../progress.js';
-import { action } from '../run-action.js';
+import { repoAction } from '../repo-action.js';
 
 interface MergeFlags {
   ff: boolean;
@@ -51,47 +50,40 @@ Example:
   $ cairn merge --favor newer nightly-import`,
     )
     .action(
-      action(ctx, (rev: string | undefined, opts: MergeFlags) => {
-        const repo = openRepo(ctx);
-        const progress = progressRenderer(ctx.isTTY);
-        try {
-          const author = resolveAuthor(repo, ctx.env);
-          if (opts.continue || opts.abort) {
-            if (opts.continue && opts.abort) throw new UsageError('choose one of --continue and --abort');
-            if (rev !== undefined) throw new UsageError(`--${opts.continue ? 'continue' : 'abort'} takes no revision`);
-            if (opts.abort) {
-              const res = mergeAbort(repo);
-              if (opts.json) printJson(ctx, res);
-              else if (res.alreadyCommitted) ctx.out.write(`The merge was already committed (HEAD is ${res.head!.slice(0, 12)}); cleared the leftover merge state.\n`);
-              else if (res.dropped) ctx.out.write('HEAD moved since the merge began: dropped the merge state; files and index left as they are.\n');
-              else ctx.out.write(`Merge aborted: HEAD, index and files are back at ${res.head!.slice(0, 12)} (${res.restored.length} file(s) restored, ${res.removed.length} removed).\n`);
-              return EXIT.OK;
-            }
-            const res = mergeContinue(repo, { author, message: opts.message, ...commitTime(ctx) });
+      repoAction(ctx, ({ repo, progress }, rev: string | undefined, opts: MergeFlags) => {
+        const author = resolveAuthor(repo, ctx.env);
+        if (opts.continue || opts.abort) {
+          if (opts.continue && opts.abort) throw new UsageError('choose one of --continue and --abort');
+          if (rev !== undefined) throw new UsageError(`--${opts.continue ? 'continue' : 'abort'} takes no revision`);
+          if (opts.abort) {
+            const res = mergeAbort(repo);
             if (opts.json) printJson(ctx, res);
-            else if (res.committed) ctx.out.write(`[${res.branch ?? 'detached HEAD'} ${res.id.slice(0, 12)}] ${res.message.split('\n')[0]}\n`);
+            else if (res.alreadyCommitted) ctx.out.write(`The merge was already committed (HEAD is ${res.head!.slice(0, 12)}); cleared the leftover merge state.\n`);
+            else if (res.dropped) ctx.out.write('HEAD moved since the merge began: dropped the merge state; files and index left as they are.\n');
+            else ctx.out.write(`Merge aborted: HEAD, index and files are back at ${res.head!.slice(0, 12)} (${res.restored.length} file(s) restored, ${res.removed.length} removed).\n`);
             return EXIT.OK;
           }
-          if (rev === undefined) throw new UsageError("merge: name the branch or commit to merge (or use --continue / --abort)");
-          if (!opts.ff && opts.ffOnly) throw new UsageError('--no-ff and --ff-only cannot be combined');
-          const res = merge(repo, {
-            rev,
-            author,
-            ...commitTime(ctx),
-            message: opts.message,
-            ff: opts.ffOnly ? 'only' : opts.ff ? 'auto' : 'never',
-            favor: parseFavor(opts.favor),
-            allowUnrelated: opts.allowUnrelatedHistories,
-            onProgress: progress.report,
-          });
-          progress.stop();
-          if (opts.json) printExactJson(ctx, res);
-          else ctx.out.write(describeMerge(res, opts.favor));
-          return res.status === 'conflicts' ? EXIT.CONFLICTS : EXIT.OK;
-        } finally {
-          progress.stop();
-          repo.close();
+          const res = mergeContinue(repo, { author, message: opts.message, ...commitTime(ctx) });
+          if (opts.json) printJson(ctx, res);
+          else if (res.committed) ctx.out.write(`[${res.branch ?? 'detached HEAD'} ${res.id.slice(0, 12)}] ${res.message.split('\n')[0]}\n`);
+          return EXIT.OK;
         }
+        if (rev === undefined) throw new UsageError("merge: name the branch or commit to merge (or use --continue / --abort)");
+        if (!opts.ff && opts.ffOnly) throw new UsageError('--no-ff and --ff-only cannot be combined');
+        const res = merge(repo, {
+          rev,
+          author,
+          ...commitTime(ctx),
+          message: opts.message,
+          ff: opts.ffOnly ? 'only' : opts.ff ? 'auto' : 'never',
+          favor: parseFavor(opts.favor),
+          allowUnrelated: opts.allowUnrelatedHistories,
+          onProgress: progress.report,
+        });
+        progress.stop();
+        if (opts.json) printExactJson(ctx, res);
+        else ctx.out.write(describeMerge(res, opts.favor));
+        return res.status === 'conflicts' ? EXIT.CONFLICTS : EXIT.OK;
       }),
     );
 }

@@ -4,10 +4,10 @@ import { CairnError, UsageError } from '../../errors.js';
 import { resolveAuthor } from '../../ops/identity.js';
 import { merge } from '../../ops/merge.js';
 import { currentBranch } from '../../ops/history/rev-parse.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
+import { printJson, type CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { commitTime, parseFavor } from '../merge-output.js';
-import { action } from '../run-action.js';
+import { repoAction } from '../repo-action.js';
 import { transferProgress } from '../sync-common.js';
 import { defaultRemote, describeFetch, fetchInto } from './fetch.js';
 import { describeMerge } from './merge.js';
@@ -38,8 +38,7 @@ Examples:
   $ cairn pull origin main`,
     )
     .action(
-      action(ctx, async (remote: string | undefined, branch: string | undefined, opts: PullFlags) => {
-        const repo = openRepo(ctx);
+      repoAction(ctx, async ({ repo }, remote: string | undefined, branch: string | undefined, opts: PullFlags) => {
         const progress = transferProgress(ctx, opts.json === true);
         try {
           const local = currentBranch(repo);
@@ -67,7 +66,6 @@ Examples:
           return res.status === 'conflicts' ? EXIT.CONFLICTS : EXIT.OK;
         } finally {
           progress.stop();
-          repo.close();
         }
       }),
     );

@@ -4,10 +4,10 @@ import { CairnError, UsageError } from '../../errors.js';
 import type { Repository } from '../../store/repository.js';
 import { currentBranch } from '../../ops/history/rev-parse.js';
 import { pushRefs, type PushResult, type Refspec } from '../../sync/client/push.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
+import { printJson, type CommandContext } from '../context.js';
 import { formatSize, shortId } from '../format.js';
-import { action } from '../run-action.js';
-import { remoteOptions, remoteTarget, setUpstreams, transferProgress, who } from '../sync-common.js';
+import { repoAction } from '../repo-action.js';
+import { remoteOptions, remoteTarget, setUpstreams, who } from '../sync-common.js';
 import { defaultRemote } from './fetch.js';
 
 interface PushFlags {
@@ -47,22 +47,15 @@ Examples:
   $ cairn push origin --delete old-experiment`,
     )
     .action(
-      action(ctx, async (remote: string | undefined, branches: string[], opts: PushFlags) => {
-        const repo = openRepo(ctx);
-        const progress = transferProgress(ctx, opts.json === true);
-        try {
-          const remoteArg = remote ?? defaultRemote(repo);
-          const target = remoteTarget(repo, remoteArg);
-          const specs = refspecs(repo, target.remoteName, branches, opts);
-          const res = await pushRefs(repo, { url: target.url, remoteName: target.remoteName, refspecs: specs, force: opts.force, who: who(ctx, repo), progress: progress.report, ...remoteOptions(ctx, target.url) });
-          progress.stop();
-          const upstreams = target.remoteName === undefined ? [] : setUpstreams(repo, target.remoteName, specs, opts.setUpstream === true);
-          if (opts.json) printJson(ctx, { ...res, upstreams });
-          else ctx.out.write(describePush(res, upstreams));
-        } finally {
-          progress.stop();
-          repo.close();
-        }
+      repoAction(ctx, async ({ repo, transferProgress: progress }, remote: string | undefined, branches: string[], opts: PushFlags) => {
+        const remoteArg = remote ?? defaultRemote(repo);
+        const target = remoteTarget(repo, remoteArg);
+        const specs = refspecs(repo, target.remoteName, branches, opts);
+        const res = await pushRefs(repo, { url: target.url, remoteName: target.remoteName, refspecs: specs, force: opts.force, who: who(ctx, repo), progress: progress.report, ...remoteOptions(ctx, target.url) });
+        progress.stop();
+        const upstreams = target.remoteName === undefined ? [] : setUpstreams(repo, target.remoteName, specs, opts.setUpstream === true);
+        if (opts.json) printJson(ctx, { ...res, upstreams });
+        else ctx.out.write(describePush(res, upstreams));
       }),
     );
 }

@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { addRemote, getRemoteUrl, listRemotes, removeRemote, setRemoteUrl } from '../../ops/remote/remote.js';
 import { refWho, resolveAuthor } from '../../ops/identity.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
-import { action } from '../run-action.js';
+import { printJson, type CommandContext } from '../context.js';
+import { repoAction } from '../repo-action.js';
 
 interface JsonFlag {
   json?: boolean;
@@ -38,15 +38,10 @@ Examples:
   $ cairn remote remove origin`,
     )
     .action(
-      action(ctx, (opts: JsonFlag & { verbose?: boolean }) => {
-        const repo = openRepo(ctx);
-        try {
-          const remotes = listRemotes(repo);
-          if (opts.json) for (const r of remotes) printJson(ctx, r);
-          else ctx.out.write(remotes.map((r) => (opts.verbose ? `${r.name}\t${r.url}\n` : `${r.name}\n`)).join(''));
-        } finally {
-          repo.close();
-        }
+      repoAction(ctx, ({ repo }, opts: JsonFlag & { verbose?: boolean }) => {
+        const remotes = listRemotes(repo);
+        if (opts.json) for (const r of remotes) printJson(ctx, r);
+        else ctx.out.write(remotes.map((r) => (opts.verbose ? `${r.name}\t${r.url}\n` : `${r.name}\n`)).join(''));
       }),
     );
 
@@ -57,14 +52,9 @@ Examples:
     .option('--json', 'print the remote as JSON')
     .addHelpText('after', '\nExample:\n  $ cairn remote add origin http://127.0.0.1:8080/data')
     .action(
-      action(ctx, (name: string, url: string, opts: JsonFlag) => {
-        const repo = openRepo(ctx);
-        try {
-          const res = addRemote(repo, name, url);
-          if (opts.json) printJson(ctx, res);
-        } finally {
-          repo.close();
-        }
+      repoAction(ctx, ({ repo }, name: string, url: string, opts: JsonFlag) => {
+        const res = addRemote(repo, name, url);
+        if (opts.json) printJson(ctx, res);
       }),
     );
 
@@ -75,14 +65,9 @@ Examples:
     .option('--json', 'print what was removed as JSON')
     .addHelpText('after', '\nExample:\n  $ cairn remote rm backup')
     .action(
-      action(ctx, (name: string, opts: JsonFlag) => {
-        const repo = openRepo(ctx);
-        try {
-          const res = removeRemote(repo, name, refWho(resolveAuthor(repo, ctx.env)));
-          if (opts.json) printJson(ctx, res);
-        } finally {
-          repo.close();
-        }
+      repoAction(ctx, ({ repo }, name: string, opts: JsonFlag) => {
+        const res = removeRemote(repo, name, refWho(resolveAuthor(repo, ctx.env)));
+        if (opts.json) printJson(ctx, res);
       }),
     );
 
@@ -92,15 +77,10 @@ Examples:
     .option('--json', 'print {"name","url"}')
     .addHelpText('after', '\nExample:\n  $ cairn remote get-url origin')
     .action(
-      action(ctx, (name: string, opts: JsonFlag) => {
-        const repo = openRepo(ctx);
-        try {
-          const url = getRemoteUrl(repo, name);
-          if (opts.json) printJson(ctx, { name, url });
-          else ctx.out.write(`${url}\n`);
-        } finally {
-          repo.close();
-        }
+      repoAction(ctx, ({ repo }, name: string, opts: JsonFlag) => {
+        const url = getRemoteUrl(repo, name);
+        if (opts.json) printJson(ctx, { name, url });
+        else ctx.out.write(`${url}\n`);
       }),
     );
 
@@ -111,14 +91,9 @@ Examples:
     .option('--json', 'print {"name","url","oldUrl"}')
     .addHelpText('after', '\nExample:\n  $ cairn remote set-url origin https://cairn.example.com/data')
     .action(
-      action(ctx, (name: string, url: string, opts: JsonFlag) => {
-        const repo = openRepo(ctx);
-        try {
-          const res = setRemoteUrl(repo, name, url);
-          if (opts.json) printJson(ctx, res);
-        } finally {
-          repo.close();
-        }
+      repoAction(ctx, ({ repo }, name: string, url: string, opts: JsonFlag) => {
+        const res = setRemoteUrl(repo, name, url);
+        if (opts.json) printJson(ctx, res);
       }),
     );
 }

@@ -6,9 +6,8 @@ import { reset, type ResetMode } from '../../ops/reset.js';
 import { resolveRevision } from '../../ops/history/rev-parse.js';
 import { toRepoPath } from '../../ops/worktree/scan.js';
 import type { Repository } from '../../store/repository.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
-import { progressRenderer } from '../progress.js';
-import { action } from '../run-action.js';
+import { printJson, type CommandContext } from '../context.js';
+import { checkedRepoAction } from '../repo-action.js';
 
 interface ResetFlags {
   soft?: boolean;
@@ -28,13 +27,11 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nWith paths, only their index entries are reset (unstaged) from REV; the branch does not move.\n\nExample:\n  $ cairn reset --hard HEAD~1     # drop the last commit and its files\n  $ cairn reset -- data/big.csv   # unstage one file')
     .action(
-      action(ctx, (args: string[], opts: ResetFlags, cmd: Command) => {
+      checkedRepoAction(ctx, (args: string[], opts: ResetFlags, cmd: Command) => {
         const modes = (['soft', 'mixed', 'hard'] as const).filter((m) => opts[m]);
         if (modes.length > 1) throw new UsageError(`choose one of --soft, --mixed, --hard (got ${modes.map((m) => `--${m}`).join(' ')})`);
         const mode: ResetMode = modes[0] ?? 'mixed';
-        const repo = openRepo(ctx);
-        const progress = progressRenderer(ctx.isTTY);
-        try {
+        return ({ repo, progress }) => {
           const { rev, paths } = splitArgs(repo, args, operandsBeforeDashDash(cmd, args.length));
           const res = reset(repo, {
             rev,
@@ -51,10 +48,7 @@ export function register(program: Command, ctx: CommandContext): void {
             const counts = res.updated + res.removed > 0 ? ` (${res.updated} file(s) updated, ${res.removed} removed)` : '';
             ctx.out.write(`HEAD is now at ${res.head.slice(0, 12)}${counts}\n`);
           }
-        } finally {
-          progress.stop();
-          repo.close();
-        }
+        };
       }),
     );
 }

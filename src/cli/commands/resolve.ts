@@ -4,8 +4,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { resolveConflicts } from '../../ops/merge/resolve.js';
 import { toRepoPath } from '../../ops/worktree/scan.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
-import { action } from '../run-action.js';
+import { printJson, type CommandContext } from '../context.js';
+import { checkedRepoAction } from '../repo-action.js';
 
 interface ResolveFlags {
   ours?: boolean;
@@ -36,10 +36,9 @@ Example:
   $ cairn resolve notes.txt --theirs`,
     )
     .action(
-      action(ctx, (paths: string[], opts: ResolveFlags) => {
+      checkedRepoAction(ctx, (paths: string[], opts: ResolveFlags) => {
         if (opts.ours && opts.theirs) throw new UsageError('choose one of --ours and --theirs');
-        const repo = openRepo(ctx);
-        try {
+        return ({ repo }) => {
           const res = resolveConflicts(repo, {
             paths: paths.map((p) => toRepoPath(repo, ctx.cwd, p)),
             take: opts.ours ? 'ours' : opts.theirs ? 'theirs' : undefined,
@@ -53,9 +52,7 @@ Example:
             s += res.remaining.length === 0 ? "All conflicts resolved: run 'cairn merge --continue' to commit the merge.\n" : `${res.remaining.length} conflicted path(s) remain: ${res.remaining.join(', ')}\n`;
             ctx.out.write(s);
           }
-        } finally {
-          repo.close();
-        }
+        };
       }),
     );
 }

@@ -2,9 +2,8 @@
 import type { Command } from 'commander';
 import { restore } from '../../ops/restore.js';
 import { toRepoPath } from '../../ops/worktree/scan.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
-import { progressRenderer } from '../progress.js';
-import { action } from '../run-action.js';
+import { printJson, type CommandContext } from '../context.js';
+import { repoAction } from '../repo-action.js';
 
 interface RestoreFlags {
   source?: string;
@@ -24,24 +23,17 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--json', 'print what was restored as JSON')
     .addHelpText('after', '\nTracked files that the source lacks are removed; untracked files are never touched.\n\nExample:\n  $ cairn restore data/labels.csv          # discard unstaged edits\n  $ cairn restore --staged .                # unstage everything\n  $ cairn restore --source HEAD~3 data/     # bring a folder back from an older snapshot')
     .action(
-      action(ctx, (paths: string[], opts: RestoreFlags) => {
-        const repo = openRepo(ctx);
-        const progress = progressRenderer(ctx.isTTY);
-        try {
-          const worktree = opts.worktree ?? (opts.staged ? false : true);
-          const res = restore(repo, { paths: paths.map((p) => toRepoPath(repo, ctx.cwd, p)), source: opts.source, staged: opts.staged, worktree, onProgress: progress.report });
-          progress.stop();
-          if (opts.json) printJson(ctx, res);
-          else {
-            const parts: string[] = [];
-            if (res.written.length > 0) parts.push(`${res.written.length} file(s) restored`);
-            if (res.removed.length > 0) parts.push(`${res.removed.length} removed`);
-            if (res.staged.length > 0) parts.push(`${res.staged.length} index entr${res.staged.length === 1 ? 'y' : 'ies'} reset`);
-            if (parts.length > 0) ctx.out.write(`${parts.join(', ')}\n`);
-          }
-        } finally {
-          progress.stop();
-          repo.close();
+      repoAction(ctx, ({ repo, progress }, paths: string[], opts: RestoreFlags) => {
+        const worktree = opts.worktree ?? (opts.staged ? false : true);
+        const res = restore(repo, { paths: paths.map((p) => toRepoPath(repo, ctx.cwd, p)), source: opts.source, staged: opts.staged, worktree, onProgress: progress.report });
+        progress.stop();
+        if (opts.json) printJson(ctx, res);
+        else {
+          const parts: string[] = [];
+          if (res.written.length > 0) parts.push(`${res.written.length} file(s) restored`);
+          if (res.removed.length > 0) parts.push(`${res.removed.length} removed`);
+          if (res.staged.length > 0) parts.push(`${res.staged.length} index entr${res.staged.length === 1 ? 'y' : 'ies'} reset`);
+          if (parts.length > 0) ctx.out.write(`${parts.join(', ')}\n`);
         }
       }),
     );

@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { rm } from '../../ops/rm.js';
 import { toRepoPath } from '../../ops/worktree/scan.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
-import { action } from '../run-action.js';
+import { printJson, type CommandContext } from '../context.js';
+import { repoAction } from '../repo-action.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -16,15 +16,10 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--json', 'print the removed paths as JSON')
     .addHelpText('after', '\nExample:\n  $ cairn rm -r old-exports/ && cairn commit -m "drop old exports"')
     .action(
-      action(ctx, (paths: string[], opts: { cached?: boolean; recursive?: boolean; force?: boolean; json?: boolean }) => {
-        const repo = openRepo(ctx);
-        try {
-          const res = rm(repo, { paths: paths.map((p) => toRepoPath(repo, ctx.cwd, p)), cached: opts.cached, force: opts.force, recursive: opts.recursive });
-          if (opts.json) printJson(ctx, res);
-          else for (const p of res.removed) ctx.out.write(`rm '${p}'\n`);
-        } finally {
-          repo.close();
-        }
+      repoAction(ctx, ({ repo }, paths: string[], opts: { cached?: boolean; recursive?: boolean; force?: boolean; json?: boolean }) => {
+        const res = rm(repo, { paths: paths.map((p) => toRepoPath(repo, ctx.cwd, p)), cached: opts.cached, force: opts.force, recursive: opts.recursive });
+        if (opts.json) printJson(ctx, res);
+        else for (const p of res.removed) ctx.out.write(`rm '${p}'\n`);
       }),
     );
 }

@@ -70,6 +70,7 @@ Examples:
     r3ad-0nly-token   read   team/*
     anonymous         read   public/*`,
     )
+    // Not repoAction: serve has no repository of its own; the server opens the one each request names.
     .action(
       action(ctx, async (opts: ServeFlags) => {
         const root = resolve(ctx.cwd, opts.root);

@@ -5,9 +5,9 @@ import { decorations } from '../../ops/history/log.js';
 import { resolvePath } from '../../ops/ls.js';
 import { splitRevPath } from '../../ops/history/rev-parse.js';
 import { showCommit } from '../../ops/show.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
+import { printJson, type CommandContext } from '../context.js';
 import { commitJson, commitMedium } from '../format.js';
-import { action } from '../run-action.js';
+import { repoAction } from '../repo-action.js';
 import { detail, summaryLine } from './diff.js';
 import { catFile } from './cat.js';
 
@@ -29,31 +29,26 @@ Examples:
   $ cairn show v1:data/users.json`,
     )
     .action(
-      action(ctx, async (rev: string, opts: { json?: boolean }) => {
-        if (splitRevPath(rev).path !== undefined && !opts.json) return catFile(ctx, rev);
-        const repo = openRepo(ctx);
-        try {
-          if (splitRevPath(rev).path !== undefined) {
-            const { commit, path, entry } = resolvePath(repo, rev);
-            printJson(ctx, { commit, path, kind: entry.kind, id: entry.id, size: entry.size });
-            return;
-          }
-          const { id, commit, diff } = showCommit(repo, rev);
-          const refs = decorations(repo).get(id);
-          if (opts.json) {
-            printJson(ctx, { commit: commitJson(id, commit, refs), changes: diff.changes, summary: diff.summary });
-            return;
-          }
-          const lines = commitMedium(ctx.color, id, commit, refs);
-          if (diff.changes.length > 0) {
-            lines.push('');
-            for (const c of diff.changes) lines.push(`${LETTER[c.change]} ${c.path}${detail(c)}`);
-            lines.push(summaryLine(diff));
-          }
-          ctx.out.write(lines.map((l) => `${l}\n`).join(''));
-        } finally {
-          repo.close();
+      repoAction(ctx, async ({ repo }, rev: string, opts: { json?: boolean }) => {
+        if (splitRevPath(rev).path !== undefined && !opts.json) return catFile(ctx, repo, rev);
+        if (splitRevPath(rev).path !== undefined) {
+          const { commit, path, entry } = resolvePath(repo, rev);
+          printJson(ctx, { commit, path, kind: entry.kind, id: entry.id, size: entry.size });
+          return;
         }
+        const { id, commit, diff } = showCommit(repo, rev);
+        const refs = decorations(repo).get(id);
+        if (opts.json) {
+          printJson(ctx, { commit: commitJson(id, commit, refs), changes: diff.changes, summary: diff.summary });
+          return;
+        }
+        const lines = commitMedium(ctx.color, id, commit, refs);
+        if (diff.changes.length > 0) {
+          lines.push('');
+          for (const c of diff.changes) lines.push(`${LETTER[c.change]} ${c.path}${detail(c)}`);
+          lines.push(summaryLine(diff));
+        }
+        ctx.out.write(lines.map((l) => `${l}\n`).join(''));
       }),
     );
 }

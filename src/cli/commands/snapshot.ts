@@ -8,12 +8,11 @@ import { snapshot, type SnapshotResult } from '../../ops/snapshot.js';
 import { toRepoPath } from '../../ops/worktree/scan.js';
 import type { Repository } from '../../store/repository.js';
 import { pushRefs, type PushedRef, type Refspec } from '../../sync/client/push.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
+import { printJson, type CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { formatSize, shortId } from '../format.js';
 import { commitTime } from '../merge-output.js';
-import { progressRenderer } from '../progress.js';
-import { action } from '../run-action.js';
+import { repoAction } from '../repo-action.js';
 import { remoteOptions, remoteTarget, transferProgress, who, type RemoteTarget, setUpstreams } from '../sync-common.js';
 
 interface SnapshotFlags {
@@ -64,32 +63,25 @@ Examples:
   $ cairn snapshot data/ -m "build $BUILD_ID" --tag "build-$BUILD_ID" --push origin --exit-zero --json`,
     )
     .action(
-      action(ctx, async (paths: string[], opts: SnapshotFlags) => {
-        const repo = openRepo(ctx);
-        const progress = progressRenderer(ctx.isTTY);
-        try {
-          // Checked before anything is staged or committed, so a typo costs nothing.
-          const target = opts.push === undefined ? undefined : pushTarget(repo, opts.push);
-          const res = snapshot(repo, {
-            paths: paths.length === 0 ? [''] : paths.map((p) => toRepoPath(repo, ctx.cwd, p)),
-            message: opts.message,
-            author: resolveAuthor(repo, ctx.env),
-            ...commitTime(ctx),
-            tag: opts.tag,
-            forceTag: opts.forceTag === true,
-            onProgress: progress.report,
-          });
-          progress.stop();
-          for (const u of res.unstorable) ctx.err.write(`${ctx.color.yellow('warning:')} skipped '${u.path}': ${u.reason}\n`);
-          if (!opts.json) printHuman(ctx, res, opts.message);
-          const pushed = target === undefined ? null : await pushSnapshot(ctx, repo, target, res, opts);
-          if (opts.json) printJson(ctx, toJson(res, pushed));
-          else if (pushed !== null) printPush(ctx, pushed);
-          return res.committed || opts.exitZero ? EXIT.OK : EXIT.FALSE;
-        } finally {
-          progress.stop();
-          repo.close();
-        }
+      repoAction(ctx, async ({ repo, progress }, paths: string[], opts: SnapshotFlags) => {
+        // Checked before anything is staged or committed, so a typo costs nothing.
+        const target = opts.push === undefined ? undefined : pushTarget(repo, opts.push);
+        const res = snapshot(repo, {
+          paths: paths.length === 0 ? [''] : paths.map((p) => toRepoPath(repo, ctx.cwd, p)),
+          message: opts.message,
+          author: resolveAuthor(repo, ctx.env),
+          ...commitTime(ctx),
+          tag: opts.tag,
+          forceTag: opts.forceTag === true,
+          onProgress: progress.report,
+        });
+        progress.stop();
+        for (const u of res.unstorable) ctx.err.write(`${ctx.color.yellow('warning:')} skipped '${u.path}': ${u.reason}\n`);
+        if (!opts.json) printHuman(ctx, res, opts.message);
+        const pushed = target === undefined ? null : await pushSnapshot(ctx, repo, target, res, opts);
+        if (opts.json) printJson(ctx, toJson(res, pushed));
+        else if (pushed !== null) printPush(ctx, pushed);
+        return res.committed || opts.exitZero ? EXIT.OK : EXIT.FALSE;
       }),
     );
 }

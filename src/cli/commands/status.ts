@@ -1,9 +1,9 @@
 // `cairn status`: staged, unstaged and untracked changes, and the current branch against its upstream.
 import type { Command } from 'commander';
 import { status, type Change, type StatusResult, type UpstreamStatus } from '../../ops/status/status.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
+import { printJson, type CommandContext } from '../context.js';
 import { UNMERGED_LABEL, UNMERGED_SHORT } from '../merge-output.js';
-import { action } from '../run-action.js';
+import { repoAction } from '../repo-action.js';
 
 const LABEL: Record<Change['change'], string> = { added: 'new file:', modified: 'modified:', deleted: 'deleted:', typechange: 'typechange:' };
 const SHORT: Record<Change['change'], string> = { added: 'A', modified: 'M', deleted: 'D', typechange: 'T' };
@@ -27,23 +27,18 @@ Examples:
   $ cairn status -sb          # ## main...origin/main [ahead 2]`,
     )
     .action(
-      action(ctx, (opts: { short?: boolean; branch?: boolean; json?: boolean; untrackedFiles: string }) => {
-        const repo = openRepo(ctx);
-        try {
-          const res = status(repo, { untracked: opts.untrackedFiles !== 'no', upstream: true });
-          // Folders holding tracked files are needed only to collapse untracked ones: a clean tree
-          // never decodes the index here.
-          const tracked = new Set<string>();
-          if (res.untracked.length > 0 && opts.untrackedFiles !== 'all') {
-            for (const e of repo.index.all()) for (let i = e.path.indexOf('/'); i >= 0; i = e.path.indexOf('/', i + 1)) tracked.add(e.path.slice(0, i));
-          }
-          const untracked = opts.untrackedFiles === 'all' ? res.untracked : collapse(res.untracked, tracked);
-          if (opts.json) printJson(ctx, jsonForm(res, untracked));
-          else if (opts.short) ctx.out.write((opts.branch ? branchHeader(ctx, res) : '') + shortFormat(res, untracked));
-          else ctx.out.write(longFormat(ctx, res, untracked));
-        } finally {
-          repo.close();
+      repoAction(ctx, ({ repo }, opts: { short?: boolean; branch?: boolean; json?: boolean; untrackedFiles: string }) => {
+        const res = status(repo, { untracked: opts.untrackedFiles !== 'no', upstream: true });
+        // Folders holding tracked files are needed only to collapse untracked ones: a clean tree
+        // never decodes the index here.
+        const tracked = new Set<string>();
+        if (res.untracked.length > 0 && opts.untrackedFiles !== 'all') {
+          for (const e of repo.index.all()) for (let i = e.path.indexOf('/'); i >= 0; i = e.path.indexOf('/', i + 1)) tracked.add(e.path.slice(0, i));
         }
+        const untracked = opts.untrackedFiles === 'all' ? res.untracked : collapse(res.untracked, tracked);
+        if (opts.json) printJson(ctx, jsonForm(res, untracked));
+        else if (opts.short) ctx.out.write((opts.branch ? branchHeader(ctx, res) : '') + shortFormat(res, untracked));
+        else ctx.out.write(longFormat(ctx, res, untracked));
       }),
     );
 }

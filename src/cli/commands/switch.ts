@@ -3,9 +3,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { refWho, resolveAuthor } from '../../ops/identity.js';
 import { switchBranch, type SwitchResult } from '../../ops/switch.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
-import { progressRenderer } from '../progress.js';
-import { action } from '../run-action.js';
+import { printJson, type CommandContext } from '../context.js';
+import { checkedRepoAction } from '../repo-action.js';
 
 interface SwitchFlags {
   create?: boolean;
@@ -26,11 +25,9 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExit status 6 when uncommitted changes would be overwritten (the error names the files).\n\nExample:\n  $ cairn switch -c experiment main~2')
     .action(
-      action(ctx, (branch: string, start: string | undefined, opts: SwitchFlags) => {
+      checkedRepoAction(ctx, (branch: string, start: string | undefined, opts: SwitchFlags) => {
         if (start !== undefined && !opts.create) throw new UsageError('a start point is only accepted with --create');
-        const repo = openRepo(ctx);
-        const progress = progressRenderer(ctx.isTTY);
-        try {
+        return ({ repo, progress }) => {
           const res = switchBranch(repo, {
             branch: opts.detach ? undefined : branch,
             detach: opts.detach ? branch : undefined,
@@ -43,10 +40,7 @@ export function register(program: Command, ctx: CommandContext): void {
           progress.stop();
           if (opts.json) printJson(ctx, switchJson(res));
           else ctx.out.write(describeSwitch(res));
-        } finally {
-          progress.stop();
-          repo.close();
-        }
+        };
       }),
     );
 }

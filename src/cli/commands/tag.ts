@@ -3,9 +3,9 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { refWho, resolveAuthor } from '../../ops/identity.js';
 import { createTag, deleteTag, listTags } from '../../ops/tag.js';
-import { openRepo, printJson, type CommandContext } from '../context.js';
+import { printJson, type CommandContext } from '../context.js';
 import { shortId } from '../format.js';
-import { action } from '../run-action.js';
+import { repoAction } from '../repo-action.js';
 
 interface TagFlags {
   delete?: boolean;
@@ -31,32 +31,27 @@ Examples:
   $ cairn tag -d v0.9`,
     )
     .action(
-      action(ctx, (name: string | undefined, rev: string | undefined, opts: TagFlags) => {
-        const repo = openRepo(ctx);
-        try {
-          if (name === undefined) {
-            if (opts.delete) throw new UsageError('tag -d needs the name of the tag to delete');
-            for (const t of listTags(repo)) {
-              if (opts.json) printJson(ctx, t);
-              else ctx.out.write(`${t.name}\n`);
-            }
-            return;
+      repoAction(ctx, ({ repo }, name: string | undefined, rev: string | undefined, opts: TagFlags) => {
+        if (name === undefined) {
+          if (opts.delete) throw new UsageError('tag -d needs the name of the tag to delete');
+          for (const t of listTags(repo)) {
+            if (opts.json) printJson(ctx, t);
+            else ctx.out.write(`${t.name}\n`);
           }
-          const who = refWho(resolveAuthor(repo, ctx.env));
-          if (opts.delete) {
-            if (rev !== undefined) throw new UsageError('tag -d takes only the tag name');
-            const res = deleteTag(repo, name, { who });
-            if (opts.json) printJson(ctx, { deleted: res.name, id: res.id });
-            else ctx.out.write(`Deleted tag '${res.name}' (was ${shortId(res.id)})\n`);
-            return;
-          }
-          const res = createTag(repo, name, { who, rev, force: opts.force === true });
-          if (opts.json) printJson(ctx, res);
-          else if (res.previous !== null && res.previous !== res.id) ctx.out.write(`Updated tag '${res.name}' (was ${shortId(res.previous)})\n`);
-          else if (res.previous === null) ctx.out.write(`Created tag '${res.name}' at ${shortId(res.id)}\n`);
-        } finally {
-          repo.close();
+          return;
         }
+        const who = refWho(resolveAuthor(repo, ctx.env));
+        if (opts.delete) {
+          if (rev !== undefined) throw new UsageError('tag -d takes only the tag name');
+          const res = deleteTag(repo, name, { who });
+          if (opts.json) printJson(ctx, { deleted: res.name, id: res.id });
+          else ctx.out.write(`Deleted tag '${res.name}' (was ${shortId(res.id)})\n`);
+          return;
+        }
+        const res = createTag(repo, name, { who, rev, force: opts.force === true });
+        if (opts.json) printJson(ctx, res);
+        else if (res.previous !== null && res.previous !== res.id) ctx.out.write(`Updated tag '${res.name}' (was ${shortId(res.previous)})\n`);
+        else if (res.previous === null) ctx.out.write(`Created tag '${res.name}' at ${shortId(res.id)}\n`);
       }),
     );
 }
