@@ -48,10 +48,16 @@ export class SqliteRefStore implements RefStore {
   }
 
   list(prefix: string): { name: string; id: ObjectId }[] {
-    const rows = this.db
-      .prepare('SELECT name, target FROM refs WHERE symbolic = 0 AND name >= ? AND name < ? ORDER BY name')
-      .all(prefix, `${prefix}\uffff`) as { name: string; target: string }[];
-    return rows.map((r) => ({ name: r.name, id: r.target }));
+    // Names sort by UTF-8 bytes (docs/FORMAT.md §13), so every name under the prefix follows it and
+    // the run ends at the first name that does not start with it. No upper bound in SQL: any bound
+    // string (once `prefix + '\uffff'`) sorts below some names that carry characters past U+FFFF.
+    const out: { name: string; id: ObjectId }[] = [];
+    const rows = this.db.prepare('SELECT name, target, symbolic FROM refs WHERE name >= ? ORDER BY name').iterate(prefix) as IterableIterator<{ name: string; target: string; symbolic: number }>;
+    for (const r of rows) {
+      if (!r.name.startsWith(prefix)) break;
+      if (r.symbolic === 0) out.push({ name: r.name, id: r.target });
+    }
+    return out;
   }
 
   update(updates: readonly RefUpdate[], who: string, message: string, extra: Record<string, unknown> = {}): void {

@@ -30,14 +30,7 @@ async function openSqliteRefs(): Promise<RefStoreFixture> {
   };
 }
 
-refStoreConformance('SQLite (repository folder)', openSqliteRefs, {
-  knownFailures: [
-    // list() bounds names by `prefix + '\uffff'`; SQLite compares UTF-8 bytes, and every character past
-    // U+FFFF (F0.. in UTF-8) and U+FFFF itself sort at or after that bound: `cairn branch` does not show
-    // a branch named 'refs/heads/😀'. Left as it is (a behaviour change for the issue's owner to decide).
-    'lists names with characters beyond U+FFFF under their prefix',
-  ],
-});
+refStoreConformance('SQLite (repository folder)', openSqliteRefs);
 
 describe('SQLite RefStore', () => {
   let dir: string;
