@@ -5,7 +5,7 @@ import type { ObjectId } from '../core/hash.js';
 import { checkRefName } from '../core/names.js';
 import type { Repository } from '../store/repository.js';
 import { readCommit } from '../store/typed-objects.js';
-import { isAncestor } from './history/log.js';
+import { isAncestor } from './history/commit-graph.js';
 import { currentBranch, headCommit, resolveRevision } from './history/rev-parse.js';
 
 const HEADS = 'refs/heads/';

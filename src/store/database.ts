@@ -6,7 +6,7 @@ import { CairnError, LockedError } from '../errors.js';
 
 export type Db = Database.Database;
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -28,6 +28,7 @@ CREATE INDEX IF NOT EXISTS reflog_ref ON reflog (ref, seq);
 CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS wt_blob (key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS wt_trees (path TEXT PRIMARY KEY, id TEXT NOT NULL, size INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS commit_generations (id TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
 export function openDatabase(path: string, create: boolean): Db {
@@ -65,6 +66,9 @@ function migrate(db: Db, from: number): void {
   const steps: Record<number, string> = {
     // 1 -> 2: the `staged` table (quarantine for objects received over the network).
     1: SCHEMA.slice(SCHEMA.indexOf('CREATE TABLE IF NOT EXISTS staged'), SCHEMA.indexOf('CREATE TABLE IF NOT EXISTS refs')),
+    // 2 -> 3: the `commit_generations` cache (store/commit-generations.ts); it starts empty and
+    // fills as ancestry tests compute generations, so the step is instant on any history.
+    2: SCHEMA.slice(SCHEMA.indexOf('CREATE TABLE IF NOT EXISTS commit_generations')),
   };
   for (let v = from; v < SCHEMA_VERSION; v++) {
     writeTransaction(db, () => {

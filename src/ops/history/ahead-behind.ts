@@ -12,10 +12,13 @@
 // queued commits are older than every counted one by `skewMarginMs` (default one day: it also
 // covers a machine that stamps local time as UTC) or by the largest skew seen, if larger. Without
 // generation numbers (git's commit-graph) this margin is the price of exact answers; it costs one
-// day of shared history at most, whatever the history's length.
+// day of shared history at most, whatever the history's length. The walk does not use the
+// generations of commit-graph.ts: learning them on a repository whose cache is cold reads the
+// whole history, and the sync sender (paintSides with no margin) must stay as cheap as it is.
 import type { ObjectId } from '../../core/hash.js';
 import type { ObjectReader } from '../../store/object-store.js';
-import { readCommit } from '../../store/typed-objects.js';
+import { CommitGraph } from './commit-graph.js';
+import { PriorityQueue } from './priority-queue.js';
 
 const LEFT = 1;
 const RIGHT = 2;
@@ -31,8 +34,8 @@ export interface AheadBehind {
 }
 
 interface Node {
-  time: number;
-  parents: readonly ObjectId[];
+  readonly time: number;
+  readonly parents: readonly ObjectId[];
   flags: number;
   queued: boolean;
 }
@@ -71,24 +74,21 @@ export const SIDE = { LEFT, RIGHT, BOTH } as const;
  * reverse. So the LEFT-only set is complete (what a sync sender must list), and exact without skew.
  */
 export function paintSides(objects: ObjectReader, lefts: readonly ObjectId[], rights: readonly ObjectId[], opts: AheadBehindOptions = {}): Map<ObjectId, PaintedCommit> {
+  const graph = new CommitGraph({ objects });
+  // The walk's paint, beside the graph's shared headers; also what the caller gets back.
   const nodes = new Map<ObjectId, Node>();
   const node = (id: ObjectId): Node => {
     let n = nodes.get(id);
     if (n === undefined) {
-      const c = readCommit(objects, id);
+      const c = graph.node(id);
       n = { time: c.time, parents: c.parents, flags: 0, queued: false };
       nodes.set(id, n);
     }
     return n;
   };
-  const newestFirst = (x: ObjectId, y: ObjectId) => {
-    const tx = node(x).time;
-    const ty = node(y).time;
-    return tx !== ty ? tx > ty : x < y;
-  };
-  const queue = new Heap<ObjectId>(newestFirst);
+  const queue = new PriorityQueue<ObjectId>(graph.newerFirst);
   // Commits seen on one side only so far, oldest first; entries that became common are skipped lazily.
-  const oneSided = new Heap<ObjectId>((x, y) => newestFirst(y, x));
+  const oneSided = new PriorityQueue<ObjectId>((x, y) => graph.newerFirst(y, x));
   let live = 0; // queued commits that are not STALE
   let skew = opts.skewMarginMs ?? DEFAULT_SKEW_MARGIN_MS;
 
@@ -130,53 +130,5 @@ export function paintSides(objects: ObjectReader, lefts: readonly ObjectId[], ri
     while (oneSided.size > 0 && (node(oneSided.peek()!).flags & BOTH) === BOTH) oneSided.pop();
     if (oneSided.size === 0) return false;
     return node(newestQueued).time + skew >= node(oneSided.peek()!).time;
-  }
-}
-
-/** A binary heap; `before(x, y)` says x comes out first. */
-class Heap<T> {
-  private readonly h: T[] = [];
-  constructor(private readonly before: (x: T, y: T) => boolean) {}
-
-  get size(): number {
-    return this.h.length;
-  }
-
-  peek(): T | undefined {
-    return this.h[0];
-  }
-
-  push(v: T): void {
-    const h = this.h;
-    h.push(v);
-    let i = h.length - 1;
-    while (i > 0) {
-      const up = (i - 1) >> 1;
-      if (!this.before(h[i]!, h[up]!)) break;
-      [h[i], h[up]] = [h[up]!, h[i]!];
-      i = up;
-    }
-  }
-
-  pop(): T | undefined {
-    const h = this.h;
-    if (h.length === 0) return undefined;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.before(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.before(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
   }
 }

@@ -1,12 +1,16 @@
 // Walking the commit DAG for `log`: newest first by commit time (ties by id), each commit once even
 // through merges; optionally in topological order (no parent before all of its children) for the
-// graph. Also ref decorations and the ancestry test used by `branch -d`.
+// graph. Also ref decorations.
 import { CairnError } from '../../errors.js';
 import type { ObjectId } from '../../core/hash.js';
 import type { Commit } from '../../core/commit-object.js';
 import type { Repository } from '../../store/repository.js';
 import { readCommit } from '../../store/typed-objects.js';
+import { PriorityQueue } from './priority-queue.js';
 import { currentBranch, headCommit, resolveRevision } from './rev-parse.js';
+
+// The ancestry test lives with the commit graph; re-exported for callers of this module's older API.
+export { isAncestor } from './commit-graph.js';
 
 export interface LogEntry {
   id: ObjectId;
@@ -53,7 +57,7 @@ export function* walkLog(repo: Repository, opts: LogOptions = {}): Generator<Log
 
 function* dateWalk(repo: Repository, starts: readonly ObjectId[]): Generator<LogEntry> {
   const seen = new Set<ObjectId>();
-  const queue = new CommitQueue();
+  const queue = new PriorityQueue<LogEntry>(newestFirst);
   for (const id of starts) {
     if (!seen.has(id)) {
       seen.add(id);
@@ -86,7 +90,7 @@ function* topoWalk(repo: Repository, starts: readonly ObjectId[]): Generator<Log
       if (!commits.has(p)) stack.push(p);
     }
   }
-  const queue = new CommitQueue();
+  const queue = new PriorityQueue<LogEntry>(newestFirst);
   for (const id of new Set(starts)) if (!children.has(id)) queue.push({ id, commit: commits.get(id)! });
   for (let e = queue.pop(); e !== undefined; e = queue.pop()) {
     yield e;
@@ -98,45 +102,8 @@ function* topoWalk(repo: Repository, starts: readonly ObjectId[]): Generator<Log
   }
 }
 
-/** Max-heap on (time, id): newest first, equal times broken by id so the order is deterministic. */
-class CommitQueue {
-  private readonly heap: LogEntry[] = [];
-
-  push(e: LogEntry): void {
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
-      i = parent;
-    }
-  }
-
-  pop(): LogEntry | undefined {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length > 0 && last !== undefined) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let best = i;
-        if (l < h.length && before(h[l]!, h[best]!)) best = l;
-        if (r < h.length && before(h[r]!, h[best]!)) best = r;
-        if (best === i) break;
-        [h[i], h[best]] = [h[best]!, h[i]!];
-        i = best;
-      }
-    }
-    return top;
-  }
-}
-
-function before(a: LogEntry, b: LogEntry): boolean {
+/** Newest first; equal times broken by the larger id, so the order is deterministic. */
+function newestFirst(a: LogEntry, b: LogEntry): boolean {
   if (a.commit.time !== b.commit.time) return a.commit.time > b.commit.time;
   return a.id > b.id;
 }
@@ -162,21 +129,4 @@ export function decorations(repo: Repository): Map<ObjectId, string[]> {
   for (const t of repo.refs.list('refs/tags/')) add(t.id, `tag: ${t.name.slice('refs/tags/'.length)}`);
   for (const r of repo.refs.list('refs/remotes/')) add(r.id, r.name.slice('refs/remotes/'.length));
   return out;
-}
-
-/** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
-export function isAncestor(repo: Repository, ancestor: ObjectId, descendant: ObjectId): boolean {
-  const seen = new Set<ObjectId>([descendant]);
-  const stack = [descendant];
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (id === ancestor) return true;
-    for (const p of readCommit(repo.objects, id).parents) {
-      if (!seen.has(p)) {
-        seen.add(p);
-        stack.push(p);
-      }
-    }
-  }
-  return false;
 }

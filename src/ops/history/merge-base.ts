@@ -3,40 +3,16 @@
 // queued commit is known to lie below a common ancestor; candidates that are ancestors of another
 // candidate are then dropped. More than one base means a criss-cross history: see ops/merge/virtual-base.ts.
 import type { ObjectId } from '../../core/hash.js';
-import type { ObjectReader } from '../../store/object-store.js';
+import { CommitGraph, isAncestor, type CommitSource } from './commit-graph.js';
+import { PriorityQueue } from './priority-queue.js';
 
-/** Where commits are read from: a repository, or a sync receiver's store plus quarantine. */
-export interface CommitSource {
-  objects: ObjectReader;
-}
-import { readCommit } from '../../store/typed-objects.js';
+// The ancestry test lives with the graph; re-exported for callers of this module's older API.
+export { isAncestor };
 
 const P1 = 1;
 const P2 = 2;
 const STALE = 4;
 const RESULT = 8;
-
-interface Node {
-  id: ObjectId;
-  time: number;
-  parents: readonly ObjectId[];
-}
-
-/** Commit headers read once per walk: a merge-base query reads each commit at most once. */
-export class CommitGraph {
-  private readonly nodes = new Map<ObjectId, Node>();
-  constructor(private readonly repo: CommitSource) {}
-
-  node(id: ObjectId): Node {
-    let n = this.nodes.get(id);
-    if (n === undefined) {
-      const c = readCommit(this.repo.objects, id);
-      n = { id, time: c.time, parents: c.parents };
-      this.nodes.set(id, n);
-    }
-    return n;
-  }
-}
 
 /**
  * The best common ancestors of `ours` and `theirs`: common ancestors that are not ancestors of
@@ -48,24 +24,20 @@ export function mergeBases(repo: CommitSource, ours: readonly ObjectId[], theirs
   return best.sort((a, b) => graph.node(a).time - graph.node(b).time || (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** Whether `ancestor` is reachable from `descendant` (a commit counts as its own ancestor). */
-export function isAncestor(repo: CommitSource, ancestor: ObjectId, descendant: ObjectId): boolean {
-  if (ancestor === descendant) return true;
-  return mergeBases(repo, [ancestor], [descendant]).includes(ancestor);
-}
-
 function paint(graph: CommitGraph, ours: readonly ObjectId[], theirs: readonly ObjectId[]): ObjectId[] {
   const flags = new Map<ObjectId, number>();
-  const queue = new TimeQueue(graph);
+  const queue = new PriorityQueue<ObjectId>(graph.newerFirst);
+  const queued = new Set<ObjectId>();
   // Queued commits not yet known to be below a common ancestor: the walk ends when none is left.
   let live = 0;
   const mark = (id: ObjectId, f: number) => {
     const before = flags.get(id) ?? 0;
     const after = before | f;
     flags.set(id, after);
-    if (queue.has(id)) {
+    if (queued.has(id)) {
       if (!(before & STALE) && after & STALE) live--;
     } else {
+      queued.add(id);
       queue.push(id);
       if (!(after & STALE)) live++;
     }
@@ -75,6 +47,7 @@ function paint(graph: CommitGraph, ours: readonly ObjectId[], theirs: readonly O
   const results: ObjectId[] = [];
   while (live > 0) {
     const id = queue.pop()!;
+    queued.delete(id);
     let f = flags.get(id)!;
     if (!(f & STALE)) live--;
     f &= P1 | P2 | STALE;
@@ -96,9 +69,12 @@ function paint(graph: CommitGraph, ours: readonly ObjectId[], theirs: readonly O
 
 /**
  * Drops candidates reachable from another candidate. One walk from all candidates' parents: a
- * candidate met on it lies below some other candidate. Only criss-cross histories get here.
+ * candidate met on it lies below some other candidate. Only criss-cross histories get here. The
+ * walk stops at the lowest candidate's generation: a commit there or below reaches no candidate.
  */
 function removeRedundant(graph: CommitGraph, candidates: ObjectId[]): ObjectId[] {
+  let floor = Infinity;
+  for (const c of candidates) floor = Math.min(floor, graph.checkedGeneration(c));
   const seen = new Set<ObjectId>();
   const stack: ObjectId[] = [];
   for (const c of candidates) stack.push(...graph.node(c).parents);
@@ -106,60 +82,7 @@ function removeRedundant(graph: CommitGraph, candidates: ObjectId[]): ObjectId[]
     const id = stack.pop()!;
     if (seen.has(id)) continue;
     seen.add(id);
-    stack.push(...graph.node(id).parents);
+    if (graph.checkedGeneration(id) > floor) stack.push(...graph.node(id).parents);
   }
   return candidates.filter((c) => !seen.has(c));
-}
-
-/** Newest commit first (ties by id, for determinism); each commit at most once in the queue. */
-class TimeQueue {
-  private readonly heap: ObjectId[] = [];
-  private readonly members = new Set<ObjectId>();
-  constructor(private readonly graph: CommitGraph) {}
-
-  has(id: ObjectId): boolean {
-    return this.members.has(id);
-  }
-
-  push(id: ObjectId): void {
-    this.members.add(id);
-    const h = this.heap;
-    h.push(id);
-    let i = h.length - 1;
-    while (i > 0) {
-      const up = (i - 1) >> 1;
-      if (!this.before(h[i]!, h[up]!)) break;
-      [h[i], h[up]] = [h[up]!, h[i]!];
-      i = up;
-    }
-  }
-
-  pop(): ObjectId | undefined {
-    const h = this.heap;
-    if (h.length === 0) return undefined;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.before(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.before(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    this.members.delete(top);
-    return top;
-  }
-
-  private before(a: ObjectId, b: ObjectId): boolean {
-    const ta = this.graph.node(a).time;
-    const tb = this.graph.node(b).time;
-    return ta !== tb ? ta > tb : a < b;
-  }
 }

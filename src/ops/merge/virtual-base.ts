@@ -10,7 +10,8 @@ import type { ObjectId } from '../../core/hash.js';
 import type { Repository } from '../../store/repository.js';
 import { readCommit } from '../../store/typed-objects.js';
 import type { Attributes } from './attributes.js';
-import { CommitGraph, mergeBases } from '../history/merge-base.js';
+import { CommitGraph } from '../history/commit-graph.js';
+import { mergeBases } from '../history/merge-base.js';
 import { mergeTrees } from './merge-tree.js';
 
 export interface BaseTree {

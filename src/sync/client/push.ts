@@ -6,7 +6,7 @@
 import { CairnError } from '../../errors.js';
 import type { ObjectId } from '../../core/hash.js';
 import type { Repository } from '../../store/repository.js';
-import { isAncestor } from '../../ops/history/merge-base.js';
+import { isAncestor } from '../../ops/history/commit-graph.js';
 import type { ProgressFn } from '../../ops/progress.js';
 import { RemoteClient, type RefUpdateWire, type RemoteOptions } from './http-client.js';
 import { listObjects } from '../protocol/object-list.js';

@@ -7,7 +7,7 @@ import type { ObjectId } from '../../core/hash.js';
 import { refNameProblem } from '../../core/names.js';
 import { PackStore } from '../../store/object-store.js';
 import type { Repository } from '../../store/repository.js';
-import { isAncestor } from '../../ops/history/merge-base.js';
+import { isAncestor } from '../../ops/history/commit-graph.js';
 import { stagedClosure } from '../protocol/closure.js';
 import { pushableRef } from '../protocol/messages.js';
 
@@ -51,6 +51,8 @@ export function applyRefUpdates(repo: Repository, updates: readonly RefUpdateReq
   try {
     const tips = updates.flatMap((u) => (u.new === null ? [] : [u.new]));
     const closure = stagedClosure(staging, tips);
+    // The new tips are still in quarantine; the database caches their generations like any other's.
+    const source = { objects: staging, db: repo.db };
     const results: RefUpdateResult[] = [];
     for (const u of updates) {
       const current = repo.refs.read(u.name);
@@ -60,7 +62,7 @@ export function applyRefUpdates(repo: Repository, updates: readonly RefUpdateReq
         results.push({ ...u, status: 'up-to-date', forced: false });
         continue;
       }
-      const fastForward = u.old === null || (u.new !== null && u.name.startsWith('refs/heads/') && isAncestor({ objects: staging }, u.old, u.new));
+      const fastForward = u.old === null || (u.new !== null && u.name.startsWith('refs/heads/') && isAncestor(source, u.old, u.new));
       if (!fastForward) {
         if (!u.force) {
           const what = u.new === null ? 'deleting it' : u.name.startsWith('refs/tags/') ? 'moving an existing tag' : 'the update is not a fast-forward';
