@@ -3,7 +3,7 @@
 // replica's tips already reach (computed by the server); and the objects this replica lacks from
 // that list, streamed. Received objects wait in the quarantine until closure is verified; then
 // they are promoted and the remote-tracking refs move, in one transaction.
-import { CairnError } from '../../errors.js';
+import { RemoteError } from '../../errors.js';
 import type { ObjectId } from '../../core/hash.js';
 import { refNameProblem } from '../../core/names.js';
 import { PackStore } from '../../store/object-store.js';
@@ -93,7 +93,7 @@ export async function transfer(repo: Repository, client: RemoteClient, advert: R
         const body = await client.fetchObjects(ask);
         const r = await receiveStream(body, staging, { limits: CLIENT_LIMITS, expected: new Set(ask), progress, total: ask.length });
         stats.received = r.objects;
-        if (!r.complete) throw new CairnError('REMOTE', `${client.url}: the object stream was cut off after ${r.objects} of ${ask.length} objects; run the command again to resume`, { received: r.objects });
+        if (!r.complete) throw new RemoteError(client.url, `the object stream was cut off after ${r.objects} of ${ask.length} objects; run the command again to resume`, { received: r.objects });
         inlineFiles = r.inlineFiles;
       }
       const closure = stagedClosure(staging, wants, { inlineFiles });
