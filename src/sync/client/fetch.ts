@@ -12,7 +12,7 @@ import type { ProgressFn } from '../../ops/progress.js';
 import { stagedClosure } from '../protocol/closure.js';
 import { RemoteClient, type RemoteOptions } from './http-client.js';
 import { receiveStream } from '../protocol/receive.js';
-import type { RefsResponse } from '../protocol/messages.js';
+import type { RefsResponse } from '../protocol/schemas.js';
 
 /** What a client accepts from a server in one fetch (hostile servers cannot exhaust it). */
 const CLIENT_LIMITS = { maxObjectBytes: 256 << 20, maxObjects: 50_000_000, maxTotalBytes: 2 ** 50 };

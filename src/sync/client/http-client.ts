@@ -9,7 +9,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CairnError, errorFor, RemoteError, UsageError } from '../../errors.js';
 import type { ObjectId } from '../../core/hash.js';
-import { MEDIA, type Endpoint, type PushObjectsResponse, type PushRefsResponse, type RefsResponse } from '../protocol/messages.js';
+import { MEDIA, type Endpoint } from '../protocol/messages.js';
+import type { PushObjectsResponse, PushRefsResponse, RefsResponse, RefUpdate } from '../protocol/schemas.js';
 import { clientCodeFor } from '../protocol/http-status.js';
 import { checkErrorBody, checkPushObjectsResponse, checkPushRefsResponse, checkRefsResponse } from './answer-check.js';
 import { ACCEPT_BATCH_HEADER, CAP_BATCH, CAPABILITIES_HEADER, decodeBitmap, decodeIds, encodeIds } from '../protocol/wire.js';
@@ -43,13 +44,6 @@ export interface RemoteOptions {
 
 /** Five minutes: longer than any honest server needs to list or locate objects between two writes. */
 export const DEFAULT_TIMEOUT_MS = 300_000;
-
-export interface RefUpdateWire {
-  name: string;
-  old: ObjectId | null;
-  new: ObjectId | null;
-  force: boolean;
-}
 
 export class RemoteClient {
   private readonly base: string;
@@ -136,7 +130,7 @@ export class RemoteClient {
     return this.json(res, checkPushObjectsResponse);
   }
 
-  async pushRefs(updates: readonly RefUpdateWire[]): Promise<PushRefsResponse> {
+  async pushRefs(updates: readonly RefUpdate[]): Promise<PushRefsResponse> {
     const res = await this.call('push-refs', 'POST', MEDIA.json, JSON.stringify({ updates }));
     return this.json(res, checkPushRefsResponse);
   }

@@ -8,7 +8,8 @@ import type { ObjectId } from '../../core/hash.js';
 import type { Repository } from '../../store/repository.js';
 import { isAncestor } from '../../ops/history/merge-base.js';
 import type { ProgressFn } from '../../ops/progress.js';
-import { RemoteClient, type RefUpdateWire, type RemoteOptions } from './http-client.js';
+import { RemoteClient, type RemoteOptions } from './http-client.js';
+import type { RefUpdate } from '../protocol/schemas.js';
 import { listObjects } from '../protocol/object-list.js';
 import type { TransferStats } from './fetch.js';
 import { CAP_BATCH, encodeObjectStream } from '../protocol/wire.js';
@@ -63,7 +64,7 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
       if (dsts.has(s.dst)) throw new UsageError(`${s.dst} is named twice in one push`, { ref: s.dst });
       dsts.add(s.dst);
     }
-    const updates: RefUpdateWire[] = [];
+    const updates: RefUpdate[] = [];
     for (const spec of specs) {
       if (spec.src === null) {
         // Deleting is never a fast-forward: the protocol asks for force, which --delete means.

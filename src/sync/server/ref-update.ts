@@ -3,28 +3,13 @@
 // compare-and-swap against the value the pusher saw. All refs move or none; a ref that moved since
 // the pusher read it fails the whole push with REF_MOVED, and the pusher is told to fetch first.
 import { InvalidNameError, RefMovedError, RejectedError, UsageError } from '../../errors.js';
-import type { ObjectId } from '../../core/hash.js';
 import { refNameProblem } from '../../core/names.js';
 import { PackStore } from '../../store/object-store.js';
 import type { Repository } from '../../store/repository.js';
 import { isAncestor } from '../../ops/history/merge-base.js';
 import { stagedClosure } from '../protocol/closure.js';
 import { pushableRef } from '../protocol/messages.js';
-
-export interface RefUpdateRequest {
-  name: string;
-  old: ObjectId | null;
-  new: ObjectId | null;
-  force: boolean;
-}
-
-export interface RefUpdateResult {
-  name: string;
-  old: ObjectId | null;
-  new: ObjectId | null;
-  status: 'ok' | 'up-to-date';
-  forced: boolean;
-}
+import type { PushRefsResponse, RefResult, RefUpdate } from '../protocol/schemas.js';
 
 export interface ApplyOptions {
   /** The server allows forced (non-fast-forward) updates and deletions. */
@@ -34,7 +19,7 @@ export interface ApplyOptions {
   who: string;
 }
 
-export function applyRefUpdates(repo: Repository, updates: readonly RefUpdateRequest[], opts: ApplyOptions): { results: RefUpdateResult[]; promoted: number } {
+export function applyRefUpdates(repo: Repository, updates: readonly RefUpdate[], opts: ApplyOptions): PushRefsResponse {
   const names = new Set<string>();
   for (const u of updates) {
     if (names.has(u.name)) throw new UsageError(`ref ${u.name} is named twice in one push`, { name: u.name });
@@ -51,7 +36,7 @@ export function applyRefUpdates(repo: Repository, updates: readonly RefUpdateReq
   try {
     const tips = updates.flatMap((u) => (u.new === null ? [] : [u.new]));
     const closure = stagedClosure(staging, tips);
-    const results: RefUpdateResult[] = [];
+    const results: RefResult[] = [];
     for (const u of updates) {
       const current = repo.refs.read(u.name);
       const cur = current === undefined || current.symbolic ? null : current.id;

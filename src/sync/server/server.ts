@@ -6,7 +6,6 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
 import { CairnError, NotFoundError, RejectedError, type RequestUsageReason, UsageError } from '../../errors.js';
-import type { ObjectId } from '../../core/hash.js';
 import { PackStore } from '../../store/object-store.js';
 import type { Repository } from '../../store/repository.js';
 import type { Authorizer} from './auth.js';
@@ -16,9 +15,9 @@ import { RepoHost } from './repos.js';
 import { listObjects } from '../protocol/object-list.js';
 import { receiveStream } from '../protocol/receive.js';
 import { applyRefUpdates } from './ref-update.js';
-import { DEFAULT_LIMITS, ENDPOINTS, MEDIA, type Endpoint, type ErrorBody, type ServerLimits } from '../protocol/messages.js';
+import { DEFAULT_LIMITS, ENDPOINTS, MEDIA, type Endpoint, type ServerLimits } from '../protocol/messages.js';
 import { INTERNAL_CODE, statusFor } from '../protocol/http-status.js';
-import { FetchListRequest, PushRefsRequest } from './request-schemas.js';
+import { type ErrorBody, FetchListRequest, type PushObjectsResponse, PushRefsRequest, type RefsResponse } from '../protocol/schemas.js';
 import { ACCEPT_BATCH_HEADER, CAP_BATCH, CAPABILITIES_HEADER, decodeIds, encodeBitmap, encodeIds, encodeObjectStream, PROTOCOL_VERSION } from '../protocol/wire.js';
 
 export interface ServerOptions {
@@ -163,7 +162,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
       case 'refs': {
         const head = repo.refs.read('HEAD');
         const refs = [...repo.refs.list('refs/heads/'), ...repo.refs.list('refs/tags/')];
-        return sendJson(res, 200, { version: PROTOCOL_VERSION, head: head?.symbolic ? head.target : null, refs });
+        return sendJson(res, 200, { version: PROTOCOL_VERSION, head: head?.symbolic ? head.target : null, refs } satisfies RefsResponse);
       }
       case 'fetch-list': {
         const body = parseJson(await readBody(req, limits.maxSmallBody, limits), FetchListRequest);
@@ -214,7 +213,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
           });
           metrics.objectsReceived.inc(result.objects);
           if (!result.complete) throw badRequest('object stream ended without its end record', 'truncated');
-          return sendJson(res, 200, { objects: result.objects, bytes: result.bytes, complete: result.complete });
+          return sendJson(res, 200, { objects: result.objects, bytes: result.bytes, complete: result.complete } satisfies PushObjectsResponse);
         } finally {
           staging.close();
         }
@@ -224,7 +223,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
         const head = repo.refs.read('HEAD');
         const bare = repo.config.get('core.bare') === 'true';
         try {
-          const out = applyRefUpdates(repo, body.updates as { name: string; old: ObjectId | null; new: ObjectId | null; force: boolean }[], {
+          const out = applyRefUpdates(repo, body.updates, {
             allowForce: opts.allowForce !== false,
             checkedOut: bare || !head?.symbolic ? null : head.target,
             who: `push (${who})`,
