@@ -2,7 +2,7 @@
 // credentials, and rendering transfer progress (a bar on a terminal, JSON lines on stderr with
 // --json). Tokens are read here and handed down; they are never printed.
 import { readFileSync } from 'node:fs';
-import { CairnError } from '../errors.js';
+import { IoError, NotFoundError, UsageError } from '../errors.js';
 import type { Repository } from '../store/repository.js';
 import { refWho, resolveAuthor } from '../ops/identity.js';
 import type { ProgressFn } from '../ops/progress.js';
@@ -22,7 +22,7 @@ export interface RemoteTarget {
 export function remoteTarget(repo: Repository, nameOrUrl: string): RemoteTarget {
   if (/^https?:\/\//i.test(nameOrUrl)) return { url: nameOrUrl };
   const url = repo.config.get(`remote.${nameOrUrl}.url`);
-  if (url === undefined) throw new CairnError('NOT_FOUND', `no remote named '${nameOrUrl}'; add one with 'cairn remote add ${nameOrUrl} URL'`, { remote: nameOrUrl });
+  if (url === undefined) throw new NotFoundError(`no remote named '${nameOrUrl}'; add one with 'cairn remote add ${nameOrUrl} URL'`, { remote: nameOrUrl });
   return { url, remoteName: nameOrUrl };
 }
 
@@ -34,7 +34,7 @@ export function remoteOptions(ctx: CommandContext, url: string): RemoteOptions {
   const timeout = ctx.env['CAIRN_REMOTE_TIMEOUT'];
   if (timeout !== undefined && timeout !== '') {
     const ms = Number(timeout);
-    if (!Number.isInteger(ms) || ms < 100) throw new CairnError('USAGE', `CAIRN_REMOTE_TIMEOUT must be a whole number of milliseconds (at least 100), not '${timeout}'`);
+    if (!Number.isInteger(ms) || ms < 100) throw new UsageError(`CAIRN_REMOTE_TIMEOUT must be a whole number of milliseconds (at least 100), not '${timeout}'`);
     out.timeoutMs = ms;
   }
   const caFile = ctx.env['CAIRN_CA_FILE'];
@@ -42,7 +42,7 @@ export function remoteOptions(ctx: CommandContext, url: string): RemoteOptions {
     try {
       out.ca = readFileSync(caFile);
     } catch (err) {
-      throw new CairnError('IO', `cannot read CAIRN_CA_FILE ${caFile}: ${(err as Error).message}`, { path: caFile });
+      throw new IoError(`cannot read CAIRN_CA_FILE ${caFile}: ${(err as Error).message}`, { path: caFile });
     }
   }
   return out;

@@ -1,7 +1,7 @@
 // `add`: store the current content of worktree paths and record it in the index. Unchanged files
 // (stat data equal to the index) are skipped without being read; tracked files that vanished
 // under a given path are staged as deletions, as `git add` does.
-import { CairnError, UsageError } from '../errors.js';
+import { IoError, NotFoundError, UsageError } from '../errors.js';
 import { storePath, storeSymlink } from '../store/file-writer.js';
 import { IngestPool, type IngestResult } from '../store/ingest-pool.js';
 import { DB_FILE, type Repository } from '../store/repository.js';
@@ -39,7 +39,7 @@ export function add(repo: Repository, opts: AddOptions): AddResult {
     if (refused !== undefined) throw new UsageError(`cannot add '${p}': ${refused.reason}`, { path: p, reason: refused.reason });
     const tracked = [...entries.keys()].some((k) => underPath(k, p));
     if (!tracked && !scan.files.some((f) => underPath(f.path, p))) {
-      throw new CairnError('NOT_FOUND', `pathspec '${p}' did not match any files`, { path: p });
+      throw new NotFoundError(`pathspec '${p}' did not match any files`, { path: p });
     }
   }
   const todo: WorktreeFile[] = [];
@@ -65,7 +65,7 @@ export function add(repo: Repository, opts: AddOptions): AddResult {
     const s = stored[i]!;
     if ('error' in s) {
       if (s.error === 'ENOENT') continue; // deleted while we worked: staged as gone next time
-      throw new CairnError('IO', `cannot read '${f.path}': ${s.error}`, { path: f.path, errno: s.error });
+      throw new IoError(`cannot read '${f.path}': ${s.error}`, { path: f.path, errno: s.error });
     }
     const old = entries.get(f.path);
     const stable = s.size === f.size;

@@ -1,6 +1,6 @@
 // Branches: list, create, delete, rename. Every change is a compare-and-swap on refs/heads/*, so
 // two processes racing on one branch name cannot both win.
-import { CairnError, RefMovedError } from '../errors.js';
+import { AlreadyExistsError, NotFoundError, RefMovedError, RejectedError } from '../errors.js';
 import type { ObjectId } from '../core/hash.js';
 import { checkRefName } from '../core/names.js';
 import type { Repository } from '../store/repository.js';
@@ -72,14 +72,14 @@ export interface DeleteBranchResult {
 export function deleteBranch(repo: Repository, name: string, opts: DeleteBranchOptions): DeleteBranchResult {
   const ref = HEADS + name;
   const id = repo.refs.resolve(ref);
-  if (id === null || repo.refs.read(ref)?.symbolic) throw new CairnError('NOT_FOUND', `branch '${name}' not found; see 'cairn branch'`, { what: 'branch', name });
+  if (id === null || repo.refs.read(ref)?.symbolic) throw new NotFoundError(`branch '${name}' not found; see 'cairn branch'`, { what: 'branch', name });
   if (currentBranch(repo) === name) {
-    throw new CairnError('REJECTED', `cannot delete branch '${name}': it is the current branch; switch to another branch first`, { name, reason: 'current' });
+    throw new RejectedError(`cannot delete branch '${name}': it is the current branch; switch to another branch first`, { name, reason: 'current' });
   }
   if (!opts.force) {
     const head = headCommit(repo);
     if (head === null || !isAncestor(repo, id, head)) {
-      throw new CairnError('REJECTED', `branch '${name}' is not fully merged into HEAD; merge it first, or delete it anyway with 'cairn branch -D ${name}'`, { name, id, reason: 'not-merged' });
+      throw new RejectedError(`branch '${name}' is not fully merged into HEAD; merge it first, or delete it anyway with 'cairn branch -D ${name}'`, { name, id, reason: 'not-merged' });
     }
   }
   repo.refs.update([{ name: ref, expected: id, next: null }], opts.who, 'branch: deleted');
@@ -109,7 +109,7 @@ export function renameBranch(repo: Repository, from: string, to: string, opts: R
     const id = repo.refs.resolve(oldRef);
     const isCurrent = currentBranch(repo) === from;
     // Renaming the current branch before its first commit only moves HEAD, as git allows.
-    if (id === null && !isCurrent) throw new CairnError('NOT_FOUND', `branch '${from}' not found; see 'cairn branch'`, { what: 'branch', name: from });
+    if (id === null && !isCurrent) throw new NotFoundError(`branch '${from}' not found; see 'cairn branch'`, { what: 'branch', name: from });
     if (from === to) return { from, to, id, movedHead: false };
     const existing = repo.refs.resolve(newRef);
     if (existing !== null && !opts.force) throw alreadyExists('branch', to);
@@ -139,7 +139,7 @@ export function refuseExisting(repo: Repository, ref: string, name: string, what
   if (repo.refs.read(ref) !== undefined) throw alreadyExists(what, name);
 }
 
-function alreadyExists(what: 'branch' | 'tag', name: string): CairnError {
+function alreadyExists(what: 'branch' | 'tag', name: string): AlreadyExistsError {
   const hint = what === 'branch' ? `switch to it, or pick another name` : `delete it first with 'cairn tag -d ${name}', or replace it with 'cairn tag -f ${name}'`;
-  return new CairnError('ALREADY_EXISTS', `${what} '${name}' already exists; ${hint}`, { what, name });
+  return new AlreadyExistsError(what, name, hint);
 }

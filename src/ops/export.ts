@@ -3,7 +3,7 @@
 // same safety checks as a checkout (validated names, symlinks kept inside DIR).
 import { lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CairnError, NotFoundError } from '../errors.js';
+import { AlreadyExistsError, NotFoundError } from '../errors.js';
 import type { ObjectId } from '../core/hash.js';
 import type { Repository } from '../store/repository.js';
 import { readCommit } from '../store/typed-objects.js';
@@ -70,6 +70,6 @@ function prepareDir(dir: string): void {
     return;
   }
   if (!isDir || readdirSync(dir).length > 0) {
-    throw new CairnError('ALREADY_EXISTS', `'${dir}' ${isDir ? 'is not empty' : 'exists and is not a folder'}: export writes into an empty or new folder`, { path: dir });
+    throw new AlreadyExistsError(`'${dir}' ${isDir ? 'is not empty' : 'exists and is not a folder'}: export writes into an empty or new folder`, { path: dir });
   }
 }

@@ -1,6 +1,6 @@
 // Reading a committed tree without touching the worktree: resolve "REV:PATH" to a tree entry
 // (`cat`, `rev-parse`) and list a folder's entries, optionally recursively (`ls`).
-import { CairnError, NotFoundError, UsageError } from '../errors.js';
+import { CairnError, InvalidPathError, NotFoundError, UsageError } from '../errors.js';
 import type { ObjectId } from '../core/hash.js';
 import type { TreeEntry } from '../core/tree-object.js';
 import { joinRepoPath, splitRepoPath } from '../core/names.js';
@@ -22,7 +22,7 @@ export function resolvePath(repo: Repository, spec: string): ResolvedPath {
   const { rev, path = '' } = splitRevPath(spec);
   const commit = resolveRevision(repo, rev);
   const problem = pathProblem(path);
-  if (problem !== null) throw new CairnError('INVALID_PATH', `invalid path '${path}': ${problem}`, { path, reason: problem });
+  if (problem !== null) throw new InvalidPathError(path, problem);
   const tree = readCommit(repo.objects, commit).tree;
   const entry = lookupPath(repo.objects, tree, path);
   if (entry === undefined) throw new NotFoundError('path', path, `no such file or folder in ${rev}; list it with 'cairn ls ${rev}'`);
@@ -44,7 +44,7 @@ export function resolveFile(repo: Repository, spec: string): ResolvedPath {
   const found = resolvePath(repo, spec);
   if (found.entry.kind === 'tree') {
     const { rev } = splitRevPath(spec);
-    throw new CairnError('USAGE', `'${found.path || '/'}' is a folder in ${rev}, not a file; list it with 'cairn ls ${rev}:${found.path}'`, { spec, path: found.path });
+    throw new UsageError(`'${found.path || '/'}' is a folder in ${rev}, not a file; list it with 'cairn ls ${rev}:${found.path}'`, { spec, path: found.path });
   }
   return found;
 }

@@ -10,7 +10,7 @@
 // whose marker lets a rerun finish an interrupted write); the branch moves last, by
 // compare-and-swap from ORIG_HEAD. A kill anywhere leaves every ref valid: rerunning the same
 // merge finishes it, `merge --abort` undoes it.
-import { CairnError, DirtyWorktreeError, UsageError } from '../errors.js';
+import { DirtyWorktreeError, RejectedError, UnresolvedConflictsError, UsageError } from '../errors.js';
 import type { Person } from '../core/commit-object.js';
 import type { ObjectId } from '../core/hash.js';
 import type { Repository } from '../store/repository.js';
@@ -105,10 +105,10 @@ export function merge(repo: Repository, opts: MergeOptions): MergeResult {
     return { ...result, status: 'fast-forward', head: theirs, updated: r.updated, removed: r.removed };
   }
   if (opts.ff === 'only') {
-    throw new CairnError('REJECTED', `not possible to fast-forward to '${theirsLabel}': the histories have diverged; merge without --ff-only`, { theirs, head });
+    throw new RejectedError(`not possible to fast-forward to '${theirsLabel}': the histories have diverged; merge without --ff-only`, { theirs, head });
   }
   if (bases.length === 0 && !opts.allowUnrelated) {
-    throw new CairnError('REJECTED', `refusing to merge unrelated histories: '${theirsLabel}' shares no commit with HEAD; pass --allow-unrelated-histories to merge against an empty base`, { theirs, head });
+    throw new RejectedError(`refusing to merge unrelated histories: '${theirsLabel}' shares no commit with HEAD; pass --allow-unrelated-histories to merge against an empty base`, { theirs, head });
   }
   return threeWay(repo, { ...opts, theirs, theirsLabel, head, headRef: headRef.name, bases, graph, who, result });
 }
@@ -132,7 +132,7 @@ function threeWay(repo: Repository, m: ThreeWay): MergeResult {
   const st = status(repo, { untracked: false });
   if (st.staged.length > 0) {
     const paths = st.staged.map((c) => c.path);
-    throw new CairnError('DIRTY_WORKTREE', `merge needs the index to match HEAD, but changes are staged in: ${listed(paths)}; commit them, or unstage them with 'cairn restore --staged PATH'`, { paths });
+    throw new DirtyWorktreeError(`merge needs the index to match HEAD, but changes are staged in: ${listed(paths)}; commit them, or unstage them with 'cairn restore --staged PATH'`, { paths });
   }
   const attributes = loadAttributes(repo, ours.tree);
   const baseTree = baseTreeOf(repo, m.bases, attributes, m.graph);
@@ -202,8 +202,8 @@ function preflight(repo: Repository, from: ObjectId, to: ObjectId, conflicts: re
   if (dirty.size > 0) throw dirtyError([...dirty].sort());
 }
 
-function dirtyError(paths: string[]): CairnError {
-  return new CairnError('DIRTY_WORKTREE', `merge would overwrite uncommitted changes in: ${listed(paths)}; commit them ('cairn commit -a') or discard them ('cairn restore PATH'), then merge again`, { paths });
+function dirtyError(paths: string[]): DirtyWorktreeError {
+  return new DirtyWorktreeError(`merge would overwrite uncommitted changes in: ${listed(paths)}; commit them ('cairn commit -a') or discard them ('cairn restore PATH'), then merge again`, { paths });
 }
 
 /** Worktree and index to the merged tree; a clean merge's branch moves last, then the state goes. */
@@ -248,11 +248,11 @@ function resumeOrRefuse(repo: Repository, s: MergeState, theirs: ObjectId, head:
     };
   }
   if (s.phase === 'writing') {
-    throw new CairnError('UNRESOLVED_CONFLICTS', `a merge of '${s.theirsLabel}' was interrupted; run 'cairn merge ${s.theirsLabel}' again to finish it, or 'cairn merge --abort'`, { theirs: s.theirs });
+    throw new UnresolvedConflictsError(`a merge of '${s.theirsLabel}' was interrupted; run 'cairn merge ${s.theirsLabel}' again to finish it, or 'cairn merge --abort'`, { theirs: s.theirs });
   }
   const open = unresolvedPaths(s);
   if (open.length > 0) {
-    throw new CairnError('UNRESOLVED_CONFLICTS', `a merge of '${s.theirsLabel}' is in progress with ${open.length} unresolved path(s); resolve them and run 'cairn merge --continue', or 'cairn merge --abort'`, { paths: open.map((p) => p.path) });
+    throw new UnresolvedConflictsError(`a merge of '${s.theirsLabel}' is in progress with ${open.length} unresolved path(s); resolve them and run 'cairn merge --continue', or 'cairn merge --abort'`, { paths: open.map((p) => p.path) });
   }
   throw new UsageError(`a merge of '${s.theirsLabel}' is in progress and resolved; conclude it with 'cairn merge --continue' (or 'cairn merge --abort')`, { theirs: s.theirs });
 }

@@ -1,7 +1,7 @@
 // `restore`: put paths back as they were, with git's semantics. Worktree files come from the index
 // (default) or from --source REV; --staged resets index entries from HEAD (or --source). Paths may
 // be folders; tracked files missing from the source are removed, untracked files are left alone.
-import { CairnError, UsageError } from '../errors.js';
+import { NotFoundError, UsageError } from '../errors.js';
 import type { ObjectId } from '../core/hash.js';
 import type { Repository } from '../store/repository.js';
 import { readCommit } from '../store/typed-objects.js';
@@ -54,7 +54,7 @@ export function restore(repo: Repository, opts: RestoreOptions): RestoreResult {
   for (const p of opts.paths) {
     if (p === '') continue;
     const known = [...source.keys()].some((k) => underPath(k, p)) || [...index.keys()].some((k) => underPath(k, p));
-    if (!known) throw new CairnError('NOT_FOUND', `pathspec '${p}' did not match any file known to cairn`, { path: p });
+    if (!known) throw new NotFoundError(`pathspec '${p}' did not match any file known to cairn`, { path: p });
   }
   // Tracked paths (in the index) under the pathspecs that the source lacks.
   const gone = [...index.keys()].filter((p) => inScope(p) && !source.has(p)).sort();

@@ -2,7 +2,7 @@
 // a file whose content is not committed, unless forced, so no work is lost by accident.
 import { rmSync, rmdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CairnError, DirtyWorktreeError } from '../errors.js';
+import { DirtyWorktreeError, NotFoundError, UsageError } from '../errors.js';
 import type { Repository } from '../store/repository.js';
 import { readCommit } from '../store/typed-objects.js';
 import { headCommit } from './history/rev-parse.js';
@@ -26,8 +26,8 @@ export function rm(repo: Repository, opts: RmOptions): RmResult {
   const targets = entries.filter((e) => opts.paths.some((p) => underPath(e.path, p)));
   for (const p of opts.paths) {
     const hits = targets.filter((e) => underPath(e.path, p));
-    if (hits.length === 0) throw new CairnError('NOT_FOUND', `pathspec '${p}' did not match any tracked file`, { path: p });
-    if (!opts.recursive && !hits.some((e) => e.path === p)) throw new CairnError('USAGE', `not removing '${p}' recursively without -r`, { path: p });
+    if (hits.length === 0) throw new NotFoundError(`pathspec '${p}' did not match any tracked file`, { path: p });
+    if (!opts.recursive && !hits.some((e) => e.path === p)) throw new UsageError(`not removing '${p}' recursively without -r`, { path: p });
   }
   if (!opts.force) {
     const head = headCommit(repo);

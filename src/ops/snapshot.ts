@@ -2,7 +2,7 @@
 // deleted files), commit if that changed anything, and name the result with a tag. Built from add,
 // commit and createTag; safe to re-run: a second run with nothing new makes no commit and leaves a
 // tag that already names HEAD alone. Pushing is the CLI's job (sync sits above ops).
-import { CairnError, UsageError } from '../errors.js';
+import { AlreadyExistsError, CairnError, NotFoundError, UnresolvedConflictsError, UsageError, withContext } from '../errors.js';
 import type { Person } from '../core/commit-object.js';
 import type { ObjectId } from '../core/hash.js';
 import { checkRefName } from '../core/names.js';
@@ -127,19 +127,18 @@ function refuseDuringMerge(repo: Repository): void {
     // Recognises (and clears) a state left behind after its merge commit landed.
     theirs = mergeParentFor(repo, headCommit(repo));
   } catch (err) {
-    if (err instanceof CairnError) throw new CairnError(err.code, `snapshot refuses to run during a merge: ${err.message}`, err.data, err);
+    if (err instanceof CairnError) throw withContext(err, 'snapshot refuses to run during a merge: ');
     throw err;
   }
   if (theirs === undefined) return;
-  throw new CairnError(
-    'UNRESOLVED_CONFLICTS',
+  throw new UnresolvedConflictsError(
     `snapshot refuses to run during a merge: the merge of '${state.theirsLabel}' is resolved but not committed; finish it with 'cairn merge --continue' or undo it with 'cairn merge --abort'`,
     { theirs },
   );
 }
 
 function tagHead(repo: Repository, name: string, head: ObjectId | null, opts: SnapshotOptions & { committed: ObjectId | null }): SnapshotTag {
-  if (head === null) throw new CairnError('NOT_FOUND', `cannot tag '${name}': the repository has no commits yet and there was nothing to commit`, { what: 'tag', name });
+  if (head === null) throw new NotFoundError(`cannot tag '${name}': the repository has no commits yet and there was nothing to commit`, { what: 'tag', name });
   const previous = repo.refs.resolve(TAGS + name);
   if (previous === head) return { name, id: head, previous, changed: false };
   if (previous !== null && !opts.forceTag) throw tagElsewhere(name, previous, opts.committed);
@@ -148,10 +147,10 @@ function tagHead(repo: Repository, name: string, head: ObjectId | null, opts: Sn
   return { name, id: made.id, previous: made.previous, changed: true };
 }
 
-function tagElsewhere(name: string, id: ObjectId, committed: ObjectId | null = null): CairnError {
+function tagElsewhere(name: string, id: ObjectId, committed: ObjectId | null = null): AlreadyExistsError {
   // Normally refused before committing; a tag created by another process meanwhile is found after.
   const done = committed === null ? 'nothing was committed' : `the snapshot was committed as ${committed.slice(0, 12)} but not tagged`;
-  return new CairnError('ALREADY_EXISTS', `tag '${name}' already names commit ${id.slice(0, 12)}; ${done}. Pick another tag, or move it with --force-tag`, {
+  return new AlreadyExistsError(`tag '${name}' already names commit ${id.slice(0, 12)}; ${done}. Pick another tag, or move it with --force-tag`, {
     what: 'tag',
     name,
     id,

@@ -1,7 +1,7 @@
 // `switch`: move HEAD to another branch (optionally creating it) or detach it at a revision,
 // updating the worktree and index on the way. Local changes to paths the switch does not touch are
 // carried over; changes it would overwrite make it refuse (DirtyWorktreeError) unless forced.
-import { CairnError, NotFoundError, RefMovedError, UsageError } from '../errors.js';
+import { AlreadyExistsError, NotFoundError, RefMovedError, UnresolvedConflictsError, UsageError } from '../errors.js';
 import type { ObjectId } from '../core/hash.js';
 import { checkRefName } from '../core/names.js';
 import type { Repository } from '../store/repository.js';
@@ -46,7 +46,7 @@ export function switchBranch(repo: Repository, opts: SwitchOptions): SwitchResul
   const action = opts.action ?? 'switch';
   // Switching away would strand the merge's conflicts and its second parent, as git refuses too.
   if (readMergeState(repo) !== null) {
-    throw new CairnError('UNRESOLVED_CONFLICTS', `a merge is in progress: finish it with 'cairn merge --continue' or undo it with 'cairn merge --abort' before you ${action}`, {});
+    throw new UnresolvedConflictsError(`a merge is in progress: finish it with 'cairn merge --continue' or undo it with 'cairn merge --abort' before you ${action}`, {});
   }
   const who = opts.who ?? 'cairn';
   const prevBranch = currentBranch(repo);
@@ -71,7 +71,7 @@ export function switchBranch(repo: Repository, opts: SwitchOptions): SwitchResul
       // accepted as done; any other existing branch is refused, as in git.
       const done = existing !== null && existing === target && headValue?.symbolic === true && headValue.target === ref;
       if (existing !== null && !done) {
-        throw new CairnError('ALREADY_EXISTS', `branch '${branch}' already exists; switch to it with 'cairn switch ${branch}', or pick another name`, { what: 'branch', name: branch });
+        throw new AlreadyExistsError('branch', branch, `switch to it with 'cairn switch ${branch}', or pick another name`);
       }
       create = existing === null && target !== null;
     } else if (existing === null) {
@@ -104,7 +104,7 @@ export function switchBranch(repo: Repository, opts: SwitchOptions): SwitchResul
       });
     } catch (err) {
       if (err instanceof RefMovedError) {
-        throw new CairnError('ALREADY_EXISTS', `branch '${branch}' was created by another process meanwhile; switch to it with 'cairn switch ${branch}'`, { what: 'branch', name: branch });
+        throw new AlreadyExistsError(`branch '${branch}' was created by another process meanwhile; switch to it with 'cairn switch ${branch}'`, { what: 'branch', name: branch });
       }
       throw err;
     }

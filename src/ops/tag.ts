@@ -1,6 +1,6 @@
 // Lightweight tags: refs/tags/NAME naming a commit. Created by compare-and-swap, so an existing tag
 // is never silently moved; -f replaces it explicitly.
-import { CairnError, RefMovedError } from '../errors.js';
+import { AlreadyExistsError, NotFoundError, RefMovedError } from '../errors.js';
 import type { ObjectId } from '../core/hash.js';
 import { checkRefName } from '../core/names.js';
 import type { Repository } from '../store/repository.js';
@@ -39,7 +39,7 @@ export function createTag(repo: Repository, name: string, opts: CreateTagOptions
   try {
     repo.refs.update([{ name: ref, expected: previous, next: id }], opts.who, `tag: ${previous === null ? 'created' : 'moved'} at ${opts.rev ?? 'HEAD'}`);
   } catch (err) {
-    if (err instanceof RefMovedError) throw new CairnError('ALREADY_EXISTS', `tag '${name}' was created by someone else meanwhile; look at it with 'cairn show ${name}'`, { what: 'tag', name });
+    if (err instanceof RefMovedError) throw new AlreadyExistsError(`tag '${name}' was created by someone else meanwhile; look at it with 'cairn show ${name}'`, { what: 'tag', name });
     throw err;
   }
   return { name, id, previous };
@@ -48,7 +48,7 @@ export function createTag(repo: Repository, name: string, opts: CreateTagOptions
 export function deleteTag(repo: Repository, name: string, opts: RefChangeOptions): TagInfo {
   const ref = TAGS + name;
   const id = repo.refs.resolve(ref);
-  if (id === null) throw new CairnError('NOT_FOUND', `tag '${name}' not found; see 'cairn tag'`, { what: 'tag', name });
+  if (id === null) throw new NotFoundError(`tag '${name}' not found; see 'cairn tag'`, { what: 'tag', name });
   repo.refs.update([{ name: ref, expected: id, next: null }], opts.who, 'tag: deleted');
   return { name, id };
 }

@@ -2,7 +2,7 @@
 // live here so that each change to them is one transaction (WAL, synchronous=FULL). Tables and
 // migrations: docs/FORMAT.md §11, §16.
 import Database from 'better-sqlite3';
-import { CairnError, LockedError } from '../errors.js';
+import { BadFormatError, IoError, LockedError } from '../errors.js';
 
 export type Db = Database.Database;
 
@@ -36,7 +36,7 @@ export function openDatabase(path: string, create: boolean): Db {
   try {
     db = new Database(path, { fileMustExist: !create, timeout: 10_000 });
   } catch (err) {
-    throw new CairnError('IO', `cannot open repository database ${path}: ${(err as Error).message}`, { path }, err);
+    throw new IoError(`cannot open repository database ${path}: ${(err as Error).message}`, { path }, err);
   }
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -51,7 +51,7 @@ export function openDatabase(path: string, create: boolean): Db {
   } else {
     const row = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined;
     if (row === undefined || Number(row.value) > SCHEMA_VERSION) {
-      throw new CairnError('BAD_FORMAT', `repository format ${row?.value ?? 'unknown'} is newer than this cairn understands (${SCHEMA_VERSION}); upgrade cairn`, { path });
+      throw new BadFormatError(`repository format ${row?.value ?? 'unknown'} is newer than this cairn understands (${SCHEMA_VERSION}); upgrade cairn`, { path });
     }
     if (Number(row.value) < SCHEMA_VERSION) migrate(db, Number(row.value));
   }

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { CairnError } from '../errors.js';
+import { IoError, MissingObjectError } from '../errors.js';
 import type { PackStore } from './object-store.js';
 import { COMP_KNOWN, type IngestReply } from './ingest-protocol.js';
 
@@ -101,7 +101,7 @@ export class IngestPool {
           for (const o of reply.objects) {
             if (o.comp === COMP_KNOWN) {
               // Objects are never deleted while a writer runs (no gc yet; gc must keep a grace period).
-              if (!store.hasOrPending(o.id)) throw new CairnError('MISSING_OBJECT', `object ${o.id} vanished from the store during add`, { id: o.id });
+              if (!store.hasOrPending(o.id)) throw new MissingObjectError(`object ${o.id} vanished from the store during add`, { id: o.id });
             } else store.putEncoded(o.id, o.type, o.stored, o.comp, o.rawLen);
           }
           Atomics.add(slot.credits, 0, 1);
@@ -120,7 +120,7 @@ export class IngestPool {
       }
       if (got) lastReply = Date.now();
       else if (Date.now() - lastReply > WORKER_SILENCE_MS) {
-        throw new CairnError('IO', `file ingest stopped responding for ${WORKER_SILENCE_MS / 1000} s (a worker thread died or the file system hangs)`, {});
+        throw new IoError(`file ingest stopped responding for ${WORKER_SILENCE_MS / 1000} s (a worker thread died or the file system hangs)`, {});
       } else if (remaining > 0) Atomics.wait(this.signal, 0, seen, 200);
     }
     return results;

@@ -5,7 +5,7 @@ import { closeSync, fsyncSync, openSync, readSync, writeSync, mkdirSync, existsS
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
-import { CairnError, CorruptObjectError, MissingObjectError } from '../errors.js';
+import { BadFormatError, CorruptObjectError, MissingObjectError } from '../errors.js';
 import { hashObject, OBJECT_TYPES, type ObjectId, type ObjectType } from '../core/hash.js';
 import { COMP_DEFLATE, COMP_NONE, maybeCompress } from '../core/compress.js';
 import { fsyncDir } from './atomic-file.js';
@@ -418,7 +418,7 @@ interface IndexRow {
 function decodeStored(id: ObjectId, row: Pick<IndexRow, 'type' | 'comp' | 'raw_len'>, stored: Buffer, expected?: ObjectType): StoredObject {
   const type = typeOf(row.type, id);
   if (expected !== undefined && type !== expected) {
-    throw new CairnError('BAD_FORMAT', `object ${id} is a ${type}, expected a ${expected}`, { id, type, expected });
+    throw new BadFormatError(`object ${id} is a ${type}, expected a ${expected}`, { id, type, expected });
   }
   let data: Buffer;
   if (row.comp === COMP_NONE) data = stored;

@@ -1,7 +1,7 @@
 // Refs: branches, tags, remote-tracking refs and the symbolic HEAD, in SQLite. Every change is a
 // compare-and-swap (expected old value -> new value) inside one write transaction and is appended
 // to the reflog in the same transaction: a lost race is detected, never a lost update.
-import { CairnError, RefMovedError } from '../errors.js';
+import { BadFormatError, MissingObjectError, RefMovedError } from '../errors.js';
 import { isObjectId, type ObjectId } from '../core/hash.js';
 import { writeTransaction, type Db } from './database.js';
 
@@ -40,7 +40,7 @@ export class SqliteRefStore implements RefStore {
       if (!v.symbolic) return { name: current, id: v.id };
       current = v.target;
     }
-    throw new CairnError('BAD_FORMAT', `symbolic ref loop at '${name}'`, { name });
+    throw new BadFormatError(`symbolic ref loop at '${name}'`, { name });
   }
 
   resolve(name: string): ObjectId | null {
@@ -62,19 +62,19 @@ export class SqliteRefStore implements RefStore {
 
   update(updates: readonly RefUpdate[], who: string, message: string, extra: Record<string, unknown> = {}): void {
     for (const u of updates) {
-      if (u.next !== null && !isObjectId(u.next)) throw new CairnError('BAD_FORMAT', `not an object id: ${u.next}`);
+      if (u.next !== null && !isObjectId(u.next)) throw new BadFormatError(`not an object id: ${u.next}`, {});
     }
     writeTransaction(this.db, () => {
       const now = Date.now();
       for (const u of updates) {
         const cur = this.read(u.name);
-        if (cur?.symbolic) throw new CairnError('BAD_FORMAT', `ref '${u.name}' is symbolic; update its target instead`, { name: u.name });
+        if (cur?.symbolic) throw new BadFormatError(`ref '${u.name}' is symbolic; update its target instead`, { name: u.name });
         const old = cur === undefined ? null : cur.id;
         if (u.expected !== undefined && u.expected !== old) {
           throw new RefMovedError(u.name, u.expected, old, { newId: u.next, ...extra });
         }
         if (u.next !== null && !this.hasObject(u.next)) {
-          throw new CairnError('MISSING_OBJECT', `refusing to point '${u.name}' at ${u.next}: the object is not stored`, { name: u.name, id: u.next });
+          throw new MissingObjectError(`refusing to point '${u.name}' at ${u.next}: the object is not stored`, { name: u.name, id: u.next });
         }
         if (u.next === null) this.stmtDelete.run(u.name);
         else this.stmtUpsert.run(u.name, u.next, 0);

@@ -2,7 +2,7 @@
 // Opening one finds the root by walking up from a directory, as git does.
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { CairnError, NotARepositoryError } from '../errors.js';
+import { NotARepositoryError } from '../errors.js';
 import { openDatabase, type Db } from './database.js';
 import { PackStore, type PackStoreOptions } from './object-store.js';
 import { SqliteRefStore, type RefStore } from './ref-store.js';
@@ -85,7 +85,7 @@ export class Repository {
     for (;;) {
       const candidate = join(cur, CAIRN_DIR, DB_FILE);
       if (existsSync(candidate)) {
-        if (!statSync(join(cur, CAIRN_DIR)).isDirectory()) throw new CairnError('NOT_A_REPOSITORY', `${join(cur, CAIRN_DIR)} is not a directory`);
+        if (!statSync(join(cur, CAIRN_DIR)).isDirectory()) throw new NotARepositoryError(`${join(cur, CAIRN_DIR)} is not a directory`);
         return cur;
       }
       const parent = dirname(cur);

@@ -1,6 +1,6 @@
 // Typed reads and writes on top of the raw object store: decode with validation, so a caller never
 // sees an undecodable or hostile commit, tree or file object.
-import { CairnError } from '../errors.js';
+import { CairnError, CorruptObjectError } from '../errors.js';
 import type { ObjectId } from '../core/hash.js';
 import { decodeCommit, encodeCommit, type Commit } from '../core/commit-object.js';
 import { decodeTree, encodeTree, type TreeEntry } from '../core/tree-object.js';
@@ -45,7 +45,7 @@ export function* fileContent(store: ObjectReader, id: ObjectId, decoded?: FileOb
   }
   for (const c of f.chunks) {
     const { data } = store.get(c.id, 'chunk');
-    if (data.length !== c.size) throw new CairnError('CORRUPT_OBJECT', `chunk ${c.id} of file ${id} has ${data.length} bytes, the file object says ${c.size}`, { id: c.id, file: id });
+    if (data.length !== c.size) throw new CorruptObjectError(`chunk ${c.id} of file ${id} has ${data.length} bytes, the file object says ${c.size}`, { id: c.id, file: id });
     yield data;
   }
 }

@@ -110,7 +110,7 @@ describe('repoAction', () => {
         events.push(`stop, open=${String(repo.db.open)}`);
         stop();
       };
-      throw new NotFoundError('ref', 'x');
+      throw new NotFoundError('branch', 'x');
     });
     await run({ json: true }, {});
     expectClosed(seen);

@@ -1,6 +1,6 @@
 // `cairn pull [REMOTE] [BRANCH]`: fetch, then merge the upstream into the current branch.
 import type { Command } from 'commander';
-import { CairnError, UsageError } from '../../errors.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 import { resolveAuthor } from '../../ops/identity.js';
 import { merge } from '../../ops/merge.js';
 import { currentBranch } from '../../ops/history/rev-parse.js';
@@ -50,7 +50,7 @@ Examples:
           const fetched = await fetchInto(ctx, repo, remoteName, progress.report);
           progress.stop();
           const tracking = `refs/remotes/${remoteName}/${remoteBranch}`;
-          if (repo.refs.resolve(tracking) === null) throw new CairnError('NOT_FOUND', `the remote '${remoteName}' has no branch '${remoteBranch}'`, { remote: remoteName, branch: remoteBranch });
+          if (repo.refs.resolve(tracking) === null) throw new NotFoundError(`the remote '${remoteName}' has no branch '${remoteBranch}'`, { remote: remoteName, branch: remoteBranch });
           const res = merge(repo, {
             rev: tracking,
             author: resolveAuthor(repo, ctx.env),

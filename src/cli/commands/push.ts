@@ -1,6 +1,6 @@
 // `cairn push [REMOTE] [BRANCH[:REMOTE_BRANCH]...] [--all] [--tags] [--force] [-u]`.
 import type { Command } from 'commander';
-import { CairnError, UsageError } from '../../errors.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 import type { Repository } from '../../store/repository.js';
 import { currentBranch } from '../../ops/history/rev-parse.js';
 import { pushRefs, type PushResult, type Refspec } from '../../sync/client/push.js';
@@ -99,7 +99,7 @@ function qualify(repo: Repository, name: string, localName = name): string {
   if (name.startsWith('refs/')) return name;
   if (repo.refs.resolve(`refs/heads/${localName}`) !== null) return `refs/heads/${name}`;
   if (repo.refs.resolve(`refs/tags/${localName}`) !== null) return `refs/tags/${name}`;
-  throw new CairnError('NOT_FOUND', `no local branch or tag '${localName}' to push`, { name: localName });
+  throw new NotFoundError(`no local branch or tag '${localName}' to push`, { name: localName });
 }
 
 function describePush(res: PushResult, upstreams: readonly string[]): string {

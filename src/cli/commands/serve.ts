@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { CairnError, UsageError } from '../../errors.js';
+import { IoError, UsageError } from '../../errors.js';
 import { Authorizer } from '../../sync/server/auth.js';
 import { createCairnServer } from '../../sync/server/server.js';
 import { DEFAULT_LIMITS, type ServerLimits } from '../../sync/protocol/messages.js';
@@ -97,7 +97,7 @@ Examples:
         const logger = opts.quiet ? pino({ level: 'silent' }) : pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }, opts.log !== undefined ? pino.destination({ dest: resolve(ctx.cwd, opts.log), sync: false }) : pino.destination(2));
         const srv = createCairnServer({ root, auth, limits, allowForce: !opts.denyForce, logger, tls });
         await new Promise<void>((ok, fail) => {
-          srv.server.once('error', (err: NodeJS.ErrnoException) => fail(new CairnError('IO', `cannot listen on ${opts.host}:${port}: ${err.code ?? err.message}`, { host: opts.host, port })));
+          srv.server.once('error', (err: NodeJS.ErrnoException) => fail(new IoError(`cannot listen on ${opts.host}:${port}: ${err.code ?? err.message}`, { host: opts.host, port })));
           srv.server.listen(port, opts.host, () => ok());
         });
         const addr = srv.server.address() as AddressInfo;
@@ -135,6 +135,6 @@ function readBytes(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new CairnError('IO', `cannot read ${what} file ${path}: ${(err as Error).message}`, { path });
+    throw new IoError(`cannot read ${what} file ${path}: ${(err as Error).message}`, { path });
   }
 }

@@ -1,7 +1,7 @@
 // `cairn snapshot [PATH...] -m MSG [--tag NAME] [--push REMOTE]`: the CI one-liner — stage all,
 // commit if anything changed, tag, push. Exit 0 when a commit was made, 1 when nothing changed.
 import type { Command } from 'commander';
-import { CairnError, UsageError } from '../../errors.js';
+import { CairnError, UsageError, withContext } from '../../errors.js';
 import { resolveAuthor } from '../../ops/identity.js';
 import { currentBranch } from '../../ops/history/rev-parse.js';
 import { snapshot, type SnapshotResult } from '../../ops/snapshot.js';
@@ -113,7 +113,7 @@ async function pushSnapshot(ctx: CommandContext, repo: Repository, target: Remot
   } catch (err) {
     if (err instanceof CairnError) {
       const kept = res.commit === null ? '' : `the snapshot is committed (${shortId(res.commit)}) but the `;
-      throw new CairnError(err.code, `${kept}push to '${target.name}' failed: ${err.message}`, { ...err.data, commit: res.commit, head: res.head }, err);
+      throw withContext(err, `${kept}push to '${target.name}' failed: `, { commit: res.commit, head: res.head });
     }
     throw err;
   } finally {

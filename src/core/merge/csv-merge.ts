@@ -1,6 +1,6 @@
 // The csv/tsv driver: rows merged as keyed records, cell by cell. Ours' header, quoting, line endings and final
 // newline survive: unchanged rows and cells are copied as written, and only changed cells are formatted anew.
-import { CairnError, UsageError } from '../../errors.js';
+import { BadFormatError, UsageError } from '../../errors.js';
 import { CsvSyntaxError, needsQuotes, parseCsv, quote, type CsvRow } from './csv-parse.js';
 import { chooseKey, decodeUtf8, mergeRecords, type Merged, type Rec, type Side } from './records-merge.js';
 import { mergeText } from './text-merge.js';
@@ -126,7 +126,7 @@ function readTable(buf: Buffer, delimiter: string, side: Side | 'base', path: st
     rows = parseCsv(bom ? text.slice(1) : text, delimiter);
   } catch (e) {
     if (!(e instanceof CsvSyntaxError)) throw e;
-    throw new CairnError('BAD_FORMAT', `${path} (${side}): ${e.message}`, { path, side, line: e.line });
+    throw new BadFormatError(`${path} (${side}): ${e.message}`, { path, side, line: e.line });
   }
   const header = rows.findIndex((r) => !r.blank);
   const columns = header < 0 ? [] : (rows[header] as CsvRow).fields.map((f) => f.value);

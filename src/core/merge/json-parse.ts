@@ -1,7 +1,7 @@
 // The JSON parser of the json merge driver: iterative (an explicit stack, so hostile nesting is an
 // error, not a stack overflow), exact number text, duplicate keys refused, and the layout of the source
 // recorded so the printer can keep it. JSON.parse can do none of these.
-import { BadFormatError, CairnError } from '../../errors.js';
+import { BadFormatError } from '../../errors.js';
 import { JsonObject, JsonString, KeyShape, makeNumber, type JsonValue } from './json-value.js';
 import { formatPointer } from './json-pointer.js';
 
@@ -53,7 +53,7 @@ export function decodeUtf8(input: Uint8Array, what: string): string {
   try {
     return decoder.decode(input);
   } catch (e) {
-    throw new CairnError('BAD_FORMAT', `cannot decode ${what}: the file is not valid UTF-8 text`, { what, reason: 'invalid UTF-8' }, e);
+    throw new BadFormatError(`cannot decode ${what}: the file is not valid UTF-8 text`, { what, reason: 'invalid UTF-8' }, e);
   }
 }
 

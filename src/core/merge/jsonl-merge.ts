@@ -1,7 +1,7 @@
 // The jsonl/ndjson driver: one JSON object per line, merged as keyed records; unchanged lines are copied byte for
 // byte, merged ones written compactly. Values are compared and written from their source text, never through
 // JSON.parse, so big integers and decimals keep every digit and `__proto__` is just a field name.
-import { CairnError } from '../../errors.js';
+import { BadFormatError } from '../../errors.js';
 import { chooseKey, decodeUtf8, mergeRecords, type Merged, type Rec, type Side } from './records-merge.js';
 import { mergeText } from './text-merge.js';
 import type { MergeDriver, MergeInput, MergeOutput } from './types.js';
@@ -106,7 +106,7 @@ export function parseJsonl(buf: Buffer, side: string, path: string, cache: ScanC
       if (fields === undefined) cache.lines.set(line, (fields = scanObjectLine(line, cache.names)));
     } catch (e) {
       const why = e instanceof SyntaxError ? e.message : String(e);
-      throw new CairnError('BAD_FORMAT', `${path} (${side}): line ${lineNo} is not valid JSON: ${why}`, { path, side, line: lineNo });
+      throw new BadFormatError(`${path} (${side}): line ${lineNo} is not valid JSON: ${why}`, { path, side, line: lineNo });
     }
     if (fields === null) file.notRecords = true;
     file.lines.push({ text: line, eol, rec: file.records.length });

@@ -1,6 +1,6 @@
 // Keyed record merge shared by the jsonl and csv drivers: records matched by a key field, merged field by field,
 // with a placement plan (ours' order, theirs' new records after their predecessor) that each format renders.
-import { CairnError } from '../../errors.js';
+import { BadFormatError } from '../../errors.js';
 import type { MergeConflict } from './types.js';
 
 /** A record as the merge sees it: field name -> canonical value text (equal text means equal value), in the
@@ -50,7 +50,7 @@ export interface RecordsOptions<R extends Rec> {
 export function chooseKey<R extends Rec>(candidates: string[], v: Versions<R>, keyable: (canon: string) => boolean, where: Where, configured?: string): string | null {
   if (configured !== undefined) {
     const problem = keyProblem(configured, v, keyable, where);
-    if (problem) throw new CairnError('BAD_FORMAT', `cannot merge by key '${configured}': ${problem}; fix the data or configure another key in .cairnattributes`, { key: configured, problem });
+    if (problem) throw new BadFormatError(`cannot merge by key '${configured}': ${problem}; fix the data or configure another key in .cairnattributes`, { key: configured, problem });
     return configured;
   }
   const ordered = [...new Set(candidates)].sort((a, b) => rank(a) - rank(b));
@@ -194,6 +194,6 @@ export function decodeUtf8(buf: Buffer, side: string, path: string): string {
       }
       start = end;
     }
-    throw new CairnError('BAD_FORMAT', `${path} (${side}): line ${lineNo} is not valid UTF-8`, { path, side, line: lineNo });
+    throw new BadFormatError(`${path} (${side}): line ${lineNo} is not valid UTF-8`, { path, side, line: lineNo });
   }
 }

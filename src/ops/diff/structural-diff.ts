@@ -2,7 +2,7 @@
 // file (keys and records added, removed, changed) and the JSON Patch of `cairn diff --format json-patch`.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { CairnError, UsageError } from '../../errors.js';
+import { BadFormatError, CairnError, UsageError } from '../../errors.js';
 import { splitRepoPath } from '../../core/names.js';
 import { jsonDiff, type JsonPatchOp } from '../../core/merge/json-patch.js';
 import type { Repository } from '../../store/repository.js';
@@ -153,7 +153,7 @@ function csvTable(buf: Buffer, side: string, path: string, opts: StructuralOptio
     rows = parseCsv(text, delimiter);
   } catch (e) {
     if (!(e instanceof CsvSyntaxError)) throw e;
-    throw new CairnError('BAD_FORMAT', `${path} (${side} version): ${e.message}`, { path, side, line: e.line });
+    throw new BadFormatError(`${path} (${side} version): ${e.message}`, { path, side, line: e.line });
   }
   const header = rows.findIndex((r) => !r.blank);
   if (header < 0) return { records: [], columns: [], display: (c) => c, value: (c) => c, whole: () => ({}) };

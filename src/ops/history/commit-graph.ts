@@ -13,7 +13,7 @@
 // parents), so the first query on an existing repository pays one walk of its history, once, and
 // later ones walk only the commits made since. Each cached row a decision relies on is checked
 // against its parents' rows; a mismatch clears the cache and fails as CORRUPT_OBJECT.
-import { CairnError } from '../../errors.js';
+import { CorruptObjectError } from '../../errors.js';
 import type { ObjectId } from '../../core/hash.js';
 import type { Db } from '../../store/database.js';
 import { GenerationStore } from '../../store/commit-generations.js';
@@ -138,8 +138,7 @@ export class CommitGraph {
 
   private corrupt(id: ObjectId, what: string): never {
     this.store()?.clear();
-    throw new CairnError(
-      'CORRUPT_OBJECT',
+    throw new CorruptObjectError(
       `the commit-generation cache is inconsistent at commit ${id} (${what}); it holds derived data only and was cleared: run the command again`,
       { object: id, table: 'commit_generations' },
     );

@@ -1,7 +1,7 @@
 // Walking the commit DAG for `log`: newest first by commit time (ties by id), each commit once even
 // through merges; optionally in topological order (no parent before all of its children) for the
 // graph. Also ref decorations.
-import { CairnError } from '../../errors.js';
+import { NotFoundError } from '../../errors.js';
 import type { ObjectId } from '../../core/hash.js';
 import type { Commit } from '../../core/commit-object.js';
 import type { Repository } from '../../store/repository.js';
@@ -35,7 +35,7 @@ export function logStarts(repo: Repository, revs: readonly string[] | undefined)
     const head = headCommit(repo);
     if (head === null) {
       const branch = currentBranch(repo);
-      throw new CairnError('NOT_FOUND', `your current branch '${branch ?? 'HEAD'}' does not have any commits yet; make one with 'cairn add' and 'cairn commit'`, { what: 'revision', name: 'HEAD', branch });
+      throw new NotFoundError(`your current branch '${branch ?? 'HEAD'}' does not have any commits yet; make one with 'cairn add' and 'cairn commit'`, { what: 'revision', name: 'HEAD', branch });
     }
     return [head];
   }

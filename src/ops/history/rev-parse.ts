@@ -1,6 +1,6 @@
 // Revision syntax: full or abbreviated ids (unique prefix, at least 4 hex digits), branch, tag,
 // remote-tracking ref, HEAD, and the suffixes REV~N and REV^N, as git users expect.
-import { AmbiguousError, CairnError, NotFoundError, UsageError } from '../../errors.js';
+import { AmbiguousError, MissingObjectError, NotFoundError, UsageError } from '../../errors.js';
 import { isObjectId, type ObjectId } from '../../core/hash.js';
 import type { Repository } from '../../store/repository.js';
 import { readCommit } from '../../store/typed-objects.js';
@@ -64,7 +64,7 @@ function resolveBase(repo: Repository, name: string): ObjectId {
 
 function ensureCommit(repo: Repository, id: ObjectId, name: string): ObjectId {
   const info = repo.objects.info(id);
-  if (info === undefined) throw new CairnError('MISSING_OBJECT', `'${name}' points to ${id}, which is not stored; run 'cairn fsck'`, { name, id });
+  if (info === undefined) throw new MissingObjectError(`'${name}' points to ${id}, which is not stored; run 'cairn fsck'`, { name, id });
   if (info.type !== 'commit') throw new UsageError(`'${name}' points to a ${info.type}, not a commit`, { name, id });
   return id;
 }

@@ -4,7 +4,7 @@
 // file is deleted). --pointer P (JSON) settles one conflict inside the file with --value or a side's
 // value. No option: the worktree as the user left it is the resolution.
 import { closeSync, lstatSync, openSync, readFileSync, constants as fsc } from 'node:fs';
-import { CairnError, NotFoundError, UsageError } from '../../errors.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 import { getAtPointer } from '../../core/merge/json-pointer.js';
 import { parseJson } from '../../core/merge/json-parse.js';
 import { patchJson, type JsonPatchOp } from '../../core/merge/json-patch.js';
@@ -167,7 +167,7 @@ class Resolver {
     try {
       fd = openSync(this.writer.abs(path), fsc.O_RDONLY | fsc.O_NOFOLLOW);
     } catch (err) {
-      throw new CairnError('NOT_FOUND', `cannot read '${path}' (${(err as NodeJS.ErrnoException).code}); restore it with 'cairn resolve ${path} --ours' first`, { path });
+      throw new NotFoundError(`cannot read '${path}' (${(err as NodeJS.ErrnoException).code}); restore it with 'cairn resolve ${path} --ours' first`, { path });
     }
     try {
       return readFileSync(fd);

@@ -4,7 +4,7 @@
 // Values are stored with the json model's printer so numbers keep their exact text.
 import { readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { CairnError } from '../../errors.js';
+import { BadFormatError, RejectedError, UnresolvedConflictsError } from '../../errors.js';
 import { isObjectId, type ObjectId } from '../../core/hash.js';
 import { parseJson } from '../../core/merge/json-parse.js';
 import { stringifyPlain } from '../../core/merge/json-print.js';
@@ -51,7 +51,7 @@ export function readMergeState(repo: Repository): MergeState | null {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-  const bad = (reason: string) => new CairnError('BAD_FORMAT', `the merge state (.cairn/${MERGE_STATE_FILE}) is damaged: ${reason}; run 'cairn merge --abort' or delete the file`, { reason });
+  const bad = (reason: string) => new BadFormatError(`the merge state (.cairn/${MERGE_STATE_FILE}) is damaged: ${reason}; run 'cairn merge --abort' or delete the file`, { reason });
   let state: MergeState;
   try {
     state = toPlain(parseJson(buf, 'merge state')) as MergeState;
@@ -104,7 +104,7 @@ export function mergeParentFor(repo: Repository, head: ObjectId | null): ObjectI
   const state = readMergeState(repo);
   if (state === null) return undefined;
   if (state.phase === 'writing') {
-    throw new CairnError('UNRESOLVED_CONFLICTS', `a merge of '${state.theirsLabel}' was interrupted; run 'cairn merge ${state.theirsLabel}' again to finish it, or 'cairn merge --abort'`, { theirs: state.theirs });
+    throw new UnresolvedConflictsError(`a merge of '${state.theirsLabel}' was interrupted; run 'cairn merge ${state.theirsLabel}' again to finish it, or 'cairn merge --abort'`, { theirs: state.theirs });
   }
   if (head !== state.origHead) {
     // Left behind by a kill after the merge commit landed: the merge is concluded.
@@ -113,12 +113,12 @@ export function mergeParentFor(repo: Repository, head: ObjectId | null): ObjectI
       clearMergeState(repo);
       return undefined;
     }
-    throw new CairnError('REJECTED', `HEAD moved since the merge of '${state.theirsLabel}' started (it was ${state.origHead.slice(0, 12)}); run 'cairn merge --abort' to drop the merge (files are left as they are)`, { expected: state.origHead, found: head });
+    throw new RejectedError(`HEAD moved since the merge of '${state.theirsLabel}' started (it was ${state.origHead.slice(0, 12)}); run 'cairn merge --abort' to drop the merge (files are left as they are)`, { expected: state.origHead, found: head });
   }
   const open = unresolvedPaths(state);
   if (open.length > 0) {
     const shown = open.slice(0, 10).map((p) => p.path).join(', ') + (open.length > 10 ? ` and ${open.length - 10} more` : '');
-    throw new CairnError('UNRESOLVED_CONFLICTS', `cannot commit: unresolved merge conflicts in ${shown}; fix them and run 'cairn resolve PATH' (see 'cairn conflicts'), or 'cairn merge --abort'`, { paths: open.map((p) => p.path) });
+    throw new UnresolvedConflictsError(`cannot commit: unresolved merge conflicts in ${shown}; fix them and run 'cairn resolve PATH' (see 'cairn conflicts'), or 'cairn merge --abort'`, { paths: open.map((p) => p.path) });
   }
   return state.theirs;
 }

@@ -5,7 +5,7 @@
 // (the inner base's; absent if it had none) rather than either base's: both tips then differ from
 // it there, so the real merge reports a conflict instead of silently preferring one base.
 // No base at all (unrelated histories): null, the empty tree.
-import { CairnError } from '../../errors.js';
+import { RejectedError } from '../../errors.js';
 import type { ObjectId } from '../../core/hash.js';
 import type { Repository } from '../../store/repository.js';
 import { readCommit } from '../../store/typed-objects.js';
@@ -43,7 +43,7 @@ function virtualTree(repo: Repository, bases: readonly ObjectId[], graph: Commit
   const treeOf = (id: ObjectId) => readCommit(repo.objects, id).tree;
   if (bases.length === 1) return treeOf(bases[0]!);
   if (depth >= MAX_DEPTH) {
-    throw new CairnError('REJECTED', `the history is criss-crossed more than ${MAX_DEPTH} levels deep; merge with fewer crossings (merge the bases first)`, { bases: [...bases] });
+    throw new RejectedError(`the history is criss-crossed more than ${MAX_DEPTH} levels deep; merge with fewer crossings (merge the bases first)`, { bases: [...bases] });
   }
   let tree = treeOf(bases[0]!);
   const merged = [bases[0]!];

@@ -1,6 +1,6 @@
 // Remotes: named URLs in the config (`remote.<name>.url`), their remote-tracking refs
 // (`refs/remotes/<name>/*`) and the branches whose upstream they are (`branch.<B>.remote`).
-import { CairnError, InvalidNameError, NotFoundError, UsageError } from '../../errors.js';
+import { AlreadyExistsError, InvalidNameError, NotFoundError, UsageError } from '../../errors.js';
 import type { Repository } from '../../store/repository.js';
 
 export const REMOTES_PREFIX = 'refs/remotes/';
@@ -82,7 +82,7 @@ export function addRemote(repo: Repository, name: string, url: string): RemoteIn
   const key = `remote.${name}.url`;
   repo.refs.transaction(() => {
     if (repo.config.get(key) !== undefined) {
-      throw new CairnError('ALREADY_EXISTS', `remote '${name}' already exists: use 'cairn remote set-url ${name} URL' to change its URL`, { name });
+      throw new AlreadyExistsError(`remote '${name}' already exists: use 'cairn remote set-url ${name} URL' to change its URL`, { name });
     }
     repo.config.set(key, url);
   });

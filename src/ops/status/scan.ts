@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { CairnError } from '../../errors.js';
+import { IoError } from '../../errors.js';
 import type { Repository } from '../../store/repository.js';
 import type { IndexEntry } from '../../store/worktree-index.js';
 import { readDirChecked } from '../worktree/scan-shared.js';
@@ -73,7 +73,7 @@ export function parallelCompare(repo: Repository): RawWorktreeChanges | undefine
       quietSince = Date.now();
     } else if (Date.now() - quietSince > WORKER_SILENCE_MS) {
       for (const w of workers) void w.terminate();
-      throw new CairnError('IO', `the worktree scan stopped responding for ${WORKER_SILENCE_MS / 1000} s (a worker thread died or the file system hangs)`, {});
+      throw new IoError(`the worktree scan stopped responding for ${WORKER_SILENCE_MS / 1000} s (a worker thread died or the file system hangs)`, {});
     }
   }
   const out: RawWorktreeChanges = { suspects: [], deleted: [], untracked: [], unstorable };
@@ -81,7 +81,7 @@ export function parallelCompare(repo: Repository): RawWorktreeChanges | undefine
     const reply = receiveMessageOnPort(port)!.message as StatusWorkerReply;
     port.close();
     void workers[t]!.terminate();
-    if (reply.error !== undefined) throw new CairnError('IO', `the worktree scan failed: ${reply.error.split('\n')[0]}`, { detail: reply.error });
+    if (reply.error !== undefined) throw new IoError(`the worktree scan failed: ${reply.error.split('\n')[0]}`, { detail: reply.error });
     out.suspects.push(...reply.suspects);
     out.deleted.push(...reply.deleted);
     out.untracked.push(...reply.untracked);

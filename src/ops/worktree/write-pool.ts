@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { CairnError, type ErrorCode } from '../../errors.js';
+import { type ErrorCode, errorFor, IoError } from '../../errors.js';
 import type { Leaf } from '../tree/tree-walk.js';
 import { GATE_ABORT, GATE_GO, type WorkerShared, type WriteWorkerInput, type WriteWorkerReply } from './write-protocol.js';
 
@@ -128,7 +128,7 @@ function collect(jobs: readonly PoolJob[], stats: boolean, threads: number, run:
     port.close();
     void run.workers[t]!.terminate();
     if (reply === undefined) {
-      failure ??= new CairnError('IO', 'a checkout worker thread stopped without a reply');
+      failure ??= new IoError('a checkout worker thread stopped without a reply');
       continue;
     }
     if (reply.error !== undefined) failure ??= revive(reply.error);
@@ -148,7 +148,7 @@ function collect(jobs: readonly PoolJob[], stats: boolean, threads: number, run:
 }
 
 function revive(e: NonNullable<WriteWorkerReply['error']>): Error {
-  if (e.cairn) return new CairnError(e.code as ErrorCode, e.message, e.data ?? {});
+  if (e.cairn) return errorFor(e.code as ErrorCode, e.message, e.data ?? {});
   const err = new Error(e.message) as NodeJS.ErrnoException;
   if (e.code !== undefined) err.code = e.code;
   if (e.syscall !== undefined) err.syscall = e.syscall;

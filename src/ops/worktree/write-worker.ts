@@ -4,7 +4,7 @@
 // a symlink) and reports their stat data.
 import { closeSync, fstatSync, openSync, writeSync, constants as fsc } from 'node:fs';
 import { workerData } from 'node:worker_threads';
-import { CairnError } from '../../errors.js';
+import { CairnError, CorruptObjectError } from '../../errors.js';
 import { decodeFile, type FileObject } from '../../core/file-object.js';
 import { Repository } from '../../store/repository.js';
 import { fileContent } from '../../store/typed-objects.js';
@@ -34,7 +34,7 @@ function writeOne(repo: Repository, i: number, f: FileObject): void {
       while (off < piece.length) off += writeSync(fd, piece, off, piece.length - off);
       total += piece.length;
     }
-    if (total !== input.sizes[i]) throw new CairnError('CORRUPT_OBJECT', `file ${input.ids[i]} at '${input.paths[i]}' has ${total} bytes, its tree says ${input.sizes[i]}`, { id: input.ids[i] });
+    if (total !== input.sizes[i]) throw new CorruptObjectError(`file ${input.ids[i]} at '${input.paths[i]}' has ${total} bytes, its tree says ${input.sizes[i]}`, { id: input.ids[i] });
     reply.bytes += total;
     if (input.stats) {
       const st = fstatSync(fd);

@@ -3,7 +3,7 @@
 // existing files replaced by temp-name + rename so a kill -9 never leaves a torn user file.
 import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, rmSync, symlinkSync, unlinkSync, writeSync, constants as fsc, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { CairnError, DirtyWorktreeError, UnsafePathError } from '../../errors.js';
+import { CorruptObjectError, DirtyWorktreeError, UnsafePathError } from '../../errors.js';
 import { splitRepoPath } from '../../core/names.js';
 import type { ObjectReader } from '../../store/object-store.js';
 import { fileContent, readFileObject } from '../../store/typed-objects.js';
@@ -302,7 +302,7 @@ export class WorktreeWriter {
         total += piece.length;
         this.opts.onBytes?.(piece.length);
       }
-      if (total !== leaf.size) throw new CairnError('CORRUPT_OBJECT', `file ${leaf.id} at '${leaf.path}' has ${total} bytes, its tree says ${leaf.size}`, { id: leaf.id, path: leaf.path });
+      if (total !== leaf.size) throw new CorruptObjectError(`file ${leaf.id} at '${leaf.path}' has ${total} bytes, its tree says ${leaf.size}`, { id: leaf.id, path: leaf.path });
       return this.opts.stats === false || viaTemp ? undefined : fstatSync(fd);
     } finally {
       closeSync(fd);

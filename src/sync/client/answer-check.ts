@@ -1,7 +1,7 @@
 // The client's checks of the server's JSON answers (docs/PROTOCOL.md §4.1). Hand-written because
 // every cairn command that talks to a remote would otherwise load zod (~120 ms) for four shapes.
 // Each check returns the value typed, or throws an Error naming the first field that is wrong.
-import type { ErrorBody, PushObjectsResponse, PushRefsResponse, RefsResponse } from '../protocol/messages.js';
+import type { ErrorBody, PushObjectsResponse, PushRefsResponse, RefsResponse } from '../protocol/schemas.js';
 
 const HEX_ID = /^[0-9a-f]{64}$/;
 

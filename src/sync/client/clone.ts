@@ -3,7 +3,7 @@
 // same clone again resumes it (objects already received are not asked for again).
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CairnError } from '../../errors.js';
+import { AlreadyExistsError, NotFoundError, RemoteError } from '../../errors.js';
 import { refNameProblem } from '../../core/names.js';
 import { CAIRN_DIR, DB_FILE, DEFAULT_BRANCH, Repository } from '../../store/repository.js';
 import { readCommit } from '../../store/typed-objects.js';
@@ -52,14 +52,14 @@ export async function cloneRepo(opts: CloneOptions): Promise<CloneResult> {
     const heads = advert.refs.filter((r) => r.name.startsWith('refs/heads/') && refNameProblem(r.name) === null);
     const bad = advert.refs.find((r) => refNameProblem(r.name) !== null) ?? (advert.head !== null && refNameProblem(advert.head) !== null ? { name: advert.head } : undefined);
     if (bad !== undefined && heads.length === 0) {
-      throw new CairnError('REMOTE', `${opts.url}: the remote advertises an invalid ref name '${bad.name.slice(0, 100)}' and no valid branch; nothing was cloned`, { url: opts.url });
+      throw new RemoteError(opts.url, `the remote advertises an invalid ref name '${bad.name.slice(0, 100)}' and no valid branch; nothing was cloned`, { url: opts.url });
     }
     // A repository created by pushing some other branch has a HEAD naming a branch that does not
     // exist: check out a branch it has rather than nothing.
     const head = heads.some((r) => r.name === advert.head) ? advert.head : null;
     const wanted = opts.branch !== undefined ? `refs/heads/${opts.branch}` : (head ?? heads[0]?.name ?? advert.head ?? `refs/heads/${DEFAULT_BRANCH}`);
     const tip = advert.refs.find((r) => r.name === wanted)?.id ?? null;
-    if (opts.branch !== undefined && tip === null) throw new CairnError('NOT_FOUND', `the remote has no branch '${opts.branch}'`, { branch: opts.branch });
+    if (opts.branch !== undefined && tip === null) throw new NotFoundError(`the remote has no branch '${opts.branch}'`, { branch: opts.branch });
     const branch = wanted.slice('refs/heads/'.length);
 
     let resumed = false;
@@ -78,11 +78,11 @@ export async function cloneRepo(opts: CloneOptions): Promise<CloneResult> {
         return { ...none, root, branch: current, head: repo.refs.resolve('HEAD'), files: 0, bytes: 0, resumed: false, alreadyCloned: true };
       }
       if (repo.root !== root || pending !== opts.url) {
-        throw new CairnError('ALREADY_EXISTS', `${root} is already a cairn repository; clone into a new folder`, { dir: root });
+        throw new AlreadyExistsError(`${root} is already a cairn repository; clone into a new folder`, { dir: root });
       }
       resumed = true;
     } else {
-      if (existsSync(root) && readdirSync(root).length > 0) throw new CairnError('ALREADY_EXISTS', `destination ${root} exists and is not empty`, { dir: root });
+      if (existsSync(root) && readdirSync(root).length > 0) throw new AlreadyExistsError(`destination ${root} exists and is not empty`, { dir: root });
       // The pending mark is written with HEAD, in one transaction: any finished repository a
       // killed clone leaves is recognisably resumable.
       repo = Repository.init(root, { initialBranch: branch, config: { [PENDING_KEY]: opts.url, [`remote.${remoteName}.url`]: opts.url } }).repo;

@@ -3,7 +3,7 @@
 // replica's tips already reach (computed by the server); and the objects this replica lacks from
 // that list, streamed. Received objects wait in the quarantine until closure is verified; then
 // they are promoted and the remote-tracking refs move, in one transaction.
-import { CairnError } from '../../errors.js';
+import { RemoteError } from '../../errors.js';
 import type { ObjectId } from '../../core/hash.js';
 import { refNameProblem } from '../../core/names.js';
 import { PackStore } from '../../store/object-store.js';
@@ -12,7 +12,7 @@ import type { ProgressFn } from '../../ops/progress.js';
 import { stagedClosure } from '../protocol/closure.js';
 import { RemoteClient, type RemoteOptions } from './http-client.js';
 import { receiveStream } from '../protocol/receive.js';
-import type { RefsResponse } from '../protocol/messages.js';
+import type { RefsResponse } from '../protocol/schemas.js';
 
 /** What a client accepts from a server in one fetch (hostile servers cannot exhaust it). */
 const CLIENT_LIMITS = { maxObjectBytes: 256 << 20, maxObjects: 50_000_000, maxTotalBytes: 2 ** 50 };
@@ -93,7 +93,7 @@ export async function transfer(repo: Repository, client: RemoteClient, advert: R
         const body = await client.fetchObjects(ask);
         const r = await receiveStream(body, staging, { limits: CLIENT_LIMITS, expected: new Set(ask), progress, total: ask.length });
         stats.received = r.objects;
-        if (!r.complete) throw new CairnError('REMOTE', `${client.url}: the object stream was cut off after ${r.objects} of ${ask.length} objects; run the command again to resume`, { received: r.objects });
+        if (!r.complete) throw new RemoteError(client.url, `the object stream was cut off after ${r.objects} of ${ask.length} objects; run the command again to resume`, { received: r.objects });
         inlineFiles = r.inlineFiles;
       }
       const closure = stagedClosure(staging, wants, { inlineFiles });

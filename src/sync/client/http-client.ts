@@ -7,9 +7,11 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CairnError, type ErrorCode } from '../../errors.js';
+import { CairnError, errorFor, RemoteError, UsageError } from '../../errors.js';
 import type { ObjectId } from '../../core/hash.js';
-import { MEDIA, type Endpoint, type PushObjectsResponse, type PushRefsResponse, type RefsResponse } from '../protocol/messages.js';
+import { MEDIA, type Endpoint } from '../protocol/messages.js';
+import type { PushObjectsResponse, PushRefsResponse, RefsResponse, RefUpdate } from '../protocol/schemas.js';
+import { clientCodeFor } from '../protocol/http-status.js';
 import { checkErrorBody, checkPushObjectsResponse, checkPushRefsResponse, checkRefsResponse } from './answer-check.js';
 import { ACCEPT_BATCH_HEADER, CAP_BATCH, CAPABILITIES_HEADER, decodeBitmap, decodeIds, encodeIds } from '../protocol/wire.js';
 
@@ -43,13 +45,6 @@ export interface RemoteOptions {
 /** Five minutes: longer than any honest server needs to list or locate objects between two writes. */
 export const DEFAULT_TIMEOUT_MS = 300_000;
 
-export interface RefUpdateWire {
-  name: string;
-  old: ObjectId | null;
-  new: ObjectId | null;
-  force: boolean;
-}
-
 export class RemoteClient {
   private readonly base: string;
   private readonly agent: HttpAgent;
@@ -70,13 +65,13 @@ export class RemoteClient {
     try {
       u = new URL(url);
     } catch {
-      throw new CairnError('USAGE', `not a URL: ${url}`);
+      throw new UsageError(`not a URL: ${url}`);
     }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new CairnError('USAGE', `remote URL must start with http:// or https://: ${url}`);
-    if (u.username !== '' || u.password !== '') throw new CairnError('USAGE', 'remote URL must not carry a user or password: use CAIRN_TOKEN or the credentials file');
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`remote URL must start with http:// or https://: ${url}`);
+    if (u.username !== '' || u.password !== '') throw new UsageError('remote URL must not carry a user or password: use CAIRN_TOKEN or the credentials file');
     this.base = `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
     const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (!Number.isInteger(timeout) || timeout <= 0) throw new CairnError('USAGE', `the remote timeout must be a positive number of milliseconds, not ${timeout}`);
+    if (!Number.isInteger(timeout) || timeout <= 0) throw new UsageError(`the remote timeout must be a positive number of milliseconds, not ${timeout}`);
     this.timeout = timeout;
     this.https = u.protocol === 'https:';
     this.agent = this.https ? new HttpsAgent({ keepAlive: true, maxSockets: 8, ...(opts.ca === undefined ? {} : { ca: opts.ca }) }) : new HttpAgent({ keepAlive: true, maxSockets: 8 });
@@ -135,7 +130,7 @@ export class RemoteClient {
     return this.json(res, checkPushObjectsResponse);
   }
 
-  async pushRefs(updates: readonly RefUpdateWire[]): Promise<PushRefsResponse> {
+  async pushRefs(updates: readonly RefUpdate[]): Promise<PushRefsResponse> {
     const res = await this.call('push-refs', 'POST', MEDIA.json, JSON.stringify({ updates }));
     return this.json(res, checkPushRefsResponse);
   }
@@ -170,7 +165,7 @@ export class RemoteClient {
     } catch (err) {
       const e = err as Error & { code?: string };
       const what = e.code === 'CAIRN_TIMEOUT' ? `the server did not answer within ${this.timeout} ms` : `${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ').trim();
-      throw new CairnError('REMOTE', `cannot reach ${this.url}: ${what}`, { url: this.url, cause: e.code }, err);
+      throw new RemoteError(`cannot reach ${this.url}: ${what}`, { url: this.url, cause: e.code }, err);
     }
     const caps = res.headers[CAPABILITIES_HEADER];
     if (typeof caps === 'string') this.capabilities = new Set(caps.split(',').map((c) => c.trim()));
@@ -205,14 +200,15 @@ export class RemoteClient {
     const status = res.statusCode;
     const remoteMessage = parsed?.error.message ?? (text.replace(/\s+/g, ' ').slice(0, 200) || `HTTP ${status}`);
     const data = { url: this.url, status, endpoint, remoteCode: parsed?.error.code, ...(parsed?.error.data ?? {}) };
-    if (status === 401) return new CairnError('REMOTE', `${this.url}: authentication required (${remoteMessage}); set CAIRN_TOKEN or add the URL to your credentials file`, data);
-    if (status === 403) return new CairnError('REMOTE', `${this.url}: permission denied (${remoteMessage})`, data);
-    const code: ErrorCode = status === 404 ? 'NOT_FOUND' : status === 409 ? 'REJECTED' : status === 503 ? 'LOCKED' : 'REMOTE';
-    return new CairnError(code, `${this.url}: ${remoteMessage}`, data);
+    if (status === 401) return new RemoteError(this.url, `authentication required (${remoteMessage}); set CAIRN_TOKEN or add the URL to your credentials file`, data);
+    if (status === 403) return new RemoteError(this.url, `permission denied (${remoteMessage})`, data);
+    // The code the server sent, as its class (a REF_MOVED stays one), when the table agrees with
+    // the status; else what the status means (docs/PROTOCOL.md §3).
+    return errorFor(clientCodeFor(status, parsed?.error.code), `${this.url}: ${remoteMessage}`, data);
   }
 
   private async bytes(res: Answer, max = MAX_ANSWER): Promise<Buffer> {
-    const tooLarge = () => new CairnError('REMOTE', `${this.url}: the server's answer exceeds ${max} bytes`, { url: this.url, limit: max });
+    const tooLarge = () => new RemoteError(this.url, `the server's answer exceeds ${max} bytes`, { url: this.url, limit: max });
     // A declared length over the limit is refused before a byte of the body is read.
     if (Number(res.headers['content-length'] ?? 0) > max) {
       res.body.destroy();
@@ -242,12 +238,12 @@ export class RemoteClient {
     try {
       value = JSON.parse(buf.toString('utf8'));
     } catch {
-      throw new CairnError('REMOTE', `${this.url}: the server's answer is not JSON`, { url: this.url });
+      throw new RemoteError(this.url, "the server's answer is not JSON", { url: this.url });
     }
     try {
       return check(value);
     } catch (err) {
-      throw new CairnError('REMOTE', `${this.url}: the server's answer does not match the protocol (${(err as Error).message})`, { url: this.url });
+      throw new RemoteError(this.url, `the server's answer does not match the protocol (${(err as Error).message})`, { url: this.url });
     }
   }
 }
@@ -258,5 +254,5 @@ function bodyFailure(url: string, err: unknown, timedOut: boolean): unknown {
   const e = err as Error & { code?: string };
   const stalled = timedOut || e.code === 'CAIRN_TIMEOUT';
   const what = stalled ? 'the server stopped sending (timed out waiting for data)' : `the connection failed while receiving (${e.code ?? e.message})`;
-  return new CairnError('REMOTE', `${url}: ${what}; run the command again to resume`, { url, cause: e.code }, err);
+  return new RemoteError(url, `${what}; run the command again to resume`, { url, cause: e.code }, err);
 }

@@ -3,12 +3,13 @@
 // reach) the remote lacks, answered as one bit per id, so objects it kept from an interrupted push
 // are not sent again; the lacking objects, streamed straight from the packs; and the ref update,
 // which the server applies atomically by compare-and-swap after checking closure.
-import { CairnError } from '../../errors.js';
+import { CairnError, NotFoundError, RefMovedError, RejectedError, UsageError } from '../../errors.js';
 import type { ObjectId } from '../../core/hash.js';
 import type { Repository } from '../../store/repository.js';
 import { isAncestor } from '../../ops/history/commit-graph.js';
 import type { ProgressFn } from '../../ops/progress.js';
-import { RemoteClient, type RefUpdateWire, type RemoteOptions } from './http-client.js';
+import { RemoteClient, type RemoteOptions } from './http-client.js';
+import type { RefUpdate } from '../protocol/schemas.js';
 import { listObjects } from '../protocol/object-list.js';
 import type { TransferStats } from './fetch.js';
 import { CAP_BATCH, encodeObjectStream } from '../protocol/wire.js';
@@ -47,7 +48,7 @@ export interface PushResult extends TransferStats {
 }
 
 export async function pushRefs(repo: Repository, opts: PushOptions): Promise<PushResult> {
-  if (opts.refspecs.length === 0) throw new CairnError('USAGE', 'nothing to push');
+  if (opts.refspecs.length === 0) throw new UsageError('nothing to push');
   const client = new RemoteClient(opts.url, opts);
   try {
     const advert = await client.refs().catch((err: unknown) => {
@@ -60,10 +61,10 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
     // The server refuses a ref named twice, but only after the objects were sent: refuse it here.
     const dsts = new Set<string>();
     for (const s of specs) {
-      if (dsts.has(s.dst)) throw new CairnError('USAGE', `${s.dst} is named twice in one push`, { ref: s.dst });
+      if (dsts.has(s.dst)) throw new UsageError(`${s.dst} is named twice in one push`, { ref: s.dst });
       dsts.add(s.dst);
     }
-    const updates: RefUpdateWire[] = [];
+    const updates: RefUpdate[] = [];
     for (const spec of specs) {
       if (spec.src === null) {
         // Deleting is never a fast-forward: the protocol asks for force, which --delete means.
@@ -71,7 +72,7 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
         continue;
       }
       const id = repo.refs.resolve(spec.src);
-      if (id === null) throw new CairnError('NOT_FOUND', `nothing to push: ${spec.src} does not exist`, { ref: spec.src });
+      if (id === null) throw new NotFoundError(`nothing to push: ${spec.src} does not exist`, { ref: spec.src });
       const old = remote.get(spec.dst) ?? null;
       updates.push({ name: spec.dst, old, new: id, force: opts.force === true });
       if (old === null || old === id || opts.force) continue;
@@ -79,7 +80,7 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
       const tag = spec.dst.startsWith('refs/tags/');
       if (tag || !repo.objects.has(old) || !isAncestor(repo, old, id)) {
         const why = tag ? 'the tag already exists on the remote at another commit' : repo.objects.has(old) ? 'the remote branch has commits your branch does not' : 'the remote branch has commits you have not fetched';
-        throw new CairnError('REJECTED', `rejected ${spec.dst} (non-fast-forward): ${why}; fetch and merge first ('cairn pull'), then push again, or use --force`, { ref: spec.dst, reason: 'non-fast-forward', remote: old, local: id });
+        throw new RejectedError(`rejected ${spec.dst} (non-fast-forward): ${why}; fetch and merge first ('cairn pull'), then push again, or use --force`, { ref: spec.dst, reason: 'non-fast-forward', remote: old, local: id });
       }
     }
     const stats: TransferStats = { listed: 0, requested: 0, received: 0, bytesSent: 0, bytesReceived: 0, requests: 0 };
@@ -112,9 +113,9 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
           return { dst: u.name, old: u.old, new: u.new, status: r?.status ?? 'up-to-date', forced: u.new !== null && (r?.forced ?? false) };
         });
       } catch (err) {
-        if (err instanceof CairnError && err.data['remoteCode'] === 'REF_MOVED') {
+        if (err instanceof RefMovedError) {
           const ref = typeof err.data['ref'] === 'string' ? err.data['ref'] : changing[0]!.name;
-          throw new CairnError('REJECTED', `rejected ${ref}: someone else pushed to it while you were pushing; fetch and merge first ('cairn pull'), then push again`, { ...err.data, reason: 'ref-moved' });
+          throw new RefMovedError(`rejected ${ref}: someone else pushed to it while you were pushing; fetch and merge first ('cairn pull'), then push again`, { ...err.data, reason: 'ref-moved' }, err);
         }
         throw err;
       }
@@ -139,7 +140,7 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
 function remoteRefToDelete(remote: ReadonlyMap<string, ObjectId>, name: string): string {
   const candidates = name.startsWith('refs/') ? [name] : [`refs/heads/${name}`, `refs/tags/${name}`];
   const found = candidates.find((c) => remote.has(c));
-  if (found === undefined) throw new CairnError('NOT_FOUND', `cannot delete '${name}': the remote has no such branch or tag`, { ref: name });
+  if (found === undefined) throw new NotFoundError(`cannot delete '${name}': the remote has no such branch or tag`, { ref: name });
   return found;
 }
 

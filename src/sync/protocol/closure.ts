@@ -3,7 +3,7 @@
 // received objects enter it only through here), so the walk stops at the first object already in
 // the store and reads only what waits in the quarantine. It goes level by level, a few queries and
 // one coalesced read per level, not several queries per object.
-import { CairnError } from '../../errors.js';
+import { BadFormatError, MissingObjectError } from '../../errors.js';
 import type { ObjectId, ObjectType } from '../../core/hash.js';
 import { decodeCommit } from '../../core/commit-object.js';
 import { decodeFile } from '../../core/file-object.js';
@@ -35,9 +35,9 @@ export function stagedClosure(staging: PackStore, tips: readonly ObjectId[], kno
     for (const w of wants) {
       const f = found.get(w.id);
       if (f === undefined) {
-        throw new CairnError('MISSING_OBJECT', `incomplete transfer: object ${w.id}${w.from === null ? '' : ` (reached from ${w.from})`} never arrived; run the command again to resume`, { id: w.id, from: w.from });
+        throw new MissingObjectError(`incomplete transfer: object ${w.id}${w.from === null ? '' : ` (reached from ${w.from})`} never arrived; run the command again to resume`, { id: w.id, from: w.from });
       }
-      if (f.type !== w.type) throw new CairnError('BAD_FORMAT', `object ${w.id} is a ${f.type} but ${w.from ?? 'a ref'} uses it as a ${w.type}`, { id: w.id, from: w.from });
+      if (f.type !== w.type) throw new BadFormatError(`object ${w.id} is a ${f.type} but ${w.from ?? 'a ref'} uses it as a ${w.type}`, { id: w.id, from: w.from });
       if (f.where === 'store') continue;
       out.push(w.id);
       if (f.type !== 'chunk' && !(f.type === 'file' && inline.has(w.id))) read.push(w.id);

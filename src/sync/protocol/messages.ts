@@ -1,6 +1,6 @@
-// Protocol version 1 (docs/PROTOCOL.md §2, §4.1): the endpoints under a repository URL and the JSON bodies
-// they exchange. The server checks requests with the zod schemas in server/request-schemas.ts; the client
-// checks answers with client/answer-check.ts (a command should not pay zod's ~120 ms load for four shapes).
+// Protocol version 1 (docs/PROTOCOL.md §2, §8): the endpoints under a repository URL, media types and
+// server limits. The JSON bodies they exchange are declared once, in schemas.ts (§4.1); this module stays
+// free of zod because every command that talks to a remote loads it.
 
 export const ENDPOINTS = ['refs', 'fetch-list', 'fetch-objects', 'push-lacks', 'push-objects', 'push-refs'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
@@ -11,48 +11,6 @@ export const MEDIA = {
   bitmap: 'application/x-cairn-bitmap',
   stream: 'application/x-cairn-objects',
 } as const;
-
-export type ObjectIdHex = string;
-
-export interface RefsResponse {
-  version: 1;
-  /** The ref HEAD points to, when it is a branch. */
-  head: string | null;
-  refs: { name: string; id: ObjectIdHex }[];
-}
-
-export interface FetchListRequest {
-  wants: ObjectIdHex[];
-  haves: ObjectIdHex[];
-}
-
-export interface PushRefsRequest {
-  updates: { name: string; old: ObjectIdHex | null; new: ObjectIdHex | null; force: boolean }[];
-}
-
-export interface RefResult {
-  name: string;
-  old: ObjectIdHex | null;
-  new: ObjectIdHex | null;
-  status: 'ok' | 'up-to-date';
-  forced: boolean;
-}
-
-export interface PushRefsResponse {
-  results: RefResult[];
-  promoted: number;
-}
-
-export interface PushObjectsResponse {
-  objects: number;
-  bytes: number;
-  complete: boolean;
-}
-
-/** The error body of every 4xx/5xx answer. `code` is a cairn error code. */
-export interface ErrorBody {
-  error: { code: string; message: string; data?: Record<string, unknown> };
-}
 
 /** Server limits (each can be changed with a `cairn serve` option). */
 export interface ServerLimits {

@@ -3,7 +3,7 @@
 // hostile tree name is refused before it is stored; docs/PROTOCOL.md §6.1) and then written to the
 // quarantine (§6.2). What was
 // verified is flushed often, so an interrupted transfer keeps nearly everything that arrived.
-import { CairnError } from '../../errors.js';
+import { BadFormatError, RejectedError, RemoteError } from '../../errors.js';
 import { OBJECT_TYPES, type ObjectId } from '../../core/hash.js';
 import { decodeCommit } from '../../core/commit-object.js';
 import { decodeFile } from '../../core/file-object.js';
@@ -82,17 +82,17 @@ export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: Pa
   try {
     for await (const piece of body) {
       for (const rec of parser.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength))) {
-        if (res.objects >= limits.maxObjects) throw new CairnError('REJECTED', `object stream has more than ${limits.maxObjects} objects`, { limit: limits.maxObjects });
+        if (res.objects >= limits.maxObjects) throw new RejectedError(`object stream has more than ${limits.maxObjects} objects`, { limit: limits.maxObjects });
         if (awaited !== undefined && !awaited.delete(rec.id)) {
-          if (opts.expected!.has(rec.id)) throw new CairnError('REMOTE', `the remote sent object ${rec.id} more than once`, { id: rec.id });
-          throw new CairnError('REMOTE', `the remote sent object ${rec.id}, which was not asked for`, { id: rec.id });
+          if (opts.expected!.has(rec.id)) throw new RemoteError(`the remote sent object ${rec.id} more than once`, { id: rec.id });
+          throw new RemoteError(`the remote sent object ${rec.id}, which was not asked for`, { id: rec.id });
         }
         // An asked-for object was lacking when asked for: no need to look it up again before storing.
         const raw = acceptRecord(rec, staging, limits.maxObjectBytes, awaited !== undefined, res.inlineFiles);
         res.objects++;
         res.bytes += rec.stored.length;
         res.rawBytes += raw;
-        if (res.rawBytes > limits.maxTotalBytes) throw new CairnError('REJECTED', `object stream decompresses to more than ${limits.maxTotalBytes} bytes`, { limit: limits.maxTotalBytes });
+        if (res.rawBytes > limits.maxTotalBytes) throw new RejectedError(`object stream decompresses to more than ${limits.maxTotalBytes} bytes`, { limit: limits.maxTotalBytes });
         sinceBytes += rec.stored.length;
         sinceObjects++;
         if (sinceBytes >= flushBytesNow() || sinceObjects >= flushObjects || Date.now() - lastFlush >= flushMs) flush();
@@ -114,7 +114,7 @@ export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: Pa
 /** Verifies one record and stages it; returns its decompressed size. An inline file object's id goes to `inline`. */
 function acceptRecord(rec: WireRecord, staging: PackStore, maxRaw: number, fresh: boolean, inline: Set<ObjectId>): number {
   const type = OBJECT_TYPES[rec.typeCode];
-  if (type === undefined) throw new CairnError('BAD_FORMAT', `object ${rec.id} has unknown type code ${rec.typeCode}`, { id: rec.id });
+  if (type === undefined) throw new BadFormatError(`object ${rec.id} has unknown type code ${rec.typeCode}`, { id: rec.id });
   const { data } = verifyRecord(rec.id, rec.typeCode, rec.comp, rec.stored, maxRaw);
   const what = `received ${type} ${rec.id}`;
   if (type === 'tree') decodeTree(data, what);

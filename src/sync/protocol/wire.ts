@@ -2,7 +2,7 @@
 // object stream. The object stream reuses the pack record layout, so a sender forwards records from its
 // packs without re-encoding them and a receiver appends them to its own packs as they are.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { CairnError } from '../../errors.js';
+import { BadFormatError, RemoteError } from '../../errors.js';
 import { COMP_DEFLATE, COMP_NONE, COMPRESS_MIN } from '../../core/compress.js';
 import type { ObjectId } from '../../core/hash.js';
 import { RECORD_HEADER } from '../../store/object-store.js';
@@ -34,13 +34,13 @@ export const ACCEPT_BATCH_HEADER = 'x-cairn-accept-batch';
 export function encodeIds(ids: readonly ObjectId[]): Buffer {
   const out = Buffer.allocUnsafe(ids.length * ID_BYTES);
   ids.forEach((id, i) => {
-    if (out.write(id, i * ID_BYTES, ID_BYTES, 'hex') !== ID_BYTES) throw new CairnError('BAD_FORMAT', `not an object id: ${id}`);
+    if (out.write(id, i * ID_BYTES, ID_BYTES, 'hex') !== ID_BYTES) throw new BadFormatError(`not an object id: ${id}`, {});
   });
   return out;
 }
 
 export function decodeIds(buf: Buffer, what: string): ObjectId[] {
-  if (buf.length % ID_BYTES !== 0) throw new CairnError('BAD_FORMAT', `${what}: ${buf.length} bytes is not a whole number of ${ID_BYTES}-byte ids`);
+  if (buf.length % ID_BYTES !== 0) throw new BadFormatError(`${what}: ${buf.length} bytes is not a whole number of ${ID_BYTES}-byte ids`, {});
   const ids: ObjectId[] = new Array(buf.length / ID_BYTES);
   for (let i = 0; i < ids.length; i++) ids[i] = buf.toString('hex', i * ID_BYTES, (i + 1) * ID_BYTES);
   return ids;
@@ -56,7 +56,7 @@ export function encodeBitmap(bits: readonly boolean[]): Buffer {
 }
 
 export function decodeBitmap(buf: Buffer, count: number): boolean[] {
-  if (buf.length !== Math.ceil(count / 8)) throw new CairnError('REMOTE', `lack bitmap has ${buf.length} bytes for ${count} ids`);
+  if (buf.length !== Math.ceil(count / 8)) throw new RemoteError(`lack bitmap has ${buf.length} bytes for ${count} ids`, {});
   const bits: boolean[] = new Array(count);
   for (let i = 0; i < count; i++) bits[i] = (buf[i >> 3]! & (0x80 >> (i & 7))) !== 0;
   return bits;
@@ -154,7 +154,7 @@ export class StreamParser {
   /** Feeds bytes; returns the records they complete. */
   push(data: Buffer): WireRecord[] {
     if (this.ended) {
-      if (data.length > 0) throw new CairnError('BAD_FORMAT', 'object stream has bytes after its end record');
+      if (data.length > 0) throw new BadFormatError('object stream has bytes after its end record', {});
       return [];
     }
     this.chunks.push(data);
@@ -164,7 +164,7 @@ export class StreamParser {
       if (!this.started) {
         if (this.have < STREAM_MAGIC.length) return out;
         const magic = this.take(STREAM_MAGIC.length);
-        if (!magic.equals(STREAM_MAGIC)) throw new CairnError('BAD_FORMAT', 'not a cairn object stream (bad magic)');
+        if (!magic.equals(STREAM_MAGIC)) throw new BadFormatError('not a cairn object stream (bad magic)', {});
         this.started = true;
       }
       if (this.need === undefined) {
@@ -172,13 +172,13 @@ export class StreamParser {
         const header = this.take(RECORD_HEADER);
         const len = header.readUInt32BE(34);
         if (header[32] === END_TYPE) {
-          if (len !== this.count) throw new CairnError('BAD_FORMAT', `object stream ends claiming ${len} records after ${this.count}`);
+          if (len !== this.count) throw new BadFormatError(`object stream ends claiming ${len} records after ${this.count}`, {});
           this.ended = true;
-          if (this.have > 0) throw new CairnError('BAD_FORMAT', 'object stream has bytes after its end record');
+          if (this.have > 0) throw new BadFormatError('object stream has bytes after its end record', {});
           return out;
         }
         const limit = header[32] === BATCH_TYPE ? BATCH_MAX_STORED : this.maxStored;
-        if (len > limit) throw new CairnError('BAD_FORMAT', `object record of ${len} bytes exceeds the limit of ${limit}`);
+        if (len > limit) throw new BadFormatError(`object record of ${len} bytes exceeds the limit of ${limit}`, {});
         this.need = { header, len };
       }
       if (this.have < this.need.len) return out;
@@ -197,26 +197,26 @@ export class StreamParser {
   /** The records inside a batch: ordinary records only, filling it exactly. */
   private unbatch(header: Buffer, stored: Buffer): WireRecord[] {
     if (header[33] !== COMP_DEFLATE || header.subarray(0, ID_BYTES).some((b) => b !== 0)) {
-      throw new CairnError('BAD_FORMAT', 'batch record with a non-zero id field or a compression other than deflate');
+      throw new BadFormatError('batch record with a non-zero id field or a compression other than deflate', {});
     }
     let raw: Buffer;
     try {
       raw = inflateRawSync(stored, { maxOutputLength: BATCH_MAX_RAW });
     } catch (err) {
-      throw new CairnError('BAD_FORMAT', `batch record does not inflate to at most ${BATCH_MAX_RAW} bytes (${(err as Error).message})`);
+      throw new BadFormatError(`batch record does not inflate to at most ${BATCH_MAX_RAW} bytes (${(err as Error).message})`, {});
     }
     const out: WireRecord[] = [];
     for (let at = 0; at < raw.length; ) {
-      if (raw.length - at < RECORD_HEADER) throw new CairnError('BAD_FORMAT', 'batch record ends inside a record header');
+      if (raw.length - at < RECORD_HEADER) throw new BadFormatError('batch record ends inside a record header', {});
       const type = raw[at + 32]!;
       const len = raw.readUInt32BE(at + 34);
-      if (type === END_TYPE || type === BATCH_TYPE) throw new CairnError('BAD_FORMAT', 'batch record holds an end or batch record');
-      if (len > this.maxStored) throw new CairnError('BAD_FORMAT', `object record of ${len} bytes exceeds the limit of ${this.maxStored}`);
-      if (raw.length - at - RECORD_HEADER < len) throw new CairnError('BAD_FORMAT', 'batch record ends inside a record');
+      if (type === END_TYPE || type === BATCH_TYPE) throw new BadFormatError('batch record holds an end or batch record', {});
+      if (len > this.maxStored) throw new BadFormatError(`object record of ${len} bytes exceeds the limit of ${this.maxStored}`, {});
+      if (raw.length - at - RECORD_HEADER < len) throw new BadFormatError('batch record ends inside a record', {});
       out.push({ id: raw.toString('hex', at, at + ID_BYTES), typeCode: type, comp: raw[at + 33]!, stored: raw.subarray(at + RECORD_HEADER, at + RECORD_HEADER + len) });
       at += RECORD_HEADER + len;
     }
-    if (out.length === 0) throw new CairnError('BAD_FORMAT', 'batch record holds no records');
+    if (out.length === 0) throw new BadFormatError('batch record holds no records', {});
     this.count += out.length;
     return out;
   }

@@ -4,7 +4,7 @@
 // Tokens are compared by SHA-256 digest with timingSafeEqual against every grant, so the time a
 // check takes does not depend on how much of a token was right.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { CairnError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 
 export type Right = 'read' | 'write';
 
@@ -39,11 +39,11 @@ export class Authorizer {
       if (line === '' || line.startsWith('#')) return;
       const parts = line.split(/\s+/);
       const where = `${source}:${i + 1}`;
-      if (parts.length !== 3) throw new CairnError('USAGE', `${where}: expected 'TOKEN read|write REPO-PATTERN'`, { line: i + 1 });
+      if (parts.length !== 3) throw new UsageError(`${where}: expected 'TOKEN read|write REPO-PATTERN'`, { line: i + 1 });
       const [token, right, pattern] = parts as [string, string, string];
-      if (right !== 'read' && right !== 'write') throw new CairnError('USAGE', `${where}: the right must be 'read' or 'write', not '${right}'`, { line: i + 1 });
-      if (token === ANONYMOUS && right === 'write') throw new CairnError('USAGE', `${where}: anonymous access can only be read`, { line: i + 1 });
-      if (token !== ANONYMOUS && token.length < 8) throw new CairnError('USAGE', `${where}: a token must be at least 8 characters`, { line: i + 1 });
+      if (right !== 'read' && right !== 'write') throw new UsageError(`${where}: the right must be 'read' or 'write', not '${right}'`, { line: i + 1 });
+      if (token === ANONYMOUS && right === 'write') throw new UsageError(`${where}: anonymous access can only be read`, { line: i + 1 });
+      if (token !== ANONYMOUS && token.length < 8) throw new UsageError(`${where}: a token must be at least 8 characters`, { line: i + 1 });
       const digest = token === ANONYMOUS ? null : sha(token);
       grants.push({ digest, right, pattern: globToRegExp(pattern), label: token === ANONYMOUS ? ANONYMOUS : `token:${sha(token).toString('hex').slice(0, 8)}` });
     });

@@ -2,29 +2,14 @@
 // then promote the received closure and move every ref in one SQLite transaction, each by
 // compare-and-swap against the value the pusher saw. All refs move or none; a ref that moved since
 // the pusher read it fails the whole push with REF_MOVED, and the pusher is told to fetch first (docs/PROTOCOL.md §6.3).
-import { CairnError, RefMovedError } from '../../errors.js';
-import type { ObjectId } from '../../core/hash.js';
+import { InvalidNameError, RefMovedError, RejectedError, UsageError } from '../../errors.js';
 import { refNameProblem } from '../../core/names.js';
 import { PackStore } from '../../store/object-store.js';
 import type { Repository } from '../../store/repository.js';
 import { isAncestor } from '../../ops/history/commit-graph.js';
 import { stagedClosure } from '../protocol/closure.js';
 import { pushableRef } from '../protocol/messages.js';
-
-export interface RefUpdateRequest {
-  name: string;
-  old: ObjectId | null;
-  new: ObjectId | null;
-  force: boolean;
-}
-
-export interface RefUpdateResult {
-  name: string;
-  old: ObjectId | null;
-  new: ObjectId | null;
-  status: 'ok' | 'up-to-date';
-  forced: boolean;
-}
+import type { PushRefsResponse, RefResult, RefUpdate } from '../protocol/schemas.js';
 
 export interface ApplyOptions {
   /** The server allows forced (non-fast-forward) updates and deletions. */
@@ -34,17 +19,17 @@ export interface ApplyOptions {
   who: string;
 }
 
-export function applyRefUpdates(repo: Repository, updates: readonly RefUpdateRequest[], opts: ApplyOptions): { results: RefUpdateResult[]; promoted: number } {
+export function applyRefUpdates(repo: Repository, updates: readonly RefUpdate[], opts: ApplyOptions): PushRefsResponse {
   const names = new Set<string>();
   for (const u of updates) {
-    if (names.has(u.name)) throw new CairnError('USAGE', `ref ${u.name} is named twice in one push`, { name: u.name });
+    if (names.has(u.name)) throw new UsageError(`ref ${u.name} is named twice in one push`, { name: u.name });
     names.add(u.name);
     const problem = refNameProblem(u.name);
     if (problem !== null || !pushableRef(u.name)) {
-      throw new CairnError('INVALID_NAME', `cannot push to '${u.name}': ${problem ?? 'only refs/heads/* and refs/tags/* can be pushed'}`, { name: u.name });
+      throw new InvalidNameError(`cannot push to '${u.name}': ${problem ?? 'only refs/heads/* and refs/tags/* can be pushed'}`, { name: u.name });
     }
     if (opts.checkedOut !== undefined && opts.checkedOut !== null && u.name === opts.checkedOut) {
-      throw new CairnError('REJECTED', `refusing to update ${u.name}: it is checked out in the server's worktree (push to a repository created by push, or another branch)`, { name: u.name, reason: 'checked-out' });
+      throw new RejectedError(`refusing to update ${u.name}: it is checked out in the server's worktree (push to a repository created by push, or another branch)`, { name: u.name, reason: 'checked-out' });
     }
   }
   const staging = new PackStore(repo.db, repo.cairnDir, { staging: true });
@@ -53,7 +38,7 @@ export function applyRefUpdates(repo: Repository, updates: readonly RefUpdateReq
     const closure = stagedClosure(staging, tips);
     // The new tips are still in quarantine; the database caches their generations like any other's.
     const source = { objects: staging, db: repo.db };
-    const results: RefUpdateResult[] = [];
+    const results: RefResult[] = [];
     for (const u of updates) {
       const current = repo.refs.read(u.name);
       const cur = current === undefined || current.symbolic ? null : current.id;
@@ -66,9 +51,9 @@ export function applyRefUpdates(repo: Repository, updates: readonly RefUpdateReq
       if (!fastForward) {
         if (!u.force) {
           const what = u.new === null ? 'deleting it' : u.name.startsWith('refs/tags/') ? 'moving an existing tag' : 'the update is not a fast-forward';
-          throw new CairnError('REJECTED', `rejected ${u.name}: ${what}; fetch and merge first, or push with --force`, { name: u.name, reason: 'non-fast-forward' });
+          throw new RejectedError(`rejected ${u.name}: ${what}; fetch and merge first, or push with --force`, { name: u.name, reason: 'non-fast-forward' });
         }
-        if (!opts.allowForce) throw new CairnError('REJECTED', `rejected ${u.name}: this server does not allow forced updates`, { name: u.name, reason: 'force-denied' });
+        if (!opts.allowForce) throw new RejectedError(`rejected ${u.name}: this server does not allow forced updates`, { name: u.name, reason: 'force-denied' });
       }
       results.push({ ...u, status: 'ok', forced: !fastForward });
     }

@@ -3,7 +3,7 @@
 // characters only), so a request can never reach outside the root. Open repositories are cached.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CairnError } from '../../errors.js';
+import { InvalidNameError } from '../../errors.js';
 import { CAIRN_DIR, Repository } from '../../store/repository.js';
 
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
@@ -51,7 +51,7 @@ export class RepoHost {
 
   private lookup(name: string, create: boolean): Repository | undefined {
     const problem = repoNameProblem(name);
-    if (problem !== null) throw new CairnError('INVALID_NAME', `invalid repository name '${name.slice(0, 100)}': ${problem}`, { name });
+    if (problem !== null) throw new InvalidNameError(`invalid repository name '${name.slice(0, 100)}': ${problem}`, { name });
     const cached = this.open.get(name);
     if (cached !== undefined) {
       // Most recently used last, so eviction drops the least recently used.

@@ -5,8 +5,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
-import { CairnError } from '../../errors.js';
-import type { ObjectId } from '../../core/hash.js';
+import { CairnError, NotFoundError, RejectedError, type RequestUsageReason, UsageError } from '../../errors.js';
 import { PackStore } from '../../store/object-store.js';
 import type { Repository } from '../../store/repository.js';
 import type { Authorizer} from './auth.js';
@@ -17,7 +16,8 @@ import { listObjects } from '../protocol/object-list.js';
 import { receiveStream } from '../protocol/receive.js';
 import { applyRefUpdates } from './ref-update.js';
 import { DEFAULT_LIMITS, ENDPOINTS, MEDIA, type Endpoint, type ServerLimits } from '../protocol/messages.js';
-import { FetchListRequest, PushRefsRequest } from './request-schemas.js';
+import { INTERNAL_CODE, statusFor } from '../protocol/http-status.js';
+import { type ErrorBody, FetchListRequest, type PushObjectsResponse, PushRefsRequest, type RefsResponse } from '../protocol/schemas.js';
 import { ACCEPT_BATCH_HEADER, CAP_BATCH, CAPABILITIES_HEADER, decodeIds, encodeBitmap, encodeIds, encodeObjectStream, PROTOCOL_VERSION } from '../protocol/wire.js';
 
 export interface ServerOptions {
@@ -36,29 +36,20 @@ export interface CairnServer {
   close(): Promise<void>;
 }
 
-/** Statuses for errors: client mistakes are 4xx, never 500. */
-const STATUS: Partial<Record<string, number>> = {
-  USAGE: 400,
-  BAD_FORMAT: 400,
-  INVALID_NAME: 400,
-  CORRUPT_OBJECT: 400,
-  UNSAFE_PATH: 400,
-  NOT_FOUND: 404,
-  MISSING_OBJECT: 409,
-  REF_MOVED: 409,
-  REJECTED: 409,
-  LOCKED: 503,
-};
+/**
+ * An error's status is its code's (protocol/http-status.ts, docs/PROTOCOL.md §3), except for the
+ * refusals of a request itself to which the protocol gives their own: 401/403, 405, 408, 413, 503.
+ */
+const ownStatus = new WeakMap<CairnError, number>();
 
-class HttpError extends CairnError {
-  constructor(
-    readonly status: number,
-    code: 'USAGE' | 'REJECTED' | 'NOT_FOUND',
-    message: string,
-    readonly reason: string,
-  ) {
-    super(code, message, { reason });
-  }
+function withStatus<E extends CairnError>(status: number, err: E): E {
+  ownStatus.set(err, status);
+  return err;
+}
+
+/** The request is malformed: answered 400 (or withStatus), reason typed for the client. */
+function badRequest(message: string, reason: RequestUsageReason): UsageError {
+  return new UsageError(message, { reason });
 }
 
 export function createCairnServer(opts: ServerOptions): CairnServer {
@@ -116,7 +107,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
         if (active > limits.maxConcurrent) {
           metrics.rejected.inc({ reason: 'overload' });
           res.setHeader('Retry-After', '1');
-          throw new HttpError(503, 'REJECTED', `server busy (${limits.maxConcurrent} requests at once); try again`, 'overload');
+          throw withStatus(503, new RejectedError(`server busy (${limits.maxConcurrent} requests at once); try again`, { reason: 'overload' }));
         }
         const url = new URL(req.url ?? '/', 'http://x');
         if (url.pathname === '/healthz') {
@@ -130,26 +121,26 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
           return;
         }
         const m = /^\/(.+)\/v1\/([a-z-]+)$/.exec(url.pathname);
-        if (m === null || !(ENDPOINTS as readonly string[]).includes(m[2]!)) throw new HttpError(404, 'NOT_FOUND', `no such endpoint: ${url.pathname.slice(0, 200)}`, 'no-route');
+        if (m === null || !(ENDPOINTS as readonly string[]).includes(m[2]!)) throw new NotFoundError(`no such endpoint: ${url.pathname.slice(0, 200)}`, { reason: 'no-route' });
         endpoint = m[2] as Endpoint;
         try {
           repoName = decodeURIComponent(m[1]!);
         } catch {
           // A malformed escape ('%E0%A4%A') is the client's mistake: 400, not a 500 and an error log.
-          throw new HttpError(400, 'USAGE', 'repository name in the URL is not valid percent-encoded UTF-8', 'bad-name');
+          throw badRequest('repository name in the URL is not valid percent-encoded UTF-8', 'bad-name');
         }
         const wantMethod = endpoint === 'refs' ? 'GET' : 'POST';
-        if (req.method !== wantMethod) throw new HttpError(405, 'USAGE', `${endpoint} takes ${wantMethod}`, 'method');
+        if (req.method !== wantMethod) throw withStatus(405, badRequest(`${endpoint} takes ${wantMethod}`, 'method'));
         const right: Right = endpoint.startsWith('push-') ? 'write' : 'read';
         const auth = opts.auth.check(bearer(req), repoName, right);
         if (!auth.ok) {
           metrics.rejected.inc({ reason: String(auth.status) });
           if (auth.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="cairn"');
-          throw new HttpError(auth.status, 'REJECTED', auth.message, 'auth');
+          throw withStatus(auth.status, new RejectedError(auth.message, { reason: 'auth' }));
         }
         who = auth.label;
         const repo = host.get(repoName, endpoint === 'push-lacks');
-        if (repo === undefined) throw new HttpError(404, 'NOT_FOUND', `no repository '${repoName}' on this server`, 'no-repo');
+        if (repo === undefined) throw new NotFoundError(`no repository '${repoName}' on this server`, { reason: 'no-repo' });
         try {
           await dispatch(endpoint as Endpoint, repo, req, res, who);
         } finally {
@@ -171,12 +162,12 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
       case 'refs': {
         const head = repo.refs.read('HEAD');
         const refs = [...repo.refs.list('refs/heads/'), ...repo.refs.list('refs/tags/')];
-        return sendJson(res, 200, { version: PROTOCOL_VERSION, head: head?.symbolic ? head.target : null, refs });
+        return sendJson(res, 200, { version: PROTOCOL_VERSION, head: head?.symbolic ? head.target : null, refs } satisfies RefsResponse);
       }
       case 'fetch-list': {
         const body = parseJson(await readBody(req, limits.maxSmallBody, limits), FetchListRequest);
         for (const w of body.wants) {
-          if (repo.objects.info(w)?.type !== 'commit') throw new HttpError(404, 'NOT_FOUND', `no commit ${w} in this repository`, 'want');
+          if (repo.objects.info(w)?.type !== 'commit') throw new NotFoundError(`no commit ${w} in this repository`, { reason: 'want' });
         }
         const list = listObjects(repo.objects, body.wants, body.haves);
         res.writeHead(200, { 'content-type': MEDIA.ids, 'x-cairn-commits': String(list.commits) });
@@ -214,15 +205,15 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
       }
       case 'push-objects': {
         const declared = Number(req.headers['content-length'] ?? NaN);
-        if (declared > limits.maxPushBytes) throw new HttpError(413, 'REJECTED', `push of ${declared} bytes exceeds this server's limit of ${limits.maxPushBytes}`, 'too-large');
+        if (declared > limits.maxPushBytes) throw withStatus(413, new RejectedError(`push of ${declared} bytes exceeds this server's limit of ${limits.maxPushBytes}`, { reason: 'too-large' }));
         const staging = new PackStore(repo.db, repo.cairnDir, { staging: true });
         try {
           const result = await receiveStream(bounded(req, limits.maxPushBytes, limits), staging, {
             limits: { maxObjectBytes: limits.maxObjectBytes, maxObjects: limits.maxObjects, maxTotalBytes: limits.maxPushBytes * 4 },
           });
           metrics.objectsReceived.inc(result.objects);
-          if (!result.complete) throw new HttpError(400, 'USAGE', 'object stream ended without its end record', 'truncated');
-          return sendJson(res, 200, { objects: result.objects, bytes: result.bytes, complete: result.complete });
+          if (!result.complete) throw badRequest('object stream ended without its end record', 'truncated');
+          return sendJson(res, 200, { objects: result.objects, bytes: result.bytes, complete: result.complete } satisfies PushObjectsResponse);
         } finally {
           staging.close();
         }
@@ -232,7 +223,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
         const head = repo.refs.read('HEAD');
         const bare = repo.config.get('core.bare') === 'true';
         try {
-          const out = applyRefUpdates(repo, body.updates as { name: string; old: ObjectId | null; new: ObjectId | null; force: boolean }[], {
+          const out = applyRefUpdates(repo, body.updates, {
             allowForce: opts.allowForce !== false,
             checkedOut: bare || !head?.symbolic ? null : head.target,
             who: `push (${who})`,
@@ -313,17 +304,17 @@ async function* bounded(req: IncomingMessage, max: number, limits: ServerLimits)
   for await (const chunk of req as AsyncIterable<Buffer>) {
     total += chunk.length;
     if (stats !== undefined) stats.bytesIn += chunk.length;
-    if (total > max) throw new HttpError(413, 'REJECTED', `request body exceeds this server's limit of ${max} bytes`, 'too-large');
+    if (total > max) throw withStatus(413, new RejectedError(`request body exceeds this server's limit of ${max} bytes`, { reason: 'too-large' }));
     const elapsed = Date.now() - start;
     // Below 1 KiB/s on average after the first idle period: a slow client holding a slot.
-    if (elapsed > limits.idleTimeoutMs && total < (elapsed / 1000) * 1024) throw new HttpError(408, 'REJECTED', 'request body arrives too slowly', 'slow');
+    if (elapsed > limits.idleTimeoutMs && total < (elapsed / 1000) * 1024) throw withStatus(408, new RejectedError('request body arrives too slowly', { reason: 'slow' }));
     yield chunk;
   }
 }
 
 async function readBody(req: IncomingMessage, max: number, limits: ServerLimits): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > max) throw new HttpError(413, 'REJECTED', `request body of ${declared} bytes exceeds the limit of ${max}`, 'too-large');
+  if (declared > max) throw withStatus(413, new RejectedError(`request body of ${declared} bytes exceeds the limit of ${max}`, { reason: 'too-large' }));
   const parts: Buffer[] = [];
   for await (const c of bounded(req, max, limits)) parts.push(c);
   return Buffer.concat(parts);
@@ -334,10 +325,10 @@ function parseJson<T>(buf: Buffer, schema: ZodType<T>): T {
   try {
     value = JSON.parse(buf.toString('utf8'));
   } catch {
-    throw new HttpError(400, 'USAGE', 'request body is not JSON', 'json');
+    throw badRequest('request body is not JSON', 'json');
   }
   const r = schema.safeParse(value);
-  if (!r.success) throw new HttpError(400, 'USAGE', `request body does not match the protocol: ${r.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'schema');
+  if (!r.success) throw badRequest(`request body does not match the protocol: ${r.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'schema');
   return r.data;
 }
 
@@ -349,16 +340,13 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 
 function sendError(res: ServerResponse, err: unknown, log: Logger): void {
   let status = 500;
-  let body: { code: string; message: string; data?: Record<string, unknown> };
-  if (err instanceof HttpError) {
-    status = err.status;
-    body = { code: err.code, message: err.message, data: err.data };
-  } else if (err instanceof CairnError) {
-    status = STATUS[err.code] ?? 500;
-    body = { code: err.code, message: err.message, data: err.data };
+  let body: ErrorBody['error'];
+  if (err instanceof CairnError) {
+    status = ownStatus.get(err) ?? statusFor(err.code);
+    body = err.toJSON();
   } else {
     log.error({ err }, 'internal error');
-    body = { code: 'INTERNAL', message: 'internal server error' };
+    body = { code: INTERNAL_CODE, message: 'internal server error' };
   }
   if (res.headersSent) {
     // Mid-stream: the only signal left is to cut the stream; the client sees no end record.
