@@ -13,11 +13,18 @@ export class GenerationStore {
   private readonly stmtGet;
   private readonly stmtPut;
   private readonly stmtClear;
+  private readonly stmtAny;
 
   constructor(private readonly db: Db) {
     this.stmtGet = db.prepare('SELECT generation FROM commit_generations WHERE id = ?').pluck();
     this.stmtPut = db.prepare('INSERT OR IGNORE INTO commit_generations (id, generation) VALUES (?, ?)');
     this.stmtClear = db.prepare('DELETE FROM commit_generations');
+    this.stmtAny = db.prepare('SELECT 1 FROM commit_generations LIMIT 1');
+  }
+
+  /** Whether the table has no row at all (a repository's first ancestry test: skip the lookups). */
+  isEmpty(): boolean {
+    return this.stmtAny.get() === undefined;
   }
 
   get(id: ObjectId): number | undefined {

@@ -50,6 +50,7 @@ export class CommitGraph {
   /** Computed here and not yet written to the cache. */
   private readonly pending: [ObjectId, number][] = [];
   private cache: GenerationStore | null | undefined;
+  private emptyCache = false;
 
   constructor(private readonly source: CommitSource) {}
 
@@ -120,7 +121,7 @@ export class CommitGraph {
   private known(id: ObjectId): number | undefined {
     const g = this.generations.get(id);
     if (g !== undefined || this.uncached.has(id)) return g;
-    const stored = this.store()?.get(id);
+    const stored = this.emptyCache ? undefined : this.store()?.get(id);
     if (stored === undefined) {
       this.uncached.add(id);
       return undefined;
@@ -132,7 +133,12 @@ export class CommitGraph {
   }
 
   private store(): GenerationStore | null {
-    if (this.cache === undefined) this.cache = this.source.db === undefined ? null : new GenerationStore(this.source.db);
+    if (this.cache === undefined) {
+      this.cache = this.source.db === undefined ? null : new GenerationStore(this.source.db);
+      // The first ancestry test on a repository computes everything: no point asking row by row
+      // (a row another process adds meanwhile holds the same number this graph computes).
+      this.emptyCache = this.cache?.isEmpty() ?? false;
+    }
     return this.cache;
   }
 
