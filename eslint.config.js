@@ -19,7 +19,15 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['zod', '**/protocol/schemas.js', './schemas.js'], allowTypeImports: true, message: 'the client loads no zod: import the wire types with `import type`' }] },
+        {
+          patterns: [
+            {
+              group: ['zod', '**/protocol/schemas.js', './schemas.js'],
+              allowTypeImports: true,
+              message: 'the client loads no zod: import the wire types with `import type`',
+            },
+          ],
+        },
       ],
     },
   },

@@ -20,7 +20,8 @@ const stores = Array.from({ length: 20 }, (_, i) => ({ id: i + 1, city: `city-${
 writeFileSync(join(dir, 'tables', 'stores.json'), `${JSON.stringify({ version: 1, stores }, null, 2)}\n`);
 
 let events = '';
-for (let i = 0; i < 20000; i++) events += `${JSON.stringify({ id: i, sku: `SKU-${String((rnd() % 200) + 1).padStart(4, '0')}`, qty: rnd() % 9 + 1, ts: 1700000000 + i * 37 })}\n`;
+for (let i = 0; i < 20000; i++)
+  events += `${JSON.stringify({ id: i, sku: `SKU-${String((rnd() % 200) + 1).padStart(4, '0')}`, qty: (rnd() % 9) + 1, ts: 1700000000 + i * 37 })}\n`;
 writeFileSync(join(dir, 'events', 'sales.jsonl'), events);
 
 const blob = Buffer.alloc(3 << 20);

@@ -66,7 +66,8 @@ export type RequestUsageReason = 'bad-name' | 'method' | 'json' | 'schema' | 'tr
 export type RefMovedReason = 'fetch first' | 'ref-moved';
 
 /** `data.what` of NOT_FOUND: the kind of thing that does not exist. */
-export type NotFoundWhat = 'revision' | 'commit' | 'branch' | 'tag' | 'remote' | 'path' | 'revision or path' | 'conflicted path' | 'conflict' | `${string} file`;
+export type NotFoundWhat =
+  'revision' | 'commit' | 'branch' | 'tag' | 'remote' | 'path' | 'revision or path' | 'conflicted path' | 'conflict' | `${string} file`;
 
 /** `data.what` of ALREADY_EXISTS. */
 export type AlreadyExistsWhat = 'branch' | 'tag';
@@ -80,10 +81,24 @@ export type UsageData = Open & {
   path?: string;
   line?: number;
 };
-export type NotFoundData = Open & { what?: NotFoundWhat; name?: string; reason?: NotFoundReason; path?: string; ref?: string; remote?: string; branch?: string | null };
+export type NotFoundData = Open & {
+  what?: NotFoundWhat;
+  name?: string;
+  reason?: NotFoundReason;
+  path?: string;
+  ref?: string;
+  remote?: string;
+  branch?: string | null;
+};
 export type AlreadyExistsData = Open & { what?: AlreadyExistsWhat; name?: string; path?: string; dir?: string };
 export type RejectedData = Open & { reason?: RejectedReason; name?: string; ref?: string; limit?: number };
-export type RefMovedData = Open & { reason?: RefMovedReason; ref?: string; expected?: string | null; found?: string | null; newId?: string | null };
+export type RefMovedData = Open & {
+  reason?: RefMovedReason;
+  ref?: string;
+  expected?: string | null;
+  found?: string | null;
+  newId?: string | null;
+};
 export type RemoteData = Open & {
   url?: string;
   /** The HTTP status of an error answer, and the code its body named (whatever the client made of it). */
@@ -207,7 +222,12 @@ export class CorruptObjectError extends CairnError {
   constructor(message: string, data: ObjectData, cause?: unknown);
   constructor(a: string, b: string | ObjectData, c?: unknown) {
     if (isData(b)) super('CORRUPT_OBJECT', a, b, c);
-    else super('CORRUPT_OBJECT', `object ${a} is corrupt: ${b}; run 'cairn fsck' to list damage, and fetch the object again from a replica`, { id: a, reason: b, ...(c as ObjectData | undefined) });
+    else
+      super('CORRUPT_OBJECT', `object ${a} is corrupt: ${b}; run 'cairn fsck' to list damage, and fetch the object again from a replica`, {
+        id: a,
+        reason: b,
+        ...(c as ObjectData | undefined),
+      });
   }
 }
 
@@ -241,8 +261,15 @@ export class RefMovedError extends CairnError {
     else {
       const data = d ?? {};
       const short = (id: string | null) => (id === null ? '(none)' : id.slice(0, 12));
-      const own = typeof data['newId'] === 'string' ? ` Your commit ${data['newId']} is stored; merge it with 'cairn merge ${data['newId'].slice(0, 12)}' or branch from it.` : '';
-      super('REF_MOVED', `branch moved: '${a}' changed since you started (expected ${short(b)}, found ${short(c as string | null)}).${own}`, { ref: a, expected: b, found: c, ...data });
+      const own =
+        typeof data['newId'] === 'string'
+          ? ` Your commit ${data['newId']} is stored; merge it with 'cairn merge ${data['newId'].slice(0, 12)}' or branch from it.`
+          : '';
+      super(
+        'REF_MOVED',
+        `branch moved: '${a}' changed since you started (expected ${short(b)}, found ${short(c as string | null)}).${own}`,
+        { ref: a, expected: b, found: c, ...data },
+      );
     }
   }
 }
@@ -256,7 +283,9 @@ export class DirtyWorktreeError extends CairnError {
     else {
       const paths = a as string[];
       const shown = paths.slice(0, 10).join(', ') + (paths.length > 10 ? ` and ${paths.length - 10} more` : '');
-      super('DIRTY_WORKTREE', `${b} would overwrite uncommitted changes in: ${shown}; commit them, or use --force to discard them`, { paths });
+      super('DIRTY_WORKTREE', `${b} would overwrite uncommitted changes in: ${shown}; commit them, or use --force to discard them`, {
+        paths,
+      });
     }
   }
 }
@@ -279,7 +308,8 @@ export class LockedError extends CairnError {
   constructor(message: string, data: ErrorData, cause?: unknown);
   constructor(a: string, b: string | ErrorData, c?: unknown) {
     if (isData(b)) super('LOCKED', a, b, c);
-    else super('LOCKED', `${a} is locked by ${b}; wait for it to finish, or remove the lock if that process is gone`, { what: a, holder: b });
+    else
+      super('LOCKED', `${a} is locked by ${b}; wait for it to finish, or remove the lock if that process is gone`, { what: a, holder: b });
   }
 }
 

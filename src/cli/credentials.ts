@@ -37,7 +37,9 @@ export function tokenFor(ctx: CommandContext, url: string): string | undefined {
   const text = readCredentials(ctx, path);
   if (text === undefined) return undefined;
   let best: CredentialEntry | undefined;
-  for (const e of parseCredentials(text, (line, why) => warnOnce(ctx, `${path}:${line}`, `${path} line ${line}: ${why}; the line is ignored`))) {
+  for (const e of parseCredentials(text, (line, why) =>
+    warnOnce(ctx, `${path}:${line}`, `${path} line ${line}: ${why}; the line is ignored`),
+  )) {
     if (prefixMatches(e.prefix, url) && (best === undefined || e.prefix.length > best.prefix.length)) best = e;
   }
   return best?.token;
@@ -85,7 +87,11 @@ function readCredentials(ctx: CommandContext, path: string): string | undefined 
     throw err;
   }
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-    warnOnce(ctx, path, `${path} is accessible to other users (mode ${(mode & 0o777).toString(8).padStart(3, '0')}); run: chmod 600 ${path}`);
+    warnOnce(
+      ctx,
+      path,
+      `${path} is accessible to other users (mode ${(mode & 0o777).toString(8).padStart(3, '0')}); run: chmod 600 ${path}`,
+    );
   }
   return readFileSync(path, 'utf8');
 }

@@ -60,7 +60,10 @@ export function subject(message: string): string {
 
 /** A commit message indented by four spaces, as `git log` prints it (trailing newlines dropped). */
 export function indentMessage(message: string): string[] {
-  return message.replace(/\n+$/, '').split('\n').map((l) => (l === '' ? '' : `    ${l}`));
+  return message
+    .replace(/\n+$/, '')
+    .split('\n')
+    .map((l) => (l === '' ? '' : `    ${l}`));
 }
 
 /** " (HEAD -> main, tag: v1)" or "" when there is nothing to show. */

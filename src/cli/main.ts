@@ -16,7 +16,10 @@ export async function main(argv: string[]): Promise<number> {
     .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => ctx.out.write(s), writeErr: (s) => ctx.err.write(s) })
     .exitOverride()
-    .addHelpText('after', '\nExit codes: see docs/CLI.md (0 ok, 1 "no" answer (nothing to commit, diff --exit-code),\n2 usage, 3 not a repository, 4 not found, 5 conflicts, 6 rejected, 7 corrupt data, 8 remote\nfailure, 9 locked, 10 I/O error).');
+    .addHelpText(
+      'after',
+      '\nExit codes: see docs/CLI.md (0 ok, 1 "no" answer (nothing to commit, diff --exit-code),\n2 usage, 3 not a repository, 4 not found, 5 conflicts, 6 rejected, 7 corrupt data, 8 remote\nfailure, 9 locked, 10 I/O error).',
+    );
   program.hook('preAction', (thisCommand) => {
     const dir = thisCommand.opts()['dir'] as string | undefined;
     if (dir !== undefined) ctx.cwd = dir;

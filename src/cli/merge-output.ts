@@ -82,7 +82,8 @@ export const UNMERGED_SHORT: Record<ConflictedPath['kind'], string> = {
 function dropUndefined(root: unknown): unknown {
   const copy = (v: unknown): unknown => {
     if (Array.isArray(v)) return new Array<unknown>(v.length);
-    if (v !== null && typeof v === 'object' && !(v instanceof JsonNumber) && !(v instanceof JsonString)) return Object.create(null) as object;
+    if (v !== null && typeof v === 'object' && !(v instanceof JsonNumber) && !(v instanceof JsonString))
+      return Object.create(null) as object;
     return v;
   };
   const top = copy(root);

@@ -29,8 +29,16 @@ export type RepoBody = (scope: RepoScope) => ActionResult;
  * `.action(repoAction(ctx, ({ repo }, name: string, opts: Flags) => { ...; return EXIT.OK }))`.
  * Outside a repository it fails with NOT_A_REPOSITORY before the body runs.
  */
-export function repoAction<A extends unknown[]>(ctx: CommandContext, body: (scope: RepoScope, ...args: A) => ActionResult): (...args: A) => Promise<void> {
-  return checkedRepoAction(ctx, (...args: A) => (scope) => body(scope, ...args));
+export function repoAction<A extends unknown[]>(
+  ctx: CommandContext,
+  body: (scope: RepoScope, ...args: A) => ActionResult,
+): (...args: A) => Promise<void> {
+  return checkedRepoAction(
+    ctx,
+    (...args: A) =>
+      (scope) =>
+        body(scope, ...args),
+  );
 }
 
 /**
@@ -38,7 +46,10 @@ export function repoAction<A extends unknown[]>(ctx: CommandContext, body: (scop
  * reported as one even outside a repository: `check` runs before the repository is opened and
  * returns the body, which sees whatever `check` worked out.
  */
-export function checkedRepoAction<A extends unknown[]>(ctx: CommandContext, check: (...args: A) => RepoBody): (...args: A) => Promise<void> {
+export function checkedRepoAction<A extends unknown[]>(
+  ctx: CommandContext,
+  check: (...args: A) => RepoBody,
+): (...args: A) => Promise<void> {
   return action(ctx, async (...args: A) => {
     const body = check(...args);
     const repo = openRepo(ctx);

@@ -22,7 +22,8 @@ export interface RemoteTarget {
 export function remoteTarget(repo: Repository, nameOrUrl: string): RemoteTarget {
   if (/^https?:\/\//i.test(nameOrUrl)) return { url: nameOrUrl };
   const url = repo.config.get(`remote.${nameOrUrl}.url`);
-  if (url === undefined) throw new NotFoundError(`no remote named '${nameOrUrl}'; add one with 'cairn remote add ${nameOrUrl} URL'`, { remote: nameOrUrl });
+  if (url === undefined)
+    throw new NotFoundError(`no remote named '${nameOrUrl}'; add one with 'cairn remote add ${nameOrUrl} URL'`, { remote: nameOrUrl });
   return { url, remoteName: nameOrUrl };
 }
 
@@ -34,7 +35,8 @@ export function remoteOptions(ctx: CommandContext, url: string): RemoteOptions {
   const timeout = ctx.env['CAIRN_REMOTE_TIMEOUT'];
   if (timeout !== undefined && timeout !== '') {
     const ms = Number(timeout);
-    if (!Number.isInteger(ms) || ms < 100) throw new UsageError(`CAIRN_REMOTE_TIMEOUT must be a whole number of milliseconds (at least 100), not '${timeout}'`);
+    if (!Number.isInteger(ms) || ms < 100)
+      throw new UsageError(`CAIRN_REMOTE_TIMEOUT must be a whole number of milliseconds (at least 100), not '${timeout}'`);
     out.timeoutMs = ms;
   }
   const caFile = ctx.env['CAIRN_CA_FILE'];
@@ -63,7 +65,9 @@ export function transferProgress(ctx: CommandContext, json: boolean): { report: 
         // At most ten lines a second, but always the last of a phase.
         if (now - last < 100 && e.done !== e.total) return;
         last = now;
-        ctx.err.write(`${JSON.stringify({ progress: e.phase, done: e.done, total: e.total ?? null, unit: e.unit ?? null, ...(e.bytes === undefined ? {} : { bytes: e.bytes }) })}\n`);
+        ctx.err.write(
+          `${JSON.stringify({ progress: e.phase, done: e.done, total: e.total ?? null, unit: e.unit ?? null, ...(e.bytes === undefined ? {} : { bytes: e.bytes }) })}\n`,
+        );
       },
       stop: () => undefined,
     };

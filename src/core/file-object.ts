@@ -13,9 +13,7 @@ export interface ChunkRef {
   size: number;
 }
 
-export type FileObject =
-  | { kind: 'inline'; size: number; data: Buffer }
-  | { kind: 'chunked'; size: number; chunks: ChunkRef[] };
+export type FileObject = { kind: 'inline'; size: number; data: Buffer } | { kind: 'chunked'; size: number; chunks: ChunkRef[] };
 
 export function encodeInlineFile(data: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(2 + data.length);

@@ -42,7 +42,11 @@ const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
  * which Windows drops ("a.csv." is "a.csv").
  */
 export function foldName(name: string): string {
-  return name.replace(HFS_IGNORED, '').normalize('NFC').toLowerCase().replace(/[. ]+$/, '');
+  return name
+    .replace(HFS_IGNORED, '')
+    .normalize('NFC')
+    .toLowerCase()
+    .replace(/[. ]+$/, '');
 }
 
 /**

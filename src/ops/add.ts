@@ -98,9 +98,16 @@ const POOL_MIN_BYTES = 16 << 20;
 function storeAll(repo: Repository, files: readonly WorktreeFile[], onBytes: (n: number) => void): IngestResult[] {
   const regular = files.filter((f) => f.kind !== 'symlink');
   const bytes = regular.reduce((s, f) => s + f.size, 0);
-  const pool = regular.length >= POOL_MIN_FILES || bytes >= POOL_MIN_BYTES ? IngestPool.create(repo.objects.compressionLevel, join(repo.cairnDir, DB_FILE)) : undefined;
+  const pool =
+    regular.length >= POOL_MIN_FILES || bytes >= POOL_MIN_BYTES
+      ? IngestPool.create(repo.objects.compressionLevel, join(repo.cairnDir, DB_FILE))
+      : undefined;
   try {
-    const viaPool = pool?.storeFiles(repo.objects, regular.map((f) => ({ abs: `${repo.root}/${f.path}`, size: f.size })), onBytes);
+    const viaPool = pool?.storeFiles(
+      repo.objects,
+      regular.map((f) => ({ abs: `${repo.root}/${f.path}`, size: f.size })),
+      onBytes,
+    );
     let k = 0;
     return files.map((f) => {
       const abs = `${repo.root}/${f.path}`;

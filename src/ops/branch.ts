@@ -72,14 +72,21 @@ export interface DeleteBranchResult {
 export function deleteBranch(repo: Repository, name: string, opts: DeleteBranchOptions): DeleteBranchResult {
   const ref = HEADS + name;
   const id = repo.refs.resolve(ref);
-  if (id === null || repo.refs.read(ref)?.symbolic) throw new NotFoundError(`branch '${name}' not found; see 'cairn branch'`, { what: 'branch', name });
+  if (id === null || repo.refs.read(ref)?.symbolic)
+    throw new NotFoundError(`branch '${name}' not found; see 'cairn branch'`, { what: 'branch', name });
   if (currentBranch(repo) === name) {
-    throw new RejectedError(`cannot delete branch '${name}': it is the current branch; switch to another branch first`, { name, reason: 'current' });
+    throw new RejectedError(`cannot delete branch '${name}': it is the current branch; switch to another branch first`, {
+      name,
+      reason: 'current',
+    });
   }
   if (!opts.force) {
     const head = headCommit(repo);
     if (head === null || !isAncestor(repo, id, head)) {
-      throw new RejectedError(`branch '${name}' is not fully merged into HEAD; merge it first, or delete it anyway with 'cairn branch -D ${name}'`, { name, id, reason: 'not-merged' });
+      throw new RejectedError(
+        `branch '${name}' is not fully merged into HEAD; merge it first, or delete it anyway with 'cairn branch -D ${name}'`,
+        { name, id, reason: 'not-merged' },
+      );
     }
   }
   repo.refs.update([{ name: ref, expected: id, next: null }], opts.who, 'branch: deleted');
@@ -109,7 +116,8 @@ export function renameBranch(repo: Repository, from: string, to: string, opts: R
     const id = repo.refs.resolve(oldRef);
     const isCurrent = currentBranch(repo) === from;
     // Renaming the current branch before its first commit only moves HEAD, as git allows.
-    if (id === null && !isCurrent) throw new NotFoundError(`branch '${from}' not found; see 'cairn branch'`, { what: 'branch', name: from });
+    if (id === null && !isCurrent)
+      throw new NotFoundError(`branch '${from}' not found; see 'cairn branch'`, { what: 'branch', name: from });
     if (from === to) return { from, to, id, movedHead: false };
     const existing = repo.refs.resolve(newRef);
     if (existing !== null && !opts.force) throw alreadyExists('branch', to);
@@ -140,6 +148,9 @@ export function refuseExisting(repo: Repository, ref: string, name: string, what
 }
 
 function alreadyExists(what: 'branch' | 'tag', name: string): AlreadyExistsError {
-  const hint = what === 'branch' ? `switch to it, or pick another name` : `delete it first with 'cairn tag -d ${name}', or replace it with 'cairn tag -f ${name}'`;
+  const hint =
+    what === 'branch'
+      ? `switch to it, or pick another name`
+      : `delete it first with 'cairn tag -d ${name}', or replace it with 'cairn tag -f ${name}'`;
   return new AlreadyExistsError(what, name, hint);
 }

@@ -43,7 +43,9 @@ export function commit(repo: Repository, opts: CommitOptions): CommitResult {
   const mergeParent = mergeParentFor(repo, expected);
   if (opts.all) add(repo, { paths: [''], onProgress: opts.onProgress });
   const entries = repo.index.all();
-  const leaves = entries.filter((e) => e.kind !== 'tree').map((e) => ({ path: e.path, kind: e.kind as 'file' | 'exec' | 'symlink', id: e.id, size: e.size }));
+  const leaves = entries
+    .filter((e) => e.kind !== 'tree')
+    .map((e) => ({ path: e.path, kind: e.kind as 'file' | 'exec' | 'symlink', id: e.id, size: e.size }));
   const built = buildTree(repo.objects, leaves, repo.index.cachedTrees());
   const parents = expected === null ? [] : [expected];
   if (opts.extraParents !== undefined) parents.push(...opts.extraParents);
@@ -66,7 +68,11 @@ export function commit(repo: Repository, opts: CommitOptions): CommitResult {
   repo.objects.flush();
   const subject = opts.message.split('\n')[0]!;
   // A lost race throws REF_MOVED carrying `newId`: the commit is stored and the error names it.
-  repo.refs.update([{ name: headName.name, expected, next: id }], refWho(opts.author), `commit${mergeParent !== undefined ? ' (merge)' : expected === null ? ' (initial)' : ''}: ${subject}`);
+  repo.refs.update(
+    [{ name: headName.name, expected, next: id }],
+    refWho(opts.author),
+    `commit${mergeParent !== undefined ? ' (merge)' : expected === null ? ' (initial)' : ''}: ${subject}`,
+  );
   // A leftover state after this point is recognised as concluded (HEAD is its merge commit).
   if (mergeParent !== undefined) clearMergeState(repo);
   try {
@@ -76,4 +82,3 @@ export function commit(repo: Repository, opts: CommitOptions): CommitResult {
   }
   return { committed: true, id, tree: built.id, parents, branch, files: leaves.length, bytes: built.size };
 }
-

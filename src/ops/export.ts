@@ -42,9 +42,7 @@ export function exportTree(repo: Repository, opts: ExportOptions): ExportResult 
     const base = path.slice(path.lastIndexOf('/') + 1);
     // The folder's contents (or the single file) land directly in DIR.
     leaves =
-      entry.kind === 'tree'
-        ? flattenTree(repo.objects, entry.id)
-        : [{ path: base, kind: entry.kind, id: entry.id, size: entry.size }];
+      entry.kind === 'tree' ? flattenTree(repo.objects, entry.id) : [{ path: base, kind: entry.kind, id: entry.id, size: entry.size }];
   }
   const dir = resolve(opts.dir);
   let bytes = 0;
@@ -56,7 +54,10 @@ export function exportTree(repo: Repository, opts: ExportOptions): ExportResult 
   const writer = new WorktreeWriter(dir, repo.objects, { stats: false, repoRoot: repo.root, onBytes });
   for (const leaf of leaves) if (leaf.kind === 'symlink') writer.symlinkTarget(leaf);
   prepareDir(dir);
-  writer.writeMany(leaves.map((leaf) => ({ leaf, present: false })), { threads: opts.threads, onDone: progress.files });
+  writer.writeMany(
+    leaves.map((leaf) => ({ leaf, present: false })),
+    { threads: opts.threads, onDone: progress.files },
+  );
   return { dir, commit, files: leaves.length, bytes };
 }
 
@@ -70,6 +71,9 @@ function prepareDir(dir: string): void {
     return;
   }
   if (!isDir || readdirSync(dir).length > 0) {
-    throw new AlreadyExistsError(`'${dir}' ${isDir ? 'is not empty' : 'exists and is not a folder'}: export writes into an empty or new folder`, { path: dir });
+    throw new AlreadyExistsError(
+      `'${dir}' ${isDir ? 'is not empty' : 'exists and is not a folder'}: export writes into an empty or new folder`,
+      { path: dir },
+    );
   }
 }

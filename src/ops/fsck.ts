@@ -60,12 +60,24 @@ export function fsck(repo: Repository, opts: FsckOptions = {}): FsckResult {
   const checkClaim = (v: Visit, found: number) => {
     const c = v.claim;
     if (c === undefined || c.size === found) return;
-    problems.push({ id: c.by.id, kind: 'bad-format', type: c.by.type, path: c.by.where, message: `${c.by.type} ${c.by.id} says ${c.name} holds ${c.size} bytes, but ${v.type} ${v.id} holds ${found}` });
+    problems.push({
+      id: c.by.id,
+      kind: 'bad-format',
+      type: c.by.type,
+      path: c.by.where,
+      message: `${c.by.type} ${c.by.id} says ${c.name} holds ${c.size} bytes, but ${v.type} ${v.id} holds ${found}`,
+    });
   };
 
   for (const ref of listRefs(repo)) {
     if (!store.has(ref.id)) {
-      problems.push({ id: ref.id, kind: 'missing', type: 'ref', path: ref.name, message: `ref '${ref.name}' points to ${ref.id}, which is not stored (dangling ref)` });
+      problems.push({
+        id: ref.id,
+        kind: 'missing',
+        type: 'ref',
+        path: ref.name,
+        message: `ref '${ref.name}' points to ${ref.id}, which is not stored (dangling ref)`,
+      });
       continue;
     }
     const commits: Visit[] = [{ id: ref.id, type: 'commit', where: ref.name }];
@@ -85,7 +97,8 @@ export function fsck(repo: Repository, opts: FsckOptions = {}): FsckResult {
       checked.commits++;
       const at = `${ref.name}: commit ${c.id.slice(0, 12)}`;
       // Parents are pushed last-first so the first parent's line is walked first.
-      for (let i = commit.parents.length - 1; i >= 0; i--) commits.push({ id: commit.parents[i]!, type: 'commit', where: `${at} parent ${i + 1}` });
+      for (let i = commit.parents.length - 1; i >= 0; i--)
+        commits.push({ id: commit.parents[i]!, type: 'commit', where: `${at} parent ${i + 1}` });
       walkTree(commit.tree, at);
     }
   }
@@ -117,9 +130,11 @@ export function fsck(repo: Repository, opts: FsckOptions = {}): FsckResult {
           const e = entries[i]!;
           const p = v.dir ? `${v.dir}/${e.name}` : e.name;
           const claim = { size: e.size, by: v, name: `entry '${e.name}'` };
-          stack.push(e.kind === 'tree'
-            ? { id: e.id, type: 'tree', where: `${at} tree ${p}`, dir: p, claim }
-            : { id: e.id, type: 'file', where: `${at} file ${p}`, claim });
+          stack.push(
+            e.kind === 'tree'
+              ? { id: e.id, type: 'tree', where: `${at} tree ${p}`, dir: p, claim }
+              : { id: e.id, type: 'file', where: `${at} file ${p}`, claim },
+          );
         }
       } else if (v.type === 'file') {
         let f;
@@ -138,7 +153,12 @@ export function fsck(repo: Repository, opts: FsckOptions = {}): FsckResult {
           // Pushed last-first so they are read in file order: sequential reads in the pack.
           for (let i = f.chunks.length - 1; i >= 0; i--) {
             const n = f.chunks.length;
-            stack.push({ id: f.chunks[i]!.id, type: 'chunk', where: `${v.where} chunk ${i + 1}/${n}`, claim: { size: f.chunks[i]!.size, by: v, name: `chunk ${i + 1}` } });
+            stack.push({
+              id: f.chunks[i]!.id,
+              type: 'chunk',
+              where: `${v.where} chunk ${i + 1}/${n}`,
+              claim: { size: f.chunks[i]!.size, by: v, name: `chunk ${i + 1}` },
+            });
           }
         }
       } else {
@@ -220,9 +240,22 @@ function checkPacks(repo: Repository): FsckProblem[] {
       size = fstatSync(fd).size;
       const magic = Buffer.alloc(PACK_MAGIC.length);
       readSync(fd, magic, 0, magic.length, 0);
-      if (!magic.equals(PACK_MAGIC)) problems.push({ id: p.name, kind: 'bad-format', type: 'pack', path: where, message: `pack ${p.name} does not start with the pack signature` });
+      if (!magic.equals(PACK_MAGIC))
+        problems.push({
+          id: p.name,
+          kind: 'bad-format',
+          type: 'pack',
+          path: where,
+          message: `pack ${p.name} does not start with the pack signature`,
+        });
     } catch {
-      problems.push({ id: p.name, kind: 'missing', type: 'pack', path: where, message: `pack file ${p.name} is missing: every object indexed in it is lost` });
+      problems.push({
+        id: p.name,
+        kind: 'missing',
+        type: 'pack',
+        path: where,
+        message: `pack file ${p.name} is missing: every object indexed in it is lost`,
+      });
     }
     packs.set(p.id, { name: p.name, fd, size });
   }
@@ -231,8 +264,11 @@ function checkPacks(repo: Repository): FsckProblem[] {
     for (const r of repo.db.prepare('SELECT id, type, pack, offset, stored_len, comp FROM objects').iterate() as Iterable<ObjectRow>) {
       const pack = packs.get(r.pack);
       const type = OBJECT_TYPES[r.type];
-      const bad = (kind: ProblemKind, message: string, where = pack === undefined ? `object index` : `.cairn/packs/${pack.name} @${r.offset}`) =>
-        problems.push({ id: r.id, kind, type: type ?? 'chunk', path: where, message });
+      const bad = (
+        kind: ProblemKind,
+        message: string,
+        where = pack === undefined ? `object index` : `.cairn/packs/${pack.name} @${r.offset}`,
+      ) => problems.push({ id: r.id, kind, type: type ?? 'chunk', path: where, message });
       if (type === undefined) bad('bad-format', `object ${r.id} has unknown type code ${r.type} in the index`);
       if (pack === undefined) {
         bad('corrupt', `object ${r.id} is indexed in pack #${r.pack}, which is not registered`);
@@ -244,7 +280,12 @@ function checkPacks(repo: Repository): FsckProblem[] {
         continue;
       }
       readSync(pack.fd, header, 0, RECORD_HEADER, r.offset - RECORD_HEADER);
-      if (header.toString('hex', 0, 32) !== r.id || header[32] !== r.type || header[33] !== r.comp || header.readUInt32BE(34) !== r.stored_len) {
+      if (
+        header.toString('hex', 0, 32) !== r.id ||
+        header[32] !== r.type ||
+        header[33] !== r.comp ||
+        header.readUInt32BE(34) !== r.stored_len
+      ) {
         bad('corrupt', `the record header of object ${r.id} in pack ${pack.name} does not match the object index`);
       }
     }

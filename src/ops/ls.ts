@@ -40,11 +40,15 @@ function pathProblem(path: string): string | null {
 
 /** The file (or symlink) at "REV:PATH", for streaming its content; a folder is a USAGE error. */
 export function resolveFile(repo: Repository, spec: string): ResolvedPath {
-  if (splitRevPath(spec).path === undefined) throw new UsageError(`'${spec}' names a commit, not a file: use REV:PATH, e.g. '${spec}:data.csv'`, { spec });
+  if (splitRevPath(spec).path === undefined)
+    throw new UsageError(`'${spec}' names a commit, not a file: use REV:PATH, e.g. '${spec}:data.csv'`, { spec });
   const found = resolvePath(repo, spec);
   if (found.entry.kind === 'tree') {
     const { rev } = splitRevPath(spec);
-    throw new UsageError(`'${found.path || '/'}' is a folder in ${rev}, not a file; list it with 'cairn ls ${rev}:${found.path}'`, { spec, path: found.path });
+    throw new UsageError(`'${found.path || '/'}' is a folder in ${rev}, not a file; list it with 'cairn ls ${rev}:${found.path}'`, {
+      spec,
+      path: found.path,
+    });
   }
   return found;
 }

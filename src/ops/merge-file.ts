@@ -83,5 +83,8 @@ function readInput(file: string, side: string): Buffer {
 }
 
 function tooLarge(file: string, side: string): UsageError {
-  return new UsageError(`the ${side} file '${file}' is too large to merge in memory (the limit is ${MAX_MERGE_FILE_BYTES} bytes, about 512 MiB)`, { path: file, side, limit: MAX_MERGE_FILE_BYTES });
+  return new UsageError(
+    `the ${side} file '${file}' is too large to merge in memory (the limit is ${MAX_MERGE_FILE_BYTES} bytes, about 512 MiB)`,
+    { path: file, side, limit: MAX_MERGE_FILE_BYTES },
+  );
 }

@@ -85,7 +85,22 @@ export function merge(repo: Repository, opts: MergeOptions): MergeResult {
     const done = resumeOrRefuse(repo, pending, theirs, head, who, opts);
     if (done !== undefined) return done;
   }
-  const result: MergeResult = { status: 'up-to-date', branch: currentBranch(repo), previous: head, head, theirs, theirsLabel, bases: [], merged: [], renames: [], conflicts: [], settled: 0, updated: 0, removed: 0, resumed: false };
+  const result: MergeResult = {
+    status: 'up-to-date',
+    branch: currentBranch(repo),
+    previous: head,
+    head,
+    theirs,
+    theirsLabel,
+    bases: [],
+    merged: [],
+    renames: [],
+    conflicts: [],
+    settled: 0,
+    updated: 0,
+    removed: 0,
+    resumed: false,
+  };
   const graph = new CommitGraph(repo);
   const bases = head === null ? [] : mergeBases(repo, [head], [theirs], graph);
   result.bases = bases;
@@ -93,10 +108,17 @@ export function merge(repo: Repository, opts: MergeOptions): MergeResult {
   if (head === null || (bases.includes(head) && opts.ff !== 'never')) {
     // An unborn branch simply starts at REV, as in git.
     const fromTree = head === null ? null : readCommit(repo.objects, head).tree;
-    const moveHead = () => repo.refs.update([{ name: headRef.name, expected: head, next: theirs }], who, `merge ${theirsLabel}: Fast-forward`);
+    const moveHead = () =>
+      repo.refs.update([{ name: headRef.name, expected: head, next: theirs }], who, `merge ${theirsLabel}: Fast-forward`);
     let r;
     try {
-      r = materialize(repo, { from: fromTree, to: readCommit(repo.objects, theirs).tree, action: 'merge', moveHead, onProgress: opts.onProgress });
+      r = materialize(repo, {
+        from: fromTree,
+        to: readCommit(repo.objects, theirs).tree,
+        action: 'merge',
+        moveHead,
+        onProgress: opts.onProgress,
+      });
     } catch (err) {
       // Checkout's wording offers --force, which merge does not have.
       if (err instanceof DirtyWorktreeError) throw dirtyError(err.data['paths'] as string[]);
@@ -105,10 +127,16 @@ export function merge(repo: Repository, opts: MergeOptions): MergeResult {
     return { ...result, status: 'fast-forward', head: theirs, updated: r.updated, removed: r.removed };
   }
   if (opts.ff === 'only') {
-    throw new RejectedError(`not possible to fast-forward to '${theirsLabel}': the histories have diverged; merge without --ff-only`, { theirs, head });
+    throw new RejectedError(`not possible to fast-forward to '${theirsLabel}': the histories have diverged; merge without --ff-only`, {
+      theirs,
+      head,
+    });
   }
   if (bases.length === 0 && !opts.allowUnrelated) {
-    throw new RejectedError(`refusing to merge unrelated histories: '${theirsLabel}' shares no commit with HEAD; pass --allow-unrelated-histories to merge against an empty base`, { theirs, head });
+    throw new RejectedError(
+      `refusing to merge unrelated histories: '${theirsLabel}' shares no commit with HEAD; pass --allow-unrelated-histories to merge against an empty base`,
+      { theirs, head },
+    );
   }
   return threeWay(repo, { ...opts, theirs, theirsLabel, head, headRef: headRef.name, bases, graph, who, result });
 }
@@ -132,14 +160,23 @@ function threeWay(repo: Repository, m: ThreeWay): MergeResult {
   const st = status(repo, { untracked: false });
   if (st.staged.length > 0) {
     const paths = st.staged.map((c) => c.path);
-    throw new DirtyWorktreeError(`merge needs the index to match HEAD, but changes are staged in: ${listed(paths)}; commit them, or unstage them with 'cairn restore --staged PATH'`, { paths });
+    throw new DirtyWorktreeError(
+      `merge needs the index to match HEAD, but changes are staged in: ${listed(paths)}; commit them, or unstage them with 'cairn restore --staged PATH'`,
+      { paths },
+    );
   }
   const attributes = loadAttributes(repo, ours.tree);
   const baseTree = baseTreeOf(repo, m.bases, attributes, m.graph);
   const favored: Side | undefined = m.favor === 'newer' ? (theirs.time > ours.time ? 'theirs' : 'ours') : m.favor;
   const labels = { ours: m.result.branch ?? 'HEAD', theirs: m.theirsLabel, base: 'base' };
   const tm = mergeTrees(repo, { base: baseTree, ours: ours.tree, theirs: theirs.tree, labels, favor: favored, attributes });
-  preflight(repo, ours.tree, tm.tree, tm.conflicts, st.unstaged.map((c) => c.path));
+  preflight(
+    repo,
+    ours.tree,
+    tm.tree,
+    tm.conflicts,
+    st.unstaged.map((c) => c.path),
+  );
 
   const message = m.message ?? defaultMessage(repo, m.rev, m.theirsLabel);
   const state: MergeState = {
@@ -191,26 +228,56 @@ function threeWay(repo: Repository, m: ThreeWay): MergeResult {
  * removes holds unstaged changes or is untracked and in the way (the checks checkout makes), or a
  * conflicted path (which --abort will restore from HEAD) holds unstaged changes.
  */
-function preflight(repo: Repository, from: ObjectId, to: ObjectId, conflicts: readonly ConflictedPath[], unstaged: readonly string[]): void {
+function preflight(
+  repo: Repository,
+  from: ObjectId,
+  to: ObjectId,
+  conflicts: readonly ConflictedPath[],
+  unstaged: readonly string[],
+): void {
   const changes = treeChanges(repo.objects, from, to);
   const writer = new WorktreeWriter(repo.root, repo.objects);
   // One decode of the index: get() re-checks the index generation in SQLite on every call.
   const index = changes.length > 50 ? new Map(repo.index.all().map((e) => [e.path, e])) : undefined;
-  const found = findConflicts({ abs: (p) => writer.abs(p), index: (p) => (index !== undefined ? index.get(p) : repo.index.get(p)), racyNs: repo.index.writtenAt() * 1e6, trustNew: false }, changes);
+  const found = findConflicts(
+    {
+      abs: (p) => writer.abs(p),
+      index: (p) => (index !== undefined ? index.get(p) : repo.index.get(p)),
+      racyNs: repo.index.writtenAt() * 1e6,
+      trustNew: false,
+    },
+    changes,
+  );
   const involved = new Set(conflicts.flatMap((c) => [c.path, c.ours?.path, c.theirs?.path].filter((p): p is string => p !== undefined)));
   const dirty = new Set([...found.dirty, ...unstaged.filter((p) => involved.has(p))]);
   if (dirty.size > 0) throw dirtyError([...dirty].sort());
 }
 
 function dirtyError(paths: string[]): DirtyWorktreeError {
-  return new DirtyWorktreeError(`merge would overwrite uncommitted changes in: ${listed(paths)}; commit them ('cairn commit -a') or discard them ('cairn restore PATH'), then merge again`, { paths });
+  return new DirtyWorktreeError(
+    `merge would overwrite uncommitted changes in: ${listed(paths)}; commit them ('cairn commit -a') or discard them ('cairn restore PATH'), then merge again`,
+    { paths },
+  );
 }
 
 /** Worktree and index to the merged tree; a clean merge's branch moves last, then the state goes. */
-function writeWorktree(repo: Repository, state: MergeState, fromTree: ObjectId, who: string, onProgress?: ProgressFn): { updated: number; removed: number } {
+function writeWorktree(
+  repo: Repository,
+  state: MergeState,
+  fromTree: ObjectId,
+  who: string,
+  onProgress?: ProgressFn,
+): { updated: number; removed: number } {
   const commitId = state.commit;
   const moveHead =
-    commitId === undefined ? undefined : () => repo.refs.update([{ name: state.headRef, expected: state.origHead, next: commitId }], who, `merge ${state.theirsLabel}: Merge made by the 'cairn' strategy`);
+    commitId === undefined
+      ? undefined
+      : () =>
+          repo.refs.update(
+            [{ name: state.headRef, expected: state.origHead, next: commitId }],
+            who,
+            `merge ${state.theirsLabel}: Merge made by the 'cairn' strategy`,
+          );
   const r = materialize(repo, { from: fromTree, to: state.tree, action: 'merge', moveHead, onProgress });
   if (commitId !== undefined) clearMergeState(repo);
   else writeMergeState(repo, { ...state, phase: 'conflicts' });
@@ -221,7 +288,14 @@ function writeWorktree(repo: Repository, state: MergeState, fromTree: ObjectId, 
  * A merge state exists. The same merge interrupted while writing: finish it. A clean merge whose
  * branch already moved: the state is stale, drop it and go on. Anything else: refuse.
  */
-function resumeOrRefuse(repo: Repository, s: MergeState, theirs: ObjectId, head: ObjectId | null, who: string, opts: MergeOptions): MergeResult | undefined {
+function resumeOrRefuse(
+  repo: Repository,
+  s: MergeState,
+  theirs: ObjectId,
+  head: ObjectId | null,
+  who: string,
+  opts: MergeOptions,
+): MergeResult | undefined {
   if (s.commit !== undefined && head === s.commit) {
     clearMergeState(repo);
     return undefined;
@@ -248,13 +322,22 @@ function resumeOrRefuse(repo: Repository, s: MergeState, theirs: ObjectId, head:
     };
   }
   if (s.phase === 'writing') {
-    throw new UnresolvedConflictsError(`a merge of '${s.theirsLabel}' was interrupted; run 'cairn merge ${s.theirsLabel}' again to finish it, or 'cairn merge --abort'`, { theirs: s.theirs });
+    throw new UnresolvedConflictsError(
+      `a merge of '${s.theirsLabel}' was interrupted; run 'cairn merge ${s.theirsLabel}' again to finish it, or 'cairn merge --abort'`,
+      { theirs: s.theirs },
+    );
   }
   const open = unresolvedPaths(s);
   if (open.length > 0) {
-    throw new UnresolvedConflictsError(`a merge of '${s.theirsLabel}' is in progress with ${open.length} unresolved path(s); resolve them and run 'cairn merge --continue', or 'cairn merge --abort'`, { paths: open.map((p) => p.path) });
+    throw new UnresolvedConflictsError(
+      `a merge of '${s.theirsLabel}' is in progress with ${open.length} unresolved path(s); resolve them and run 'cairn merge --continue', or 'cairn merge --abort'`,
+      { paths: open.map((p) => p.path) },
+    );
   }
-  throw new UsageError(`a merge of '${s.theirsLabel}' is in progress and resolved; conclude it with 'cairn merge --continue' (or 'cairn merge --abort')`, { theirs: s.theirs });
+  throw new UsageError(
+    `a merge of '${s.theirsLabel}' is in progress and resolved; conclude it with 'cairn merge --continue' (or 'cairn merge --abort')`,
+    { theirs: s.theirs },
+  );
 }
 
 /** git's wording: "Merge branch 'x'", "Merge tag 'v1'", "Merge remote-tracking branch 'origin/x'". */
@@ -269,7 +352,8 @@ function defaultMessage(repo: Repository, rev: string, label: string): string {
 
 /** The name the user gave when it is a ref, else an abbreviated id. */
 function labelFor(repo: Repository, rev: string, id: ObjectId): string {
-  if (/^[0-9a-f]{4,64}$/i.test(rev) && repo.refs.resolve(`refs/heads/${rev}`) === null && repo.refs.resolve(`refs/tags/${rev}`) === null) return id.slice(0, 12);
+  if (/^[0-9a-f]{4,64}$/i.test(rev) && repo.refs.resolve(`refs/heads/${rev}`) === null && repo.refs.resolve(`refs/tags/${rev}`) === null)
+    return id.slice(0, 12);
   return rev;
 }
 

@@ -43,7 +43,8 @@ export function reset(repo: Repository, opts: ResetOptions): ResetResult {
   const headRef = repo.refs.resolveName('HEAD');
   const previous = headRef.id;
   if (opts.paths !== undefined && opts.paths.length > 0) {
-    if (mode !== 'mixed') throw new UsageError(`reset --${mode} cannot be used with paths; use 'cairn restore --source REV PATH' to change files`);
+    if (mode !== 'mixed')
+      throw new UsageError(`reset --${mode} cannot be used with paths; use 'cairn restore --source REV PATH' to change files`);
     const r = restore(repo, { paths: opts.paths, source: opts.rev, staged: true, worktree: false });
     return { mode, branch, previous, head: previous, unstaged: r.staged, updated: 0, removed: 0 };
   }
@@ -66,7 +67,14 @@ export function reset(repo: Repository, opts: ResetOptions): ResetResult {
   } else {
     const before = new Map(repo.index.all().map((e) => [e.path, e]));
     const fromTree = previous === null ? null : readCommit(repo.objects, previous).tree;
-    const res = materialize(repo, { from: fromTree, to: toTree, force: true, action: 'reset', moveHead: moveRef, onProgress: opts.onProgress });
+    const res = materialize(repo, {
+      from: fromTree,
+      to: toTree,
+      force: true,
+      action: 'reset',
+      moveHead: moveRef,
+      onProgress: opts.onProgress,
+    });
     updated = res.updated;
     removed = res.removed;
     unstaged = changedEntries(before, repo.index.all());

@@ -46,7 +46,9 @@ export function restore(repo: Repository, opts: RestoreOptions): RestoreResult {
   // The source: a commit's tree, or the index itself (worktree-only restore without --source).
   let source: Map<string, Leaf>;
   if (opts.source === undefined && !staged) {
-    source = new Map([...index].filter(([p]) => inScope(p)).map(([p, e]) => [p, { path: p, kind: e.kind as Leaf['kind'], id: e.id, size: e.size }]));
+    source = new Map(
+      [...index].filter(([p]) => inScope(p)).map(([p, e]) => [p, { path: p, kind: e.kind as Leaf['kind'], id: e.id, size: e.size }]),
+    );
   } else {
     const commit: ObjectId | null = opts.source !== undefined ? resolveRevision(repo, opts.source) : headCommit(repo);
     source = commit === null ? new Map() : leavesUnder(repo, readCommit(repo.objects, commit).tree, opts.paths);
@@ -79,7 +81,10 @@ export function restore(repo: Repository, opts: RestoreOptions): RestoreResult {
       else todo.push(l);
     }
     const progress = writeProgress(opts.onProgress, 'restore', todo);
-    const written = writer.writeMany(todo.map((leaf) => ({ leaf, present: found.occupied.has(leaf.path) })), { onDone: progress.files });
+    const written = writer.writeMany(
+      todo.map((leaf) => ({ leaf, present: found.occupied.has(leaf.path) })),
+      { onDone: progress.files },
+    );
     todo.forEach((l, i) => {
       const e = written[i];
       if (e !== undefined) fresh.set(l.path, e);
@@ -95,7 +100,8 @@ export function restore(repo: Repository, opts: RestoreOptions): RestoreResult {
       if (!same) result.staged.push(l.path);
       // Stat data only where it describes this content; 0 makes status re-hash the file.
       const stat = fresh.get(l.path) ?? (same ? old : { mtimeNs: 0, ctimeNs: 0, ino: 0 });
-      if (!same || fresh.has(l.path)) upserts.push({ path: l.path, kind: l.kind, id: l.id, size: l.size, mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs, ino: stat.ino });
+      if (!same || fresh.has(l.path))
+        upserts.push({ path: l.path, kind: l.kind, id: l.id, size: l.size, mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs, ino: stat.ino });
     }
     result.staged.push(...gone);
     result.staged.sort();

@@ -32,7 +32,9 @@ export function rm(repo: Repository, opts: RmOptions): RmResult {
   if (!opts.force) {
     const head = headCommit(repo);
     const committed = head === null ? new Map() : flattenToMap(repo.objects, readCommit(repo.objects, head).tree);
-    const files = new Map(scanWorktree(repo, { paths: targets.map((t) => t.path), tracked: new Set(targets.map((t) => t.path)) }).files.map((f) => [f.path, f]));
+    const files = new Map(
+      scanWorktree(repo, { paths: targets.map((t) => t.path), tracked: new Set(targets.map((t) => t.path)) }).files.map((f) => [f.path, f]),
+    );
     const dirty: string[] = [];
     for (const e of targets) {
       const staged = committed.get(e.path)?.id !== e.id;
@@ -50,7 +52,10 @@ export function rm(repo: Repository, opts: RmOptions): RmResult {
       removeEmptyParents(repo.root, dirname(abs));
     }
   }
-  repo.index.apply([], targets.map((t) => t.path));
+  repo.index.apply(
+    [],
+    targets.map((t) => t.path),
+  );
   return { removed: targets.map((t) => t.path) };
 }
 

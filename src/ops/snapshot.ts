@@ -137,8 +137,17 @@ function refuseDuringMerge(repo: Repository): void {
   );
 }
 
-function tagHead(repo: Repository, name: string, head: ObjectId | null, opts: SnapshotOptions & { committed: ObjectId | null }): SnapshotTag {
-  if (head === null) throw new NotFoundError(`cannot tag '${name}': the repository has no commits yet and there was nothing to commit`, { what: 'tag', name });
+function tagHead(
+  repo: Repository,
+  name: string,
+  head: ObjectId | null,
+  opts: SnapshotOptions & { committed: ObjectId | null },
+): SnapshotTag {
+  if (head === null)
+    throw new NotFoundError(`cannot tag '${name}': the repository has no commits yet and there was nothing to commit`, {
+      what: 'tag',
+      name,
+    });
   const previous = repo.refs.resolve(TAGS + name);
   if (previous === head) return { name, id: head, previous, changed: false };
   if (previous !== null && !opts.forceTag) throw tagElsewhere(name, previous, opts.committed);
@@ -150,10 +159,13 @@ function tagHead(repo: Repository, name: string, head: ObjectId | null, opts: Sn
 function tagElsewhere(name: string, id: ObjectId, committed: ObjectId | null = null): AlreadyExistsError {
   // Normally refused before committing; a tag created by another process meanwhile is found after.
   const done = committed === null ? 'nothing was committed' : `the snapshot was committed as ${committed.slice(0, 12)} but not tagged`;
-  return new AlreadyExistsError(`tag '${name}' already names commit ${id.slice(0, 12)}; ${done}. Pick another tag, or move it with --force-tag`, {
-    what: 'tag',
-    name,
-    id,
-    commit: committed,
-  });
+  return new AlreadyExistsError(
+    `tag '${name}' already names commit ${id.slice(0, 12)}; ${done}. Pick another tag, or move it with --force-tag`,
+    {
+      what: 'tag',
+      name,
+      id,
+      commit: committed,
+    },
+  );
 }

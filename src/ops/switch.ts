@@ -46,7 +46,10 @@ export function switchBranch(repo: Repository, opts: SwitchOptions): SwitchResul
   const action = opts.action ?? 'switch';
   // Switching away would strand the merge's conflicts and its second parent, as git refuses too.
   if (readMergeState(repo) !== null) {
-    throw new UnresolvedConflictsError(`a merge is in progress: finish it with 'cairn merge --continue' or undo it with 'cairn merge --abort' before you ${action}`, {});
+    throw new UnresolvedConflictsError(
+      `a merge is in progress: finish it with 'cairn merge --continue' or undo it with 'cairn merge --abort' before you ${action}`,
+      {},
+    );
   }
   const who = opts.who ?? 'cairn';
   const prevBranch = currentBranch(repo);
@@ -104,7 +107,10 @@ export function switchBranch(repo: Repository, opts: SwitchOptions): SwitchResul
       });
     } catch (err) {
       if (err instanceof RefMovedError) {
-        throw new AlreadyExistsError(`branch '${branch}' was created by another process meanwhile; switch to it with 'cairn switch ${branch}'`, { what: 'branch', name: branch });
+        throw new AlreadyExistsError(
+          `branch '${branch}' was created by another process meanwhile; switch to it with 'cairn switch ${branch}'`,
+          { what: 'branch', name: branch },
+        );
       }
       throw err;
     }

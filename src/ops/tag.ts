@@ -37,9 +37,17 @@ export function createTag(repo: Repository, name: string, opts: CreateTagOptions
   const previous = repo.refs.resolve(ref);
   if (!opts.force) refuseExisting(repo, ref, name, 'tag');
   try {
-    repo.refs.update([{ name: ref, expected: previous, next: id }], opts.who, `tag: ${previous === null ? 'created' : 'moved'} at ${opts.rev ?? 'HEAD'}`);
+    repo.refs.update(
+      [{ name: ref, expected: previous, next: id }],
+      opts.who,
+      `tag: ${previous === null ? 'created' : 'moved'} at ${opts.rev ?? 'HEAD'}`,
+    );
   } catch (err) {
-    if (err instanceof RefMovedError) throw new AlreadyExistsError(`tag '${name}' was created by someone else meanwhile; look at it with 'cairn show ${name}'`, { what: 'tag', name });
+    if (err instanceof RefMovedError)
+      throw new AlreadyExistsError(`tag '${name}' was created by someone else meanwhile; look at it with 'cairn show ${name}'`, {
+        what: 'tag',
+        name,
+      });
     throw err;
   }
   return { name, id, previous };

@@ -10,7 +10,9 @@ export class ConfigStore {
 
   set(key: string, value: string): void {
     writeTransaction(this.db, () => {
-      this.db.prepare('INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+      this.db
+        .prepare('INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+        .run(key, value);
     });
   }
 

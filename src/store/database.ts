@@ -51,7 +51,10 @@ export function openDatabase(path: string, create: boolean): Db {
   } else {
     const row = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined;
     if (row === undefined || Number(row.value) > SCHEMA_VERSION) {
-      throw new BadFormatError(`repository format ${row?.value ?? 'unknown'} is newer than this cairn understands (${SCHEMA_VERSION}); upgrade cairn`, { path });
+      throw new BadFormatError(
+        `repository format ${row?.value ?? 'unknown'} is newer than this cairn understands (${SCHEMA_VERSION}); upgrade cairn`,
+        { path },
+      );
     }
     if (Number(row.value) < SCHEMA_VERSION) migrate(db, Number(row.value));
   }

@@ -48,7 +48,11 @@ export function storePath(store: ObjectWriter, absPath: string, onBytes?: (n: nu
     const first = readSync(fd, smallBuf, 0, smallBuf.length, 0);
     if (first <= INLINE_MAX) {
       onBytes?.(first);
-      return { id: store.put('file', encodeInlineFile(smallBuf.subarray(0, first))), size: first, stable: expectedSize === undefined || first === expectedSize };
+      return {
+        id: store.put('file', encodeInlineFile(smallBuf.subarray(0, first))),
+        size: first,
+        stable: expectedSize === undefined || first === expectedSize,
+      };
     }
     const chunker = new Chunker();
     const refs: ChunkRef[] = [];

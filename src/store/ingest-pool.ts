@@ -39,7 +39,11 @@ export class IngestPool {
       const creditsBuf = new SharedArrayBuffer(4);
       const credits = new Int32Array(creditsBuf);
       credits[0] = CREDITS;
-      const worker = new Worker(WORKER_URL, { workerData: { port: port2, signal: this.signal.buffer, credits: creditsBuf, level, dbPath }, transferList: [port2], execArgv: [] });
+      const worker = new Worker(WORKER_URL, {
+        workerData: { port: port2, signal: this.signal.buffer, credits: creditsBuf, level, dbPath },
+        transferList: [port2],
+        execArgv: [],
+      });
       worker.unref();
       this.slots.push({ worker, port: port1, credits, inflight: 0 });
     }
@@ -101,7 +105,8 @@ export class IngestPool {
           for (const o of reply.objects) {
             if (o.comp === COMP_KNOWN) {
               // Objects are never deleted while a writer runs (no gc yet; gc must keep a grace period).
-              if (!store.hasOrPending(o.id)) throw new MissingObjectError(`object ${o.id} vanished from the store during add`, { id: o.id });
+              if (!store.hasOrPending(o.id))
+                throw new MissingObjectError(`object ${o.id} vanished from the store during add`, { id: o.id });
             } else store.putEncoded(o.id, o.type, o.stored, o.comp, o.rawLen);
           }
           Atomics.add(slot.credits, 0, 1);
@@ -120,7 +125,10 @@ export class IngestPool {
       }
       if (got) lastReply = Date.now();
       else if (Date.now() - lastReply > WORKER_SILENCE_MS) {
-        throw new IoError(`file ingest stopped responding for ${WORKER_SILENCE_MS / 1000} s (a worker thread died or the file system hangs)`, {});
+        throw new IoError(
+          `file ingest stopped responding for ${WORKER_SILENCE_MS / 1000} s (a worker thread died or the file system hangs)`,
+          {},
+        );
       } else if (remaining > 0) Atomics.wait(this.signal, 0, seen, 200);
     }
     return results;

@@ -13,10 +13,19 @@ import { COMP_KNOWN, type EncodedObject, type IngestReply, type IngestTask } fro
 
 const EMPTY = new Uint8Array(0);
 
-const { port, signal, credits, level, dbPath } = workerData as { port: MessagePort; signal: SharedArrayBuffer; credits: SharedArrayBuffer; level: number; dbPath: string | null };
+const { port, signal, credits, level, dbPath } = workerData as {
+  port: MessagePort;
+  signal: SharedArrayBuffer;
+  credits: SharedArrayBuffer;
+  level: number;
+  dbPath: string | null;
+};
 // A read-only view of the object index: chunks already stored (a re-commit of an edited big file
 // is mostly those) are neither compressed nor sent, only named.
-const alreadyStored = dbPath === null ? undefined : new Database(dbPath, { readonly: true, fileMustExist: true }).prepare('SELECT 1 FROM objects WHERE id = ?').pluck();
+const alreadyStored =
+  dbPath === null
+    ? undefined
+    : new Database(dbPath, { readonly: true, fileMustExist: true }).prepare('SELECT 1 FROM objects WHERE id = ?').pluck();
 const done = new Int32Array(signal);
 const credit = new Int32Array(credits);
 const READ_SIZE = 4 << 20;
@@ -41,7 +50,8 @@ function send(reply: IngestReply): void {
 
 function encode(type: ObjectType, body: Uint8Array): EncodedObject {
   const id = hashObject(type, body);
-  if (alreadyStored !== undefined && alreadyStored.get(id) !== undefined) return { id, type, stored: EMPTY, comp: COMP_KNOWN, rawLen: body.length };
+  if (alreadyStored !== undefined && alreadyStored.get(id) !== undefined)
+    return { id, type, stored: EMPTY, comp: COMP_KNOWN, rawLen: body.length };
   const c = maybeCompress(body, level);
   // Copy out of shared/reused buffers: the bytes travel to another thread.
   const stored = copyOut(c ?? body);

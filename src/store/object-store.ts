@@ -99,7 +99,11 @@ export class PackStore implements ObjectReader, ObjectWriter {
 
   readonly staging: boolean;
 
-  constructor(private readonly db: Db, cairnDir: string, opts: PackStoreOptions = {}) {
+  constructor(
+    private readonly db: Db,
+    cairnDir: string,
+    opts: PackStoreOptions = {},
+  ) {
     this.packDir = join(cairnDir, 'packs');
     this.compressionLevel = opts.compressionLevel ?? 1;
     this.staging = opts.staging === true;
@@ -108,7 +112,9 @@ export class PackStore implements ObjectReader, ObjectWriter {
       : db.prepare(`SELECT ${ROW_COLUMNS} FROM objects WHERE id = ?`);
     this.stmtPackName = db.prepare('SELECT name FROM packs WHERE id = ?');
     this.stmtInsertPack = db.prepare('INSERT INTO packs (name, created) VALUES (?, ?)');
-    this.stmtInsertObject = db.prepare(`INSERT OR IGNORE INTO ${this.staging ? 'staged' : 'objects'} (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    this.stmtInsertObject = db.prepare(
+      `INSERT OR IGNORE INTO ${this.staging ? 'staged' : 'objects'} (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
   }
 
   private lookup(id: ObjectId): IndexRow | undefined {
@@ -160,12 +166,17 @@ export class PackStore implements ObjectReader, ObjectWriter {
     rows.sort((a, b) => a.pack - b.pack || a.offset - b.offset);
     const MAX_SPAN = 8 << 20;
     const MAX_GAP = 64 << 10;
-    for (let i = 0; i < rows.length; ) {
+    for (let i = 0; i < rows.length;) {
       // Extend a run of records in the same pack that are close together.
       let j = i + 1;
       const first = rows[i]!;
       let end = first.offset + first.stored_len;
-      while (j < rows.length && rows[j]!.pack === first.pack && rows[j]!.offset - end <= MAX_GAP && rows[j]!.offset + rows[j]!.stored_len - first.offset <= MAX_SPAN) {
+      while (
+        j < rows.length &&
+        rows[j]!.pack === first.pack &&
+        rows[j]!.offset - end <= MAX_GAP &&
+        rows[j]!.offset + rows[j]!.stored_len - first.offset <= MAX_SPAN
+      ) {
         end = Math.max(end, rows[j]!.offset + rows[j]!.stored_len);
         j++;
       }
@@ -175,7 +186,8 @@ export class PackStore implements ObjectReader, ObjectWriter {
       for (let k = i; k < j; k++) {
         const r = rows[k]!;
         const at = r.offset - first.offset;
-        if (at + r.stored_len > n) throw new CorruptObjectError(r.id, `pack truncated (read ${Math.max(0, n - at)} of ${r.stored_len} bytes)`);
+        if (at + r.stored_len > n)
+          throw new CorruptObjectError(r.id, `pack truncated (read ${Math.max(0, n - at)} of ${r.stored_len} bytes)`);
         yield { id: r.id, typeCode: r.type, comp: r.comp, rawLen: r.raw_len, stored: span.subarray(at, at + r.stored_len) };
       }
       i = j;
@@ -188,9 +200,15 @@ export class PackStore implements ObjectReader, ObjectWriter {
     for (let i = 0; i < unique.length; i += 500) {
       const batch = unique.slice(i, i + 500);
       const marks = batch.map(() => '?').join(',');
-      const found = (this.staging
-        ? this.db.prepare(`SELECT ${ROW_COLUMNS} FROM objects WHERE id IN (${marks}) UNION SELECT ${ROW_COLUMNS} FROM staged WHERE id IN (${marks})`).all(...batch, ...batch)
-        : this.db.prepare(`SELECT ${ROW_COLUMNS} FROM objects WHERE id IN (${marks})`).all(...batch)) as (IndexRow & { id: string })[];
+      const found = (
+        this.staging
+          ? this.db
+              .prepare(
+                `SELECT ${ROW_COLUMNS} FROM objects WHERE id IN (${marks}) UNION SELECT ${ROW_COLUMNS} FROM staged WHERE id IN (${marks})`,
+              )
+              .all(...batch, ...batch)
+          : this.db.prepare(`SELECT ${ROW_COLUMNS} FROM objects WHERE id IN (${marks})`).all(...batch)
+      ) as (IndexRow & { id: string })[];
       const seen = new Set<string>();
       for (const r of found) {
         if (seen.has(r.id)) continue;
@@ -231,7 +249,9 @@ export class PackStore implements ObjectReader, ObjectWriter {
     for (let i = 0; i < all.length; i += 500) {
       const batch = all.slice(i, i + 500);
       const marks = batch.map(() => '?').join(',');
-      moved += this.db.prepare(`INSERT OR IGNORE INTO objects (${ROW_COLUMNS}) SELECT ${ROW_COLUMNS} FROM staged WHERE id IN (${marks})`).run(...batch).changes;
+      moved += this.db
+        .prepare(`INSERT OR IGNORE INTO objects (${ROW_COLUMNS}) SELECT ${ROW_COLUMNS} FROM staged WHERE id IN (${marks})`)
+        .run(...batch).changes;
       this.db.prepare(`DELETE FROM staged WHERE id IN (${marks})`).run(...batch);
     }
     return moved;
@@ -244,7 +264,10 @@ export class PackStore implements ObjectReader, ObjectWriter {
       const batch = ids.slice(i, i + 500);
       const marks = batch.map(() => '?').join(',');
       for (const table of ['objects', 'staged'] as const) {
-        for (const r of this.db.prepare(`SELECT id, type FROM ${table} WHERE id IN (${marks})`).all(...batch) as { id: string; type: number }[]) {
+        for (const r of this.db.prepare(`SELECT id, type FROM ${table} WHERE id IN (${marks})`).all(...batch) as {
+          id: string;
+          type: number;
+        }[]) {
           if (!out.has(r.id)) out.set(r.id, { where: table === 'objects' ? 'store' : 'staged', type: typeOf(r.type, r.id) });
         }
       }
@@ -329,9 +352,13 @@ export class PackStore implements ObjectReader, ObjectWriter {
 
   /** Ids starting with `prefix` (lower-case hex), at most `limit`, optionally of one type only. */
   idsWithPrefix(prefix: string, limit = 10, type?: ObjectType): ObjectId[] {
-    const rows = (type === undefined
-      ? this.db.prepare('SELECT id FROM objects WHERE id >= ? AND id < ? ORDER BY id LIMIT ?').all(prefix, `${prefix}g`, limit)
-      : this.db.prepare('SELECT id FROM objects WHERE id >= ? AND id < ? AND type = ? ORDER BY id LIMIT ?').all(prefix, `${prefix}g`, TYPE_CODE[type], limit)) as { id: string }[];
+    const rows = (
+      type === undefined
+        ? this.db.prepare('SELECT id FROM objects WHERE id >= ? AND id < ? ORDER BY id LIMIT ?').all(prefix, `${prefix}g`, limit)
+        : this.db
+            .prepare('SELECT id FROM objects WHERE id >= ? AND id < ? AND type = ? ORDER BY id LIMIT ?')
+            .all(prefix, `${prefix}g`, TYPE_CODE[type], limit)
+    ) as { id: string }[];
     return rows.map((r) => r.id);
   }
 

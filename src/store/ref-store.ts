@@ -20,7 +20,9 @@ export class SqliteRefStore implements RefStore {
     private readonly hasObject: (id: ObjectId) => boolean,
   ) {
     this.stmtRead = db.prepare('SELECT target, symbolic FROM refs WHERE name = ?');
-    this.stmtUpsert = db.prepare('INSERT INTO refs (name, target, symbolic) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET target = excluded.target, symbolic = excluded.symbolic');
+    this.stmtUpsert = db.prepare(
+      'INSERT INTO refs (name, target, symbolic) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET target = excluded.target, symbolic = excluded.symbolic',
+    );
     this.stmtDelete = db.prepare('DELETE FROM refs WHERE name = ?');
     this.stmtLog = db.prepare('INSERT INTO reflog (ref, old, new, who, time, message) VALUES (?, ?, ?, ?, ?, ?)');
   }
@@ -52,7 +54,9 @@ export class SqliteRefStore implements RefStore {
     // the run ends at the first name that does not start with it. No upper bound in SQL: any bound
     // string (once `prefix + '\uffff'`) sorts below some names that carry characters past U+FFFF.
     const out: { name: string; id: ObjectId }[] = [];
-    const rows = this.db.prepare('SELECT name, target, symbolic FROM refs WHERE name >= ? ORDER BY name').iterate(prefix) as IterableIterator<{ name: string; target: string; symbolic: number }>;
+    const rows = this.db
+      .prepare('SELECT name, target, symbolic FROM refs WHERE name >= ? ORDER BY name')
+      .iterate(prefix) as IterableIterator<{ name: string; target: string; symbolic: number }>;
     for (const r of rows) {
       if (!r.name.startsWith(prefix)) break;
       if (r.symbolic === 0) out.push({ name: r.name, id: r.target });
@@ -74,7 +78,10 @@ export class SqliteRefStore implements RefStore {
           throw new RefMovedError(u.name, u.expected, old, { newId: u.next, ...extra });
         }
         if (u.next !== null && !this.hasObject(u.next)) {
-          throw new MissingObjectError(`refusing to point '${u.name}' at ${u.next}: the object is not stored`, { name: u.name, id: u.next });
+          throw new MissingObjectError(`refusing to point '${u.name}' at ${u.next}: the object is not stored`, {
+            name: u.name,
+            id: u.next,
+          });
         }
         if (u.next === null) this.stmtDelete.run(u.name);
         else this.stmtUpsert.run(u.name, u.next, 0);

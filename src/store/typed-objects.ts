@@ -45,7 +45,11 @@ export function* fileContent(store: ObjectReader, id: ObjectId, decoded?: FileOb
   }
   for (const c of f.chunks) {
     const { data } = store.get(c.id, 'chunk');
-    if (data.length !== c.size) throw new CorruptObjectError(`chunk ${c.id} of file ${id} has ${data.length} bytes, the file object says ${c.size}`, { id: c.id, file: id });
+    if (data.length !== c.size)
+      throw new CorruptObjectError(`chunk ${c.id} of file ${id} has ${data.length} bytes, the file object says ${c.size}`, {
+        id: c.id,
+        file: id,
+      });
     yield data;
   }
 }

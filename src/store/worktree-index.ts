@@ -52,7 +52,11 @@ export class WorktreeIndex {
    * Applies upserts and removals in one transaction and drops the cached tree of every directory
    * above a changed path. `replaceAll` first empties the index (checkout of another commit).
    */
-  apply(upserts: readonly IndexEntry[], removals: readonly string[], opts: { replaceAll?: boolean; trees?: readonly CachedTree[] } = {}): void {
+  apply(
+    upserts: readonly IndexEntry[],
+    removals: readonly string[],
+    opts: { replaceAll?: boolean; trees?: readonly CachedTree[] } = {},
+  ): void {
     const delTree = this.db.prepare('DELETE FROM wt_trees WHERE path = ?');
     const putTree = this.db.prepare('INSERT OR REPLACE INTO wt_trees (path, id, size) VALUES (?, ?, ?)');
     writeTransaction(this.db, () => {
@@ -182,7 +186,15 @@ export function decodeIndex(buf: Buffer): Map<string, IndexEntry> {
     const kind = KINDS[buf[kindsAt + i]!];
     if (kind === undefined) throw new BadFormatError('worktree index', 'bad entry kind');
     const path = paths[i]!;
-    out.set(path, { path, kind, id: hex.slice(i * 64, i * 64 + 64), size: numbers[i]!, mtimeNs: numbers[n + i]!, ctimeNs: numbers[2 * n + i]!, ino: numbers[3 * n + i]! });
+    out.set(path, {
+      path,
+      kind,
+      id: hex.slice(i * 64, i * 64 + 64),
+      size: numbers[i]!,
+      mtimeNs: numbers[n + i]!,
+      ctimeNs: numbers[2 * n + i]!,
+      ino: numbers[3 * n + i]!,
+    });
   }
   return out;
 }

@@ -5,7 +5,21 @@ import { fileURLToPath } from 'node:url';
 import type { TreeShape } from './gen.js';
 
 /** Scenarios in the order they run (later ones reuse the 100k-file commit of earlier ones). */
-export const SCENARIOS = ['small-files', 'status-clean', 'checkout-fresh', 'large-commit', 'edit-jsonl', 'peak-rss', 'merge-large', 'merge-corpus', 'sync-clone-small', 'sync-clone-large', 'sync-edit-wire', 'sync-noop-fetch', 'sync-resume'] as const;
+export const SCENARIOS = [
+  'small-files',
+  'status-clean',
+  'checkout-fresh',
+  'large-commit',
+  'edit-jsonl',
+  'peak-rss',
+  'merge-large',
+  'merge-corpus',
+  'sync-clone-small',
+  'sync-clone-large',
+  'sync-edit-wire',
+  'sync-noop-fetch',
+  'sync-resume',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

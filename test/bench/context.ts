@@ -123,12 +123,18 @@ export class Bench {
   /** git with its metadata in gitDir and its work tree in workTree (null: no work tree). */
   gitCmd(args: string[], cwd: string, opts: { gitDir?: string; workTree?: string; env?: NodeJS.ProcessEnv; label?: string } = {}): CmdSpec {
     const base = [
-      '-c', 'gc.auto=0',
-      '-c', 'maintenance.auto=false',
-      '-c', 'user.name=bench',
-      '-c', 'user.email=bench@example.com',
-      '-c', 'init.defaultBranch=main',
-      '-c', 'advice.detachedHead=false',
+      '-c',
+      'gc.auto=0',
+      '-c',
+      'maintenance.auto=false',
+      '-c',
+      'user.name=bench',
+      '-c',
+      'user.email=bench@example.com',
+      '-c',
+      'init.defaultBranch=main',
+      '-c',
+      'advice.detachedHead=false',
     ];
     if (opts.gitDir) base.push('--git-dir', opts.gitDir);
     if (opts.workTree) base.push('--work-tree', opts.workTree);

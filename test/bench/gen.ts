@@ -47,11 +47,58 @@ export class Prng {
 }
 
 const WORDS = [
-  'alpha', 'birch', 'cedar', 'delta', 'ember', 'fjord', 'gale', 'harbor', 'iris', 'juniper', 'kestrel',
-  'lagoon', 'meadow', 'nimbus', 'onyx', 'prairie', 'quartz', 'raven', 'sierra', 'tundra', 'umber',
-  'valley', 'willow', 'xenon', 'yarrow', 'zephyr', 'basalt', 'canyon', 'dune', 'estuary', 'glacier',
-  'heath', 'inlet', 'karst', 'ledge', 'moraine', 'oasis', 'pampas', 'ridge', 'savanna', 'talus',
-  'upland', 'veldt', 'wadi', 'atoll', 'bluff', 'cove', 'delta', 'esker', 'fen', 'gulch', 'hummock',
+  'alpha',
+  'birch',
+  'cedar',
+  'delta',
+  'ember',
+  'fjord',
+  'gale',
+  'harbor',
+  'iris',
+  'juniper',
+  'kestrel',
+  'lagoon',
+  'meadow',
+  'nimbus',
+  'onyx',
+  'prairie',
+  'quartz',
+  'raven',
+  'sierra',
+  'tundra',
+  'umber',
+  'valley',
+  'willow',
+  'xenon',
+  'yarrow',
+  'zephyr',
+  'basalt',
+  'canyon',
+  'dune',
+  'estuary',
+  'glacier',
+  'heath',
+  'inlet',
+  'karst',
+  'ledge',
+  'moraine',
+  'oasis',
+  'pampas',
+  'ridge',
+  'savanna',
+  'talus',
+  'upland',
+  'veldt',
+  'wadi',
+  'atoll',
+  'bluff',
+  'cove',
+  'delta',
+  'esker',
+  'fen',
+  'gulch',
+  'hummock',
 ] as const;
 const CITIES = ['Oslo', 'Lima', 'Perth', 'Quito', 'Hanoi', 'Accra', 'Riga', 'Cusco', 'Dakar', 'Turku', 'Bergen', 'Sucre'] as const;
 const DOMAINS = ['example.com', 'example.org', 'example.net', 'test.invalid'] as const;
@@ -93,7 +140,7 @@ export function jsonlRecord(rng: Prng, id: number): string {
 }
 
 function writeAll(fd: number, b: Buffer): void {
-  for (let off = 0; off < b.length; ) off += fs.writeSync(fd, b, off, b.length - off);
+  for (let off = 0; off < b.length;) off += fs.writeSync(fd, b, off, b.length - off);
 }
 
 /** Buffered writer on a file descriptor: flushes every ~1 MiB. */
@@ -144,8 +191,13 @@ function writeJsonl(w: BlockWriter, rng: Prng, bytes: number, firstId: number): 
 
 /** Pseudo-random, incompressible bytes: an AES-256-CTR keystream keyed by the seed. */
 function writeRandom(w: BlockWriter, seed: string, bytes: number): void {
-  const key = createHash('sha256').update('key:' + seed).digest();
-  const iv = createHash('sha256').update('iv:' + seed).digest().subarray(0, 16);
+  const key = createHash('sha256')
+    .update('key:' + seed)
+    .digest();
+  const iv = createHash('sha256')
+    .update('iv:' + seed)
+    .digest()
+    .subarray(0, 16);
   const cipher = createCipheriv('aes-256-ctr', key, iv);
   const zeros = Buffer.alloc(1 << 20);
   let left = bytes;
@@ -277,14 +329,7 @@ export interface EditInfo {
  * the "score" and "note" values of `edits` records at random positions (the record
  * length changes too), then appending `appendRecords` new records.
  */
-export function deriveEditedJsonl(
-  src: string,
-  dst: string,
-  records: number,
-  edits: number,
-  appendRecords: number,
-  seed: string,
-): EditInfo {
+export function deriveEditedJsonl(src: string, dst: string, records: number, edits: number, appendRecords: number, seed: string): EditInfo {
   const rng = new Prng(seed);
   const targets = new Set<number>();
   while (targets.size < Math.min(edits, records)) targets.add(rng.int(records));

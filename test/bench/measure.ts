@@ -112,9 +112,7 @@ export function quoteArg(a: string): string {
 export function runCommand(spec: CmdSpec): Promise<CmdResult> {
   const commandLine = [spec.cmd, ...spec.args].map(quoteArg).join(' ');
   const timeBin = gnuTime();
-  const timeFile = timeBin
-    ? path.join(os.tmpdir(), `cairn-bench-rss-${process.pid}-${++timeFileCounter}`)
-    : null;
+  const timeFile = timeBin ? path.join(os.tmpdir(), `cairn-bench-rss-${process.pid}-${++timeFileCounter}`) : null;
   const cmd = timeBin ?? spec.cmd;
   const args = timeBin && timeFile ? ['-f', '%M', '-o', timeFile, spec.cmd, ...spec.args] : spec.args;
   const stdout = new Tail();

@@ -166,7 +166,12 @@ export function formatScenario(rep: ScenarioReport): string {
     const runs = m.values.length > 1 ? m.values.map((v) => fmtValue(v, m.unit)).join(', ') : '';
     const rss = m.peakRssKiB?.length ? `peak RSS ${fmtBytes((median(m.peakRssKiB) ?? 0) * KiB)}` : '';
     const failed = m.failures.length ? `FAILED ×${m.failures.length}` : '';
-    return [`${m.peer}`, m.metric, fmtValue(m.median, m.unit), [runs && `runs: ${runs}`, rss, failed, m.note ?? ''].filter(Boolean).join('; ')];
+    return [
+      `${m.peer}`,
+      m.metric,
+      fmtValue(m.median, m.unit),
+      [runs && `runs: ${runs}`, rss, failed, m.note ?? ''].filter(Boolean).join('; '),
+    ];
   });
   const w0 = Math.max(4, ...rows.map((r) => r[0]?.length ?? 0));
   const w1 = Math.max(6, ...rows.map((r) => r[1]?.length ?? 0));
@@ -255,7 +260,11 @@ export function markdown(reports: readonly ScenarioReport[], info: RunInfo): str
   if (params.length) {
     md.push('');
     for (const rep of params) {
-      md.push(`- ${rep.scenario}: ${Object.entries(rep.params).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+      md.push(
+        `- ${rep.scenario}: ${Object.entries(rep.params)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')}`,
+      );
     }
   }
   return md.join('\n') + '\n';

@@ -20,7 +20,13 @@ async function probeCairn(opts: Options): Promise<string | null> {
     log(`warning: ${opts.cairnBin} does not exist; every cairn command will fail (build it with npm run build)`);
     return null;
   }
-  const r = await runCommand({ label: 'cairn --version', cmd: process.execPath, args: [opts.cairnBin, '--version'], cwd: REPO_ROOT, timeoutMs: 60_000 });
+  const r = await runCommand({
+    label: 'cairn --version',
+    cmd: process.execPath,
+    args: [opts.cairnBin, '--version'],
+    cwd: REPO_ROOT,
+    timeoutMs: 60_000,
+  });
   if (!r.ok) {
     const why = (r.stderrTail.trim() || r.error || `exit ${r.code}`).split('\n').slice(-2).join(' | ');
     log(`warning: \`cairn --version\` failed (${why}); the cairn runs will probably fail and be reported`);
@@ -31,7 +37,10 @@ async function probeCairn(opts: Options): Promise<string | null> {
 
 function warnStaleSessions(dir: string, own: string): void {
   const stale = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.startsWith('session-') && path.join(dir, n) !== own) : [];
-  if (stale.length) log(`note: ${stale.length} older session folder(s) in ${dir} (from --keep or an interrupted run); remove them when nothing runs: ${stale.join(', ')}`);
+  if (stale.length)
+    log(
+      `note: ${stale.length} older session folder(s) in ${dir} (from --keep or an interrupted run); remove them when nothing runs: ${stale.join(', ')}`,
+    );
 }
 
 async function main(): Promise<number> {
@@ -72,7 +81,12 @@ async function main(): Promise<number> {
 
   const b = new Bench(opts, scale, git, sha256sum, log);
   warnStaleSessions(opts.dir, b.session);
-  const info: RunInfo = { machine: machineInfo(b.session, git, cairnVersion, REPO_ROOT), quick: opts.quick, runs: opts.runs, seed: opts.seed };
+  const info: RunInfo = {
+    machine: machineInfo(b.session, git, cairnVersion, REPO_ROOT),
+    quick: opts.quick,
+    runs: opts.runs,
+    seed: opts.seed,
+  };
   log(`machine: ${machineLine(info.machine)}`);
   if (info.machine.loadAvg1 > info.machine.cores / 2) {
     log(`warning: the machine is busy (load ${info.machine.loadAvg1} on ${info.machine.cores} cores): timings will be noisy`);

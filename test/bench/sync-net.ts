@@ -79,7 +79,8 @@ export async function freePort(): Promise<number> {
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited (${child.exitCode ?? child.signalCode}) before listening on ${port}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`server exited (${child.exitCode ?? child.signalCode}) before listening on ${port}`);
     const ok = await new Promise<boolean>((done) => {
       const s = net.connect(port, '127.0.0.1');
       s.once('connect', () => {
@@ -176,7 +177,17 @@ export async function startCairnServe(b: Bench, root: string, logFile: string): 
 export async function startGitDaemon(b: Bench, base: string): Promise<Server> {
   const port = await freePort();
   const spec = b.gitCmd(
-    ['daemon', '--export-all', '--reuseaddr', '--enable=receive-pack', '--max-connections=0', '--listen=127.0.0.1', `--port=${port}`, `--base-path=${base}`, base],
+    [
+      'daemon',
+      '--export-all',
+      '--reuseaddr',
+      '--enable=receive-pack',
+      '--max-connections=0',
+      '--listen=127.0.0.1',
+      `--port=${port}`,
+      `--base-path=${base}`,
+      base,
+    ],
     base,
   );
   const child = spawn(spec.cmd, spec.args, { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });

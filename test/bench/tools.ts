@@ -97,7 +97,7 @@ export function machineInfo(benchDir: string, git: string | null, cairnVersion: 
     ramBytes: os.totalmem(),
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
-    git: git ? firstLine(git, ['--version'])?.replace(/^git version /, '') ?? null : null,
+    git: git ? (firstLine(git, ['--version'])?.replace(/^git version /, '') ?? null) : null,
     benchFs: firstLine('findmnt', ['-n', '-o', 'FSTYPE', '-T', benchDir]) ?? firstLine('stat', ['-f', '-c', '%T', benchDir]),
     loadAvg1: Number((os.loadavg()[0] ?? 0).toFixed(2)),
     cairnVersion,

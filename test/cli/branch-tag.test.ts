@@ -118,14 +118,14 @@ describe('cairn branch', () => {
 describe('cairn tag', () => {
   it('creates, lists, refuses duplicates, moves with -f and deletes', () => {
     expect(ok('tag')).toBe('');
-    expect(ok('tag', 'v1', 'HEAD~1')).toBe('Created tag \'v1\' at 007eb0793aac\n');
-    expect(ok('tag', 'v2')).toBe('Created tag \'v2\' at 461c9d5f5cc1\n');
+    expect(ok('tag', 'v1', 'HEAD~1')).toBe("Created tag 'v1' at 007eb0793aac\n");
+    expect(ok('tag', 'v2')).toBe("Created tag 'v2' at 461c9d5f5cc1\n");
     expect(ok('tag')).toBe('v1\nv2\n');
     const dup = cairn('tag', '--json', 'v1');
     expect(dup.code).toBe(EXIT.REJECTED);
     expect(JSON.parse(dup.stdout).error.code).toBe('ALREADY_EXISTS');
     expect(ok('rev-parse', 'v1')).toBe(`${C1}\n`);
-    expect(ok('tag', '-f', 'v1')).toBe('Updated tag \'v1\' (was 007eb0793aac)\n');
+    expect(ok('tag', '-f', 'v1')).toBe("Updated tag 'v1' (was 007eb0793aac)\n");
     expect(
       ok('tag', '--json')
         .trimEnd()
@@ -136,7 +136,7 @@ describe('cairn tag', () => {
       { name: 'v2', id: C2 },
     ]);
     expect(ok('log', '--oneline')).toBe('461c9d5f5cc1 (HEAD -> main, tag: v1, tag: v2) second\n007eb0793aac first\n');
-    expect(ok('tag', '-d', 'v1')).toBe('Deleted tag \'v1\' (was 461c9d5f5cc1)\n');
+    expect(ok('tag', '-d', 'v1')).toBe("Deleted tag 'v1' (was 461c9d5f5cc1)\n");
     expect(cairn('tag', '-d', 'v1').code).toBe(EXIT.NOT_FOUND);
     expect(cairn('tag', 'bad:name').code).toBe(EXIT.USAGE);
     expect(cairn('tag', 'v3', 'nope').code).toBe(EXIT.NOT_FOUND);

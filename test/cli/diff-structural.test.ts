@@ -13,7 +13,8 @@ let tmp: { dir: string; cleanup: () => void };
 let cwd: string;
 
 const OLD_JSON = '{\n  "name": "w",\n  "price": 10,\n  "items": [{"id": 1, "q": 1}, {"id": 2, "q": 2}]\n}\n';
-const NEW_JSON = '{\n  "name": "w",\n  "price": 12,\n  "items": [{"id": 2, "q": 3}, {"id": 3, "q": 0}],\n  "big": 123456789012345678901234567890\n}\n';
+const NEW_JSON =
+  '{\n  "name": "w",\n  "price": 12,\n  "items": [{"id": 2, "q": 3}, {"id": 3, "q": 0}],\n  "big": 123456789012345678901234567890\n}\n';
 
 beforeAll(() => {
   tmp = tempDir('cairn-diff-structural-');
@@ -66,7 +67,10 @@ describe('cairn diff --structural', () => {
     expect(out).toContain('"structural":{"format":"json","changes":[{"change":"changed","location":"/price","old":10,"new":12},');
     expect(out).toContain('{"change":"added","location":"/big","new":123456789012345678901234567890}]}}');
     const doc = JSON.parse(out) as { changes: { path: string; structural?: unknown }[] };
-    expect(doc.changes.map((c) => [c.path, c.structural === undefined])).toEqual([['a.json', false], ['x.txt', true]]);
+    expect(doc.changes.map((c) => [c.path, c.structural === undefined])).toEqual([
+      ['a.json', false],
+      ['x.txt', true],
+    ]);
     // Without --structural, --json stays as it was: no structure, nothing read.
     expect(cairnOk(['diff', '--json', '--', 'a.json'], { cwd })).not.toContain('structural');
   });
@@ -75,7 +79,9 @@ describe('cairn diff --structural', () => {
     writeFileSync(join(cwd, 'k.jsonl'), '{"id":1,"sku":"a"}\n');
     cairnOk(['add', 'k.jsonl'], { cwd });
     writeFileSync(join(cwd, 'k.jsonl'), '{"id":2,"sku":"a"}\n');
-    expect(cairnOk(['diff', '--structural', '--key', 'sku', '--', 'k.jsonl'], { cwd })).toBe('M k.jsonl (19 B -> 19 B)\n    ~ key=a/id: 1 -> 2\n');
+    expect(cairnOk(['diff', '--structural', '--key', 'sku', '--', 'k.jsonl'], { cwd })).toBe(
+      'M k.jsonl (19 B -> 19 B)\n    ~ key=a/id: 1 -> 2\n',
+    );
   });
 });
 

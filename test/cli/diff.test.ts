@@ -76,9 +76,19 @@ describe('cairn diff (index vs worktree)', () => {
       from: { type: 'index' },
       to: { type: 'worktree' },
       changes: [
-        { path: 'a.txt', change: 'modified', old: { id: fid('alpha\n'), kind: 'file', size: 6 }, new: { id: fid('alpha beta\n'), kind: 'file', size: 11 } },
+        {
+          path: 'a.txt',
+          change: 'modified',
+          old: { id: fid('alpha\n'), kind: 'file', size: 6 },
+          new: { id: fid('alpha beta\n'), kind: 'file', size: 11 },
+        },
         { path: 'data/x.csv', change: 'deleted', old: { id: fid('id,v\n1,2\n3,4\n'), kind: 'file', size: 13 }, new: null },
-        { path: 'run.sh', change: 'modified', old: { id: fid('echo hi\n'), kind: 'file', size: 8 }, new: { id: fid('echo hi\n'), kind: 'exec', size: 8 } },
+        {
+          path: 'run.sh',
+          change: 'modified',
+          old: { id: fid('echo hi\n'), kind: 'file', size: 8 },
+          new: { id: fid('echo hi\n'), kind: 'exec', size: 8 },
+        },
       ],
       summary: { files: 3, added: 0, modified: 2, deleted: 1, typechange: 0, bytesAdded: 5, bytesRemoved: 13 },
     });
@@ -93,28 +103,43 @@ describe('cairn diff (index vs worktree)', () => {
 describe('cairn diff with revisions', () => {
   it('--cached and --staged compare HEAD with the index: nothing staged yet', () => {
     expect(cairnOk(['diff', '--cached'], { cwd })).toBe('');
-    expect(cairnOk(['diff', '--staged', 'HEAD~1'], { cwd })).toBe('A data/new.txt (4 B)\nD data/sub/y.json (8 B)\nM data/x.csv (9 B -> 13 B)\n');
+    expect(cairnOk(['diff', '--staged', 'HEAD~1'], { cwd })).toBe(
+      'A data/new.txt (4 B)\nD data/sub/y.json (8 B)\nM data/x.csv (9 B -> 13 B)\n',
+    );
   });
 
   it('REV compares a commit with the worktree', () => {
-    expect(cairnOk(['diff', 'HEAD~1'], { cwd })).toBe('M a.txt (6 B -> 11 B)\nA data/new.txt (4 B)\nD data/sub/y.json (8 B)\nD data/x.csv (9 B)\nM run.sh (file -> exec)\n');
+    expect(cairnOk(['diff', 'HEAD~1'], { cwd })).toBe(
+      'M a.txt (6 B -> 11 B)\nA data/new.txt (4 B)\nD data/sub/y.json (8 B)\nD data/x.csv (9 B)\nM run.sh (file -> exec)\n',
+    );
   });
 
   it('A B compares two commits, and -- limits to paths', () => {
-    expect(cairnOk(['diff', 'HEAD~1', 'HEAD'], { cwd })).toBe('A data/new.txt (4 B)\nD data/sub/y.json (8 B)\nM data/x.csv (9 B -> 13 B)\n');
+    expect(cairnOk(['diff', 'HEAD~1', 'HEAD'], { cwd })).toBe(
+      'A data/new.txt (4 B)\nD data/sub/y.json (8 B)\nM data/x.csv (9 B -> 13 B)\n',
+    );
     expect(cairnOk(['diff', 'HEAD~1', 'HEAD', '--', 'data/sub'], { cwd })).toBe('D data/sub/y.json (8 B)\n');
     const json = JSON.parse(cairnOk(['diff', '--json', c1, c2, '--', 'data/x.csv'], { cwd })) as unknown;
     expect(json).toEqual({
       from: { type: 'commit', id: c1 },
       to: { type: 'commit', id: c2 },
-      changes: [{ path: 'data/x.csv', change: 'modified', old: { id: fid('id,v\n1,2\n'), kind: 'file', size: 9 }, new: { id: fid('id,v\n1,2\n3,4\n'), kind: 'file', size: 13 } }],
+      changes: [
+        {
+          path: 'data/x.csv',
+          change: 'modified',
+          old: { id: fid('id,v\n1,2\n'), kind: 'file', size: 9 },
+          new: { id: fid('id,v\n1,2\n3,4\n'), kind: 'file', size: 13 },
+        },
+      ],
       summary: { files: 1, added: 0, modified: 1, deleted: 0, typechange: 0, bytesAdded: 4, bytesRemoved: 0 },
     });
   });
 
   it('takes paths relative to the current folder and prints repository paths', () => {
     expect(cairnOk(['diff', 'HEAD~1', 'HEAD', '--', '.'], { cwd: join(cwd, 'data/sub') })).toBe('D data/sub/y.json (8 B)\n');
-    expect(cairnOk(['diff', '--name-only', 'HEAD~1', 'HEAD', '--', 'sub', 'new.txt'], { cwd: join(cwd, 'data') })).toBe('data/new.txt\ndata/sub/y.json\n');
+    expect(cairnOk(['diff', '--name-only', 'HEAD~1', 'HEAD', '--', 'sub', 'new.txt'], { cwd: join(cwd, 'data') })).toBe(
+      'data/new.txt\ndata/sub/y.json\n',
+    );
   });
 });
 

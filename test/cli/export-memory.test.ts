@@ -35,7 +35,11 @@ describe('export of a large file', () => {
     const script = `process.on('exit', () => process.stderr.write('MAXRSS=' + process.resourceUsage().maxRSS + '\\n'));
       process.argv = [process.execPath, 'cairn', 'export', 'HEAD', ${JSON.stringify(out)}];
       await import(${JSON.stringify(join(CAIRN_BIN, '..', '..', 'dist', 'cli', 'main.js'))});`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: wt, env: { ...process.env, ...TEST_ENV }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: wt,
+      env: { ...process.env, ...TEST_ENV },
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr).toBe(0);
     const rssKiB = Number(/MAXRSS=(\d+)/.exec(r.stderr)?.[1]);
     expect(rssKiB).toBeGreaterThan(0);

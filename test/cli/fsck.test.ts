@@ -30,8 +30,16 @@ afterEach(() => tmp.cleanup());
 
 describe('cairn fsck', () => {
   it('reports a healthy repository and exits 0', () => {
-    expect(runCairn(['fsck'], { cwd })).toEqual({ code: 0, stdout: 'checked 2 commits, 3 trees, 3 files, 0 chunks (26 B)\nno problems found\n', stderr: '' });
-    expect(JSON.parse(cairnOk(['fsck', '--json'], { cwd }))).toEqual({ ok: true, checked: { commits: 2, trees: 3, files: 3, chunks: 0, bytes: 26 }, problems: [] });
+    expect(runCairn(['fsck'], { cwd })).toEqual({
+      code: 0,
+      stdout: 'checked 2 commits, 3 trees, 3 files, 0 chunks (26 B)\nno problems found\n',
+      stderr: '',
+    });
+    expect(JSON.parse(cairnOk(['fsck', '--json'], { cwd }))).toEqual({
+      ok: true,
+      checked: { commits: 2, trees: 3, files: 3, chunks: 0, bytes: 26 },
+      problems: [],
+    });
   });
 
   it('names a missing object by id and path, and exits 7', () => {
@@ -54,7 +62,15 @@ describe('cairn fsck', () => {
     expect(JSON.parse(j.stdout)).toEqual({
       ok: false,
       checked: { commits: 2, trees: 3, files: 2, chunks: 0, bytes: 17 },
-      problems: [{ id: x, kind: 'missing', type: 'file', path: `refs/heads/main: commit ${head.slice(0, 12)} file data/x.csv`, message: expect.stringContaining(x) }],
+      problems: [
+        {
+          id: x,
+          kind: 'missing',
+          type: 'file',
+          path: `refs/heads/main: commit ${head.slice(0, 12)} file data/x.csv`,
+          message: expect.stringContaining(x),
+        },
+      ],
     });
   });
 

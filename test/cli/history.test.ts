@@ -62,7 +62,9 @@ Date:   Tue Nov 14 22:13:20 2023 +0000
     expect(ok('log', '--oneline')).toBe('a730a208ad57 (HEAD -> main) second snapshot\na6a29e9bdd13 (tag: v1) first snapshot\n');
     expect(ok('log', '--oneline', '-n', '1')).toBe('a730a208ad57 (HEAD -> main) second snapshot\n');
     expect(ok('log', '--oneline', 'v1')).toBe('a6a29e9bdd13 (tag: v1) first snapshot\n');
-    expect(ok('log', '--oneline', '--graph')).toBe('* a730a208ad57 (HEAD -> main) second snapshot\n* a6a29e9bdd13 (tag: v1) first snapshot\n');
+    expect(ok('log', '--oneline', '--graph')).toBe(
+      '* a730a208ad57 (HEAD -> main) second snapshot\n* a6a29e9bdd13 (tag: v1) first snapshot\n',
+    );
   });
 
   it('prints one JSON object per line with full ids, ISO time and milliseconds', () => {
@@ -182,11 +184,23 @@ describe('LogGraph', () => {
   };
 
   it('keeps a linear history in one lane', () => {
-    expect(draw([['c', ['b']], ['b', ['a']], ['a', []]])).toBe('* c\n* b\n* a');
+    expect(
+      draw([
+        ['c', ['b']],
+        ['b', ['a']],
+        ['a', []],
+      ]),
+    ).toBe('* c\n* b\n* a');
   });
 
   it('opens a lane for a second tip and closes it where it joins', () => {
-    expect(draw([['t1', ['base']], ['t2', ['base']], ['base', []]])).toBe('* t1\n| * t2\n|/\n* base');
+    expect(
+      draw([
+        ['t1', ['base']],
+        ['t2', ['base']],
+        ['base', []],
+      ]),
+    ).toBe('* t1\n| * t2\n|/\n* base');
   });
 
   it('forks three ways for an octopus merge and shifts lanes on the right', () => {
@@ -249,8 +263,18 @@ A notes.txt (6 B)
         refs: ['tag: v1'],
       },
       changes: [
-        { path: 'data/people.csv', change: 'added', old: null, new: { id: '96faa707d1f1a7b6a70f5c131dc8c2f84480ad07da0861a6d05cd7ff4ad53cfc', kind: 'file', size: 14 } },
-        { path: 'data/users.json', change: 'added', old: null, new: { id: 'f3c35f44bf11e380660d2a2411fdfa40b2053bb4d3e2d16f972e5e7a90d6012b', kind: 'file', size: 8 } },
+        {
+          path: 'data/people.csv',
+          change: 'added',
+          old: null,
+          new: { id: '96faa707d1f1a7b6a70f5c131dc8c2f84480ad07da0861a6d05cd7ff4ad53cfc', kind: 'file', size: 14 },
+        },
+        {
+          path: 'data/users.json',
+          change: 'added',
+          old: null,
+          new: { id: 'f3c35f44bf11e380660d2a2411fdfa40b2053bb4d3e2d16f972e5e7a90d6012b', kind: 'file', size: 8 },
+        },
       ],
       summary: { files: 2, added: 2, modified: 0, deleted: 0, typechange: 0, bytesAdded: 22, bytesRemoved: 0 },
     });
@@ -305,7 +329,11 @@ describe('cairn cat', () => {
       cairnOk(['add', 'big.bin'], { cwd: t.dir });
       cairnOk(['commit', '-m', 'big'], { cwd: t.dir });
       rmSync(join(t.dir, 'big.bin'));
-      const r = spawnSync(process.execPath, [CAIRN_BIN, 'cat', 'HEAD:big.bin'], { cwd: t.dir, env: { ...process.env, ...TEST_ENV }, maxBuffer: 64 << 20 });
+      const r = spawnSync(process.execPath, [CAIRN_BIN, 'cat', 'HEAD:big.bin'], {
+        cwd: t.dir,
+        env: { ...process.env, ...TEST_ENV },
+        maxBuffer: 64 << 20,
+      });
       expect(r.status).toBe(0);
       expect(Buffer.compare(r.stdout, big)).toBe(0);
     } finally {
@@ -355,7 +383,13 @@ describe('cairn ls', () => {
     ).toEqual([
       { name: 'data', path: 'data', kind: 'tree', id: '0ee41eaa58b525ec1b96c13240d2b2fa26aa555b4d1a3a369f74d145982baace', size: 8 },
       { name: 'latest', path: 'latest', kind: 'symlink', id: 'd9fc41d0c67909789fa3c5ce9686df303d7075ee26819192fea2f3f51ffcd630', size: 15 },
-      { name: 'notes.txt', path: 'notes.txt', kind: 'file', id: '3c9514236068c0b64dbae48b34c183b0b1c78c6de8dcd1344f59f36b3c69dee5', size: 6 },
+      {
+        name: 'notes.txt',
+        path: 'notes.txt',
+        kind: 'file',
+        id: '3c9514236068c0b64dbae48b34c183b0b1c78c6de8dcd1344f59f36b3c69dee5',
+        size: 6,
+      },
     ]);
   });
 

@@ -11,7 +11,8 @@ afterAll(() => tmp.cleanup());
 
 const T0 = 1_700_000_000_000;
 let n = 0;
-const ok = (dir: string, args: string[], at?: number) => cairnOk(args, { cwd: dir, ...(at !== undefined ? { env: { CAIRN_COMMIT_TIME: String(T0 + at * 1000) } } : {}) });
+const ok = (dir: string, args: string[], at?: number) =>
+  cairnOk(args, { cwd: dir, ...(at !== undefined ? { env: { CAIRN_COMMIT_TIME: String(T0 + at * 1000) } } : {}) });
 const id = (dir: string, rev: string) => ok(dir, ['rev-parse', rev]).trim();
 
 /** main and feature both edit /price, line 2 of notes.txt; feature deletes gone.txt, main edits it. */
@@ -63,8 +64,12 @@ describe('a merge stopped by conflicts', () => {
         "Automatic merge failed: 3 conflicted path(s). Fix them and mark them with 'cairn resolve PATH' (see 'cairn conflicts'), then run 'cairn merge --continue' (or 'cairn merge --abort').\n",
     );
     // Valid JSON, ours' price, theirs' clean change (paris) merged in.
-    expect(readFileSync(join(dir, 'product.json'), 'utf8')).toBe('{\n  "name": "widget",\n  "price": 11,\n  "stock": {"berlin": 6, "paris": 4}\n}\n');
-    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('one\n<<<<<<< main\nTWO main\n=======\nTWO feature\n>>>>>>> feature\nthree\n');
+    expect(readFileSync(join(dir, 'product.json'), 'utf8')).toBe(
+      '{\n  "name": "widget",\n  "price": 11,\n  "stock": {"berlin": 6, "paris": 4}\n}\n',
+    );
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe(
+      'one\n<<<<<<< main\nTWO main\n=======\nTWO feature\n>>>>>>> feature\nthree\n',
+    );
     expect(readFileSync(join(dir, 'gone.txt'), 'utf8')).toBe('keep, edited\n');
   });
 
@@ -117,7 +122,9 @@ describe('a merge stopped by conflicts', () => {
     );
     const js = JSON.parse(ok(dir, ['conflicts', '--json']));
     expect(js).toMatchObject({ merging: true, ours: main, theirs: feature, theirsLabel: 'feature', phase: 'conflicts' });
-    expect(js.paths.map((p: { path: string; kind: string; driver: string | null; resolved: boolean }) => [p.path, p.kind, p.driver, p.resolved])).toEqual([
+    expect(
+      js.paths.map((p: { path: string; kind: string; driver: string | null; resolved: boolean }) => [p.path, p.kind, p.driver, p.resolved]),
+    ).toEqual([
       ['gone.txt', 'modify-delete', null, false],
       ['notes.txt', 'content', 'text', false],
       ['product.json', 'content', 'json', false],
@@ -133,7 +140,10 @@ describe('a merge stopped by conflicts', () => {
     runCairn(['merge', 'feature'], { cwd: dir });
     const c = runCairn(['commit', '-m', 'too early', '--json'], { cwd: dir });
     expect(c.code).toBe(5);
-    expect(JSON.parse(c.stdout).error).toMatchObject({ code: 'UNRESOLVED_CONFLICTS', data: { paths: ['gone.txt', 'notes.txt', 'product.json'] } });
+    expect(JSON.parse(c.stdout).error).toMatchObject({
+      code: 'UNRESOLVED_CONFLICTS',
+      data: { paths: ['gone.txt', 'notes.txt', 'product.json'] },
+    });
     expect(runCairn(['merge', '--continue'], { cwd: dir }).code).toBe(5);
     expect(runCairn(['merge', 'feature'], { cwd: dir }).code).toBe(5);
     expect(id(dir, 'main')).toBe(main);
@@ -142,13 +152,19 @@ describe('a merge stopped by conflicts', () => {
   it('resolves by side, by pointer and by hand; --continue commits two parents', () => {
     const { dir, main, feature } = conflicted();
     runCairn(['merge', 'feature'], { cwd: dir });
-    expect(ok(dir, ['resolve', 'product.json', '--pointer', '/price', '--value', '12.50'])).toBe('Resolved product.json at /price (value)\n2 conflicted path(s) remain: gone.txt, notes.txt\n');
+    expect(ok(dir, ['resolve', 'product.json', '--pointer', '/price', '--value', '12.50'])).toBe(
+      'Resolved product.json at /price (value)\n2 conflicted path(s) remain: gone.txt, notes.txt\n',
+    );
     // Exact number text kept; ours' formatting kept.
-    expect(readFileSync(join(dir, 'product.json'), 'utf8')).toBe('{\n  "name": "widget",\n  "price": 12.50,\n  "stock": {"berlin": 6, "paris": 4}\n}\n');
+    expect(readFileSync(join(dir, 'product.json'), 'utf8')).toBe(
+      '{\n  "name": "widget",\n  "price": 12.50,\n  "stock": {"berlin": 6, "paris": 4}\n}\n',
+    );
     expect(ok(dir, ['resolve', 'gone.txt', '--theirs'])).toBe('Resolved gone.txt (theirs)\n1 conflicted path(s) remain: notes.txt\n');
     expect(existsSync(join(dir, 'gone.txt'))).toBe(false);
     writeFileSync(join(dir, 'notes.txt'), 'one\nTWO both\nthree\n');
-    expect(ok(dir, ['resolve', 'notes.txt'])).toBe("Resolved notes.txt (as in the worktree)\nAll conflicts resolved: run 'cairn merge --continue' to commit the merge.\n");
+    expect(ok(dir, ['resolve', 'notes.txt'])).toBe(
+      "Resolved notes.txt (as in the worktree)\nAll conflicts resolved: run 'cairn merge --continue' to commit the merge.\n",
+    );
     expect(ok(dir, ['status', '--short'])).toBe('D  gone.txt\nM  notes.txt\nM  product.json\n');
     const out = ok(dir, ['merge', '--continue'], 30);
     const merged = id(dir, 'main');
@@ -164,7 +180,11 @@ describe('a merge stopped by conflicts', () => {
     const { dir } = conflicted();
     runCairn(['merge', 'feature'], { cwd: dir });
     ok(dir, ['resolve', 'product.json', '--theirs']);
-    expect(JSON.parse(readFileSync(join(dir, 'product.json'), 'utf8'))).toEqual({ name: 'widget', price: 12, stock: { berlin: 6, paris: 4 } });
+    expect(JSON.parse(readFileSync(join(dir, 'product.json'), 'utf8'))).toEqual({
+      name: 'widget',
+      price: 12,
+      stock: { berlin: 6, paris: 4 },
+    });
     ok(dir, ['resolve', 'notes.txt', '--ours']);
     expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('one\nTWO main\nthree\n');
     ok(dir, ['resolve', 'gone.txt', '--ours']);
@@ -204,7 +224,9 @@ describe('cairn merge --abort', () => {
     writeFileSync(join(dir, 'notes.txt'), 'my attempt\n');
     ok(dir, ['resolve', 'product.json', '--theirs']);
     expect(snapshot(dir)).not.toEqual(before);
-    expect(ok(dir, ['merge', '--abort'])).toBe(`Merge aborted: HEAD, index and files are back at ${head.slice(0, 12)} (3 file(s) restored, 0 removed).\n`);
+    expect(ok(dir, ['merge', '--abort'])).toBe(
+      `Merge aborted: HEAD, index and files are back at ${head.slice(0, 12)} (3 file(s) restored, 0 removed).\n`,
+    );
     expect(snapshot(dir)).toEqual(before);
     expect(ok(dir, ['status', '--short'])).toBe(statusBefore);
     expect(id(dir, 'main')).toBe(head);

@@ -106,10 +106,12 @@ describe('cairn merge-file as a git merge driver', () => {
     gitOk(dir, 'merge', '--abort');
     useCairnDriver(dir, '*.jsonl', '--path %P');
     expect(git(dir, 'merge', '--no-edit', 'theirs').code).toBe(0);
-    expect(readFileSync(join(dir, 'stock.jsonl'), 'utf8')).toBe('{"id":1,"qty":5,"note":"A"}\n{"id":2,"qty":1,"note":"b"}\n{"id":3,"qty":0,"note":"c"}\n');
+    expect(readFileSync(join(dir, 'stock.jsonl'), 'utf8')).toBe(
+      '{"id":1,"qty":5,"note":"A"}\n{"id":2,"qty":1,"note":"b"}\n{"id":3,"qty":0,"note":"c"}\n',
+    );
   });
 
-  it('a real conflict: the driver exits 1, git reports it and leaves valid JSON holding ours\' value', () => {
+  it("a real conflict: the driver exits 1, git reports it and leaves valid JSON holding ours' value", () => {
     const dir = repoWith('item.json', BASE, OURS, THEIRS.replace('"price": 10', '"price": 11'));
     useCairnDriver(dir, '*.json', '--path %P');
     const r = git(dir, 'merge', '--no-edit', 'theirs');

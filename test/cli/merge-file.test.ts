@@ -35,13 +35,15 @@ describe('cairn merge-file: json', () => {
     expect(runCairn(['merge-file', '--stdout', ...files('.json')], { cwd: dir }).stdout).toBe(MERGED_JSON);
   });
 
-  it('exits 1 on a conflict, keeps ours\' value (valid JSON) and lists the conflict on stderr', () => {
+  it("exits 1 on a conflict, keeps ours' value (valid JSON) and lists the conflict on stderr", () => {
     const theirs = THEIRS_JSON.replace('"price": 10', '"price": 11');
     const dir = triple('.json', BASE_JSON, OURS_JSON, theirs);
     const r = runCairn(['merge-file', ...files('.json')], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe("merge-file: 1 conflict in ours.json (json driver; ours' value kept at each)\n  both-modified /price: base 10, ours 12, theirs 11\n");
+    expect(r.stderr).toBe(
+      "merge-file: 1 conflict in ours.json (json driver; ours' value kept at each)\n  both-modified /price: base 10, ours 12, theirs 11\n",
+    );
     expect(JSON.parse(read(dir, 'ours.json'))).toEqual({ name: 'widget', price: 12, stock: 7 });
   });
 
@@ -65,7 +67,11 @@ describe('cairn merge-file: json', () => {
 
   it('settles conflicts with --favor theirs / --theirs / --ours and exits 0', () => {
     const theirs = THEIRS_JSON.replace('"price": 10', '"price": 11');
-    for (const [flags, price] of [[['--favor', 'theirs'], 11], [['--theirs'], 11], [['--ours'], 12]] as const) {
+    for (const [flags, price] of [
+      [['--favor', 'theirs'], 11],
+      [['--theirs'], 11],
+      [['--ours'], 12],
+    ] as const) {
       const dir = triple('.json', BASE_JSON, OURS_JSON, theirs);
       const r = runCairn(['merge-file', ...flags, '--json', ...files('.json')], { cwd: dir });
       expect(r.code).toBe(0);
@@ -81,7 +87,11 @@ describe('cairn merge-file: json', () => {
     const dir = triple('.json', base, ours, theirs);
     const r = runCairn(['merge-file', '-p', '--key', 'sku', ...files('.json')], { cwd: dir });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual([{ sku: 'b', n: 3 }, { sku: 'a', n: 2 }, { sku: 'c', n: 1 }]);
+    expect(JSON.parse(r.stdout)).toEqual([
+      { sku: 'b', n: 3 },
+      { sku: 'a', n: 2 },
+      { sku: 'c', n: 1 },
+    ]);
   });
 
   it('treats an empty BASE as "added on both sides" (what git passes as %O then)', () => {
@@ -125,7 +135,9 @@ describe('cairn merge-file: jsonl, csv, binary', () => {
     const dir = triple('.csv', 'id,v\n1,a\n', 'id,v\n1,b\n', 'id,v\n1,c\n');
     const r = runCairn(['merge-file', ...files('.csv')], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe("merge-file: 1 conflict in ours.csv (csv driver; ours' value kept at each)\n  both-modified key=1/v: base \"a\", ours \"b\", theirs \"c\"\n");
+    expect(r.stderr).toBe(
+      'merge-file: 1 conflict in ours.csv (csv driver; ours\' value kept at each)\n  both-modified key=1/v: base "a", ours "b", theirs "c"\n',
+    );
     expect(read(dir, 'ours.csv')).toBe('id,v\n1,b\n');
   });
 
@@ -140,7 +152,13 @@ describe('cairn merge-file: jsonl, csv, binary', () => {
     const dir = triple('.bin', b, Buffer.from([0, 1, 3]), Buffer.from([0, 1, 4]));
     const r = runCairn(['merge-file', '--json', ...files('.bin')], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)).toEqual({ driver: 'binary', clean: false, conflicts: [{ location: '', kind: 'binary', base: { size: 3 }, ours: { size: 3 }, theirs: { size: 3 } }], settled: 0, written: null });
+    expect(JSON.parse(r.stdout)).toEqual({
+      driver: 'binary',
+      clean: false,
+      conflicts: [{ location: '', kind: 'binary', base: { size: 3 }, ours: { size: 3 }, theirs: { size: 3 } }],
+      settled: 0,
+      written: null,
+    });
     const dir2 = triple('.bin', b, b, Buffer.from([0, 9]));
     expect(runCairn(['merge-file', ...files('.bin')], { cwd: dir2 }).code).toBe(0);
     expect(readFileSync(join(dir2, 'ours.bin'))).toEqual(Buffer.from([0, 9]));

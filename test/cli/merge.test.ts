@@ -72,7 +72,15 @@ describe('cairn merge: fast-forward', () => {
     const main = id(dir, 'main');
     const feature = id(dir, 'feature');
     const res = JSON.parse(cairnOk(['merge', '--no-ff', '--json', 'feature'], { cwd: dir }));
-    expect(res).toMatchObject({ status: 'merged', branch: 'main', previous: main, theirs: feature, bases: [main], conflicts: [], settled: 0 });
+    expect(res).toMatchObject({
+      status: 'merged',
+      branch: 'main',
+      previous: main,
+      theirs: feature,
+      bases: [main],
+      conflicts: [],
+      settled: 0,
+    });
     expect(parents(dir, 'main')).toEqual([main, feature]);
     expect(JSON.parse(cairnOk(['log', '--json', '-n', '1'], { cwd: dir })).message).toBe("Merge branch 'feature'\n");
     expect(readFileSync(join(dir, 'extra.csv'), 'utf8')).toBe('id,v\n1,x\n');
@@ -184,7 +192,9 @@ describe('cairn merge --favor', () => {
   it('theirs settles every conflict for the merged branch and says how many', () => {
     const dir = conflicting();
     const out = cairnOk(['merge', '--favor', 'theirs', 'feature'], { cwd: dir });
-    expect(out).toBe(`Auto-merging product.json (json)\nSettled 1 conflict(s) in favor of feature (--favor theirs).\nMerge made: [main ${id(dir, 'main').slice(0, 12)}] (3 file(s) updated, 0 removed)\n`);
+    expect(out).toBe(
+      `Auto-merging product.json (json)\nSettled 1 conflict(s) in favor of feature (--favor theirs).\nMerge made: [main ${id(dir, 'main').slice(0, 12)}] (3 file(s) updated, 0 removed)\n`,
+    );
     expect(JSON.parse(readFileSync(join(dir, 'product.json'), 'utf8'))).toEqual({ name: 'widget', price: 12, tags: ['x'] });
   });
 
@@ -237,6 +247,8 @@ describe('cairn merge-base', () => {
     // Merging the two cross-merges goes through a virtual base and says so.
     cairnOk(['switch', 'main'], { cwd: dir });
     const out = cairnOk(['merge', 'feature'], { cwd: dir, env: { CAIRN_COMMIT_TIME: String(T0 + 120_000) } });
-    expect(out).toBe(`Merge base: virtual, merged from 2 common ancestors (criss-cross history)\nMerge made: [main ${id(dir, 'main').slice(0, 12)}] (0 file(s) updated, 0 removed)\n`);
+    expect(out).toBe(
+      `Merge base: virtual, merged from 2 common ancestors (criss-cross history)\nMerge made: [main ${id(dir, 'main').slice(0, 12)}] (0 file(s) updated, 0 removed)\n`,
+    );
   });
 });

@@ -28,7 +28,10 @@ describe('cairn remote', () => {
   it('adds remotes and lists them: names, -v with URLs, --json one object per line', () => {
     expect(ok('remote')).toBe('');
     expect(ok('remote', 'add', 'origin', 'http://127.0.0.1:8080/data')).toBe('');
-    expect(JSON.parse(ok('remote', 'add', '--json', 'backup', 'https://cairn.example.com/data'))).toEqual({ name: 'backup', url: 'https://cairn.example.com/data' });
+    expect(JSON.parse(ok('remote', 'add', '--json', 'backup', 'https://cairn.example.com/data'))).toEqual({
+      name: 'backup',
+      url: 'https://cairn.example.com/data',
+    });
     expect(ok('remote')).toBe('backup\norigin\n');
     expect(ok('remote', '-v')).toBe('backup\thttps://cairn.example.com/data\norigin\thttp://127.0.0.1:8080/data\n');
     expect(lines(ok('remote', '--json'))).toEqual([
@@ -43,7 +46,11 @@ describe('cairn remote', () => {
     expect(ok('remote', 'get-url', 'origin')).toBe('http://127.0.0.1:8080/data\n');
     expect(JSON.parse(ok('remote', 'get-url', 'origin', '--json'))).toEqual({ name: 'origin', url: 'http://127.0.0.1:8080/data' });
     expect(ok('remote', 'set-url', 'origin', 'https://h/data')).toBe('');
-    expect(JSON.parse(ok('remote', 'set-url', '--json', 'origin', 'https://h/data2'))).toEqual({ name: 'origin', url: 'https://h/data2', oldUrl: 'https://h/data' });
+    expect(JSON.parse(ok('remote', 'set-url', '--json', 'origin', 'https://h/data2'))).toEqual({
+      name: 'origin',
+      url: 'https://h/data2',
+      oldUrl: 'https://h/data',
+    });
     expect(ok('remote', 'get-url', 'origin')).toBe('https://h/data2\n');
   });
 
@@ -63,7 +70,12 @@ describe('cairn remote', () => {
       r.close();
     }
     expect(ok('rev-parse', 'origin/main')).toMatch(/^[0-9a-f]{64}\n$/);
-    expect(JSON.parse(ok('remote', 'remove', '--json', 'origin'))).toEqual({ name: 'origin', url: 'http://127.0.0.1:8080/data', deletedRefs: ['refs/remotes/origin/main'], untracked: ['main'] });
+    expect(JSON.parse(ok('remote', 'remove', '--json', 'origin'))).toEqual({
+      name: 'origin',
+      url: 'http://127.0.0.1:8080/data',
+      deletedRefs: ['refs/remotes/origin/main'],
+      untracked: ['main'],
+    });
     expect(cairn('rev-parse', 'origin/main').code).toBe(EXIT.NOT_FOUND);
     expect(cairn('config', 'branch.main.remote').code).toBe(EXIT.FALSE);
     expect(ok('remote', 'rm', 'backup')).toBe('');

@@ -59,7 +59,10 @@ describe('init, add, status, commit', () => {
     unlinkSync(join(dir, 'b.csv'));
     write('c.csv', 'new\n');
     expect(cairnOk(['status', '-s'], { cwd: dir })).toBe(' M a.csv\n D b.csv\n?? c.csv\n');
-    const st = JSON.parse(cairnOk(['status', '--json'], { cwd: dir })) as { unstaged: { path: string; change: string }[]; untracked: string[] };
+    const st = JSON.parse(cairnOk(['status', '--json'], { cwd: dir })) as {
+      unstaged: { path: string; change: string }[];
+      untracked: string[];
+    };
     expect(st.unstaged.map((c) => [c.path, c.change])).toEqual([
       ['a.csv', 'modified'],
       ['b.csv', 'deleted'],

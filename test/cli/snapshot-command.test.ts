@@ -96,7 +96,19 @@ describe('cairn snapshot', () => {
     const first = snapJson(dir, ['-m', 'one']).res;
     const again = snapJson(dir, ['-m', 'one'], 5);
     expect(again.code).toBe(1);
-    expect(again.res).toEqual({ committed: false, commit: null, parent: null, head: first.commit, branch: 'main', added: 0, modified: 0, deleted: 0, bytes: 0, tag: null, pushed: null });
+    expect(again.res).toEqual({
+      committed: false,
+      commit: null,
+      parent: null,
+      head: first.commit,
+      branch: 'main',
+      added: 0,
+      modified: 0,
+      deleted: 0,
+      bytes: 0,
+      tag: null,
+      pushed: null,
+    });
     expect(run(dir, ['snapshot', '-m', 'one', '--exit-zero'], 6).code).toBe(0);
     expect(head(dir)).toBe(first.commit);
     expect(logCount(dir)).toBe(1);
@@ -242,7 +254,8 @@ describe('cairn snapshot --push', () => {
   const TOKEN = 'snapshot-test-write-token';
   let server: TestServer;
   const auth = { CAIRN_TOKEN: TOKEN };
-  const prun = (dir: string, args: string[], s = 0, env: Record<string, string> = auth) => runCairn(args, { cwd: dir, env: { ...at(s), ...env } });
+  const prun = (dir: string, args: string[], s = 0, env: Record<string, string> = auth) =>
+    runCairn(args, { cwd: dir, env: { ...at(s), ...env } });
   const pjson = (dir: string, args: string[], s = 0) => {
     const r = prun(dir, ['snapshot', ...args, '--json'], s);
     return { code: r.code, res: JSON.parse(r.stdout) as SnapJson, stderr: r.stderr };
@@ -304,7 +317,11 @@ describe('cairn snapshot --push', () => {
     const r = prun(dir, ['snapshot', '-m', 'one', '--push', 'origin']);
     expect(r.code).toBe(0);
     const id = rev(dir, 'HEAD').slice(0, 12);
-    expect(r.stdout).toMatch(new RegExp(`^\\[main \\(root-commit\\) ${id}\\] one\\n 1 added, 0 modified, 0 deleted \\(6 B\\)\\norigin: main created at ${id}\\norigin: sent 3 object\\(s\\), [0-9.]+ (B|KiB)\\n$`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^\\[main \\(root-commit\\) ${id}\\] one\\n 1 added, 0 modified, 0 deleted \\(6 B\\)\\norigin: main created at ${id}\\norigin: sent 3 object\\(s\\), [0-9.]+ (B|KiB)\\n$`,
+      ),
+    );
     const again = prun(dir, ['snapshot', '-m', 'one', '--push', 'origin'], 1);
     expect([again.code, again.stdout]).toEqual([1, `nothing changed since ${id} on main; no commit made\norigin: main up to date\n`]);
   });

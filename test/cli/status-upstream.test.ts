@@ -60,7 +60,7 @@ describe('cairn status with an upstream', () => {
     setTracking('HEAD~1');
     commitFile('three.txt', 3);
     expect(ok('status')).toBe(
-      "On branch main\nYour branch is ahead of 'origin/main' by 2 commits.\n  (use \"cairn push\" to publish your local commits)\n\nnothing to commit, working tree clean\n",
+      'On branch main\nYour branch is ahead of \'origin/main\' by 2 commits.\n  (use "cairn push" to publish your local commits)\n\nnothing to commit, working tree clean\n',
     );
     expect(ok('status', '-s', '--branch')).toBe('## main...origin/main [ahead 2]\n');
     expect(JSON.parse(ok('status', '--json'))).toMatchObject({ upstream: 'origin/main', ahead: 2, behind: 0 });
@@ -70,7 +70,7 @@ describe('cairn status with an upstream', () => {
     setTracking('HEAD');
     ok('reset', '--hard', 'HEAD~1');
     expect(ok('status')).toBe(
-      "On branch main\nYour branch is behind 'origin/main' by 1 commit, and can be fast-forwarded.\n  (use \"cairn pull\" to update your local branch)\n\nnothing to commit, working tree clean\n",
+      'On branch main\nYour branch is behind \'origin/main\' by 1 commit, and can be fast-forwarded.\n  (use "cairn pull" to update your local branch)\n\nnothing to commit, working tree clean\n',
     );
     expect(ok('status', '-sb')).toBe('## main...origin/main [behind 1]\n');
   });
@@ -81,16 +81,16 @@ describe('cairn status with an upstream', () => {
     commitFile('mine.txt', 4);
     writeFileSync(join(dir, 'new.txt'), 'x\n');
     expect(ok('status')).toBe(
-      "On branch main\nYour branch and 'origin/main' have diverged,\nand have 1 and 1 different commits each, respectively.\n  (use \"cairn pull\" to merge the remote branch into yours)\n\nUntracked files:\n  (use \"cairn add <file>...\" to include in what will be committed)\n\tnew.txt\n\nno changes added to commit (use \"cairn add\" or \"cairn commit -a\")\n",
+      'On branch main\nYour branch and \'origin/main\' have diverged,\nand have 1 and 1 different commits each, respectively.\n  (use "cairn pull" to merge the remote branch into yours)\n\nUntracked files:\n  (use "cairn add <file>..." to include in what will be committed)\n\tnew.txt\n\nno changes added to commit (use "cairn add" or "cairn commit -a")\n',
     );
     expect(ok('status', '-sb')).toBe('## main...origin/main [ahead 1, behind 1]\n?? new.txt\n');
     expect(ok('status', '-s')).toBe('?? new.txt\n');
     expect(JSON.parse(ok('status', '--json'))).toMatchObject({ upstream: 'origin/main', ahead: 1, behind: 1, untracked: ['new.txt'] });
   });
 
-  it("says the upstream is gone when the tracking ref does not exist", () => {
+  it('says the upstream is gone when the tracking ref does not exist', () => {
     expect(ok('status')).toBe(
-      "On branch main\nYour branch is based on 'origin/main', but the upstream is gone.\n  (use \"cairn fetch origin\" to refresh it, or \"cairn push origin main\" to publish your branch again)\n\nnothing to commit, working tree clean\n",
+      'On branch main\nYour branch is based on \'origin/main\', but the upstream is gone.\n  (use "cairn fetch origin" to refresh it, or "cairn push origin main" to publish your branch again)\n\nnothing to commit, working tree clean\n',
     );
     expect(ok('status', '-sb')).toBe('## main...origin/main [gone]\n');
     expect(JSON.parse(ok('status', '--json'))).toMatchObject({ upstream: 'origin/main', upstreamGone: true, ahead: null, behind: null });

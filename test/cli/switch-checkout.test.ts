@@ -45,7 +45,16 @@ describe('cairn switch', () => {
     const json = JSON.parse(cairnOk(['switch', '--json', 'main'], { cwd: dir }));
     const main = cairnOk(['rev-parse', 'main'], { cwd: dir }).trim();
     const dev = cairnOk(['rev-parse', 'dev'], { cwd: dir }).trim();
-    expect(json).toEqual({ branch: 'main', head: main, detached: false, created: false, alreadyOn: false, previous: { branch: 'topic', head: dev }, updated: 2, removed: 1 });
+    expect(json).toEqual({
+      branch: 'main',
+      head: main,
+      detached: false,
+      created: false,
+      alreadyOn: false,
+      previous: { branch: 'topic', head: dev },
+      updated: 2,
+      removed: 1,
+    });
     expect(cairnOk(['status', '--short'], { cwd: dir })).toBe('');
   });
 
@@ -66,9 +75,13 @@ describe('cairn switch', () => {
 
   it('creates a branch at a start point and detaches with --detach', () => {
     const { dir, dev } = setup();
-    expect(cairnOk(['switch', '-c', 'from-dev', 'dev'], { cwd: dir })).toBe("Switched to a new branch 'from-dev' (2 file(s) updated, 1 removed)\n");
+    expect(cairnOk(['switch', '-c', 'from-dev', 'dev'], { cwd: dir })).toBe(
+      "Switched to a new branch 'from-dev' (2 file(s) updated, 1 removed)\n",
+    );
     expect(runCairn(['switch', '-c', 'dev'], { cwd: dir }).code).toBe(6);
-    expect(cairnOk(['switch', '--detach', 'main'], { cwd: dir })).toMatch(/^HEAD is now at [0-9a-f]{12} \(2 file\(s\) updated, 1 removed\)\n$/);
+    expect(cairnOk(['switch', '--detach', 'main'], { cwd: dir })).toMatch(
+      /^HEAD is now at [0-9a-f]{12} \(2 file\(s\) updated, 1 removed\)\n$/,
+    );
     expect(cairnOk(['rev-parse', 'HEAD'], { cwd: dir }).trim()).not.toBe(dev);
   });
 

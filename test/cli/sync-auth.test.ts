@@ -113,7 +113,10 @@ describe('tokens', () => {
   });
 
   it('lets a read token clone, and anyone clone where anonymous reading is granted', async () => {
-    const [viaRead, anon] = await Promise.all([ok(tmp.dir, ['clone', team, 'r', '--json'], { CAIRN_TOKEN: READ }), ok(tmp.dir, ['clone', pub, 'p', '--json'])]);
+    const [viaRead, anon] = await Promise.all([
+      ok(tmp.dir, ['clone', team, 'r', '--json'], { CAIRN_TOKEN: READ }),
+      ok(tmp.dir, ['clone', pub, 'p', '--json']),
+    ]);
     expect(JSON.parse(viaRead)).toMatchObject({ branch: 'main', resumed: false });
     expect(JSON.parse(anon)).toMatchObject({ branch: 'main' });
     expect(readFileSync(join(tmp.dir, 'r', 'data.json'), 'utf8')).toBe('{"a":1}\n');
@@ -124,10 +127,14 @@ describe('tokens', () => {
     const creds = join(tmp.dir, 'credentials');
     writeFileSync(creds, `${server.url} ${UNKNOWN}\n${server.url}/team ${WRITE}\n`);
     chmodSync(creds, 0o600);
-    const pushed = JSON.parse(await ok(A, ['push', team, 'main', '--json'], { CAIRN_CREDENTIALS: creds })) as { refs: { status: string; new: string }[] };
+    const pushed = JSON.parse(await ok(A, ['push', team, 'main', '--json'], { CAIRN_CREDENTIALS: creds })) as {
+      refs: { status: string; new: string }[];
+    };
     expect(pushed.refs[0]!.status).toBe('ok');
     const R = join(tmp.dir, 'r');
-    const fetched = JSON.parse(await ok(R, ['fetch', '--json'], { CAIRN_CREDENTIALS: creds })) as { updated: { ref: string; new: string }[] };
+    const fetched = JSON.parse(await ok(R, ['fetch', '--json'], { CAIRN_CREDENTIALS: creds })) as {
+      updated: { ref: string; new: string }[];
+    };
     expect(fetched.updated).toEqual([expect.objectContaining({ ref: 'refs/remotes/origin/main', new: pushed.refs[0]!.new })]);
     // CAIRN_TOKEN wins over the file.
     const r = await start(R, ['fetch'], { CAIRN_CREDENTIALS: creds, CAIRN_TOKEN: UNKNOWN });
@@ -142,7 +149,8 @@ describe('tokens', () => {
     const places = [...outputs, server.log()];
     for (const d of ['r', 'p']) {
       const cairn = join(tmp.dir, d, '.cairn');
-      for (const f of readdirSync(cairn)) if (f.endsWith('.db') || f.endsWith('-wal')) places.push(readFileSync(join(cairn, f)).toString('latin1'));
+      for (const f of readdirSync(cairn))
+        if (f.endsWith('.db') || f.endsWith('-wal')) places.push(readFileSync(join(cairn, f)).toString('latin1'));
     }
     for (const text of places) for (const t of TOKENS) expect(text).not.toContain(t);
     expect(requestLines().some((l) => l.who.startsWith('token:'))).toBe(true);

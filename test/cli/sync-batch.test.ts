@@ -35,7 +35,8 @@ function writeFiles(dir: string, n: number, body: (i: number) => Buffer): number
 
 function csv(i: number): Buffer {
   let s = 'id,station,reading,status\n';
-  for (let r = 0; s.length < 500 + ((i * 37) % 1000); r++) s += `${i * 1000 + r},st-${(i + r) % 97},${((i * r) % 1013) / 10},${r % 3 === 0 ? 'ok' : 'late'}\n`;
+  for (let r = 0; s.length < 500 + ((i * 37) % 1000); r++)
+    s += `${i * 1000 + r},st-${(i + r) % 97},${((i * r) % 1013) / 10},${r % 3 === 0 ? 'ok' : 'late'}\n`;
   return Buffer.from(s);
 }
 
@@ -48,7 +49,10 @@ interface CloneJson {
   received: number;
 }
 
-async function roundTrip(name: string, body: (i: number) => Buffer): Promise<{ size: number; push: PushJson; clone: CloneJson; dir: string; src: string }> {
+async function roundTrip(
+  name: string,
+  body: (i: number) => Buffer,
+): Promise<{ size: number; push: PushJson; clone: CloneJson; dir: string; src: string }> {
   const src = join(tmp.dir, `${name}-src`);
   cairnOk(['init', src], { cwd: tmp.dir });
   const size = writeFiles(src, 1500, body);

@@ -104,7 +104,11 @@ describe('sync with a real server', () => {
   it('creates the repository on first push and makes it the upstream', async () => {
     const r = run(A, 'push', 'origin', 'main', '--json');
     expect(r.code).toBe(0);
-    const res = JSON.parse(r.stdout) as { refs: { dst: string; status: string; old: string | null; new: string }[]; upstreams: string[]; received: number };
+    const res = JSON.parse(r.stdout) as {
+      refs: { dst: string; status: string; old: string | null; new: string }[];
+      upstreams: string[];
+      received: number;
+    };
     first = res.refs[0]!.new;
     expect(res.refs).toEqual([expect.objectContaining({ dst: 'refs/heads/main', status: 'ok', old: null })]);
     expect(res.upstreams).toEqual(['main -> origin/main']);
@@ -125,7 +129,11 @@ describe('sync with a real server', () => {
     expect(readFileSync(join(B, 'data.json'), 'utf8')).toBe(records(['a', 'b', 'c']));
     expect(readFileSync(join(B, 'big.jsonl'), 'utf8')).toBe(bigJsonl('one'));
     const [config, status] = await all([B, 'config', '--list', '--json'], [B, 'status']);
-    expect(JSON.parse(config!)).toMatchObject({ 'branch.main.remote': 'origin', 'branch.main.merge': 'refs/heads/main', 'remote.origin.url': url });
+    expect(JSON.parse(config!)).toMatchObject({
+      'branch.main.remote': 'origin',
+      'branch.main.merge': 'refs/heads/main',
+      'remote.origin.url': url,
+    });
     expect(status).toContain("up to date with 'origin/main'");
   });
 
@@ -188,7 +196,11 @@ describe('sync with a real server', () => {
     expect(JSON.parse(readFileSync(join(B, 'data.json'), 'utf8'))).toEqual(JSON.parse(records(['A2', 'b', 'B3'])));
     ok(B, 'push');
     expect(ok(A, 'pull')).toMatch(/Fast-forward/i);
-    const [revA, revB, revS] = await all([A, 'rev-parse', 'main', 'origin/main'], [B, 'rev-parse', 'main', 'HEAD^2'], [tmp.dir, '-C', S, 'rev-parse', 'main']);
+    const [revA, revB, revS] = await all(
+      [A, 'rev-parse', 'main', 'origin/main'],
+      [B, 'rev-parse', 'main', 'HEAD^2'],
+      [tmp.dir, '-C', S, 'rev-parse', 'main'],
+    );
     const merged = ids(revB!)[0]!;
     expect(ids(revA!)).toEqual([merged, merged]);
     expect(ids(revS!)).toEqual([merged]);
@@ -222,7 +234,12 @@ describe('sync with a real server', () => {
     const p = run(A, 'push', '--tags', '--json');
     expect(p.code).toBe(0);
     const pushed = (JSON.parse(p.stdout) as { refs: { dst: string; status: string }[] }).refs;
-    expect(pushed.filter((r) => r.dst.startsWith('refs/tags/')).map((r) => r.dst).sort()).toEqual(['refs/tags/v1', 'refs/tags/v2']);
+    expect(
+      pushed
+        .filter((r) => r.dst.startsWith('refs/tags/'))
+        .map((r) => r.dst)
+        .sort(),
+    ).toEqual(['refs/tags/v1', 'refs/tags/v2']);
     const r = run(B, 'fetch', '--json');
     expect(r.code).toBe(0);
     const res = JSON.parse(r.stdout) as { updated: { ref: string }[]; tagConflicts: { ref: string; local: string; remote: string }[] };
@@ -263,7 +280,9 @@ describe('sync with a real server', () => {
     expect(ok(B, 'rev-parse', 'origin/doomed').trim()).toBe(feature);
     const d = run(A, 'push', 'origin', '--delete', 'doomed', '--json');
     expect(d.code, d.stderr).toBe(0);
-    expect((JSON.parse(d.stdout) as { refs: unknown[] }).refs).toEqual([{ dst: 'refs/heads/doomed', old: feature, new: null, status: 'ok', forced: false }]);
+    expect((JSON.parse(d.stdout) as { refs: unknown[] }).refs).toEqual([
+      { dst: 'refs/heads/doomed', old: feature, new: null, status: 'ok', forced: false },
+    ]);
     expect(run(tmp.dir, '-C', S, 'rev-parse', 'doomed').code).toBe(4);
     expect(run(A, 'rev-parse', 'origin/doomed').code).toBe(4);
     // Elsewhere a plain fetch keeps the stale tracking ref; --prune deletes it, and only it.
@@ -276,7 +295,11 @@ describe('sync with a real server', () => {
     expect(run(B, 'rev-parse', 'origin/main', 'origin/topic').code).toBe(0);
     expect(ok(B, 'fetch', '--prune')).not.toContain('[deleted]');
     // A name the remote lacks is NOT_FOUND; --delete with --all, or with no names, is a usage error.
-    const [missing, withAll, none] = await Promise.all([start(A, 'push', 'origin', '--delete', 'no-such'), start(A, 'push', 'origin', '--delete', '--all'), start(A, 'push', 'origin', '--delete')]);
+    const [missing, withAll, none] = await Promise.all([
+      start(A, 'push', 'origin', '--delete', 'no-such'),
+      start(A, 'push', 'origin', '--delete', '--all'),
+      start(A, 'push', 'origin', '--delete'),
+    ]);
     expect([missing!.code, withAll!.code, none!.code]).toEqual([4, 2, 2]);
     expect(missing!.stderr).toContain("cannot delete 'no-such'");
   });

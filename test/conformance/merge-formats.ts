@@ -60,7 +60,11 @@ const jsonl: MergeLawFormat = {
   path: 'data.jsonl',
   versions: fc
     .tuple(table, edits(true), edits(true), lineStyle, lineStyle, lineStyle)
-    .map(([b, eo, et, s0, s1, s2]) => ({ base: jsonlText(b, s0), ours: jsonlText(applyEdits(b, eo, 100), s1), theirs: jsonlText(applyEdits(b, et, 200), s2) })),
+    .map(([b, eo, et, s0, s1, s2]) => ({
+      base: jsonlText(b, s0),
+      ours: jsonlText(applyEdits(b, eo, 100), s1),
+      theirs: jsonlText(applyEdits(b, et, 200), s2),
+    })),
   // Records keep ours' order (theirs' new ones after their predecessor), so the order is not part of the promise.
   sameClean: {
     form: 'the same records by key',
@@ -84,7 +88,10 @@ const extraColumn = fc.option(fc.record({ name: fc.constantFrom('extra', 'more')
 function csvText(rows: Row[], s: CsvStyle, extra: { name: string; fill: string } | null = null): Buffer {
   const cols = ['id', ...FIELDS, ...(extra ? [extra.name] : [])];
   const cell = (v: string): string => (s.quoteAll || needsQuotes(v, ',') ? quote(v) : v);
-  const lines = [cols.map(cell).join(','), ...rows.map((r) => cols.map((c) => cell(r.get(c) ?? (c === extra?.name ? extra.fill : ''))).join(','))];
+  const lines = [
+    cols.map(cell).join(','),
+    ...rows.map((r) => cols.map((c) => cell(r.get(c) ?? (c === extra?.name ? extra.fill : ''))).join(',')),
+  ];
   return Buffer.from(lines.join(s.eol) + (s.finalEol ? s.eol : ''));
 }
 
@@ -92,7 +99,11 @@ const csv: MergeLawFormat = {
   path: 'data.csv',
   versions: fc
     .tuple(table, edits(false), edits(false), csvStyle, csvStyle, csvStyle, extraColumn, extraColumn)
-    .map(([b, eo, et, s0, s1, s2, xo, xt]) => ({ base: csvText(b, s0), ours: csvText(applyEdits(b, eo, 100), s1, xo), theirs: csvText(applyEdits(b, et, 200), s2, xt) })),
+    .map(([b, eo, et, s0, s1, s2, xo, xt]) => ({
+      base: csvText(b, s0),
+      ours: csvText(applyEdits(b, eo, 100), s1, xo),
+      theirs: csvText(applyEdits(b, et, 200), s2, xt),
+    })),
   // Rows keep ours' order and columns ours' order (theirs' appended ones after), so neither order is promised.
   sameClean: {
     form: 'the same rows by key',
@@ -108,7 +119,9 @@ const csv: MergeLawFormat = {
 // with or without its newline, and edit scripts as in text.test.ts.
 
 const textLine = fc.constantFrom('a\n', 'b\n', 'c\n', '}\n', '\n', 'x y\n', 'a\r\n', 'b\r\n', '\xc3\xa9\n', '\xe9\n');
-const lineEdits = fc.array(fc.record({ at: fc.nat(), del: fc.nat({ max: 3 }), ins: fc.array(textLine, { maxLength: 3 }) }), { maxLength: 4 });
+const lineEdits = fc.array(fc.record({ at: fc.nat(), del: fc.nat({ max: 3 }), ins: fc.array(textLine, { maxLength: 3 }) }), {
+  maxLength: 4,
+});
 const spliced = <T>(base: T[], ops: { at: number; del: number; ins: T[] }[]): T[] => {
   const out = base.slice();
   for (const { at, del, ins } of ops) out.splice(at % (out.length + 1), del, ...ins);

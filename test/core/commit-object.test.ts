@@ -6,7 +6,6 @@ import { hashObject } from '../../src/core/hash.js';
 import { decodeCommit, encodeCommit, type Commit } from '../../src/core/commit-object.js';
 import { codeOf } from '../helpers/errors.js';
 
-
 const T = 'e'.repeat(64);
 const P1 = 'f'.repeat(64);
 const P2 = '0'.repeat(64);
@@ -31,9 +30,7 @@ function text(author = 'author a <b> 5 +0000', extra = '', message = 'm'): Buffe
 
 const hexId = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'));
 // Author fields: any well-formed Unicode without < > newline NUL, and already trimmed (encode trims).
-const personField = fc
-  .string({ unit: 'grapheme', maxLength: 20 })
-  .filter((s) => !/[<>\n\0]/.test(s) && s === s.trim());
+const personField = fc.string({ unit: 'grapheme', maxLength: 20 }).filter((s) => !/[<>\n\0]/.test(s) && s === s.trim());
 const commit: fc.Arbitrary<Commit> = fc.record({
   tree: hexId,
   parents: fc.array(hexId, { maxLength: 4 }),
@@ -93,7 +90,11 @@ describe('commit object', () => {
       ['upper-case tree id', Buffer.from(text().toString().replace(T, T.toUpperCase()))],
       ['trailing space on a header line', Buffer.from(text().toString().replace('+0000\n', '+0000 \n'))],
     ];
-    for (const [label, body] of variants) expect(codeOf(() => decodeCommit(body)), label).toBe('BAD_FORMAT');
+    for (const [label, body] of variants)
+      expect(
+        codeOf(() => decodeCommit(body)),
+        label,
+      ).toBe('BAD_FORMAT');
     // The canonical neighbour decodes.
     expect(decodeCommit(text()).time).toBe(5);
   });
@@ -115,13 +116,21 @@ describe('commit object', () => {
       ['metadata value a number', text(undefined, 'meta a 1\n')],
       ['invalid UTF-8', Buffer.concat([text(), Buffer.from([0xff])])],
     ];
-    for (const [label, body] of variants) expect(codeOf(() => decodeCommit(body)), label).toBe('BAD_FORMAT');
+    for (const [label, body] of variants)
+      expect(
+        codeOf(() => decodeCommit(body)),
+        label,
+      ).toBe('BAD_FORMAT');
   });
 
   it('refuses every truncation inside the header', () => {
     const body = encodeCommit(FIXED);
     const headerEnd = body.indexOf('\n\n') + 2;
-    for (let n = 0; n < headerEnd; n++) expect(codeOf(() => decodeCommit(body.subarray(0, n))), `prefix ${n}`).toBe('BAD_FORMAT');
+    for (let n = 0; n < headerEnd; n++)
+      expect(
+        codeOf(() => decodeCommit(body.subarray(0, n))),
+        `prefix ${n}`,
+      ).toBe('BAD_FORMAT');
     // Cutting the message is a different, valid commit: the id changes, so nothing is lost silently.
     expect(decodeCommit(body.subarray(0, headerEnd)).message).toBe('');
   });
@@ -142,7 +151,11 @@ describe('commit object', () => {
       ['metadata key', { ...FIXED, meta: { Bad: 'x' } }],
       ['metadata key __proto__', { ...FIXED, meta: JSON.parse('{"__proto__": "x"}') as Record<string, string> }],
     ];
-    for (const [label, c] of bad) expect(codeOf(() => encodeCommit(c)), label).toBe('BAD_FORMAT');
+    for (const [label, c] of bad)
+      expect(
+        codeOf(() => encodeCommit(c)),
+        label,
+      ).toBe('BAD_FORMAT');
     // A well-paired surrogate (an emoji) is fine.
     expect(decodeCommit(encodeCommit({ ...FIXED, message: '\u{1f600}' })).message).toBe('\u{1f600}');
   });

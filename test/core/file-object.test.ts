@@ -5,7 +5,6 @@ import { hashObject } from '../../src/core/hash.js';
 import { decodeFile, encodeChunkedFile, encodeInlineFile, type ChunkRef } from '../../src/core/file-object.js';
 import { codeOf } from '../helpers/errors.js';
 
-
 const hexId = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'));
 const chunkRef: fc.Arbitrary<ChunkRef> = fc.record({
   id: hexId,

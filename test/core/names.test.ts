@@ -13,7 +13,6 @@ import {
 } from '../../src/core/names.js';
 import { codeOf } from '../helpers/errors.js';
 
-
 const HOSTILE_NAMES = [
   '',
   '.',
@@ -46,19 +45,37 @@ describe('entry names', () => {
   it('refuses names that could escape the worktree or reach the repository folder', () => {
     for (const name of HOSTILE_NAMES) {
       expect(entryNameProblem(name), JSON.stringify(name)).not.toBeNull();
-      expect(codeOf(() => checkEntryName(name)), JSON.stringify(name)).toBe('UNSAFE_PATH');
+      expect(
+        codeOf(() => checkEntryName(name)),
+        JSON.stringify(name),
+      ).toBe('UNSAFE_PATH');
     }
   });
 
   it('accepts ordinary names, including ones that merely resemble reserved ones', () => {
-    const ok = ['a', 'data.csv', '...', '.cairnignore', 'cairn', '.cairn2', '_cairn', 'cairn~2', '.gitignore', '\u00e9t\u00e9', '\u{1f600}', 'x'.repeat(255), '\u00e9'.repeat(127) + 'x'];
+    const ok = [
+      'a',
+      'data.csv',
+      '...',
+      '.cairnignore',
+      'cairn',
+      '.cairn2',
+      '_cairn',
+      'cairn~2',
+      '.gitignore',
+      '\u00e9t\u00e9',
+      '\u{1f600}',
+      'x'.repeat(255),
+      '\u00e9'.repeat(127) + 'x',
+    ];
     for (const name of ok) expect(entryNameProblem(name), name).toBeNull();
   });
 
   it('accepts every name without separators, NUL or lone surrogates that is not reserved', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }), (name) => {
-        const plain = !/[/\\\0]/.test(name) && name !== '.' && name !== '..' && !['.cairn', 'cairn~1'].includes(foldName(name.split(':')[0]!));
+        const plain =
+          !/[/\\\0]/.test(name) && name !== '.' && name !== '..' && !['.cairn', 'cairn~1'].includes(foldName(name.split(':')[0]!));
         const fits = Buffer.byteLength(name) <= 255;
         expect(entryNameProblem(name) === null).toBe(plain && fits);
       }),
@@ -76,7 +93,12 @@ describe('entry names', () => {
       ['ab', '\ufeffab'],
     ];
     for (const [a, b] of twins) expect(foldName(a), `${a} ~ ${b}`).toBe(foldName(b));
-    for (const [a, b] of [['a', 'b'], ['a.csv', 'a.csvx'], ['.a', 'a']] as const) expect(foldName(a)).not.toBe(foldName(b));
+    for (const [a, b] of [
+      ['a', 'b'],
+      ['a.csv', 'a.csvx'],
+      ['.a', 'a'],
+    ] as const)
+      expect(foldName(a)).not.toBe(foldName(b));
   });
 });
 
@@ -90,8 +112,25 @@ describe('repository paths', () => {
   });
 
   it('refuses paths with empty, dot or reserved components', () => {
-    for (const path of ['/a', 'a/', 'a//b', '.', './a', 'a/./b', '../a', 'a/../b', 'a/..', '.cairn/objects', 'a/.CAIRN/b', 'a\\b', 'a/x\0y']) {
-      expect(codeOf(() => splitRepoPath(path)), path).toBe('UNSAFE_PATH');
+    for (const path of [
+      '/a',
+      'a/',
+      'a//b',
+      '.',
+      './a',
+      'a/./b',
+      '../a',
+      'a/../b',
+      'a/..',
+      '.cairn/objects',
+      'a/.CAIRN/b',
+      'a\\b',
+      'a/x\0y',
+    ]) {
+      expect(
+        codeOf(() => splitRepoPath(path)),
+        path,
+      ).toBe('UNSAFE_PATH');
     }
   });
 
@@ -158,7 +197,10 @@ describe('ref names', () => {
     ];
     for (const name of bad) {
       expect(refNameProblem(name), JSON.stringify(name)).not.toBeNull();
-      expect(codeOf(() => checkRefName(name)), JSON.stringify(name)).toBe('INVALID_NAME');
+      expect(
+        codeOf(() => checkRefName(name)),
+        JSON.stringify(name),
+      ).toBe('INVALID_NAME');
     }
   });
 });

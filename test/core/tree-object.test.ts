@@ -8,7 +8,6 @@ import { decodeTree, encodeTree, type EntryKind, type TreeEntry } from '../../sr
 import { writeVarint } from '../../src/core/varint.js';
 import { codeOf } from '../helpers/errors.js';
 
-
 function varint(n: number): Buffer {
   const b = Buffer.alloc(10);
   return b.subarray(0, writeVarint(b, 0, n));
@@ -130,9 +129,15 @@ describe('tree object', () => {
     ];
     for (const n of hostile) {
       const label = typeof n === 'string' ? JSON.stringify(n) : n.toString('hex');
-      expect(codeOf(() => decodeTree(rawTree([{ name: n }]))), label).toBe('UNSAFE_PATH');
+      expect(
+        codeOf(() => decodeTree(rawTree([{ name: n }]))),
+        label,
+      ).toBe('UNSAFE_PATH');
       if (typeof n === 'string') {
-        expect(codeOf(() => encodeTree([{ name: n, kind: 'file', id: ID, size: 1 }])), label).toBe('UNSAFE_PATH');
+        expect(
+          codeOf(() => encodeTree([{ name: n, kind: 'file', id: ID, size: 1 }])),
+          label,
+        ).toBe('UNSAFE_PATH');
       }
     }
   });
@@ -155,12 +160,26 @@ describe('tree object', () => {
   it('refuses unsorted and duplicate entries', () => {
     expect(codeOf(() => decodeTree(rawTree([{ name: 'b' }, { name: 'a' }])))).toBe('BAD_FORMAT');
     expect(codeOf(() => decodeTree(rawTree([{ name: 'a' }, { name: 'a' }])))).toBe('BAD_FORMAT');
-    expect(codeOf(() => decodeTree(rawTree([{ name: 'a', kind: 0 }, { name: 'a', kind: 3 }])))).toBe('BAD_FORMAT');
+    expect(
+      codeOf(() =>
+        decodeTree(
+          rawTree([
+            { name: 'a', kind: 0 },
+            { name: 'a', kind: 3 },
+          ]),
+        ),
+      ),
+    ).toBe('BAD_FORMAT');
     // UTF-16 order puts U+10000 first; UTF-8 byte order (the format's) puts U+FFFF first.
     expect(codeOf(() => decodeTree(rawTree([{ name: '\u{10000}' }, { name: '\uffff' }])))).toBe('BAD_FORMAT');
-    expect(codeOf(() => encodeTree([{ name: 'a', kind: 'file', id: ID, size: 1 }, { name: 'a', kind: 'tree', id: ID, size: 1 }]))).toBe(
-      'BAD_FORMAT',
-    );
+    expect(
+      codeOf(() =>
+        encodeTree([
+          { name: 'a', kind: 'file', id: ID, size: 1 },
+          { name: 'a', kind: 'tree', id: ID, size: 1 },
+        ]),
+      ),
+    ).toBe('BAD_FORMAT');
     expect(decodeTree(rawTree([{ name: 'a' }, { name: 'b' }])).map((e) => e.name)).toEqual(['a', 'b']);
   });
 

@@ -10,7 +10,6 @@ function encode(n: number): Buffer {
   return buf;
 }
 
-
 describe('varint', () => {
   it('round-trips every safe integer, using exactly varintLength bytes', () => {
     fc.assert(
@@ -51,10 +50,13 @@ describe('varint', () => {
     expect(codeOf(() => readVarint(Buffer.from([0xff, 0xff]), 0, 'test'))).toBe('BAD_FORMAT');
     expect(codeOf(() => readVarint(Buffer.from([0x05]), 1, 'test'))).toBe('BAD_FORMAT');
     fc.assert(
-      fc.property(fc.maxSafeNat().filter((n) => n >= 128), (n) => {
-        const buf = encode(n);
-        expect(codeOf(() => readVarint(buf.subarray(0, buf.length - 1), 0, 'test'))).toBe('BAD_FORMAT');
-      }),
+      fc.property(
+        fc.maxSafeNat().filter((n) => n >= 128),
+        (n) => {
+          const buf = encode(n);
+          expect(codeOf(() => readVarint(buf.subarray(0, buf.length - 1), 0, 'test'))).toBe('BAD_FORMAT');
+        },
+      ),
     );
   });
 
@@ -76,12 +78,8 @@ describe('varint', () => {
 
   it('refuses values beyond 2^53 - 1 and more than 8 bytes', () => {
     // 2^53 = 0x10 << 49: eight bytes, one past the largest safe integer.
-    expect(codeOf(() => readVarint(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10]), 0, 'test'))).toBe(
-      'BAD_FORMAT',
-    );
-    expect(codeOf(() => readVarint(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), 0, 'test'))).toBe(
-      'BAD_FORMAT',
-    );
+    expect(codeOf(() => readVarint(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10]), 0, 'test'))).toBe('BAD_FORMAT');
+    expect(codeOf(() => readVarint(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), 0, 'test'))).toBe('BAD_FORMAT');
   });
 
   it('refuses to write what it cannot read back', () => {

@@ -97,7 +97,15 @@ describe('racing commits', () => {
     for (let round = 0; round < 10; round++) {
       writeFileSync(join(dir, `staged-${round}.txt`), `round ${round}\n`);
       cairnOk(['add', '.'], { cwd: dir });
-      if (await raceOnce(dir, ['commit', '--json', '-m', `A ${round}`], ['commit', '--json', '-m', `B ${round}`, '--allow-empty'], `staged round ${round}`)) races++;
+      if (
+        await raceOnce(
+          dir,
+          ['commit', '--json', '-m', `A ${round}`],
+          ['commit', '--json', '-m', `B ${round}`, '--allow-empty'],
+          `staged round ${round}`,
+        )
+      )
+        races++;
     }
     // `commit -a` hashes a changed 3 MiB file after reading HEAD, which widens the window to a real race.
     const big = Buffer.allocUnsafe(3 << 20);
@@ -107,7 +115,15 @@ describe('racing commits', () => {
     for (; round < 3 || (races + wide === 0 && round < 12); round++) {
       for (let j = 0; j < big.length; j += 4) big.writeUInt32LE(Math.floor(rand() * 2 ** 32), j);
       writeFileSync(join(dir, 'big.bin'), big);
-      if (await raceOnce(dir, ['commit', '-a', '--json', '-m', `A wide ${round}`], ['commit', '-a', '--json', '-m', `B wide ${round}`, '--allow-empty'], `-a round ${round}`)) wide++;
+      if (
+        await raceOnce(
+          dir,
+          ['commit', '-a', '--json', '-m', `A wide ${round}`],
+          ['commit', '-a', '--json', '-m', `B wide ${round}`, '--allow-empty'],
+          `-a round ${round}`,
+        )
+      )
+        wide++;
     }
     console.log(`commit-race: ${races}/10 staged rounds and ${wide}/${round} '-a' rounds really raced (REF_MOVED)`);
     expect(races + wide).toBeGreaterThan(0);

@@ -17,7 +17,9 @@ import type { FsckResult } from '../../src/ops/fsck.js';
 
 let work: string;
 let pristine: string;
-const BIG_CSV = Buffer.from(Array.from({ length: 12_000 }, (_, i) => `${i},${(i * 7919) % 1000},name${i % 37},${(i * 31) % 97}\n`).join(''));
+const BIG_CSV = Buffer.from(
+  Array.from({ length: 12_000 }, (_, i) => `${i},${(i * 7919) % 1000},name${i % 37},${(i * 31) % 97}\n`).join(''),
+);
 const NOISE = noise(250_000, 3);
 // Over COMPRESS_MIN (4 KiB) so the inline file object is stored deflated.
 const NOTES = Buffer.from('notes: '.repeat(1000));
@@ -85,7 +87,11 @@ function copy(): string {
 
 /** Runs the built binary keeping stdout as bytes: corrupted data must not reach it. */
 function run(args: string[], cwd: string): { code: number; stdout: Buffer; stderr: string } {
-  const r = spawnSync(process.execPath, [CAIRN_BIN, ...args], { cwd, env: { PATH: process.env['PATH'] ?? '', ...TEST_ENV }, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [CAIRN_BIN, ...args], {
+    cwd,
+    env: { PATH: process.env['PATH'] ?? '', ...TEST_ENV },
+    maxBuffer: 64 << 20,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
 }
 
@@ -158,7 +164,9 @@ describe('a flipped byte inside an object record', () => {
     expect(cat.stderr).toContain(ids.notes);
     const { code, res } = fsckJson(dir);
     expect(code).toBe(7);
-    expect(res.problems.map((p) => [p.id, p.kind, p.type, p.path])).toEqual([[ids.notes, 'corrupt', 'file', `refs/heads/main: commit ${short(ids.head)} file data/notes.txt`]]);
+    expect(res.problems.map((p) => [p.id, p.kind, p.type, p.path])).toEqual([
+      [ids.notes, 'corrupt', 'file', `refs/heads/main: commit ${short(ids.head)} file data/notes.txt`],
+    ]);
   });
 
   it('in a tree: paths below it cannot be read, fsck names the tree', () => {
@@ -171,7 +179,9 @@ describe('a flipped byte inside an object record', () => {
     expect(cat.stderr).toContain(ids.dataTree);
     const { code, res } = fsckJson(dir);
     expect(code).toBe(7);
-    expect(res.problems.map((p) => [p.id, p.kind, p.type, p.path])).toEqual([[ids.dataTree, 'corrupt', 'tree', `refs/heads/main: commit ${short(ids.head)} tree data`]]);
+    expect(res.problems.map((p) => [p.id, p.kind, p.type, p.path])).toEqual([
+      [ids.dataTree, 'corrupt', 'tree', `refs/heads/main: commit ${short(ids.head)} tree data`],
+    ]);
   });
 
   it('in a commit: nothing under it is served, fsck names the commit and the ref', () => {
@@ -197,7 +207,9 @@ describe('damaged pack files and index', () => {
     const victim = ids.csvChunks[1]!;
     const loc = truncatePackAt(dir, victim);
     const size = statSync(loc.packPath).size;
-    const cut = rowsOfPack(dir, loc.packPath).filter((r) => r.offset + r.stored_len > size).map((r) => r.id);
+    const cut = rowsOfPack(dir, loc.packPath)
+      .filter((r) => r.offset + r.stored_len > size)
+      .map((r) => r.id);
     expect(cut).toContain(victim);
     expect(readError(dir, victim)).toMatchObject({ code: 'CORRUPT_OBJECT', data: { id: victim } });
     // The file object was written after its chunks, so it is cut off too: cat stops at it.
@@ -241,14 +253,18 @@ describe('damaged pack files and index', () => {
     expect(cat.stderr).toContain(ids.notes);
     const { code, res } = fsckJson(dir);
     expect(code).toBe(7);
-    expect(res.problems.map((p) => [p.id, p.kind, p.type, p.path])).toEqual([[ids.notes, 'missing', 'file', `refs/heads/main: commit ${short(ids.head)} file data/notes.txt`]]);
+    expect(res.problems.map((p) => [p.id, p.kind, p.type, p.path])).toEqual([
+      [ids.notes, 'missing', 'file', `refs/heads/main: commit ${short(ids.head)} file data/notes.txt`],
+    ]);
   });
 });
 
 function rowsOfPack(dir: string, packPath: string): { id: string; offset: number; stored_len: number }[] {
   const db = new Database(join(dir, '.cairn', 'cairn.db'), { readonly: true });
   try {
-    return db.prepare('SELECT o.id, o.offset, o.stored_len FROM objects o JOIN packs p ON p.id = o.pack WHERE p.name = ?').all(packPath.split('/').pop()) as { id: string; offset: number; stored_len: number }[];
+    return db
+      .prepare('SELECT o.id, o.offset, o.stored_len FROM objects o JOIN packs p ON p.id = o.pack WHERE p.name = ?')
+      .all(packPath.split('/').pop()) as { id: string; offset: number; stored_len: number }[];
   } finally {
     db.close();
   }

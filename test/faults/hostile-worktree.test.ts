@@ -48,7 +48,7 @@ function indexEntries(): Map<string, { kind: string; id: string }> {
 }
 
 describe('hostile worktree', () => {
-  it("`add .` stores symlinks as links, never descends or reads through them, and reports unstorable names", () => {
+  it('`add .` stores symlinks as links, never descends or reads through them, and reports unstorable names', () => {
     const r = runCairnTimed(['add', '--json', '.'], dir);
     expect(r.code, r.stderr).toBe(0);
     const res = JSON.parse(r.stdout) as { added: string[]; unstorable: { path: string; reason: string }[] };

@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cairnOk, tempDir } from '../helpers/cli.js';
 import {
-  checkWhole, commitIds, diffSnapshots, refState, runAndKill, runCairnAsync, runCairnTimed, seededRandom, snapshotWorktree, worktreeIds,
+  checkWhole,
+  commitIds,
+  diffSnapshots,
+  refState,
+  runAndKill,
+  runCairnAsync,
+  runCairnTimed,
+  seededRandom,
+  snapshotWorktree,
+  worktreeIds,
 } from './helpers.js';
 import { Repository } from '../../src/store/repository.js';
 import { readCommit } from '../../src/store/typed-objects.js';
@@ -34,7 +43,8 @@ function smallPath(dir: string, i: number): string {
 
 /** One round of edits: a few small files rewritten, one created, one deleted, 64 KiB of two big files overwritten. */
 function editDataset(dir: string, round: number, rand: () => number): void {
-  for (let k = 0; k < 5; k++) writeFileSync(smallPath(dir, Math.floor(rand() * SMALL_FILES)), `{"round":${round},"k":${k},"v":${rand()}}\n`);
+  for (let k = 0; k < 5; k++)
+    writeFileSync(smallPath(dir, Math.floor(rand() * SMALL_FILES)), `{"round":${round},"k":${k},"v":${rand()}}\n`);
   writeFileSync(join(dir, 'rows', `new-${round}.json`), `{"round":${round}}\n`);
   if (round > 0) rmSync(join(dir, 'rows', `new-${round - 1}.json`), { force: true });
   const patch = Buffer.alloc(64 << 10, round & 0xff);
@@ -71,7 +81,9 @@ describe('kill -9 during commit', () => {
     let movedThenKilled = 0;
     const started = performance.now();
     for (let round = 0; killed < KILLS; round++) {
-      expect(round, `too many runs finished before their kill (durations ${durations.map(Math.round).join(' ')} ms)`).toBeLessThan(KILLS * 2);
+      expect(round, `too many runs finished before their kill (durations ${durations.map(Math.round).join(' ')} ms)`).toBeLessThan(
+        KILLS * 2,
+      );
       editDataset(dir, round, rand);
       const before = snapshotWorktree(dir);
       const headBefore = refState(dir).head!;

@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cairnOk, tempDir } from '../helpers/cli.js';
 import {
-  checkWhole, diffSnapshots, refState, runAndKill, runCairnAsync, runCairnTimed, seededRandom, snapshotWorktree, SWITCH_CLI,
+  checkWhole,
+  diffSnapshots,
+  refState,
+  runAndKill,
+  runCairnAsync,
+  runCairnTimed,
+  seededRandom,
+  snapshotWorktree,
+  SWITCH_CLI,
 } from './helpers.js';
 import { Repository } from '../../src/store/repository.js';
 import { status } from '../../src/ops/status/status.js';
@@ -46,7 +54,11 @@ function statusClean(dir: string): string[] {
   const repo = Repository.open(dir);
   try {
     const s = status(repo);
-    return [...s.staged.map((c) => `staged ${c.path}`), ...s.unstaged.map((c) => `unstaged ${c.path}`), ...s.untracked.map((p) => `untracked ${p}`)];
+    return [
+      ...s.staged.map((c) => `staged ${c.path}`),
+      ...s.unstaged.map((c) => `unstaged ${c.path}`),
+      ...s.untracked.map((p) => `untracked ${p}`),
+    ];
   } finally {
     repo.close();
   }
@@ -58,76 +70,82 @@ function median(xs: number[]): number {
 }
 
 describe('kill -9 during switch', () => {
-  it.skipIf(!existsSync(SWITCH_CLI))(`leaves HEAD on either branch and a rerun finishes the switch exactly (${KILLS} kills)`, async () => {
-    const dir = tmp.dir;
-    const rand = seededRandom(0x5317c4);
-    cairnOk(['init', '--initial-branch', 'a'], { cwd: dir });
-    writeSide(dir, 'a', rand);
-    cairnOk(['commit', '-a', '-m', 'side a'], { cwd: dir });
-    const want = { a: snapshotWorktree(dir), b: new Map<string, string>() };
-    cairnOk(['branch', 'b'], { cwd: dir });
-    cairnOk(['switch', 'b'], { cwd: dir });
-    writeSide(dir, 'b', rand);
-    cairnOk(['commit', '-a', '-m', 'side b'], { cwd: dir });
-    want.b = snapshotWorktree(dir);
-    expect(diffSnapshots(want.a, want.b).length).toBeGreaterThan(150);
-    const branches = refState(dir).refs;
-    expect(Object.keys(branches).sort()).toEqual(['refs/heads/a', 'refs/heads/b']);
+  it.skipIf(!existsSync(SWITCH_CLI))(
+    `leaves HEAD on either branch and a rerun finishes the switch exactly (${KILLS} kills)`,
+    async () => {
+      const dir = tmp.dir;
+      const rand = seededRandom(0x5317c4);
+      cairnOk(['init', '--initial-branch', 'a'], { cwd: dir });
+      writeSide(dir, 'a', rand);
+      cairnOk(['commit', '-a', '-m', 'side a'], { cwd: dir });
+      const want = { a: snapshotWorktree(dir), b: new Map<string, string>() };
+      cairnOk(['branch', 'b'], { cwd: dir });
+      cairnOk(['switch', 'b'], { cwd: dir });
+      writeSide(dir, 'b', rand);
+      cairnOk(['commit', '-a', '-m', 'side b'], { cwd: dir });
+      want.b = snapshotWorktree(dir);
+      expect(diffSnapshots(want.a, want.b).length).toBeGreaterThan(150);
+      const branches = refState(dir).refs;
+      expect(Object.keys(branches).sort()).toEqual(['refs/heads/a', 'refs/heads/b']);
 
-    // The kill window is measured first: complete switches, nothing else running.
-    const durations: number[] = [];
-    for (const side of ['a', 'b', 'a', 'b'] as const) {
-      const t = runCairnTimed(['switch', side], dir);
-      expect(t.code, t.stderr).toBe(0);
-      durations.push(t.ms);
-    }
-    // Every eighth round runs to completion to re-measure, so the window follows load changes during
-    // the test. (Runs that happen to finish before their kill would bias it: they are the short ones.)
-    const typical = () => median(durations.slice(-5));
-    const verified = new Set<string>();
-    const delays: number[] = [];
-    let killed = 0;
-    let finishedFirst = 0;
-    let headMovedThenKilled = 0;
-    let on: 'a' | 'b' = 'b';
-    const started = performance.now();
-    for (let round = 0; killed < KILLS; round++) {
-      expect(round, `too many runs finished before their kill (durations ${durations.map(Math.round).join(' ')} ms)`).toBeLessThan(KILLS * 2);
-      const to: 'a' | 'b' = on === 'a' ? 'b' : 'a';
-      const measuring = round % 8 === 7;
-      const delay = measuring ? 60_000 : Math.round(rand() * typical() * 1.1);
-      if (!measuring) delays.push(delay);
-      const where = `round ${round}, ${on} -> ${to}, kill due at ${delay} ms`;
+      // The kill window is measured first: complete switches, nothing else running.
+      const durations: number[] = [];
+      for (const side of ['a', 'b', 'a', 'b'] as const) {
+        const t = runCairnTimed(['switch', side], dir);
+        expect(t.code, t.stderr).toBe(0);
+        durations.push(t.ms);
+      }
+      // Every eighth round runs to completion to re-measure, so the window follows load changes during
+      // the test. (Runs that happen to finish before their kill would bias it: they are the short ones.)
+      const typical = () => median(durations.slice(-5));
+      const verified = new Set<string>();
+      const delays: number[] = [];
+      let killed = 0;
+      let finishedFirst = 0;
+      let headMovedThenKilled = 0;
+      let on: 'a' | 'b' = 'b';
+      const started = performance.now();
+      for (let round = 0; killed < KILLS; round++) {
+        expect(round, `too many runs finished before their kill (durations ${durations.map(Math.round).join(' ')} ms)`).toBeLessThan(
+          KILLS * 2,
+        );
+        const to: 'a' | 'b' = on === 'a' ? 'b' : 'a';
+        const measuring = round % 8 === 7;
+        const delay = measuring ? 60_000 : Math.round(rand() * typical() * 1.1);
+        if (!measuring) delays.push(delay);
+        const where = `round ${round}, ${on} -> ${to}, kill due at ${delay} ms`;
 
-      const outcome = await runAndKill(['switch', to], dir, delay);
-      if (outcome.finished) {
-        expect(outcome.code, `${where}: ${outcome.stderr}`).toBe(0);
-        if (measuring) durations.push(outcome.ms);
-        else finishedFirst++;
-      } else killed++;
+        const outcome = await runAndKill(['switch', to], dir, delay);
+        if (outcome.finished) {
+          expect(outcome.code, `${where}: ${outcome.stderr}`).toBe(0);
+          if (measuring) durations.push(outcome.ms);
+          else finishedFirst++;
+        } else killed++;
 
-      const whole = checkWhole(dir, { verified });
-      const refs = refState(dir);
-      // Switching never moves a branch, and HEAD names one of the two, whatever instant it died at.
-      expect(refs.refs, where).toEqual(branches);
-      expect(['refs/heads/a', 'refs/heads/b'], where).toContain(refs.headTarget);
-      if (refs.headTarget === `refs/heads/${to}` && !outcome.finished) headMovedThenKilled++;
-      expect(await whole, where).toEqual([]);
+        const whole = checkWhole(dir, { verified });
+        const refs = refState(dir);
+        // Switching never moves a branch, and HEAD names one of the two, whatever instant it died at.
+        expect(refs.refs, where).toEqual(branches);
+        expect(['refs/heads/a', 'refs/heads/b'], where).toContain(refs.headTarget);
+        if (refs.headTarget === `refs/heads/${to}` && !outcome.finished) headMovedThenKilled++;
+        expect(await whole, where).toEqual([]);
 
-      const rerun = await runCairnAsync(['switch', to], dir);
-      expect(rerun.code, `${where}: rerun: ${rerun.stderr}`).toBe(0);
-      expect(refState(dir).headTarget, where).toBe(`refs/heads/${to}`);
-      expect(diffSnapshots(want[to], snapshotWorktree(dir)), where).toEqual([]);
-      expect(statusClean(dir), where).toEqual([]);
-      on = to;
-    }
-    expect(await checkWhole(dir)).toEqual([]);
-    console.log(
-      `kill-switch: ${killed} kills at 0..${Math.max(...delays)} ms (typical switch ${Math.round(typical())} ms); ` +
-        `${finishedFirst} runs finished before their kill; ${headMovedThenKilled} killed after moving HEAD; ` +
-        `${Math.round((performance.now() - started) / 1000)} s`,
-    );
-  }, 900_000);
+        const rerun = await runCairnAsync(['switch', to], dir);
+        expect(rerun.code, `${where}: rerun: ${rerun.stderr}`).toBe(0);
+        expect(refState(dir).headTarget, where).toBe(`refs/heads/${to}`);
+        expect(diffSnapshots(want[to], snapshotWorktree(dir)), where).toEqual([]);
+        expect(statusClean(dir), where).toEqual([]);
+        on = to;
+      }
+      expect(await checkWhole(dir)).toEqual([]);
+      console.log(
+        `kill-switch: ${killed} kills at 0..${Math.max(...delays)} ms (typical switch ${Math.round(typical())} ms); ` +
+          `${finishedFirst} runs finished before their kill; ${headMovedThenKilled} killed after moving HEAD; ` +
+          `${Math.round((performance.now() - started) / 1000)} s`,
+      );
+    },
+    900_000,
+  );
 });
 
 describe('after a switch killed just after it moved HEAD', () => {

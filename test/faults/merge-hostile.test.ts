@@ -12,7 +12,13 @@ import { tripleFactory } from '../helpers/merge-triples.js';
 const { triple, names } = tripleFactory('cairn-merge-hostile-');
 
 /** Runs merge-file and checks that whatever happened, it was not a crash. */
-function merge(ext: string, base: string | Buffer, ours: string | Buffer, theirs: string | Buffer, flags: string[] = []): RunResult & { dir: string } {
+function merge(
+  ext: string,
+  base: string | Buffer,
+  ours: string | Buffer,
+  theirs: string | Buffer,
+  flags: string[] = [],
+): RunResult & { dir: string } {
   const dir = triple(ext, base, ours, theirs);
   const r = runCairn(['merge-file', ...flags, ...names(ext)], { cwd: dir });
   notACrash(r);
@@ -70,7 +76,9 @@ describe('nesting 100,000 deep', () => {
     expect(clean.stdout).toBe(line('2', 2));
     const r = merge('.jsonl', line('1', 1), line('2', 1), line('3', 1), ['--json']);
     expect(r.code).toBe(1);
-    expect(r.stdout.startsWith('{"driver":"jsonl","clean":false,"conflicts":[{"location":"key=1/v","kind":"both-modified","base":[[[[')).toBe(true);
+    expect(
+      r.stdout.startsWith('{"driver":"jsonl","clean":false,"conflicts":[{"location":"key=1/v","kind":"both-modified","base":[[[['),
+    ).toBe(true);
   });
 
   it('text: one 200,000-character line conflicts like any line', () => {
@@ -100,7 +108,11 @@ describe('50 MB documents', () => {
     const rssFile = join(dir, 'rss');
     const cmd = [process.execPath, CAIRN_BIN, 'merge-file', ...names(ext)];
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(time ?? cmd[0]!, time ? ['-f', '%M', '-o', rssFile, ...cmd] : cmd.slice(1), { cwd: dir, env: { PATH: process.env['PATH'] ?? '', ...TEST_ENV }, encoding: 'utf8' });
+    const r = spawnSync(time ?? cmd[0]!, time ? ['-f', '%M', '-o', rssFile, ...cmd] : cmd.slice(1), {
+      cwd: dir,
+      env: { PATH: process.env['PATH'] ?? '', ...TEST_ENV },
+      encoding: 'utf8',
+    });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const peakKiB = time ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) : null;
     return { code: r.status ?? -1, seconds, peakKiB, stderr: r.stderr };
@@ -119,7 +131,9 @@ describe('50 MB documents', () => {
       expect(readFileSync(join(dir, `ours${ext}`), 'utf8') === expected).toBe(true);
       const mib = (base.length / 2 ** 20).toFixed(1);
       // Figures for the report (docs/MERGE.md); the bounds are generous for a loaded two-core machine.
-      console.log(`merge-file ${ext} ${mib} MiB: ${m.seconds.toFixed(1)} s, peak RSS ${m.peakKiB === null ? 'n/a' : `${(m.peakKiB / 1024).toFixed(0)} MiB`}`);
+      console.log(
+        `merge-file ${ext} ${mib} MiB: ${m.seconds.toFixed(1)} s, peak RSS ${m.peakKiB === null ? 'n/a' : `${(m.peakKiB / 1024).toFixed(0)} MiB`}`,
+      );
       expect(m.seconds).toBeLessThan(240);
       if (m.peakKiB !== null) expect(m.peakKiB).toBeLessThan(3 * 1024 * 1024);
     }, 300_000);
@@ -141,25 +155,42 @@ describe('prototype keys', () => {
   it('json: __proto__, constructor and prototype merge as ordinary keys', () => {
     const r = merge('.json', base, ours, theirs, ['-p']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('{"__proto__": {"x": 2}, "constructor": {"prototype": {"polluted": true}}, "n": 1, "prototype": {"polluted": true}}');
+    expect(r.stdout).toBe(
+      '{"__proto__": {"x": 2}, "constructor": {"prototype": {"polluted": true}}, "n": 1, "prototype": {"polluted": true}}',
+    );
     const c = merge('.json', base, ours, base.replace('"x": 1', '"x": 3'), ['--json']);
     expect(c.code).toBe(1);
-    expect(c.stdout).toBe('{"driver":"json","clean":false,"conflicts":[{"location":"/__proto__/x","kind":"both-modified","base":1,"ours":2,"theirs":3}],"settled":0,"written":null}\n');
+    expect(c.stdout).toBe(
+      '{"driver":"json","clean":false,"conflicts":[{"location":"/__proto__/x","kind":"both-modified","base":1,"ours":2,"theirs":3}],"settled":0,"written":null}\n',
+    );
   });
 
   it('jsonl and csv: fields and columns named __proto__ and constructor', () => {
-    const l = merge('.jsonl', '{"id":1,"__proto__":1}\n', '{"id":1,"__proto__":2}\n', '{"id":1,"__proto__":1,"constructor":{"polluted":1}}\n', ['-p']);
+    const l = merge(
+      '.jsonl',
+      '{"id":1,"__proto__":1}\n',
+      '{"id":1,"__proto__":2}\n',
+      '{"id":1,"__proto__":1,"constructor":{"polluted":1}}\n',
+      ['-p'],
+    );
     expect(l).toMatchObject({ code: 0, stdout: '{"id":1,"__proto__":2,"constructor":{"polluted":1}}\n' });
     const c = merge('.csv', '__proto__,constructor\n1,a\n', '__proto__,constructor\n1,b\n', '__proto__,constructor\n1,c\n', ['--json']);
     expect(c.code).toBe(1);
-    expect(JSON.parse(c.stdout).conflicts).toEqual([{ location: 'key=1/constructor', kind: 'both-modified', base: 'a', ours: 'b', theirs: 'c' }]);
+    expect(JSON.parse(c.stdout).conflicts).toEqual([
+      { location: 'key=1/constructor', kind: 'both-modified', base: 'a', ours: 'b', theirs: 'c' },
+    ]);
   });
 
   it('pollutes nothing in the merging process itself', () => {
     const cases: [string, string, string, string][] = [
       ['.json', base, ours, theirs],
       ['.json', base, ours, base.replace('"x": 1', '"x": 3')],
-      ['.jsonl', '{"id":"__proto__","__proto__":{"polluted":1}}\n', '{"id":"__proto__","__proto__":{"polluted":2}}\n', '{"id":"__proto__","__proto__":{"polluted":3}}\n'],
+      [
+        '.jsonl',
+        '{"id":"__proto__","__proto__":{"polluted":1}}\n',
+        '{"id":"__proto__","__proto__":{"polluted":2}}\n',
+        '{"id":"__proto__","__proto__":{"polluted":3}}\n',
+      ],
       ['.csv', '__proto__,polluted\n__proto__,1\n', '__proto__,polluted\n__proto__,2\n', '__proto__,polluted\n__proto__,3\n'],
     ];
     for (const [ext, b, o, t] of cases) {
@@ -187,9 +218,25 @@ describe('malformed input', () => {
   it('invalid UTF-8: refused with BAD_FORMAT by json, jsonl and csv; text merges bytes as git does', () => {
     const bad = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]); // {"a":"\xff\xfe"}
     expect(errorCode(merge('.json', '{"a":"1"}', '{"a":"2"}', bad, ['--json']))).toBe('BAD_FORMAT');
-    expect(errorCode(merge('.jsonl', '{"id":1}\n', '{"id":1,"b":1}\n', Buffer.concat([bad.subarray(0, 1), Buffer.from('"id":1,'), bad.subarray(1), Buffer.from('\n')]), ['--json']))).toBe('BAD_FORMAT');
+    expect(
+      errorCode(
+        merge(
+          '.jsonl',
+          '{"id":1}\n',
+          '{"id":1,"b":1}\n',
+          Buffer.concat([bad.subarray(0, 1), Buffer.from('"id":1,'), bad.subarray(1), Buffer.from('\n')]),
+          ['--json'],
+        ),
+      ),
+    ).toBe('BAD_FORMAT');
     expect(errorCode(merge('.csv', 'id,v\n1,a\n', 'id,v\n1,b\n', Buffer.from('id,v\n1,\xff\n', 'latin1'), ['--json']))).toBe('BAD_FORMAT');
-    const t = merge('.txt', Buffer.from('a\n\xff\nc\n', 'latin1'), Buffer.from('A\n\xff\nc\n', 'latin1'), Buffer.from('a\n\xff\nC\xfe\n', 'latin1'), ['-p']);
+    const t = merge(
+      '.txt',
+      Buffer.from('a\n\xff\nc\n', 'latin1'),
+      Buffer.from('A\n\xff\nc\n', 'latin1'),
+      Buffer.from('a\n\xff\nC\xfe\n', 'latin1'),
+      ['-p'],
+    );
     expect(t.code).toBe(0);
     const git = spawnSync('git', ['merge-file', '-p', 'ours.txt', 'base.txt', 'theirs.txt'], { cwd: t.dir });
     expect(readFileSync(join(t.dir, 'ours.txt'))).toEqual(Buffer.from('A\n\xff\nc\n', 'latin1'));
@@ -215,7 +262,13 @@ describe('numbers and strings no JS value holds', () => {
     const c = merge('.json', base, base.replace('1e400', '1e401'), base.replace('1e400', '1E400'), ['--json']);
     expect(c.code).toBe(1);
     expect(c.stdout).toContain('"base":1e400,"ours":1e401,"theirs":1E400');
-    const l = merge('.jsonl', '{"id":12345678901234567890,"v":1}\n', '{"id":12345678901234567890,"v":1e400}\n', '{"id":12345678901234567890,"v":1,"w":0.10}\n', ['-p']);
+    const l = merge(
+      '.jsonl',
+      '{"id":12345678901234567890,"v":1}\n',
+      '{"id":12345678901234567890,"v":1e400}\n',
+      '{"id":12345678901234567890,"v":1,"w":0.10}\n',
+      ['-p'],
+    );
     expect(l).toMatchObject({ code: 0, stdout: '{"id":12345678901234567890,"v":1e400,"w":0.10}\n' });
   });
 

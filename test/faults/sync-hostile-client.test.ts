@@ -27,7 +27,14 @@ interface Answer {
 }
 
 /** One raw request; a connection the server cuts resolves with status 0. */
-function raw(base: string, method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}, token: string | null = TOKEN): Promise<Answer> {
+function raw(
+  base: string,
+  method: string,
+  path: string,
+  body?: Buffer | string,
+  headers: Record<string, string> = {},
+  token: string | null = TOKEN,
+): Promise<Answer> {
   return new Promise((resolve) => {
     const u = new URL(base);
     const h: Record<string, string> = { ...headers };
@@ -87,7 +94,18 @@ beforeAll(async () => {
   }
   const tokens = join(sandbox.dir, 'tokens');
   writeFileSync(tokens, `${TOKEN} write *\n${READ_TOKEN} read *\n`);
-  srv = await startServer(root, ['--tokens', tokens, '--max-object-size', String(MAX_OBJECT), '--max-objects', String(MAX_OBJECTS), '--max-push-size', String(MAX_PUSH), '--idle-timeout', '1000']);
+  srv = await startServer(root, [
+    '--tokens',
+    tokens,
+    '--max-object-size',
+    String(MAX_OBJECT),
+    '--max-objects',
+    String(MAX_OBJECTS),
+    '--max-push-size',
+    String(MAX_PUSH),
+    '--idle-timeout',
+    '1000',
+  ]);
   url = srv.url;
   refsBefore = (await raw(url, 'GET', '/good/v1/refs')).body;
   expect(JSON.parse(refsBefore)).toMatchObject({ version: 1, head: 'refs/heads/main' });
@@ -118,7 +136,9 @@ function pushObjects(body: Buffer, headers: Record<string, string> = {}): Promis
 }
 
 function pushRefs(body: unknown): Promise<Answer> {
-  return raw(url, 'POST', '/good/v1/push-refs', typeof body === 'string' ? body : JSON.stringify(body), { 'content-type': 'application/json' });
+  return raw(url, 'POST', '/good/v1/push-refs', typeof body === 'string' ? body : JSON.stringify(body), {
+    'content-type': 'application/json',
+  });
 }
 
 function streamOf(objs: ObjectSet, ids = objs.list.map((o) => o.id)): Buffer {
@@ -204,7 +224,10 @@ describe('object streams from a hostile client', () => {
     expect(a.status).toBe(413);
     // Chunked, no length declared: counted as it arrives. Records of 4000 zero bytes are valid
     // chunk-sized records with wrong ids, so refuse by size, or by hash: either way a 4xx.
-    const b = await raw(url, 'POST', '/good/v1/push-objects', big, { 'content-type': 'application/x-cairn-objects', 'transfer-encoding': 'chunked' });
+    const b = await raw(url, 'POST', '/good/v1/push-objects', big, {
+      'content-type': 'application/x-cairn-objects',
+      'transfer-encoding': 'chunked',
+    });
     expect([0, 400, 413]).toContain(b.status);
     await serverIntact();
   });
@@ -215,7 +238,14 @@ describe('push-refs from a hostile client', () => {
   const current = () => (JSON.parse(refsBefore) as { refs: { id: string }[] }).refs[0]!.id;
 
   test('not JSON, or the wrong shape: 400', async () => {
-    for (const body of ['{"updates": [', '[]', { updates: [] }, { updates: [{ name: 'refs/heads/x', old: null, new: 'nothex' }] }, { updates: 'x' }, { updates: [{ name: 'refs/heads/x', old: null, new: zero, force: 'yes' }] }]) {
+    for (const body of [
+      '{"updates": [',
+      '[]',
+      { updates: [] },
+      { updates: [{ name: 'refs/heads/x', old: null, new: 'nothex' }] },
+      { updates: 'x' },
+      { updates: [{ name: 'refs/heads/x', old: null, new: zero, force: 'yes' }] },
+    ]) {
       const a = await pushRefs(body);
       expect(a.status, JSON.stringify(body)).toBe(400);
       expect(code(a)).toBe('USAGE');
@@ -223,7 +253,17 @@ describe('push-refs from a hostile client', () => {
     await serverIntact();
   });
 
-  test.each(['refs/remotes/origin/main', 'HEAD', 'refs/heads/../x', 'refs/heads/a/../../b', 'refs/tags/..', 'main', 'refs/heads/.cairn', 'refs/heads/x.lock', 'refs/heads//x'])("a ref named '%s': 400 INVALID_NAME", async (name) => {
+  test.each([
+    'refs/remotes/origin/main',
+    'HEAD',
+    'refs/heads/../x',
+    'refs/heads/a/../../b',
+    'refs/tags/..',
+    'main',
+    'refs/heads/.cairn',
+    'refs/heads/x.lock',
+    'refs/heads//x',
+  ])("a ref named '%s': 400 INVALID_NAME", async (name) => {
     const a = await pushRefs({ updates: [{ name, old: null, new: current(), force: true }] });
     expect(a.status).toBe(400);
     expect(code(a)).toBe('INVALID_NAME');
@@ -237,7 +277,12 @@ describe('push-refs from a hostile client', () => {
     const tree = objs.tree([{ name: 'o.txt', kind: 'file', id: f, size: 6 }]);
     const commit = objs.commit(tree, [current()], 'tree never sent');
     expect((await pushObjects(streamOf(objs, [commit]))).status).toBe(200);
-    const a = await pushRefs({ updates: [{ name: 'refs/heads/feature', old: null, new: commit, force: false }, { name: 'refs/heads/other', old: null, new: current(), force: false }] });
+    const a = await pushRefs({
+      updates: [
+        { name: 'refs/heads/feature', old: null, new: commit, force: false },
+        { name: 'refs/heads/other', old: null, new: current(), force: false },
+      ],
+    });
     expect(a.status).toBe(409);
     expect(code(a)).toBe('MISSING_OBJECT');
     // And a commit the server never saw at all.
@@ -259,11 +304,31 @@ describe('push-refs from a hostile client', () => {
 });
 
 describe('repository names from a hostile client', () => {
-  const names = ['/../escape', '/%2e%2e/escape', '/good/%2e%2e/%2e%2e/escape', '/a%2f..%2f..%2fescape', '//tmp/escape', '/%2ftmp%2fescape', '/.cairn', '/good/.cairn', '/good%00x', '/%E0%A4%A', '/v1', '/-x', `/${'a/'.repeat(9)}b`];
+  const names = [
+    '/../escape',
+    '/%2e%2e/escape',
+    '/good/%2e%2e/%2e%2e/escape',
+    '/a%2f..%2f..%2fescape',
+    '//tmp/escape',
+    '/%2ftmp%2fescape',
+    '/.cairn',
+    '/good/.cairn',
+    '/good%00x',
+    '/%E0%A4%A',
+    '/v1',
+    '/-x',
+    `/${'a/'.repeat(9)}b`,
+  ];
   test.each(names)("'%s': 4xx, nothing created", async (name) => {
     const before = listing(sandbox.dir);
     for (const endpoint of ['push-lacks', 'refs']) {
-      const a = await raw(url, endpoint === 'refs' ? 'GET' : 'POST', `${name}/v1/${endpoint}`, endpoint === 'refs' ? undefined : Buffer.alloc(32), { 'content-type': 'application/x-cairn-ids' });
+      const a = await raw(
+        url,
+        endpoint === 'refs' ? 'GET' : 'POST',
+        `${name}/v1/${endpoint}`,
+        endpoint === 'refs' ? undefined : Buffer.alloc(32),
+        { 'content-type': 'application/x-cairn-ids' },
+      );
       // Dot segments ('..', '%2e%2e') are resolved by URL parsing, leaving '/escape' or '/tmp/escape':
       // a plain new name under the root.
       if (a.status === 200) expect(name).toMatch(/(\.\.|%2e%2e)\/escape$|^\/\/tmp\/escape$/);
@@ -302,7 +367,13 @@ describe('slow and greedy clients', () => {
   test('a client trickling its body is cut off within the idle timeout; others are served meanwhile', async () => {
     const u = new URL(url);
     const started = Date.now();
-    const req = request({ host: u.hostname, port: u.port, method: 'POST', path: '/good/v1/push-objects', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-cairn-objects', 'content-length': '60000' } });
+    const req = request({
+      host: u.hostname,
+      port: u.port,
+      method: 'POST',
+      path: '/good/v1/push-objects',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-cairn-objects', 'content-length': '60000' },
+    });
     const answered = new Promise<{ status: number; ms: number }>((resolve) => {
       req.on('response', (res) => {
         res.resume();
@@ -317,7 +388,10 @@ describe('slow and greedy clients', () => {
     const t0 = Date.now();
     expect((await raw(url, 'GET', '/healthz', undefined, {}, null)).status).toBe(200);
     expect(Date.now() - t0).toBeLessThan(1000);
-    const r = await Promise.race([answered, new Promise<{ status: number; ms: number }>((res) => setTimeout(() => res({ status: -1, ms: -1 }), 8000))]);
+    const r = await Promise.race([
+      answered,
+      new Promise<{ status: number; ms: number }>((res) => setTimeout(() => res({ status: -1, ms: -1 }), 8000)),
+    ]);
     clearInterval(timer);
     req.destroy();
     expect([0, 408]).toContain(r.status);
@@ -349,7 +423,13 @@ describe('slow and greedy clients', () => {
       objs.file('held');
       const body = streamOf(objs);
       const held = [0, 1, 2].map(() => {
-        const req = request({ host: u.hostname, port: u.port, method: 'POST', path: '/good/v1/push-objects', headers: { 'content-type': 'application/x-cairn-objects', 'content-length': String(body.length) } });
+        const req = request({
+          host: u.hostname,
+          port: u.port,
+          method: 'POST',
+          path: '/good/v1/push-objects',
+          headers: { 'content-type': 'application/x-cairn-objects', 'content-length': String(body.length) },
+        });
         const done = new Promise<number>((resolve) => {
           req.on('response', (res) => {
             res.resume();
@@ -376,7 +456,11 @@ describe('slow and greedy clients', () => {
 
 describe('tokens', () => {
   test('missing, unknown, look-alike and read-only tokens: 401/403, nothing changes', async () => {
-    const update = { updates: [{ name: 'refs/heads/main', old: (JSON.parse(refsBefore) as { refs: { id: string }[] }).refs[0]!.id, new: null, force: true }] };
+    const update = {
+      updates: [
+        { name: 'refs/heads/main', old: (JSON.parse(refsBefore) as { refs: { id: string }[] }).refs[0]!.id, new: null, force: true },
+      ],
+    };
     const body = JSON.stringify(update);
     const json = { 'content-type': 'application/json' };
     const missing = await raw(url, 'POST', '/good/v1/push-refs', body, json, null);
@@ -389,7 +473,18 @@ describe('tokens', () => {
     expect((await raw(url, 'POST', '/good/v1/push-refs', body, json, `${TOKEN}x`)).status).toBe(401);
     expect((await raw(url, 'POST', '/good/v1/push-refs', body, json, TOKEN.slice(0, -1))).status).toBe(401);
     expect((await raw(url, 'POST', '/good/v1/push-refs', body, json, '')).status).toBe(401);
-    expect((await raw(url, 'POST', '/good/v1/push-refs', body, { ...json, authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` }, null)).status).toBe(401);
+    expect(
+      (
+        await raw(
+          url,
+          'POST',
+          '/good/v1/push-refs',
+          body,
+          { ...json, authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` },
+          null,
+        )
+      ).status,
+    ).toBe(401);
     const readOnly = await raw(url, 'POST', '/good/v1/push-refs', body, json, READ_TOKEN);
     expect(readOnly.status).toBe(403);
     expect((await raw(url, 'POST', '/good/v1/push-objects', streamOf(new ObjectSet()), {}, READ_TOKEN)).status).toBe(403);
@@ -409,7 +504,11 @@ describe('tokens', () => {
     const ok = await run(['clone', `${url}/good`, dir], sandbox.dir, { CAIRN_TOKEN: READ_TOKEN });
     expect(ok.code, ok.stderr).toBe(0);
     writeFileSync(join(dir, 'b.json'), '{}\n');
-    for (const args of [['add', '.'], ['commit', '-m', 'denied']]) expect((await run(args, dir)).code).toBe(0);
+    for (const args of [
+      ['add', '.'],
+      ['commit', '-m', 'denied'],
+    ])
+      expect((await run(args, dir)).code).toBe(0);
     const p = await run(['push'], dir, { CAIRN_TOKEN: READ_TOKEN });
     expect(p.code).toBe(8);
     expect(p.stderr).toMatch(/permission denied/);

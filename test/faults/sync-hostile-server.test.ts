@@ -11,7 +11,17 @@ import { fsck } from '../../src/ops/fsck.js';
 import { CairnError } from '../../src/errors.js';
 import { spawnCairn, tempDir } from '../helpers/cli.js';
 import { startServer, repoUrl, type TestServer } from '../helpers/server.js';
-import { endBytes, idsOf, MAGIC, ObjectSet, recordBytes, sendJson, startFakeRemote, type Attack, type FakeRemote } from '../helpers/fake-remote.js';
+import {
+  endBytes,
+  idsOf,
+  MAGIC,
+  ObjectSet,
+  recordBytes,
+  sendJson,
+  startFakeRemote,
+  type Attack,
+  type FakeRemote,
+} from '../helpers/fake-remote.js';
 
 interface Run {
   code: number;
@@ -105,7 +115,9 @@ const CASES: Case[] = [
         refs: [{ name: 'refs/heads/main', id: commit }],
         attacks: {
           'fetch-objects': ({ res, body, remote }) => {
-            const recs = idsOf(body).map((id) => (id === file ? recordBytes(id, 1, Buffer.concat([Buffer.from([1, 0]), GARBAGE])) : remote.record(remote.objects.byId.get(id)!)));
+            const recs = idsOf(body).map((id) =>
+              id === file ? recordBytes(id, 1, Buffer.concat([Buffer.from([1, 0]), GARBAGE])) : remote.record(remote.objects.byId.get(id)!),
+            );
             stream(Buffer.concat([MAGIC, ...recs, endBytes(recs.length)]))({ res, body, remote } as never);
           },
         },
@@ -135,19 +147,17 @@ const CASES: Case[] = [
     exit: [8],
     message: /not asked for/,
   },
-  ...['..', '.cairn', '.CAIRN', 'a/b', '.', 'a\\b'].map(
-    (entry): Case => ({
-      name: `a tree entry named '${entry}'`,
-      make: () => {
-        const { objects, commit } = treeWithEntry(entry);
-        return { objects, refs: [{ name: 'refs/heads/main', id: commit }] };
-      },
-      exit: [7],
-      message: /tree entry|entry name/i,
-      // The names the brief of issue 4 names go through clone too; the rest through fetch only.
-      fetchOnly: !['..', '.cairn', 'a/b'].includes(entry),
-    }),
-  ),
+  ...['..', '.cairn', '.CAIRN', 'a/b', '.', 'a\\b'].map((entry): Case => ({
+    name: `a tree entry named '${entry}'`,
+    make: () => {
+      const { objects, commit } = treeWithEntry(entry);
+      return { objects, refs: [{ name: 'refs/heads/main', id: commit }] };
+    },
+    exit: [7],
+    message: /tree entry|entry name/i,
+    // The names the brief of issue 4 names go through clone too; the rest through fetch only.
+    fetchOnly: !['..', '.cairn', 'a/b'].includes(entry),
+  })),
   {
     name: 'a ref to an object it never sends',
     make: () => {
@@ -166,7 +176,8 @@ const CASES: Case[] = [
         objects,
         refs: [{ name: 'refs/heads/main', id: commit }],
         attacks: {
-          'fetch-objects': ({ res, body, remote }) => stream(remote.honestStream(idsOf(body).filter((id) => id !== file)))({ res, body, remote } as never),
+          'fetch-objects': ({ res, body, remote }) =>
+            stream(remote.honestStream(idsOf(body).filter((id) => id !== file)))({ res, body, remote } as never),
         },
       };
     },
@@ -334,7 +345,10 @@ const CASES: Case[] = [
     make: () => ({
       objects: new ObjectSet(),
       refs: [],
-      attacks: { refs: ({ res }) => sendJson(res, 200, { version: 1, head: null, refs: [{ name: 'refs/heads/main', id: 'zz' }], __proto__: { polluted: true } }) },
+      attacks: {
+        refs: ({ res }) =>
+          sendJson(res, 200, { version: 1, head: null, refs: [{ name: 'refs/heads/main', id: 'zz' }], __proto__: { polluted: true } }),
+      },
     }),
     exit: [8],
     message: /does not match the protocol/,

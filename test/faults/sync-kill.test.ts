@@ -156,7 +156,9 @@ function tally(xs: string[]): string {
 }
 
 describe.concurrent('kill -9 during sync', () => {
-  it(`push: no ref names an incomplete commit on either side, and a re-run completes (${KILLS} kills of client and server)`, async ({ expect }) => {
+  it(`push: no ref names an incomplete commit on either side, and a re-run completes (${KILLS} kills of client and server)`, async ({
+    expect,
+  }) => {
     const rand = seededRandom(0x5eed1);
     const s = await serve(join(tmp.dir, 'served-push'));
     // Each round pushes the same commit to a new repository on the server (created by the push), so
@@ -208,7 +210,15 @@ describe.concurrent('kill -9 during sync', () => {
       const st = served ? stagedStats(serverRepo) : { count: 0, bytes: 0 };
       const remoteRef = served ? (refState(serverRepo).refs['refs/heads/main'] ?? null) : null;
       if (remoteRef !== null) expect(remoteRef, where).toBe(head);
-      landed.push(!served ? 'before the repository existed' : remoteRef !== null ? 'after the ref update' : st.count > 0 ? 'during the object stream' : 'before any object was kept');
+      landed.push(
+        !served
+          ? 'before the repository existed'
+          : remoteRef !== null
+            ? 'after the ref update'
+            : st.count > 0
+              ? 'during the object stream'
+              : 'before any object was kept',
+      );
       if (remoteRef === null) stagedAtKill.push(st.count);
 
       if (victim === 'server') await restartServer(s);
@@ -232,7 +242,9 @@ describe.concurrent('kill -9 during sync', () => {
     );
   }, 900_000);
 
-  it(`clone: a killed clone leaves a whole (pending) repository, re-running it resumes and completes (${KILLS} kills of client and server)`, async ({ expect }) => {
+  it(`clone: a killed clone leaves a whole (pending) repository, re-running it resumes and completes (${KILLS} kills of client and server)`, async ({
+    expect,
+  }) => {
     const rand = seededRandom(0x5eed2);
     const s = await serve(join(tmp.dir, 'served-clone'));
     const source = 'clone-src';
@@ -285,7 +297,13 @@ describe.concurrent('kill -9 during sync', () => {
         // Every ref the killed clone made names what the server has (and is whole: checked above).
         const refs = refState(dir).refs;
         for (const [ref, id] of Object.entries(refs)) expect(id, `${where}: ${ref}`).toBe(wantedRefs[ref]);
-        landed.push(Object.keys(refs).length > 0 ? 'after the refs moved' : stagedStats(dir).count > 0 ? 'during the object stream' : 'before any object was kept');
+        landed.push(
+          Object.keys(refs).length > 0
+            ? 'after the refs moved'
+            : stagedStats(dir).count > 0
+              ? 'during the object stream'
+              : 'before any object was kept',
+        );
       } else landed.push('before the repository existed');
 
       if (victim === 'server') await restartServer(s);

@@ -96,8 +96,13 @@ describe('concurrent pushes to one branch', () => {
     const own: string[] = [];
     for (const [k, dir] of dirs.entries()) {
       mkdirSync(join(dir, 'clients'), { recursive: true });
-      writeFileSync(join(dir, 'clients', `c${k}.jsonl`), Array.from({ length: 20 }, (_, j) => JSON.stringify({ id: j, client: k, v: `${k}-${j}` })).join('\n') + '\n');
-      const res = await withRepo(dir, (repo) => commit(repo, { message: `client ${k}`, author: AUTHOR, time: TIME, tzOffset: 0, all: true }));
+      writeFileSync(
+        join(dir, 'clients', `c${k}.jsonl`),
+        Array.from({ length: 20 }, (_, j) => JSON.stringify({ id: j, client: k, v: `${k}-${j}` })).join('\n') + '\n',
+      );
+      const res = await withRepo(dir, (repo) =>
+        commit(repo, { message: `client ${k}`, author: AUTHOR, time: TIME, tzOffset: 0, all: true }),
+      );
       if (!res.committed) throw new Error(`client ${k}: nothing committed`);
       expect(res.parents).toEqual([baseId]);
       own.push(res.id);
@@ -140,7 +145,13 @@ describe('concurrent pushes to one branch', () => {
         pending.map((k) =>
           withRepo(dirs[k]!, async (repo) => {
             await fetchRemote(repo, { url, remoteName: 'origin', who: WHO });
-            const m = merge(repo, { rev: 'refs/remotes/origin/main', author: AUTHOR, time: TIME, tzOffset: 0, message: `Merge branch 'main' of ${url}` });
+            const m = merge(repo, {
+              rev: 'refs/remotes/origin/main',
+              author: AUTHOR,
+              time: TIME,
+              tzOffset: 0,
+              message: `Merge branch 'main' of ${url}`,
+            });
             // A loser's own commit is not on the server: always a real merge, and always clean.
             expect(m.status, `round ${round}, merge of client ${k}`).toBe('merged');
             expect(m.conflicts).toEqual([]);
@@ -148,7 +159,9 @@ describe('concurrent pushes to one branch', () => {
         ),
       );
       const outcomes = await Promise.allSettled(
-        pending.map((k) => withRepo(dirs[k]!, (repo) => pushRefs(repo, { url, remoteName: 'origin', refspecs: [{ src: MAIN, dst: MAIN }], who: WHO }))),
+        pending.map((k) =>
+          withRepo(dirs[k]!, (repo) => pushRefs(repo, { url, remoteName: 'origin', refspecs: [{ src: MAIN, dst: MAIN }], who: WHO })),
+        ),
       );
       const won = pending.filter((_, j) => outcomes[j]!.status === 'fulfilled');
       expect(won.length, `round ${round}: exactly one push wins`).toBe(1);
@@ -161,7 +174,10 @@ describe('concurrent pushes to one branch', () => {
         const reason = err.data['reason'];
         const expected = reason === 'ref-moved' ? 'REF_MOVED' : 'REJECTED';
         expect(err.code, `round ${round}, client ${pending[j]}: ${err.message}`).toBe(expected);
-        expect(reason === 'non-fast-forward' || reason === 'ref-moved', `round ${round}, client ${pending[j]}: reason ${String(reason)}`).toBe(true);
+        expect(
+          reason === 'non-fast-forward' || reason === 'ref-moved',
+          `round ${round}, client ${pending[j]}: reason ${String(reason)}`,
+        ).toBe(true);
         expect(err.data['ref']).toBe(MAIN);
         rejected[reason as 'non-fast-forward' | 'ref-moved']++;
       }

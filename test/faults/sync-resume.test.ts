@@ -57,7 +57,13 @@ interface Interrupted {
  * itself, or the server. `beforeKill` runs between the decision and the kill (the client is
  * SIGSTOPped first when it is given, so what it measures holds still).
  */
-function runUntil(args: string[], cwd: string, when: () => boolean, victim: 'client' | 'server', beforeKill?: () => Promise<void>): Promise<Interrupted> {
+function runUntil(
+  args: string[],
+  cwd: string,
+  when: () => boolean,
+  victim: 'client' | 'server',
+  beforeKill?: () => Promise<void>,
+): Promise<Interrupted> {
   return new Promise((resolve, reject) => {
     const child = spawnCairn(args, { cwd });
     let stderr = '';
@@ -100,7 +106,7 @@ async function logLine(repo: string, endpoint: string, nth: number): Promise<{ b
 /** The quarantine once it stops changing (the receiver flushes what it verified after a cut). */
 async function settledStaged(dir: string): Promise<{ count: number; bytes: number }> {
   let last = stagedStats(dir);
-  for (let stable = 0; stable < 10; ) {
+  for (let stable = 0; stable < 10;) {
     await sleep(50);
     const now = stagedStats(dir);
     stable = now.count === last.count ? stable + 1 : 0;
@@ -173,7 +179,12 @@ describe('resuming an interrupted transfer', () => {
     const url = repoUrl(server, name);
     const port = Number(new URL(server.url).port);
     let seen = { count: 0, bytes: 0 };
-    const run = await runUntil(['push', url, 'main', '--json'], SRC, () => (seen = stagedStats(served)).bytes >= KILL_AT * total.bytes, 'server');
+    const run = await runUntil(
+      ['push', url, 'main', '--json'],
+      SRC,
+      () => (seen = stagedStats(served)).bytes >= KILL_AT * total.bytes,
+      'server',
+    );
     expect(run.killed, `the push finished before ${pct(KILL_AT)} was staged: ${run.stderr}`).toBe(true);
     expect(run.code).not.toBe(0);
     const kept = stagedIds(served);

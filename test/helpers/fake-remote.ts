@@ -135,7 +135,11 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
   res.end(body);
 }
 
-export async function startFakeRemote(objects: ObjectSet, refs: { name: string; id: string }[], head: string | null = 'refs/heads/main'): Promise<FakeRemote> {
+export async function startFakeRemote(
+  objects: ObjectSet,
+  refs: { name: string; id: string }[],
+  head: string | null = 'refs/heads/main',
+): Promise<FakeRemote> {
   const sockets = new Set<Socket>();
   const fake: FakeRemote = {
     url: '',

@@ -17,11 +17,20 @@ export interface ObjectLocation {
 export function locate(root: string, id: string): ObjectLocation {
   const db = new Database(join(root, '.cairn', 'cairn.db'), { readonly: true });
   try {
-    const row = db.prepare('SELECT o.type, o.offset, o.stored_len, o.raw_len, o.comp, p.name FROM objects o JOIN packs p ON p.id = o.pack WHERE o.id = ?').get(id) as
-      | { type: number; offset: number; stored_len: number; raw_len: number; comp: number; name: string }
-      | undefined;
+    const row = db
+      .prepare(
+        'SELECT o.type, o.offset, o.stored_len, o.raw_len, o.comp, p.name FROM objects o JOIN packs p ON p.id = o.pack WHERE o.id = ?',
+      )
+      .get(id) as { type: number; offset: number; stored_len: number; raw_len: number; comp: number; name: string } | undefined;
     if (row === undefined) throw new Error(`object ${id} is not indexed`);
-    return { packPath: join(root, '.cairn', 'packs', row.name), offset: row.offset, storedLen: row.stored_len, rawLen: row.raw_len, comp: row.comp, type: row.type };
+    return {
+      packPath: join(root, '.cairn', 'packs', row.name),
+      offset: row.offset,
+      storedLen: row.stored_len,
+      rawLen: row.raw_len,
+      comp: row.comp,
+      type: row.type,
+    };
   } finally {
     db.close();
   }

@@ -60,4 +60,3 @@ export async function startServer(root: string, args: string[] = [], env: Record
 export function repoUrl(server: TestServer, name: string): string {
   return `${server.url}/${name}`;
 }
-

@@ -26,7 +26,8 @@ export function writeDataset(dir: string, shape: DatasetShape): number {
     if (i < 8) mkdirSync(folder, { recursive: true });
     const salt = randomBytes(4).toString('hex');
     const lines: string[] = [];
-    for (let k = 0; k < 10 + (i % 40); k++) lines.push(JSON.stringify({ id: i * 1000 + k, salt, name: `row ${k} of file ${i}`, score: (i * 7919 + k * 104729) % 1000 }));
+    for (let k = 0; k < 10 + (i % 40); k++)
+      lines.push(JSON.stringify({ id: i * 1000 + k, salt, name: `row ${k} of file ${i}`, score: (i * 7919 + k * 104729) % 1000 }));
     const text = `${lines.join('\n')}\n`;
     writeFileSync(join(folder, `r${i}.jsonl`), text);
     bytes += text.length;

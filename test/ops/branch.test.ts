@@ -15,7 +15,6 @@ afterEach(() => t.cleanup());
 
 const who = 'Test <test@example.com>';
 
-
 describe('branches', () => {
   it('creates a branch at HEAD or at a start revision, and lists them with the current one', () => {
     const c1 = makeCommit(t.repo, { files: { f: '1' }, message: 'one', at: 0 });

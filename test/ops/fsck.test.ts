@@ -100,7 +100,9 @@ describe('fsck finds damage', () => {
     const { c1, c2 } = history();
     deleteIndexRow(t.dir, c1);
     const res = fsck(reopen());
-    expect(res.problems.map(pick)).toEqual([{ id: c1, kind: 'missing', type: 'commit', path: `refs/heads/main: commit ${c2.slice(0, 12)} parent 1` }]);
+    expect(res.problems.map(pick)).toEqual([
+      { id: c1, kind: 'missing', type: 'commit', path: `refs/heads/main: commit ${c2.slice(0, 12)} parent 1` },
+    ]);
   });
 
   it('blames the tree whose entry lies about a file size', () => {
@@ -108,7 +110,9 @@ describe('fsck finds damage', () => {
     const tree = writeTree(t.repo.objects, [{ name: 'five.txt', kind: 'file', id: f.id, size: 6 }]);
     const c = commitTree(tree);
     const res = fsck(t.repo);
-    expect(res.problems.map(pick)).toEqual([{ id: tree, kind: 'bad-format', type: 'tree', path: `refs/heads/main: commit ${c.slice(0, 12)} tree /` }]);
+    expect(res.problems.map(pick)).toEqual([
+      { id: tree, kind: 'bad-format', type: 'tree', path: `refs/heads/main: commit ${c.slice(0, 12)} tree /` },
+    ]);
   });
 
   it('reports a tree holding an unsafe name as unsafe-name', () => {
@@ -119,7 +123,9 @@ describe('fsck finds damage', () => {
     const root = writeTree(t.repo.objects, [{ name: 'evil', kind: 'tree', id: sub, size: 1 }]);
     const c = commitTree(root);
     const res = fsck(t.repo);
-    expect(res.problems.map(pick)).toEqual([{ id: sub, kind: 'unsafe-name', type: 'tree', path: `refs/heads/main: commit ${c.slice(0, 12)} tree evil` }]);
+    expect(res.problems.map(pick)).toEqual([
+      { id: sub, kind: 'unsafe-name', type: 'tree', path: `refs/heads/main: commit ${c.slice(0, 12)} tree evil` },
+    ]);
   });
 
   it('reports a ref that names a tree instead of a commit as bad-format', () => {
@@ -145,7 +151,8 @@ describe('fsck finds damage', () => {
     const a = t.repo.objects.put('chunk', Buffer.from('first orphan'));
     const b = t.repo.objects.put('chunk', Buffer.from('second orphan'));
     t.repo.objects.flush();
-    const rowOf = (id: string) => t.repo.db.prepare('SELECT offset, stored_len FROM objects WHERE id = ?').get(id) as { offset: number; stored_len: number };
+    const rowOf = (id: string) =>
+      t.repo.db.prepare('SELECT offset, stored_len FROM objects WHERE id = ?').get(id) as { offset: number; stored_len: number };
     const rb = rowOf(b);
     t.repo.db.prepare('UPDATE objects SET offset = ?, stored_len = ? WHERE id = ?').run(rb.offset, rb.stored_len, a);
     expect(fsck(reopen()).problems.map((p) => [p.id, p.kind])).toEqual([[a, 'corrupt']]);

@@ -15,12 +15,19 @@ import { AUTHOR, makeCommit, T0, tempRepo, type FileSpec, type TempRepo } from '
 let t: TempRepo;
 afterEach(() => t?.cleanup());
 
-const opts = (rev: string, extra: Partial<Parameters<typeof merge>[1]> = {}) => ({ rev, author: AUTHOR, time: T0 + 1_000_000, tzOffset: 0, ...extra });
+const opts = (rev: string, extra: Partial<Parameters<typeof merge>[1]> = {}) => ({
+  rev,
+  author: AUTHOR,
+  time: T0 + 1_000_000,
+  tzOffset: 0,
+  ...extra,
+});
 
 /** Commits on `branch` (created from `parents[0]` when new) without touching the worktree. */
 function on(branch: string, files: Record<string, FileSpec>, at: number, parents?: string[]): string {
   const ref = `refs/heads/${branch}`;
-  if (parents !== undefined && t.repo.refs.resolve(ref) === null) t.repo.refs.update([{ name: ref, expected: null, next: parents[0]! }], 'test', 'branch');
+  if (parents !== undefined && t.repo.refs.resolve(ref) === null)
+    t.repo.refs.update([{ name: ref, expected: null, next: parents[0]! }], 'test', 'branch');
   return makeCommit(t.repo, { files, at, message: `${branch} ${at}`, branch, ...(parents ? { parents } : {}) });
 }
 
@@ -40,7 +47,23 @@ describe('merge (ops)', () => {
     t = tempRepo();
     on('main', { 'a.txt': 'a\n', 'both.txt': 'same\n' }, 0);
     checkout();
-    t.repo.refs.update([{ name: 'refs/heads/other', expected: null, next: makeCommit(t.repo, { files: { 'b.txt': 'b\n', 'both.txt': 'same\n' }, at: 5, message: 'root 2', parents: [], branch: null }) }], 'test', 'branch');
+    t.repo.refs.update(
+      [
+        {
+          name: 'refs/heads/other',
+          expected: null,
+          next: makeCommit(t.repo, {
+            files: { 'b.txt': 'b\n', 'both.txt': 'same\n' },
+            at: 5,
+            message: 'root 2',
+            parents: [],
+            branch: null,
+          }),
+        },
+      ],
+      'test',
+      'branch',
+    );
     expect(() => merge(t.repo, opts('other'))).toThrow(expect.objectContaining({ code: 'REJECTED' }));
     const res = merge(t.repo, opts('other', { allowUnrelated: true }));
     expect(res.status).toBe('merged');
@@ -131,7 +154,14 @@ describe('merge (ops)', () => {
     checkout();
     merge(t.repo, opts('topic'));
     const s = readMergeState(t.repo)!;
-    expect(s).toMatchObject({ phase: 'conflicts', origHead: main, theirs: topic, headRef: 'refs/heads/main', bases: [base], message: "Merge branch 'topic'" });
+    expect(s).toMatchObject({
+      phase: 'conflicts',
+      origHead: main,
+      theirs: topic,
+      headRef: 'refs/heads/main',
+      bases: [base],
+      message: "Merge branch 'topic'",
+    });
     expect(readCommit(t.repo.objects, main).tree).not.toBe(s.tree);
     expect(mergeAbort(t.repo)).toMatchObject({ head: main, restored: ['n'], removed: [] });
     expect(readMergeState(t.repo)).toBeNull();

@@ -29,9 +29,12 @@ function history(): TempRepo & { c1: string; c2: string } {
 
 function changes(repo: Repository): string[] {
   const s = status(repo);
-  return [...s.staged.map((c) => `staged ${c.change} ${c.path}`), ...s.unstaged.map((c) => `unstaged ${c.change} ${c.path}`), ...s.untracked.map((p) => `untracked ${p}`)];
+  return [
+    ...s.staged.map((c) => `staged ${c.change} ${c.path}`),
+    ...s.unstaged.map((c) => `unstaged ${c.change} ${c.path}`),
+    ...s.untracked.map((p) => `untracked ${p}`),
+  ];
 }
-
 
 const read = (t: TempRepo, p: string) => readFileSync(join(t.dir, p), 'utf8');
 
@@ -68,8 +71,21 @@ describe('restore', () => {
     writeFileSync(join(t.dir, 'keep-untracked.txt'), 'u\n');
     const res = restore(t.repo, { paths: [''], source: t.c1 });
     expect(res).toEqual({ written: ['a.txt', 'd/x.txt', 'old.txt'], removed: ['n.txt'], staged: [] });
-    expect(snapshot(t.dir)).toEqual({ 'a.txt': '1\n', d: 'dir', 'd/x.txt': 'x\n', 'd/y.txt': 'y\n', 'keep-untracked.txt': 'u\n', 'old.txt': 'old\n' });
-    expect(changes(t.repo)).toEqual(['unstaged modified a.txt', 'unstaged modified d/x.txt', 'unstaged deleted n.txt', 'untracked keep-untracked.txt', 'untracked old.txt']);
+    expect(snapshot(t.dir)).toEqual({
+      'a.txt': '1\n',
+      d: 'dir',
+      'd/x.txt': 'x\n',
+      'd/y.txt': 'y\n',
+      'keep-untracked.txt': 'u\n',
+      'old.txt': 'old\n',
+    });
+    expect(changes(t.repo)).toEqual([
+      'unstaged modified a.txt',
+      'unstaged modified d/x.txt',
+      'unstaged deleted n.txt',
+      'untracked keep-untracked.txt',
+      'untracked old.txt',
+    ]);
   });
 
   it('--source with --staged --worktree restores both', () => {
@@ -106,7 +122,12 @@ describe('reset', () => {
     const res = reset(t.repo, { rev: 'HEAD~1', mode: 'soft', who: 'Test <t@e>' });
     expect(res).toMatchObject({ mode: 'soft', branch: 'main', previous: t.c2, head: t.c1 });
     expect(t.repo.refs.resolve('refs/heads/main')).toBe(t.c1);
-    expect(t.repo.refs.reflog('refs/heads/main', 1)[0]).toMatchObject({ old: t.c2, new: t.c1, message: 'reset: moving to HEAD~1', who: 'Test <t@e>' });
+    expect(t.repo.refs.reflog('refs/heads/main', 1)[0]).toMatchObject({
+      old: t.c2,
+      new: t.c1,
+      message: 'reset: moving to HEAD~1',
+      who: 'Test <t@e>',
+    });
     expect(changes(t.repo)).toEqual(['staged modified a.txt', 'staged modified d/x.txt', 'staged added n.txt', 'staged deleted old.txt']);
   });
 
@@ -115,7 +136,12 @@ describe('reset', () => {
     const res = reset(t.repo, { rev: t.c1 });
     expect(res).toMatchObject({ mode: 'mixed', head: t.c1, unstaged: ['a.txt', 'd/x.txt', 'n.txt', 'old.txt'] });
     expect(read(t, 'a.txt')).toBe('2\n');
-    expect(changes(t.repo)).toEqual(['unstaged modified a.txt', 'unstaged modified d/x.txt', 'unstaged deleted old.txt', 'untracked n.txt']);
+    expect(changes(t.repo)).toEqual([
+      'unstaged modified a.txt',
+      'unstaged modified d/x.txt',
+      'unstaged deleted old.txt',
+      'untracked n.txt',
+    ]);
   });
 
   it('--hard resets index and files, keeping untracked files', () => {
@@ -124,7 +150,14 @@ describe('reset', () => {
     writeFileSync(join(t.dir, 'scratch.txt'), 'untracked\n');
     const res = reset(t.repo, { rev: 'HEAD~1', mode: 'hard' });
     expect(res).toMatchObject({ mode: 'hard', head: t.c1, updated: 3, removed: 1 });
-    expect(snapshot(t.dir)).toEqual({ 'a.txt': '1\n', d: 'dir', 'd/x.txt': 'x\n', 'd/y.txt': 'y\n', 'old.txt': 'old\n', 'scratch.txt': 'untracked\n' });
+    expect(snapshot(t.dir)).toEqual({
+      'a.txt': '1\n',
+      d: 'dir',
+      'd/x.txt': 'x\n',
+      'd/y.txt': 'y\n',
+      'old.txt': 'old\n',
+      'scratch.txt': 'untracked\n',
+    });
     expect(changes(t.repo)).toEqual(['untracked scratch.txt']);
     // Back to the newer commit by id: a reset can move forward too.
     reset(t.repo, { rev: t.c2, mode: 'hard' });

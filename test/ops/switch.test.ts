@@ -24,7 +24,12 @@ function twoBranches(): TempRepo & { main: string; dev: string } {
   const t = tempRepo();
   repos.push(t);
   const main = makeCommit(t.repo, { message: 'main', files: { 'a.txt': 'a main\n', 'shared.txt': 'same\n', 'd/x.txt': 'x\n' } });
-  const dev = makeCommit(t.repo, { message: 'dev', branch: 'dev', parents: [main], files: { 'a.txt': 'a dev\n', 'shared.txt': 'same\n', 'b.txt': 'b\n' } });
+  const dev = makeCommit(t.repo, {
+    message: 'dev',
+    branch: 'dev',
+    parents: [main],
+    files: { 'a.txt': 'a dev\n', 'shared.txt': 'same\n', 'b.txt': 'b\n' },
+  });
   switchBranch(t.repo, { branch: 'main', force: true });
   return { ...t, main, dev };
 }
@@ -41,7 +46,11 @@ function failure(fn: () => unknown): CairnError {
 
 function changes(repo: Repository): string[] {
   const s = status(repo);
-  return [...s.staged.map((c) => `staged ${c.change} ${c.path}`), ...s.unstaged.map((c) => `unstaged ${c.change} ${c.path}`), ...s.untracked.map((p) => `untracked ${p}`)];
+  return [
+    ...s.staged.map((c) => `staged ${c.change} ${c.path}`),
+    ...s.unstaged.map((c) => `unstaged ${c.change} ${c.path}`),
+    ...s.untracked.map((p) => `untracked ${p}`),
+  ];
 }
 
 const MAIN_FILES = { 'a.txt': 'a main\n', d: 'dir', 'd/x.txt': 'x\n', 'shared.txt': 'same\n' };
@@ -52,10 +61,23 @@ describe('switch', () => {
     const t = twoBranches();
     expect(snapshot(t.dir)).toEqual(MAIN_FILES);
     const res = switchBranch(t.repo, { branch: 'dev', who: 'Test <t@e>' });
-    expect(res).toEqual({ branch: 'dev', head: t.dev, previous: { branch: 'main', head: t.main }, created: false, alreadyOn: false, updated: 2, removed: 1 });
+    expect(res).toEqual({
+      branch: 'dev',
+      head: t.dev,
+      previous: { branch: 'main', head: t.main },
+      created: false,
+      alreadyOn: false,
+      updated: 2,
+      removed: 1,
+    });
     expect(snapshot(t.dir)).toEqual(DEV_FILES);
     expect(t.repo.refs.read('HEAD')).toEqual({ symbolic: true, target: 'refs/heads/dev' });
-    expect(t.repo.refs.reflog('HEAD', 1)[0]).toMatchObject({ old: t.main, new: t.dev, who: 'Test <t@e>', message: 'switch: moving from main to dev' });
+    expect(t.repo.refs.reflog('HEAD', 1)[0]).toMatchObject({
+      old: t.main,
+      new: t.dev,
+      who: 'Test <t@e>',
+      message: 'switch: moving from main to dev',
+    });
     expect(changes(t.repo)).toEqual([]);
     switchBranch(t.repo, { branch: 'main' });
     expect(snapshot(t.dir)).toEqual(MAIN_FILES);
@@ -149,7 +171,12 @@ describe('switch', () => {
   it('refuses an untracked file standing where the target needs a folder', () => {
     const t = twoBranches();
     writeFileSync(join(t.dir, 'scratch'), '');
-    makeCommit(t.repo, { message: 'side', branch: 'side', parents: [t.main], files: { 'a.txt': 'a main\n', 'shared.txt': 'same\n', 'd/x.txt': 'x\n', 'scratch/inner.txt': 'i\n' } });
+    makeCommit(t.repo, {
+      message: 'side',
+      branch: 'side',
+      parents: [t.main],
+      files: { 'a.txt': 'a main\n', 'shared.txt': 'same\n', 'd/x.txt': 'x\n', 'scratch/inner.txt': 'i\n' },
+    });
     const err = failure(() => switchBranch(t.repo, { branch: 'side' }));
     expect(err.code).toBe('DIRTY_WORKTREE');
     expect(err.data['paths']).toEqual(['scratch']);
@@ -159,7 +186,12 @@ describe('switch', () => {
     const t = twoBranches();
     mkdirSync(join(t.dir, 'notes'));
     writeFileSync(join(t.dir, 'notes', 'mine.txt'), 'mine\n');
-    makeCommit(t.repo, { message: 'side', branch: 'side', parents: [t.main], files: { 'a.txt': 'a main\n', 'shared.txt': 'same\n', d: 'd is a file now\n', notes: 'n\n' } });
+    makeCommit(t.repo, {
+      message: 'side',
+      branch: 'side',
+      parents: [t.main],
+      files: { 'a.txt': 'a main\n', 'shared.txt': 'same\n', d: 'd is a file now\n', notes: 'n\n' },
+    });
     const err = failure(() => switchBranch(t.repo, { branch: 'side' }));
     expect(err.data['paths']).toEqual(['notes/mine.txt']);
     rmSync(join(t.dir, 'notes'), { recursive: true });

@@ -8,12 +8,19 @@ import { Repository } from '../../src/store/repository.js';
 import { PackStore } from '../../src/store/object-store.js';
 import { hashObject, type ObjectId } from '../../src/core/hash.js';
 import { tempDir } from '../helpers/cli.js';
-import { objectStoreConformance, quarantineConformance, type ObjectStoreHandle, type QuarantineFixture } from '../conformance/object-store.suite.js';
+import {
+  objectStoreConformance,
+  quarantineConformance,
+  type ObjectStoreHandle,
+  type QuarantineFixture,
+} from '../conformance/object-store.suite.js';
 
 /** Flips one byte in the middle of the object's stored record, in its pack file. */
 function flipInPack(repo: Repository, id: ObjectId): void {
   const row = repo.db
-    .prepare('SELECT p.name AS name, o.offset AS offset, o.stored_len AS len FROM (SELECT id, pack, offset, stored_len FROM objects UNION ALL SELECT id, pack, offset, stored_len FROM staged) o JOIN packs p ON p.id = o.pack WHERE o.id = ?')
+    .prepare(
+      'SELECT p.name AS name, o.offset AS offset, o.stored_len AS len FROM (SELECT id, pack, offset, stored_len FROM objects UNION ALL SELECT id, pack, offset, stored_len FROM staged) o JOIN packs p ON p.id = o.pack WHERE o.id = ?',
+    )
     .get(id) as { name: string; offset: number; len: number } | undefined;
   if (row === undefined || row.len === 0) throw new Error(`no stored bytes to damage for ${id}`);
   const path = join(repo.cairnDir, 'packs', row.name);
@@ -110,7 +117,9 @@ describe('pack store layout', () => {
     flipInPack(repo, ids[150]!);
     const fresh = Repository.open(dir);
     try {
-      expect(() => [...fresh.objects.getMany(ids)]).toThrowError(expect.objectContaining({ code: 'CORRUPT_OBJECT', data: expect.objectContaining({ id: ids[150] }) }));
+      expect(() => [...fresh.objects.getMany(ids)]).toThrowError(
+        expect.objectContaining({ code: 'CORRUPT_OBJECT', data: expect.objectContaining({ id: ids[150] }) }),
+      );
     } finally {
       fresh.close();
     }

@@ -35,7 +35,9 @@ function citations(file: string): Citation[] {
   readFileSync(join(root, file), 'utf8')
     .split('\n')
     .forEach((text, i) => {
-      const docs = new Set([...text.matchAll(/\b(FORMAT|PROTOCOL)(?:\.md)? ?§/g), ...text.matchAll(/docs\/(FORMAT|PROTOCOL)\.md/g)].map((m) => m[1]!));
+      const docs = new Set(
+        [...text.matchAll(/\b(FORMAT|PROTOCOL)(?:\.md)? ?§/g), ...text.matchAll(/docs\/(FORMAT|PROTOCOL)\.md/g)].map((m) => m[1]!),
+      );
       if (docs.size !== 1) return;
       const doc = `${[...docs][0]!}.md`;
       for (const m of text.matchAll(/§(\d+(?:\.\d+)*)(?:-(\d+(?:\.\d+)*))?/g)) {
@@ -62,7 +64,18 @@ describe('spec citations', () => {
   });
 
   it('the files that own format and protocol rules cite their section', () => {
-    const owners = ['src/core/hash.ts', 'src/core/varint.ts', 'src/core/chunker.ts', 'src/core/file-object.ts', 'src/core/tree-object.ts', 'src/core/commit-object.ts', 'src/store/database.ts', 'src/store/worktree-index.ts', 'src/store/atomic-file.ts', ...files('src/sync/protocol')];
+    const owners = [
+      'src/core/hash.ts',
+      'src/core/varint.ts',
+      'src/core/chunker.ts',
+      'src/core/file-object.ts',
+      'src/core/tree-object.ts',
+      'src/core/commit-object.ts',
+      'src/store/database.ts',
+      'src/store/worktree-index.ts',
+      'src/store/atomic-file.ts',
+      ...files('src/sync/protocol'),
+    ];
     const citing = new Set(all.map((c) => c.file));
     expect(owners.filter((f) => !citing.has(f))).toEqual([]);
   });

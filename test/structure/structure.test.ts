@@ -18,7 +18,11 @@ interface Violation {
 
 function cruise(dir: string): Violation[] {
   const bin = join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs');
-  const res = spawnSync(process.execPath, [bin, 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'json'], { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const res = spawnSync(process.execPath, [bin, 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'json'], {
+    cwd: dir,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   expect(res.stdout, res.stderr).not.toBe('');
   return (JSON.parse(res.stdout) as { summary: { violations: Violation[] } }).summary.violations;
 }
@@ -27,7 +31,8 @@ const plants: Record<string, string> = {
   // an upward import two folders deep, type-only
   'src/ops/merge/zz-up.ts': "import type { CommandContext } from '../../cli/context.js';\nexport type Up = CommandContext;\n",
   // an upward import from a nested core folder, and an impure built-in
-  'src/core/merge/zz-impure.ts': "import { readFileSync } from 'node:fs';\nimport type { Repository } from '../../store/repository.js';\nexport const impure = (r: Repository): Buffer => readFileSync(String(r));\n",
+  'src/core/merge/zz-impure.ts':
+    "import { readFileSync } from 'node:fs';\nimport type { Repository } from '../../store/repository.js';\nexport const impure = (r: Repository): Buffer => readFileSync(String(r));\n",
   // core reaching a package
   'src/core/zz-package.ts': "import Database from 'better-sqlite3';\nexport const db = (): unknown => new Database(':memory:');\n",
   // a cycle made only of type imports

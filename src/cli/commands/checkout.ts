@@ -13,7 +13,10 @@ export function register(program: Command, ctx: CommandContext): void {
     .argument('<rev>', 'branch or revision')
     .option('-f, --force', 'discard uncommitted changes (index and files end up exactly at the target)')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExit status 6 when uncommitted changes would be overwritten (the error names the files).\n\nExample:\n  $ cairn checkout v1.0     # look at the tagged snapshot (detached HEAD)\n  $ cairn checkout main     # and back')
+    .addHelpText(
+      'after',
+      '\nExit status 6 when uncommitted changes would be overwritten (the error names the files).\n\nExample:\n  $ cairn checkout v1.0     # look at the tagged snapshot (detached HEAD)\n  $ cairn checkout main     # and back',
+    )
     .action(
       repoAction(ctx, ({ repo, progress }, rev: string, opts: { force?: boolean; json?: boolean }) => {
         const res = checkout(repo, { rev, force: opts.force, who: refWho(resolveAuthor(repo, ctx.env)), onProgress: progress.report });

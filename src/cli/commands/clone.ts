@@ -40,16 +40,28 @@ Examples:
       action(ctx, async (url: string, dir: string | undefined, opts: CloneFlags) => {
         // An explicit DIR may be '.' (an empty current folder); only a name taken from the URL is checked.
         const name = dir ?? basename(new URL(url).pathname.replace(/\/+$/, ''));
-        if (dir === undefined && (name === '' || name === '.' || name === '..')) throw new UsageError('cannot tell a folder name from the URL: give DIR');
+        if (dir === undefined && (name === '' || name === '.' || name === '..'))
+          throw new UsageError('cannot tell a folder name from the URL: give DIR');
         const progress = transferProgress(ctx, opts.json === true);
         try {
-          const res = await cloneRepo({ url, dir: resolve(ctx.cwd, name), remoteName: opts.origin, branch: opts.branch, who: who(ctx, undefined), progress: progress.report, ...remoteOptions(ctx, url) });
+          const res = await cloneRepo({
+            url,
+            dir: resolve(ctx.cwd, name),
+            remoteName: opts.origin,
+            branch: opts.branch,
+            who: who(ctx, undefined),
+            progress: progress.report,
+            ...remoteOptions(ctx, url),
+          });
           progress.stop();
           if (opts.json) printJson(ctx, res);
-          else if (res.alreadyCloned) ctx.out.write(`${res.root} is already a clone of ${url}: nothing done ('cairn pull' brings it up to date)\n`);
+          else if (res.alreadyCloned)
+            ctx.out.write(`${res.root} is already a clone of ${url}: nothing done ('cairn pull' brings it up to date)\n`);
           else {
             ctx.out.write(`${res.resumed ? 'Resumed clone' : 'Cloned'} ${url} into ${res.root}\n`);
-            ctx.out.write(`Received ${res.received} object(s), ${formatSize(res.bytesReceived)} (${res.listed - res.requested} already here); ${res.head === null ? 'the remote is empty' : `checked out '${res.branch}' at ${shortId(res.head)}: ${res.files} file(s), ${formatSize(res.bytes)}`}\n`);
+            ctx.out.write(
+              `Received ${res.received} object(s), ${formatSize(res.bytesReceived)} (${res.listed - res.requested} already here); ${res.head === null ? 'the remote is empty' : `checked out '${res.branch}' at ${shortId(res.head)}: ${res.files} file(s), ${formatSize(res.bytes)}`}\n`,
+            );
           }
         } finally {
           progress.stop();

@@ -29,7 +29,8 @@ Example:
       repoAction(ctx, ({ repo, progress }, opts: { message: string; all?: boolean; allowEmpty?: boolean; json?: boolean }) => {
         const timeEnv = ctx.env['CAIRN_COMMIT_TIME'];
         const time = timeEnv === undefined || timeEnv === '' ? undefined : Number(timeEnv);
-        if (time !== undefined && !Number.isSafeInteger(time)) throw new UsageError('CAIRN_COMMIT_TIME must be milliseconds since the epoch');
+        if (time !== undefined && !Number.isSafeInteger(time))
+          throw new UsageError('CAIRN_COMMIT_TIME must be milliseconds since the epoch');
         const res = commit(repo, {
           message: opts.message,
           author: resolveAuthor(repo, ctx.env),
@@ -43,7 +44,9 @@ Example:
         if (opts.json) printJson(ctx, res);
         else if (res.committed) {
           const where = res.branch ?? 'detached HEAD';
-          ctx.out.write(`[${where}${res.parents.length === 0 ? ' (root-commit)' : ''} ${res.id.slice(0, 12)}] ${opts.message.split('\n')[0]}\n`);
+          ctx.out.write(
+            `[${where}${res.parents.length === 0 ? ' (root-commit)' : ''} ${res.id.slice(0, 12)}] ${opts.message.split('\n')[0]}\n`,
+          );
         } else ctx.out.write('nothing to commit, working tree matches HEAD\n');
         return res.committed ? EXIT.OK : EXIT.FALSE;
       }),

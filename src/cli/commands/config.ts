@@ -20,7 +20,7 @@ const KEY_RE = /^[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z0-9_./-]+)?\.[A-Za-z0-9_-]+$/;
 export function register(program: Command, ctx: CommandContext): void {
   program
     .command('config')
-    .description("read or set a repository setting (user.name, user.email, ...)")
+    .description('read or set a repository setting (user.name, user.email, ...)')
     .argument('[key]', 'a dotted key, e.g. user.name')
     .argument('[value]', 'the value to set')
     .option('-l, --list', 'print every setting as key=value')

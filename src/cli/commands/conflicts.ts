@@ -10,7 +10,9 @@ import { repoAction } from '../repo-action.js';
 export function register(program: Command, ctx: CommandContext): void {
   program
     .command('conflicts')
-    .description('list the conflicts of the merge in progress: path, location (JSON Pointer, record key or lines) and the base, ours and theirs values')
+    .description(
+      'list the conflicts of the merge in progress: path, location (JSON Pointer, record key or lines) and the base, ours and theirs values',
+    )
     .argument('[paths...]', 'only conflicts under these paths')
     .option('--json', 'print the merge state as JSON (values exact)')
     .addHelpText(
@@ -27,7 +29,19 @@ Example:
         const scope = paths.map((p) => toRepoPath(repo, ctx.cwd, p));
         const shown = (state?.paths ?? []).filter((c) => scope.length === 0 || scope.some((s) => underPath(c.path, s)));
         if (opts.json) {
-          printExactJson(ctx, state === null ? { merging: false, paths: [] } : { merging: true, ours: state.origHead, theirs: state.theirs, theirsLabel: state.theirsLabel, phase: state.phase, paths: shown });
+          printExactJson(
+            ctx,
+            state === null
+              ? { merging: false, paths: [] }
+              : {
+                  merging: true,
+                  ours: state.origHead,
+                  theirs: state.theirs,
+                  theirsLabel: state.theirsLabel,
+                  phase: state.phase,
+                  paths: shown,
+                },
+          );
           return;
         }
         if (state === null) {

@@ -63,20 +63,31 @@ Examples:
       repoAction(ctx, ({ repo }, args: string[], opts: DiffFlags, cmd: Command) => {
         const { revs, paths } = splitArgs(repo, ctx, args, pathsAfterDashDash(cmd, args.length));
         if (revs.length > 2) throw new UsageError(`diff takes at most two revisions, got ${revs.length}: ${revs.join(' ')}`);
-        if (opts.format !== undefined && opts.format !== 'json-patch') throw new UsageError(`diff --format takes json-patch, not '${opts.format}'`, { format: opts.format });
-        const structural = opts.structural === true && opts.format === undefined ? (opts.key !== undefined ? { key: opts.key } : true) : false;
+        if (opts.format !== undefined && opts.format !== 'json-patch')
+          throw new UsageError(`diff --format takes json-patch, not '${opts.format}'`, { format: opts.format });
+        const structural =
+          opts.structural === true && opts.format === undefined ? (opts.key !== undefined ? { key: opts.key } : true) : false;
         const res = diff(repo, { from: revs[0], to: revs[1], cached: opts.cached === true || opts.staged === true, paths, structural });
         if (opts.format === 'json-patch') {
           const [only, ...more] = res.changes;
-          if (more.length > 0) throw new UsageError(`diff --format json-patch describes one file, but ${res.changes.length} changed: name one with -- PATH`, { paths: res.changes.map((c) => c.path) });
-          const patch = only === undefined ? [] : jsonPatchOf(repo, res.from, res.to, only, opts.key !== undefined ? { key: opts.key } : {});
+          if (more.length > 0)
+            throw new UsageError(`diff --format json-patch describes one file, but ${res.changes.length} changed: name one with -- PATH`, {
+              paths: res.changes.map((c) => c.path),
+            });
+          const patch =
+            only === undefined ? [] : jsonPatchOf(repo, res.from, res.to, only, opts.key !== undefined ? { key: opts.key } : {});
           ctx.out.write(`${stringifyPlain(patch)}\n`);
         } else if (opts.json && structural) ctx.out.write(`${stringifyPlain(withoutUndefined(res))}\n`);
         else if (opts.json) printJson(ctx, res);
         else if (opts.nameOnly) ctx.out.write(res.changes.map((c) => `${c.path}\n`).join(''));
         else if (opts.nameStatus) ctx.out.write(res.changes.map((c) => `${LETTER[c.change]}\t${c.path}\n`).join(''));
         else if (opts.stat) ctx.out.write(statTable(res));
-        else ctx.out.write(res.changes.map((c) => `${colorLetter(ctx, c)} ${c.path}${detail(c)}\n${c.structural ? structureLines(ctx, c.structural) : ''}`).join(''));
+        else
+          ctx.out.write(
+            res.changes
+              .map((c) => `${colorLetter(ctx, c)} ${c.path}${detail(c)}\n${c.structural ? structureLines(ctx, c.structural) : ''}`)
+              .join(''),
+          );
         return opts.exitCode && res.changes.length > 0 ? EXIT.FALSE : EXIT.OK;
       }),
     );
@@ -94,7 +105,12 @@ function pathsAfterDashDash(cmd: Command, operands: number): number | undefined 
 }
 
 /** Without `--`, git's rule: leading names that resolve as revisions are revisions, the rest paths. */
-function splitArgs(repo: Repository, ctx: CommandContext, args: string[], afterDash: number | undefined): { revs: string[]; paths: string[] | undefined } {
+function splitArgs(
+  repo: Repository,
+  ctx: CommandContext,
+  args: string[],
+  afterDash: number | undefined,
+): { revs: string[]; paths: string[] | undefined } {
   let revs: string[];
   let rawPaths: string[];
   if (afterDash !== undefined) {
@@ -113,7 +129,9 @@ function splitArgs(repo: Repository, ctx: CommandContext, args: string[], afterD
       else throw new NotFoundError('revision or path', arg, "use '--' before paths that do not exist any more");
     }
     rawPaths = args.slice(i);
-    for (const p of rawPaths) if (!existsAsPath(repo, ctx, p)) throw new UsageError(`'${p}' follows a path, so it must be a path too, but it does not exist; use 'cairn diff REV... -- PATH...'`);
+    for (const p of rawPaths)
+      if (!existsAsPath(repo, ctx, p))
+        throw new UsageError(`'${p}' follows a path, so it must be a path too, but it does not exist; use 'cairn diff REV... -- PATH...'`);
   }
   const paths = rawPaths.length === 0 ? undefined : rawPaths.map((p) => toRepoPath(repo, ctx.cwd, p));
   return { revs, paths };
@@ -201,7 +219,10 @@ function statTable(res: DiffResult): string {
       const delta = c.new.size - c.old.size;
       const parts: string[] = [];
       if (c.old.kind !== c.new.kind) parts.push(`${c.old.kind} -> ${c.new.kind}`);
-      if (c.old.id !== c.new.id) parts.push(`${formatSize(c.old.size)} -> ${formatSize(c.new.size)}${delta > 0 ? ` (+${formatSize(delta)})` : delta < 0 ? ` (-${formatSize(-delta)})` : ''}`);
+      if (c.old.id !== c.new.id)
+        parts.push(
+          `${formatSize(c.old.size)} -> ${formatSize(c.new.size)}${delta > 0 ? ` (+${formatSize(delta)})` : delta < 0 ? ` (-${formatSize(-delta)})` : ''}`,
+        );
       what = parts.join(', ');
     }
     s += ` ${LETTER[c.change]} ${c.path.padEnd(width)} | ${what}\n`;
@@ -212,6 +233,8 @@ function statTable(res: DiffResult): string {
 /** "3 files changed (1 added, 1 modified, 1 deleted), 1.2 MiB added, 12 B removed". */
 export function summaryLine(res: DiffResult): string {
   const s = res.summary;
-  const kinds = (['added', 'modified', 'deleted', 'typechange'] as const).filter((k) => s[k] > 0).map((k) => `${s[k]} ${k === 'typechange' ? 'type changed' : k}`);
+  const kinds = (['added', 'modified', 'deleted', 'typechange'] as const)
+    .filter((k) => s[k] > 0)
+    .map((k) => `${s[k]} ${k === 'typechange' ? 'type changed' : k}`);
   return `${s.files} file${s.files === 1 ? '' : 's'} changed (${kinds.join(', ')}), ${formatSize(s.bytesAdded)} added, ${formatSize(s.bytesRemoved)} removed`;
 }

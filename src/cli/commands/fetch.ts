@@ -46,22 +46,37 @@ export function defaultRemote(repo: Repository): string {
   return (branch !== null ? repo.config.get(`branch.${branch}.remote`) : undefined) ?? 'origin';
 }
 
-export async function fetchInto(ctx: CommandContext, repo: Repository, remote: string, report: FetchOptionsProgress, extra: { prune?: boolean } = {}): Promise<FetchResult> {
+export async function fetchInto(
+  ctx: CommandContext,
+  repo: Repository,
+  remote: string,
+  report: FetchOptionsProgress,
+  extra: { prune?: boolean } = {},
+): Promise<FetchResult> {
   const target = remoteTarget(repo, remote);
-  return fetchRemote(repo, { url: target.url, remoteName: target.remoteName, who: who(ctx, repo), progress: report, prune: extra.prune, ...remoteOptions(ctx, target.url) });
+  return fetchRemote(repo, {
+    url: target.url,
+    remoteName: target.remoteName,
+    who: who(ctx, repo),
+    progress: report,
+    prune: extra.prune,
+    ...remoteOptions(ctx, target.url),
+  });
 }
 
 type FetchOptionsProgress = Parameters<typeof fetchRemote>[1]['progress'];
 
 export function describeFetch(res: FetchResult): string {
   let s = '';
-  if (res.received > 0 || res.listed > 0) s += `Received ${res.received} object(s), ${formatSize(res.bytesReceived)}${res.listed > res.requested ? ` (${res.listed - res.requested} already here)` : ''}\n`;
+  if (res.received > 0 || res.listed > 0)
+    s += `Received ${res.received} object(s), ${formatSize(res.bytesReceived)}${res.listed > res.requested ? ` (${res.listed - res.requested} already here)` : ''}\n`;
   for (const u of res.updated) {
     const short = u.ref.replace(/^refs\/(remotes|tags)\//, '');
     s += u.old === null ? ` * [new] ${short} -> ${shortId(u.new)}\n` : `   ${shortId(u.old)}..${shortId(u.new)}  ${short}\n`;
   }
   for (const p of res.pruned) s += ` - [deleted] ${p.ref.slice('refs/remotes/'.length)} (was ${shortId(p.old)}; gone from the remote)\n`;
-  for (const t of res.tagConflicts) s += ` ! [kept] ${t.ref.slice('refs/tags/'.length)}: yours is ${shortId(t.local)}, the remote's is ${shortId(t.remote)}\n`;
+  for (const t of res.tagConflicts)
+    s += ` ! [kept] ${t.ref.slice('refs/tags/'.length)}: yours is ${shortId(t.local)}, the remote's is ${shortId(t.remote)}\n`;
   if (s === '') s = `Already up to date with ${res.remote ?? res.url}.\n`;
   return s;
 }

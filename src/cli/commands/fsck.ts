@@ -38,6 +38,9 @@ function humanReport(res: FsckResult): string {
   const c = res.checked;
   s += `checked ${c.commits} commits, ${c.trees} trees, ${c.files} files, ${c.chunks} chunks (${formatSize(c.bytes)})\n`;
   const n = res.problems.length;
-  s += n === 0 ? 'no problems found\n' : `${n} problem${n === 1 ? '' : 's'} found: restore the damaged objects from a replica (cairn pull) or from a backup\n`;
+  s +=
+    n === 0
+      ? 'no problems found\n'
+      : `${n} problem${n === 1 ? '' : 's'} found: restore the damaged objects from a replica (cairn pull) or from a backup\n`;
   return s;
 }

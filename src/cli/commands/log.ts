@@ -37,7 +37,8 @@ Examples:
     .action(
       checkedRepoAction(ctx, (revs: string[], opts: LogFlags) => {
         const limit = opts.maxCount === undefined ? undefined : Number(opts.maxCount);
-        if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 0)) throw new UsageError(`-n needs a count, got '${opts.maxCount}'`);
+        if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 0))
+          throw new UsageError(`-n needs a count, got '${opts.maxCount}'`);
         return async ({ repo }) => {
           const refs = decorations(repo);
           const out = new StreamOut(ctx.out);

@@ -30,7 +30,8 @@ Example:
         if (opts.json) printJson(ctx, { bases });
         else {
           for (const id of opts.all ? bases : bases.slice(0, 1)) ctx.out.write(`${id}\n`);
-          if (!opts.all && bases.length > 1) ctx.err.write(`note: ${bases.length} best common ancestors (criss-cross history); see 'cairn merge-base --all'\n`);
+          if (!opts.all && bases.length > 1)
+            ctx.err.write(`note: ${bases.length} best common ancestors (criss-cross history); see 'cairn merge-base --all'\n`);
         }
         return bases.length === 0 ? EXIT.FALSE : EXIT.OK;
       }),

@@ -35,8 +35,13 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--key <field>', 'identity field of records (json arrays of objects, jsonl, csv); default: id, or detected')
     .option('--delimiter <char>', "csv field separator (one character, or 'tab'); default: tab for .tsv, else ','")
     .option('--path <path>', "the file's real name (git's %P): picks the driver by extension and names it in messages")
-    .option('-L, --label <label>', 'up to three times: names of BASE, OURS and THEIRS (in that order) in conflict markers and reports', collect, [])
-    .option('--favor <side>', 'settle every conflict with this side\'s value: ours or theirs')
+    .option(
+      '-L, --label <label>',
+      'up to three times: names of BASE, OURS and THEIRS (in that order) in conflict markers and reports',
+      collect,
+      [],
+    )
+    .option('--favor <side>', "settle every conflict with this side's value: ours or theirs")
     .option('--ours', 'same as --favor ours')
     .option('--theirs', 'same as --favor theirs')
     .option('-q, --quiet', 'do not list conflicts on stderr')
@@ -57,8 +62,10 @@ Examples:
     // Not repoAction: merge-file needs no repository (git runs it as a merge driver anywhere).
     .action(
       action(ctx, (base: string, ours: string, theirs: string, opts: MergeFileFlags) => {
-        if (opts.stdout && opts.json) throw new UsageError('merge-file: --json reports on stdout, so it cannot be combined with -p/--stdout');
-        if (opts.label.length > 3) throw new UsageError(`merge-file: -L is given at most three times (BASE, OURS, THEIRS), got ${opts.label.length}`);
+        if (opts.stdout && opts.json)
+          throw new UsageError('merge-file: --json reports on stdout, so it cannot be combined with -p/--stdout');
+        if (opts.label.length > 3)
+          throw new UsageError(`merge-file: -L is given at most three times (BASE, OURS, THEIRS), got ${opts.label.length}`);
         const res = mergeFile({
           base,
           ours,
@@ -97,7 +104,8 @@ function favorOf(opts: MergeFileFlags): { favor?: 'ours' | 'theirs' } {
   if (picked.length > 1) throw new UsageError('merge-file: give one of --favor, --ours, --theirs');
   const side = picked[0];
   if (side === undefined) return {};
-  if (side !== 'ours' && side !== 'theirs') throw new UsageError(`merge-file: --favor takes ours or theirs, not '${side}'`, { favor: side });
+  if (side !== 'ours' && side !== 'theirs')
+    throw new UsageError(`merge-file: --favor takes ours or theirs, not '${side}'`, { favor: side });
   return { favor: side };
 }
 

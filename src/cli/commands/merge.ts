@@ -58,17 +58,23 @@ Example:
           if (opts.abort) {
             const res = mergeAbort(repo);
             if (opts.json) printJson(ctx, res);
-            else if (res.alreadyCommitted) ctx.out.write(`The merge was already committed (HEAD is ${res.head!.slice(0, 12)}); cleared the leftover merge state.\n`);
-            else if (res.dropped) ctx.out.write('HEAD moved since the merge began: dropped the merge state; files and index left as they are.\n');
-            else ctx.out.write(`Merge aborted: HEAD, index and files are back at ${res.head!.slice(0, 12)} (${res.restored.length} file(s) restored, ${res.removed.length} removed).\n`);
+            else if (res.alreadyCommitted)
+              ctx.out.write(`The merge was already committed (HEAD is ${res.head!.slice(0, 12)}); cleared the leftover merge state.\n`);
+            else if (res.dropped)
+              ctx.out.write('HEAD moved since the merge began: dropped the merge state; files and index left as they are.\n');
+            else
+              ctx.out.write(
+                `Merge aborted: HEAD, index and files are back at ${res.head!.slice(0, 12)} (${res.restored.length} file(s) restored, ${res.removed.length} removed).\n`,
+              );
             return EXIT.OK;
           }
           const res = mergeContinue(repo, { author, message: opts.message, ...commitTime(ctx) });
           if (opts.json) printJson(ctx, res);
-          else if (res.committed) ctx.out.write(`[${res.branch ?? 'detached HEAD'} ${res.id.slice(0, 12)}] ${res.message.split('\n')[0]}\n`);
+          else if (res.committed)
+            ctx.out.write(`[${res.branch ?? 'detached HEAD'} ${res.id.slice(0, 12)}] ${res.message.split('\n')[0]}\n`);
           return EXIT.OK;
         }
-        if (rev === undefined) throw new UsageError("merge: name the branch or commit to merge (or use --continue / --abort)");
+        if (rev === undefined) throw new UsageError('merge: name the branch or commit to merge (or use --continue / --abort)');
         if (!opts.ff && opts.ffOnly) throw new UsageError('--no-ff and --ff-only cannot be combined');
         const res = merge(repo, {
           rev,
@@ -91,13 +97,16 @@ Example:
 export function describeMerge(res: MergeResult, favorRule?: string): string {
   const counts = `(${res.updated} file(s) updated, ${res.removed} removed)`;
   if (res.status === 'up-to-date') return 'Already up to date.\n';
-  if (res.status === 'fast-forward') return `Updating ${res.previous?.slice(0, 12) ?? '(unborn)'}..${res.theirs.slice(0, 12)}\nFast-forward ${counts}\n`;
+  if (res.status === 'fast-forward')
+    return `Updating ${res.previous?.slice(0, 12) ?? '(unborn)'}..${res.theirs.slice(0, 12)}\nFast-forward ${counts}\n`;
   const ours = res.branch ?? 'HEAD';
   let s = res.resumed ? 'Finishing the interrupted merge.\n' : '';
   if (res.bases.length > 1) s += `Merge base: virtual, merged from ${res.bases.length} common ancestors (criss-cross history)\n`;
-  for (const r of res.renames) s += `Renamed ${r.from} -> ${r.to} (in ${r.side === 'ours' ? ours : res.theirsLabel}); merged the other side's changes into it\n`;
+  for (const r of res.renames)
+    s += `Renamed ${r.from} -> ${r.to} (in ${r.side === 'ours' ? ours : res.theirsLabel}); merged the other side's changes into it\n`;
   for (const m of res.merged) s += `Auto-merging ${m.path} (${m.driver})${m.fallback !== undefined ? ` [fallback: ${m.fallback}]` : ''}\n`;
-  if (res.settled > 0) s += `Settled ${res.settled} conflict(s) in favor of ${res.favored === 'ours' ? ours : res.theirsLabel} (--favor ${favorRule ?? res.favored}).\n`;
+  if (res.settled > 0)
+    s += `Settled ${res.settled} conflict(s) in favor of ${res.favored === 'ours' ? ours : res.theirsLabel} (--favor ${favorRule ?? res.favored}).\n`;
   if (res.status === 'merged') return `${s}Merge made: [${ours} ${res.commit!.slice(0, 12)}] ${counts}\n`;
   for (const c of res.conflicts) s += `${conflictLine(c, ours, res.theirsLabel)}\n`;
   return `${s}Automatic merge failed: ${res.conflicts.length} conflicted path(s). Fix them and mark them with 'cairn resolve PATH' (see 'cairn conflicts'), then run 'cairn merge --continue' (or 'cairn merge --abort').\n`;

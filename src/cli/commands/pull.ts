@@ -45,12 +45,17 @@ Examples:
           if (local === null) throw new UsageError('HEAD is detached: switch to a branch before pulling');
           const remoteName = remote ?? defaultRemote(repo);
           if (/^https?:\/\//i.test(remoteName)) throw new UsageError('pull needs a remote name (cairn remote add NAME URL), not a URL');
-          const upstreamMerge = repo.config.get(`branch.${local}.remote`) === remoteName ? repo.config.get(`branch.${local}.merge`) : undefined;
+          const upstreamMerge =
+            repo.config.get(`branch.${local}.remote`) === remoteName ? repo.config.get(`branch.${local}.merge`) : undefined;
           const remoteBranch = branch ?? upstreamMerge?.replace(/^refs\/heads\//, '') ?? local;
           const fetched = await fetchInto(ctx, repo, remoteName, progress.report);
           progress.stop();
           const tracking = `refs/remotes/${remoteName}/${remoteBranch}`;
-          if (repo.refs.resolve(tracking) === null) throw new NotFoundError(`the remote '${remoteName}' has no branch '${remoteBranch}'`, { remote: remoteName, branch: remoteBranch });
+          if (repo.refs.resolve(tracking) === null)
+            throw new NotFoundError(`the remote '${remoteName}' has no branch '${remoteBranch}'`, {
+              remote: remoteName,
+              branch: remoteBranch,
+            });
           const res = merge(repo, {
             rev: tracking,
             author: resolveAuthor(repo, ctx.env),

@@ -51,7 +51,15 @@ Examples:
         const remoteArg = remote ?? defaultRemote(repo);
         const target = remoteTarget(repo, remoteArg);
         const specs = refspecs(repo, target.remoteName, branches, opts);
-        const res = await pushRefs(repo, { url: target.url, remoteName: target.remoteName, refspecs: specs, force: opts.force, who: who(ctx, repo), progress: progress.report, ...remoteOptions(ctx, target.url) });
+        const res = await pushRefs(repo, {
+          url: target.url,
+          remoteName: target.remoteName,
+          refspecs: specs,
+          force: opts.force,
+          who: who(ctx, repo),
+          progress: progress.report,
+          ...remoteOptions(ctx, target.url),
+        });
         progress.stop();
         const upstreams = target.remoteName === undefined ? [] : setUpstreams(repo, target.remoteName, specs, opts.setUpstream === true);
         if (opts.json) printJson(ctx, { ...res, upstreams });
@@ -71,13 +79,19 @@ function refspecs(repo: Repository, remoteName: string | undefined, args: readon
   if (opts.tags) for (const t of repo.refs.list('refs/tags/')) specs.push({ src: t.name, dst: t.name });
   for (const a of args) {
     const [l, r] = a.includes(':') ? (a.split(':', 2) as [string, string]) : [a, a];
-    if (l === '' || r === '') throw new UsageError(`bad branch spec '${a}': use BRANCH or LOCAL:REMOTE (to delete a remote branch: cairn push REMOTE --delete BRANCH)`);
+    if (l === '' || r === '')
+      throw new UsageError(
+        `bad branch spec '${a}': use BRANCH or LOCAL:REMOTE (to delete a remote branch: cairn push REMOTE --delete BRANCH)`,
+      );
     specs.push({ src: qualify(repo, l), dst: qualify(repo, r, l) });
   }
   if (specs.length === 0) {
     const branch = currentBranch(repo);
     if (branch === null) throw new UsageError('HEAD is detached: name the branch to push (cairn push REMOTE BRANCH)');
-    const merge = remoteName !== undefined && repo.config.get(`branch.${branch}.remote`) === remoteName ? repo.config.get(`branch.${branch}.merge`) : undefined;
+    const merge =
+      remoteName !== undefined && repo.config.get(`branch.${branch}.remote`) === remoteName
+        ? repo.config.get(`branch.${branch}.merge`)
+        : undefined;
     specs.push({ src: `refs/heads/${branch}`, dst: merge ?? `refs/heads/${branch}` });
   }
   return unique(specs);
@@ -104,7 +118,8 @@ function qualify(repo: Repository, name: string, localName = name): string {
 
 function describePush(res: PushResult, upstreams: readonly string[]): string {
   let s = '';
-  if (res.requested > 0) s += `Sent ${res.received} object(s), ${formatSize(res.bytesSent)}${res.alreadyThere > 0 ? ` (${res.alreadyThere} already on the remote)` : ''}\n`;
+  if (res.requested > 0)
+    s += `Sent ${res.received} object(s), ${formatSize(res.bytesSent)}${res.alreadyThere > 0 ? ` (${res.alreadyThere} already on the remote)` : ''}\n`;
   s += `To ${res.url}\n`;
   for (const r of res.refs) {
     const name = r.dst.replace(/^refs\/(heads|tags)\//, '');

@@ -25,7 +25,10 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--mixed', 'move the branch and reset the index (default)')
     .option('--hard', 'move the branch, reset the index and the files (discards uncommitted changes)')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nWith paths, only their index entries are reset (unstaged) from REV; the branch does not move.\n\nExample:\n  $ cairn reset --hard HEAD~1     # drop the last commit and its files\n  $ cairn reset -- data/big.csv   # unstage one file')
+    .addHelpText(
+      'after',
+      '\nWith paths, only their index entries are reset (unstaged) from REV; the branch does not move.\n\nExample:\n  $ cairn reset --hard HEAD~1     # drop the last commit and its files\n  $ cairn reset -- data/big.csv   # unstage one file',
+    )
     .action(
       checkedRepoAction(ctx, (args: string[], opts: ResetFlags, cmd: Command) => {
         const modes = (['soft', 'mixed', 'hard'] as const).filter((m) => opts[m]);

@@ -18,7 +18,9 @@ interface ResolveFlags {
 export function register(program: Command, ctx: CommandContext): void {
   program
     .command('resolve')
-    .description('mark conflicted paths of a merge resolved: as you edited them, or taking --ours / --theirs, or a --value at one --pointer')
+    .description(
+      'mark conflicted paths of a merge resolved: as you edited them, or taking --ours / --theirs, or a --value at one --pointer',
+    )
     .argument('<paths...>', 'conflicted paths (see cairn conflicts)')
     .option('--ours', "settle every conflict in the file with ours' value (path-level conflicts: ours' version of the path)")
     .option('--theirs', "settle every conflict in the file with theirs' value (path-level conflicts: theirs' version)")
@@ -48,8 +50,12 @@ Example:
           if (opts.json) printJson(ctx, res);
           else {
             let s = '';
-            for (const r of res.resolved) s += `Resolved ${r.path}${r.location !== undefined ? ` at ${r.location || "''"}` : ''} (${r.how === 'worktree' ? 'as in the worktree' : r.how})\n`;
-            s += res.remaining.length === 0 ? "All conflicts resolved: run 'cairn merge --continue' to commit the merge.\n" : `${res.remaining.length} conflicted path(s) remain: ${res.remaining.join(', ')}\n`;
+            for (const r of res.resolved)
+              s += `Resolved ${r.path}${r.location !== undefined ? ` at ${r.location || "''"}` : ''} (${r.how === 'worktree' ? 'as in the worktree' : r.how})\n`;
+            s +=
+              res.remaining.length === 0
+                ? "All conflicts resolved: run 'cairn merge --continue' to commit the merge.\n"
+                : `${res.remaining.length} conflicted path(s) remain: ${res.remaining.join(', ')}\n`;
             ctx.out.write(s);
           }
         };

@@ -21,11 +21,20 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('-S, --staged', 'restore the index entries (unstage)')
     .option('-W, --worktree', 'restore the worktree files (the default unless --staged is given)')
     .option('--json', 'print what was restored as JSON')
-    .addHelpText('after', '\nTracked files that the source lacks are removed; untracked files are never touched.\n\nExample:\n  $ cairn restore data/labels.csv          # discard unstaged edits\n  $ cairn restore --staged .                # unstage everything\n  $ cairn restore --source HEAD~3 data/     # bring a folder back from an older snapshot')
+    .addHelpText(
+      'after',
+      '\nTracked files that the source lacks are removed; untracked files are never touched.\n\nExample:\n  $ cairn restore data/labels.csv          # discard unstaged edits\n  $ cairn restore --staged .                # unstage everything\n  $ cairn restore --source HEAD~3 data/     # bring a folder back from an older snapshot',
+    )
     .action(
       repoAction(ctx, ({ repo, progress }, paths: string[], opts: RestoreFlags) => {
         const worktree = opts.worktree ?? (opts.staged ? false : true);
-        const res = restore(repo, { paths: paths.map((p) => toRepoPath(repo, ctx.cwd, p)), source: opts.source, staged: opts.staged, worktree, onProgress: progress.report });
+        const res = restore(repo, {
+          paths: paths.map((p) => toRepoPath(repo, ctx.cwd, p)),
+          source: opts.source,
+          staged: opts.staged,
+          worktree,
+          onProgress: progress.report,
+        });
         progress.stop();
         if (opts.json) printJson(ctx, res);
         else {

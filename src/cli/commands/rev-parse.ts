@@ -19,9 +19,12 @@ export function register(program: Command, ctx: CommandContext): void {
     .action(
       checkedRepoAction(ctx, (revs: string[], opts: { short?: boolean; abbrev?: string; json?: boolean }) => {
         const digits = !opts.short ? 64 : opts.abbrev === undefined ? 12 : Number(opts.abbrev);
-        if (!Number.isInteger(digits) || digits < 4 || digits > 64) throw new UsageError(`--abbrev needs 4 to 64 digits, got '${String(opts.abbrev)}'`);
+        if (!Number.isInteger(digits) || digits < 4 || digits > 64)
+          throw new UsageError(`--abbrev needs 4 to 64 digits, got '${String(opts.abbrev)}'`);
         return ({ repo }) => {
-          const ids = revs.map((rev) => (splitRevPath(rev).path === undefined ? resolveRevision(repo, rev) : resolvePath(repo, rev).entry.id));
+          const ids = revs.map((rev) =>
+            splitRevPath(rev).path === undefined ? resolveRevision(repo, rev) : resolvePath(repo, rev).entry.id,
+          );
           revs.forEach((rev, i) => {
             if (opts.json) printJson(ctx, { rev, id: ids[i] });
             else ctx.out.write(`${ids[i]!.slice(0, digits)}\n`);

@@ -17,7 +17,12 @@ export function register(program: Command, ctx: CommandContext): void {
     .addHelpText('after', '\nExample:\n  $ cairn rm -r old-exports/ && cairn commit -m "drop old exports"')
     .action(
       repoAction(ctx, ({ repo }, paths: string[], opts: { cached?: boolean; recursive?: boolean; force?: boolean; json?: boolean }) => {
-        const res = rm(repo, { paths: paths.map((p) => toRepoPath(repo, ctx.cwd, p)), cached: opts.cached, force: opts.force, recursive: opts.recursive });
+        const res = rm(repo, {
+          paths: paths.map((p) => toRepoPath(repo, ctx.cwd, p)),
+          cached: opts.cached,
+          force: opts.force,
+          recursive: opts.recursive,
+        });
         if (opts.json) printJson(ctx, res);
         else for (const p of res.removed) ctx.out.write(`rm '${p}'\n`);
       }),

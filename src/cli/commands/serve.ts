@@ -81,10 +81,15 @@ Examples:
           const path = resolve(ctx.cwd, opts.tokens);
           auth = Authorizer.parse(readText(path, '--tokens'), path);
         } else if (!loopback && !opts.insecureNoAuth) {
-          throw new UsageError(`refusing to serve ${opts.host} without --tokens: anyone could push; add --tokens FILE (or --insecure-no-auth)`);
+          throw new UsageError(
+            `refusing to serve ${opts.host} without --tokens: anyone could push; add --tokens FILE (or --insecure-no-auth)`,
+          );
         }
         if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
-        const tls = opts.tlsCert !== undefined ? { cert: readBytes(resolve(ctx.cwd, opts.tlsCert), '--tls-cert'), key: readBytes(resolve(ctx.cwd, opts.tlsKey!), '--tls-key') } : undefined;
+        const tls =
+          opts.tlsCert !== undefined
+            ? { cert: readBytes(resolve(ctx.cwd, opts.tlsCert), '--tls-cert'), key: readBytes(resolve(ctx.cwd, opts.tlsKey!), '--tls-key') }
+            : undefined;
         const limits: ServerLimits = {
           ...DEFAULT_LIMITS,
           maxConcurrent: intOption(opts.maxConcurrent, '--max-concurrent', 1, 100_000),
@@ -94,10 +99,17 @@ Examples:
           idleTimeoutMs: intOption(opts.idleTimeout, '--idle-timeout', 100, 86_400_000),
           requestTimeoutMs: intOption(opts.requestTimeout, '--request-timeout', 100, 7 * 86_400_000),
         };
-        const logger = opts.quiet ? pino({ level: 'silent' }) : pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }, opts.log !== undefined ? pino.destination({ dest: resolve(ctx.cwd, opts.log), sync: false }) : pino.destination(2));
+        const logger = opts.quiet
+          ? pino({ level: 'silent' })
+          : pino(
+              { base: null, timestamp: pino.stdTimeFunctions.isoTime },
+              opts.log !== undefined ? pino.destination({ dest: resolve(ctx.cwd, opts.log), sync: false }) : pino.destination(2),
+            );
         const srv = createCairnServer({ root, auth, limits, allowForce: !opts.denyForce, logger, tls });
         await new Promise<void>((ok, fail) => {
-          srv.server.once('error', (err: NodeJS.ErrnoException) => fail(new IoError(`cannot listen on ${opts.host}:${port}: ${err.code ?? err.message}`, { host: opts.host, port })));
+          srv.server.once('error', (err: NodeJS.ErrnoException) =>
+            fail(new IoError(`cannot listen on ${opts.host}:${port}: ${err.code ?? err.message}`, { host: opts.host, port })),
+          );
           srv.server.listen(port, opts.host, () => ok());
         });
         const addr = srv.server.address() as AddressInfo;
@@ -123,7 +135,8 @@ Examples:
 
 function intOption(v: string | undefined, name: string, min: number, max: number): number {
   const n = Number(v);
-  if (v === undefined || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, not '${v}'`);
+  if (v === undefined || !Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${name} must be a whole number from ${min} to ${max}, not '${v}'`);
   return n;
 }
 

@@ -95,15 +95,35 @@ function pushTarget(repo: Repository, remote: string): RemoteTarget & { name: st
  * Pushes the branch (and the tag) to the same names. A tag moved by --force-tag is pushed forced
  * on its own, so the branch itself is never forced. A failure keeps the commit; rerunning resumes.
  */
-async function pushSnapshot(ctx: CommandContext, repo: Repository, target: RemoteTarget & { name: string }, res: SnapshotResult, opts: SnapshotFlags): Promise<SnapshotPush> {
+async function pushSnapshot(
+  ctx: CommandContext,
+  repo: Repository,
+  target: RemoteTarget & { name: string },
+  res: SnapshotResult,
+  opts: SnapshotFlags,
+): Promise<SnapshotPush> {
   const branch = `refs/heads/${res.branch!}`;
   const tag: Refspec[] = res.tag === null ? [] : [{ src: `refs/tags/${res.tag.name}`, dst: `refs/tags/${res.tag.name}` }];
-  const batches: { refspecs: Refspec[]; force: boolean }[] = opts.forceTag && tag.length > 0 ? [{ refspecs: [{ src: branch, dst: branch }], force: false }, { refspecs: tag, force: true }] : [{ refspecs: [{ src: branch, dst: branch }, ...tag], force: false }];
+  const batches: { refspecs: Refspec[]; force: boolean }[] =
+    opts.forceTag && tag.length > 0
+      ? [
+          { refspecs: [{ src: branch, dst: branch }], force: false },
+          { refspecs: tag, force: true },
+        ]
+      : [{ refspecs: [{ src: branch, dst: branch }, ...tag], force: false }];
   const progress = transferProgress(ctx, opts.json === true);
   const out: SnapshotPush = { remote: target.name, url: target.url, refs: [], objects: 0, bytesSent: 0 };
   try {
     for (const b of batches) {
-      const r = await pushRefs(repo, { url: target.url, remoteName: target.remoteName, refspecs: b.refspecs, force: b.force, who: who(ctx, repo), progress: progress.report, ...remoteOptions(ctx, target.url) });
+      const r = await pushRefs(repo, {
+        url: target.url,
+        remoteName: target.remoteName,
+        refspecs: b.refspecs,
+        force: b.force,
+        who: who(ctx, repo),
+        progress: progress.report,
+        ...remoteOptions(ctx, target.url),
+      });
       out.refs.push(...r.refs);
       out.objects += r.received;
       out.bytesSent += r.bytesSent;

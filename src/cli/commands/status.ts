@@ -5,7 +5,12 @@ import { printJson, type CommandContext } from '../context.js';
 import { UNMERGED_LABEL, UNMERGED_SHORT } from '../merge-output.js';
 import { repoAction } from '../repo-action.js';
 
-const LABEL: Record<Change['change'], string> = { added: 'new file:', modified: 'modified:', deleted: 'deleted:', typechange: 'typechange:' };
+const LABEL: Record<Change['change'], string> = {
+  added: 'new file:',
+  modified: 'modified:',
+  deleted: 'deleted:',
+  typechange: 'typechange:',
+};
 const SHORT: Record<Change['change'], string> = { added: 'A', modified: 'M', deleted: 'D', typechange: 'T' };
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -33,7 +38,8 @@ Examples:
         // never decodes the index here.
         const tracked = new Set<string>();
         if (res.untracked.length > 0 && opts.untrackedFiles !== 'all') {
-          for (const e of repo.index.all()) for (let i = e.path.indexOf('/'); i >= 0; i = e.path.indexOf('/', i + 1)) tracked.add(e.path.slice(0, i));
+          for (const e of repo.index.all())
+            for (let i = e.path.indexOf('/'); i >= 0; i = e.path.indexOf('/', i + 1)) tracked.add(e.path.slice(0, i));
         }
         const untracked = opts.untrackedFiles === 'all' ? res.untracked : collapse(res.untracked, tracked);
         if (opts.json) printJson(ctx, jsonForm(res, untracked));
@@ -82,17 +88,22 @@ function branchHeader(ctx: CommandContext, res: StatusResult): string {
   if (res.head === null) return `## No commits yet on ${c.green(res.branch)}\n`;
   const up = res.upstream;
   if (up === undefined) return `## ${c.green(res.branch)}\n`;
-  const counts = up.gone ? ['gone'] : [...(up.ahead > 0 ? [`ahead ${c.green(String(up.ahead))}`] : []), ...(up.behind > 0 ? [`behind ${c.red(String(up.behind))}`] : [])];
+  const counts = up.gone
+    ? ['gone']
+    : [...(up.ahead > 0 ? [`ahead ${c.green(String(up.ahead))}`] : []), ...(up.behind > 0 ? [`behind ${c.red(String(up.behind))}`] : [])];
   return `## ${c.green(res.branch)}...${c.red(up.name)}${counts.length > 0 ? ` [${counts.join(', ')}]` : ''}\n`;
 }
 
 /** git's tracking paragraph under "On branch X". */
 function trackingText(up: UpstreamStatus, branch: string): string {
   const commits = (n: number) => `${n} commit${n === 1 ? '' : 's'}`;
-  if (up.gone) return `Your branch is based on '${up.name}', but the upstream is gone.\n  (use "cairn fetch ${up.remote}" to refresh it, or "cairn push ${up.remote} ${branch}" to publish your branch again)\n`;
+  if (up.gone)
+    return `Your branch is based on '${up.name}', but the upstream is gone.\n  (use "cairn fetch ${up.remote}" to refresh it, or "cairn push ${up.remote} ${branch}" to publish your branch again)\n`;
   if (up.ahead === 0 && up.behind === 0) return `Your branch is up to date with '${up.name}'.\n`;
-  if (up.behind === 0) return `Your branch is ahead of '${up.name}' by ${commits(up.ahead)}.\n  (use "cairn push" to publish your local commits)\n`;
-  if (up.ahead === 0) return `Your branch is behind '${up.name}' by ${commits(up.behind)}, and can be fast-forwarded.\n  (use "cairn pull" to update your local branch)\n`;
+  if (up.behind === 0)
+    return `Your branch is ahead of '${up.name}' by ${commits(up.ahead)}.\n  (use "cairn push" to publish your local commits)\n`;
+  if (up.ahead === 0)
+    return `Your branch is behind '${up.name}' by ${commits(up.behind)}, and can be fast-forwarded.\n  (use "cairn pull" to update your local branch)\n`;
   return `Your branch and '${up.name}' have diverged,\nand have ${up.ahead} and ${up.behind} different commits each, respectively.\n  (use "cairn pull" to merge the remote branch into yours)\n`;
 }
 
@@ -115,8 +126,10 @@ function longFormat(ctx: CommandContext, res: StatusResult, untracked: string[])
   const merge = res.merge;
   const unmerged = new Set(merge?.unmerged.map((u) => u.path));
   if (merge !== undefined) {
-    if (merge.phase === 'writing') s += `A merge of '${merge.theirsLabel}' was interrupted.\n  (run "cairn merge ${merge.theirsLabel}" to finish it, or "cairn merge --abort")\n`;
-    else if (unmerged.size > 0) s += `You have unmerged paths (merging '${merge.theirsLabel}').\n  (fix conflicts and run "cairn merge --continue")\n  (use "cairn merge --abort" to abort the merge)\n`;
+    if (merge.phase === 'writing')
+      s += `A merge of '${merge.theirsLabel}' was interrupted.\n  (run "cairn merge ${merge.theirsLabel}" to finish it, or "cairn merge --abort")\n`;
+    else if (unmerged.size > 0)
+      s += `You have unmerged paths (merging '${merge.theirsLabel}').\n  (fix conflicts and run "cairn merge --continue")\n  (use "cairn merge --abort" to abort the merge)\n`;
     else s += `All conflicts fixed but you are still merging '${merge.theirsLabel}'.\n  (use "cairn merge --continue" to conclude merge)\n`;
   }
   const section = (title: string, hint: string, rows: Change[], color: (x: string) => string) => {
@@ -124,7 +137,12 @@ function longFormat(ctx: CommandContext, res: StatusResult, untracked: string[])
     s += `\n${title}:\n  (${hint})\n`;
     for (const r of rows) s += color(`\t${LABEL[r.change].padEnd(12)}${r.path}`) + '\n';
   };
-  section('Changes to be committed', 'use "cairn restore --staged <file>..." to unstage', res.staged.filter((r) => !unmerged.has(r.path)), c.green);
+  section(
+    'Changes to be committed',
+    'use "cairn restore --staged <file>..." to unstage',
+    res.staged.filter((r) => !unmerged.has(r.path)),
+    c.green,
+  );
   if (unmerged.size > 0) {
     s += '\nUnmerged paths:\n  (use "cairn conflicts" to see them, "cairn resolve <path>..." to mark resolution)\n';
     for (const u of merge!.unmerged) s += c.red(`\t${UNMERGED_LABEL[u.kind].padEnd(17)}${u.path}`) + '\n';

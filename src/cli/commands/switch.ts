@@ -23,7 +23,10 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('-f, --force', 'discard uncommitted changes (index and files end up exactly at the target)')
     .option('--detach', 'detach HEAD at the revision instead of switching to a branch')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExit status 6 when uncommitted changes would be overwritten (the error names the files).\n\nExample:\n  $ cairn switch -c experiment main~2')
+    .addHelpText(
+      'after',
+      '\nExit status 6 when uncommitted changes would be overwritten (the error names the files).\n\nExample:\n  $ cairn switch -c experiment main~2',
+    )
     .action(
       checkedRepoAction(ctx, (branch: string, start: string | undefined, opts: SwitchFlags) => {
         if (start !== undefined && !opts.create) throw new UsageError('a start point is only accepted with --create');

@@ -50,7 +50,8 @@ Examples:
         }
         const res = createTag(repo, name, { who, rev, force: opts.force === true });
         if (opts.json) printJson(ctx, res);
-        else if (res.previous !== null && res.previous !== res.id) ctx.out.write(`Updated tag '${res.name}' (was ${shortId(res.previous)})\n`);
+        else if (res.previous !== null && res.previous !== res.id)
+          ctx.out.write(`Updated tag '${res.name}' (was ${shortId(res.previous)})\n`);
         else if (res.previous === null) ctx.out.write(`Created tag '${res.name}' at ${shortId(res.id)}\n`);
       }),
     );

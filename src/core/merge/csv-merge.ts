@@ -56,11 +56,22 @@ export const mergeCsv: MergeDriver = (input: MergeInput): MergeOutput => {
 
   const eol = [...o.rows, ...t.rows].find((r) => r.eol !== '')?.eol ?? '\n';
   const headerRow = o.rows[o.header] as CsvRow;
-  const quotedColumn = new Set(o.columns.filter((_, i) => o.records.length > 0 && o.records.every((r) => r.row.fields[i]?.raw.startsWith('"') ?? true)));
+  const quotedColumn = new Set(
+    o.columns.filter((_, i) => o.records.length > 0 && o.records.every((r) => r.row.fields[i]?.raw.startsWith('"') ?? true)),
+  );
   const format = (value: string, quoted: boolean): string => (quoted || needsQuotes(value, delimiter) ? quote(value) : value);
   const header = sameLayout
     ? headerRow.raw
-    : columns.map((c) => headerRow.fields[o.columns.indexOf(c)]?.raw ?? format(c, headerRow.fields.every((f) => f.raw.startsWith('"')))).join(delimiter);
+    : columns
+        .map(
+          (c) =>
+            headerRow.fields[o.columns.indexOf(c)]?.raw ??
+            format(
+              c,
+              headerRow.fields.every((f) => f.raw.startsWith('"')),
+            ),
+        )
+        .join(delimiter);
   const render = (m: Merged<CsvRec>): string => {
     if (m.same === 'ours' && sameLayout) return (m.ours as CsvRec).row.raw;
     const values = new Map(m.fields.map((f) => [f.name, (m[f.from] as CsvRec).fields.get(f.name) as string]));
@@ -110,7 +121,11 @@ export function delimiterFor(input: Pick<MergeInput, 'path' | 'options'>): strin
   const configured = input.options?.delimiter;
   if (configured !== undefined) {
     const d = configured === 'tab' || configured === '\\t' ? '\t' : configured;
-    if ([...d].length !== 1 || d === '"' || d === '\r' || d === '\n') throw new UsageError(`delimiter '${configured}' for ${input.path} must be a single character other than a quote or line break`, { path: input.path, delimiter: configured });
+    if ([...d].length !== 1 || d === '"' || d === '\r' || d === '\n')
+      throw new UsageError(`delimiter '${configured}' for ${input.path} must be a single character other than a quote or line break`, {
+        path: input.path,
+        delimiter: configured,
+      });
     return d;
   }
   return /\.(tsv|tab)$/i.test(input.path) ? '\t' : ',';
@@ -118,7 +133,13 @@ export function delimiterFor(input: Pick<MergeInput, 'path' | 'options'>): strin
 
 /** Null when the file is a valid CSV this driver cannot treat as named columns. `shared` gives rows written the
  * same under the same header one fields map across versions: less memory, and the merge sees them equal at once. */
-function readTable(buf: Buffer, delimiter: string, side: Side | 'base', path: string, shared: Map<string, Map<string, Map<string, string>>>): Table | null {
+function readTable(
+  buf: Buffer,
+  delimiter: string,
+  side: Side | 'base',
+  path: string,
+  shared: Map<string, Map<string, Map<string, string>>>,
+): Table | null {
   const text = decodeUtf8(buf, side, path);
   const bom = text.startsWith('\uFEFF');
   let rows: CsvRow[];

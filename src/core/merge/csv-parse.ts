@@ -58,11 +58,18 @@ export function parseCsv(text: string, delimiter: string): CsvRow[] {
             i++;
           }
           if (i < n && text[i] !== delimiter && !atEol(text, i)) {
-            throw new CsvSyntaxError(line, `line ${line}: unexpected ${JSON.stringify(text[i])} after a closing quote (quote the whole field and double inner quotes)`);
+            throw new CsvSyntaxError(
+              line,
+              `line ${line}: unexpected ${JSON.stringify(text[i])} after a closing quote (quote the whole field and double inner quotes)`,
+            );
           }
         } else {
           // A CR not followed by LF does not end the row.
-          for (let c = text.charCodeAt(i); i < n && c !== delim && c !== 0x0a && !(c === 0x0d && text.charCodeAt(i + 1) === 0x0a); c = text.charCodeAt(++i));
+          for (
+            let c = text.charCodeAt(i);
+            i < n && c !== delim && c !== 0x0a && !(c === 0x0d && text.charCodeAt(i + 1) === 0x0a);
+            c = text.charCodeAt(++i)
+          );
           value = text.slice(fieldStart, i);
         }
         fields.push({ value, raw: text.slice(fieldStart, i) });

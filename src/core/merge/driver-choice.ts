@@ -11,7 +11,13 @@ import type { MergeDriver } from './types.js';
 export const DRIVER_NAMES = ['json', 'jsonl', 'csv', 'text', 'binary'] as const;
 export type DriverName = (typeof DRIVER_NAMES)[number];
 
-const DRIVERS: Record<DriverName, MergeDriver> = { json: mergeJson, jsonl: mergeJsonl, csv: mergeCsv, text: mergeText, binary: mergeBinary };
+const DRIVERS: Record<DriverName, MergeDriver> = {
+  json: mergeJson,
+  jsonl: mergeJsonl,
+  csv: mergeCsv,
+  text: mergeText,
+  binary: mergeBinary,
+};
 
 // Aliases users write in attributes and on the command line; tsv is csv with a tab (the csv driver
 // picks the delimiter from the path or its `delimiter` option).

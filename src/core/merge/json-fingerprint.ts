@@ -1,7 +1,16 @@
 // Content identity for array elements: keys that identify JSON values (canonical text when small, a
 // SHA-256 of the parts when large, each large value hashed once), and record ids interned as symbols.
 import { createHash } from 'node:crypto';
-import { JsonNumber, JsonObject, JsonString, canonicalJson, isContainer, scalarKey, type JsonScalar, type JsonValue } from './json-value.js';
+import {
+  JsonNumber,
+  JsonObject,
+  JsonString,
+  canonicalJson,
+  isContainer,
+  scalarKey,
+  type JsonScalar,
+  type JsonValue,
+} from './json-value.js';
 
 // Past this many values a key is a hash: canonical text of nested arrays would otherwise repeat every
 // level's contents in every enclosing level's key (quadratic in depth).
@@ -60,7 +69,9 @@ export interface RecordIds {
 /** Ids when every element of every array is a record with a string or number id, unique in its array; else null. */
 export function recordIds(arrays: readonly JsonValue[][], key: string): RecordIds | null {
   // Separate tables keep 1, "1" and 1.0 apart without building a string per id.
-  const ints = new Map<number, number>(), strings = new Map<string, number>(), texts = new Map<string, number>();
+  const ints = new Map<number, number>(),
+    strings = new Map<string, number>(),
+    texts = new Map<string, number>();
   const mark: number[] = [];
   let next = 0;
   const intern = <K>(table: Map<K, number>, k: K): number => {

@@ -41,12 +41,25 @@ function mergeSortedBag(b: JsonValue[], o: JsonValue[], t: JsonValue[], cmp: Com
     }
     return m;
   };
-  const cb = count(b), co = count(o), ct = count(t);
+  const cb = count(b),
+    co = count(o),
+    ct = count(t);
   const keys = new Set([...co.keys(), ...ct.keys()]);
   const out: [string, JsonValue][] = [];
   for (const k of keys) {
-    const nb = cb.get(k)?.[1] ?? 0, no = co.get(k)?.[1] ?? 0, nt = ct.get(k)?.[1] ?? 0;
-    const n = no === nb ? nt : nt === nb ? no : no > nb && nt > nb ? Math.max(no, nt) : no < nb && nt < nb ? Math.min(no, nt) : Math.max(0, no + nt - nb);
+    const nb = cb.get(k)?.[1] ?? 0,
+      no = co.get(k)?.[1] ?? 0,
+      nt = ct.get(k)?.[1] ?? 0;
+    const n =
+      no === nb
+        ? nt
+        : nt === nb
+          ? no
+          : no > nb && nt > nb
+            ? Math.max(no, nt)
+            : no < nb && nt < nb
+              ? Math.min(no, nt)
+              : Math.max(0, no + nt - nb);
     const v = (co.get(k) ?? ct.get(k))![0];
     for (let i = 0; i < n; i++) out.push([k, v]);
   }
@@ -56,7 +69,9 @@ function mergeSortedBag(b: JsonValue[], o: JsonValue[], t: JsonValue[], cmp: Com
 }
 
 function* mergeSequence(b: JsonValue[], o: JsonValue[], t: JsonValue[], ptr: string, ctx: MergeContext): Step {
-  const kb = b.map(elementKey), ko = o.map(elementKey), kt = t.map(elementKey);
+  const kb = b.map(elementKey),
+    ko = o.map(elementKey),
+    kt = t.map(elementKey);
   const [sb, so, st] = symbolize([kb, ko, kt]) as [Int32Array, Int32Array, Int32Array];
   const out: JsonValue[] = [];
   const theirsRuns: [at: number, oursLength: number, items: Range][] = [];
@@ -100,7 +115,15 @@ function* mergeSequence(b: JsonValue[], o: JsonValue[], t: JsonValue[], ptr: str
 /** Record ids of base, ours and theirs (text side 1 = ours, 2 = theirs). */
 type Identities = RecordIds & { syms: [Int32Array, Int32Array, Int32Array] };
 
-function* mergeById(b: JsonValue[], o: JsonValue[], t: JsonValue[], ids: Identities, ptr: string, ctx: MergeContext, sorted: Comparator | null): Step {
+function* mergeById(
+  b: JsonValue[],
+  o: JsonValue[],
+  t: JsonValue[],
+  ids: Identities,
+  ptr: string,
+  ctx: MergeContext,
+  sorted: Comparator | null,
+): Step {
   const [sb, so, st] = ids.syms;
   // Where each id sits on each side is a typed-array lookup.
   const symbols = Math.max(-1, ...ids.syms.map((syms) => syms.reduce((m, x) => (x > m ? x : m), -1))) + 1;
@@ -109,7 +132,9 @@ function* mergeById(b: JsonValue[], o: JsonValue[], t: JsonValue[], ids: Identit
     for (let i = 0; i < syms.length; i++) at[syms[i]!] = i;
     return at;
   };
-  const pb = where(sb), po = where(so), pt = where(st);
+  const pb = where(sb),
+    po = where(so),
+    pt = where(st);
   // A record one side deleted stays (as a conflict) only if the other side changed it.
   const wanted = (s: number): boolean => {
     if (po[s]! >= 0 && pt[s]! >= 0) return true;
@@ -157,10 +182,13 @@ function* mergeById(b: JsonValue[], o: JsonValue[], t: JsonValue[], ids: Identit
 
   const out: JsonValue[] = [];
   for (const s of final) {
-    const bv = pb[s]! >= 0 ? b[pb[s]!] : undefined, ov = po[s]! >= 0 ? o[po[s]!] : undefined, tv = pt[s]! >= 0 ? t[pt[s]!] : undefined;
+    const bv = pb[s]! >= 0 ? b[pb[s]!] : undefined,
+      ov = po[s]! >= 0 ? o[po[s]!] : undefined,
+      tv = pt[s]! >= 0 ? t[pt[s]!] : undefined;
     let v: Merged | Descend;
     if (ov !== undefined && tv !== undefined) v = ov === tv ? ov : ctx.decide(bv, ov, tv, appendPointer(ptr, out.length), ctx);
-    else if (ov !== undefined) v = bv === undefined ? ov : conflict(ctx, appendPointer(ptr, out.length), 'modify-delete', bv, ov, undefined);
+    else if (ov !== undefined)
+      v = bv === undefined ? ov : conflict(ctx, appendPointer(ptr, out.length), 'modify-delete', bv, ov, undefined);
     else v = bv === undefined ? tv : conflict(ctx, appendPointer(ptr, out.length), 'delete-modify', bv, undefined, tv);
     if (v instanceof Descend) v = yield v.task;
     if (v !== undefined) out.push(v);
@@ -201,9 +229,11 @@ function unionRuns(text: (side: 1 | 2, i: number) => string, so: Int32Array, ro:
 /** Lexicographic order of two runs of element keys: which of two concurrent inserts goes first. */
 function compareRuns(text: (side: 1 | 2, i: number) => string, ra: Range, rc: Range): number {
   for (let i = 0; ; i++) {
-    const endA = ra.start + i >= ra.end, endC = rc.start + i >= rc.end;
+    const endA = ra.start + i >= ra.end,
+      endC = rc.start + i >= rc.end;
     if (endA || endC) return endA && endC ? 0 : endA ? -1 : 1;
-    const a = text(1, ra.start + i), c = text(2, rc.start + i);
+    const a = text(1, ra.start + i),
+      c = text(2, rc.start + i);
     if (a !== c) return a < c ? -1 : 1;
   }
 }
@@ -232,7 +262,8 @@ function sortedComparator(arrays: JsonValue[][], sortKey: (x: JsonValue) => Json
     kind === 'number'
       ? (x: JsonValue, y: JsonValue) => (num(x) < num(y) ? -1 : num(x) > num(y) ? 1 : 0)
       : (x: JsonValue, y: JsonValue) => {
-          const a = stringValue(x)!, c = stringValue(y)!;
+          const a = stringValue(x)!,
+            c = stringValue(y)!;
           return a < c ? -1 : a > c ? 1 : 0;
         };
   let dir = 0;

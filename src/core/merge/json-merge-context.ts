@@ -39,4 +39,3 @@ export function conflict(ctx: MergeContext, location: string, kind: MergeConflic
   ctx.conflicts.push(c);
   return o;
 }
-

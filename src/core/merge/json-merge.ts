@@ -20,14 +20,17 @@ export function decide(b: Merged, o: JsonValue, t: JsonValue, ptr: string, ctx: 
   // every level. Theirs-unchanged first: ours' own node lets the printer copy it verbatim.
   if (b !== undefined && jsonEqualWithin(b, t, EQUAL_LOOKAHEAD) === true) return o;
   if (jsonEqualWithin(o, t, EQUAL_LOOKAHEAD) === true) return o;
-  const ko = kindOf(o), kt = kindOf(t), kb = b === undefined ? undefined : kindOf(b);
+  const ko = kindOf(o),
+    kt = kindOf(t),
+    kb = b === undefined ? undefined : kindOf(b);
   // Only theirs changed: take theirs' value, but inside a container go on merging, so that what theirs
   // left alone stays ours' own nodes (ours' formatting, copied verbatim) and not theirs' copies.
   if (b !== undefined && (ko !== kt || (ko !== 'object' && ko !== 'array')) && jsonEqual(b, o)) return t;
   if (ko === kt && (ko === 'object' || ko === 'array')) {
     // Containers of one kind merge inside; against an empty one when the base is absent (added on both
     // sides) or of another kind (both replaced it).
-    if (ko === 'object') return new Descend(mergeObject(kb === 'object' ? (b as JsonObject) : JsonObject.empty(), o as JsonObject, t as JsonObject, ptr, ctx));
+    if (ko === 'object')
+      return new Descend(mergeObject(kb === 'object' ? (b as JsonObject) : JsonObject.empty(), o as JsonObject, t as JsonObject, ptr, ctx));
     return new Descend(mergeArray(kb === 'array' ? (b as JsonValue[]) : [], o as JsonValue[], t as JsonValue[], ptr, ctx));
   }
   if (kb === undefined) return conflict(ctx, ptr, 'add-add', b, o, t);
@@ -39,7 +42,10 @@ function* mergeObject(b: JsonObject, o: JsonObject, t: JsonObject, ptr: string, 
   const values: JsonValue[] = [];
   let unchanged = true;
   for (let i = 0; i < o.size; i++) {
-    const k = o.keys[i]!, ov = o.values[i]!, bv = b.get(k), tv = t.get(k);
+    const k = o.keys[i]!,
+      ov = o.values[i]!,
+      bv = b.get(k),
+      tv = t.get(k);
     let r: Merged | Descend;
     if (tv !== undefined) r = decide(bv, ov, tv, appendPointer(ptr, k), ctx);
     else if (bv === undefined) r = ov;
@@ -56,7 +62,8 @@ function* mergeObject(b: JsonObject, o: JsonObject, t: JsonObject, ptr: string, 
   for (let i = 0; i < t.size; i++) {
     const k = t.keys[i]!;
     if (o.has(k)) continue;
-    const tv = t.values[i]!, bv = b.get(k);
+    const tv = t.values[i]!,
+      bv = b.get(k);
     let r: Merged;
     if (bv === undefined) r = tv;
     else if (jsonEqual(bv, tv)) r = undefined;
@@ -79,7 +86,12 @@ function* mergeRoot(b: Merged, o: JsonValue, t: JsonValue, ctx: MergeContext): M
 }
 
 /** Merges three parsed values; `base` undefined when the file was added on both sides. */
-export function mergeJsonValues(base: JsonValue | undefined, ours: JsonValue, theirs: JsonValue, options: { idKey?: string; favor?: 'ours' | 'theirs' } = {}): { value: JsonValue; conflicts: MergeConflict[]; settled: number; origin: Map<object, object> } {
+export function mergeJsonValues(
+  base: JsonValue | undefined,
+  ours: JsonValue,
+  theirs: JsonValue,
+  options: { idKey?: string; favor?: 'ours' | 'theirs' } = {},
+): { value: JsonValue; conflicts: MergeConflict[]; settled: number; origin: Map<object, object> } {
   const ctx: MergeContext = { idKey: options.idKey ?? 'id', favor: options.favor, conflicts: [], settled: 0, origin: new Map(), decide };
   const value = runTask(mergeRoot(base, ours, theirs, ctx));
   // Only a favored side's deletion can be absent, and the root is never deleted: keep ours then.
@@ -97,6 +109,9 @@ export const mergeJson: MergeDriver = (input: MergeInput): MergeOutput => {
   const t = parseJson(theirs, label('theirs'));
   const b = base === null ? undefined : parseJson(base, label('base'));
   const result = mergeJsonValues(b, o.value, t, { idKey: input.options?.['key'], favor: input.favor });
-  const content = result.value === o.value ? ours : Buffer.from(printJson(result.value, o.layout, { text: o.layout.text, spans: o.layout.spans, origin: result.origin }), 'utf8');
+  const content =
+    result.value === o.value
+      ? ours
+      : Buffer.from(printJson(result.value, o.layout, { text: o.layout.text, spans: o.layout.spans, origin: result.origin }), 'utf8');
   return { content, conflicts: result.conflicts, settled: result.settled };
 };

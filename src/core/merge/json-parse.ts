@@ -84,7 +84,10 @@ const MAX_SHAPE_DEPTH = 64;
 // Duplicate checks walk the key path up to this many keys, then use a Set.
 const SET_FROM = 16;
 
-const WS_SPACE = 32, WS_TAB = 9, WS_LF = 10, WS_CR = 13;
+const WS_SPACE = 32,
+  WS_TAB = 9,
+  WS_LF = 10,
+  WS_CR = 13;
 
 function parse(text: string, what: string, withLayout: boolean): ParsedJson {
   const bom = text.charCodeAt(0) === 0xfeff;
@@ -112,7 +115,9 @@ function parse(text: string, what: string, withLayout: boolean): ParsedJson {
     pos >= text.length ? fail('unexpected end of input') : fail(`unexpected character ${JSON.stringify(text[pos])}`);
   const pointerHere = (extra: string): string =>
     formatPointer([
-      ...frames.slice(0, depth - 1).map((f, i) => (f.isArray ? String(frames[i + 1]!.base - f.base) : (f.extraKeys?.[f.extraKeys.length - 1] ?? f.shape.key))),
+      ...frames
+        .slice(0, depth - 1)
+        .map((f, i) => (f.isArray ? String(frames[i + 1]!.base - f.base) : (f.extraKeys?.[f.extraKeys.length - 1] ?? f.shape.key))),
       extra,
     ]);
 
@@ -127,7 +132,16 @@ function parse(text: string, what: string, withLayout: boolean): ParsedJson {
     }
     // Only before a key or value: the whitespace before a closing bracket is one level shallower.
     const next = text.charCodeAt(pos);
-    if (lineStart >= 0 && indentWs === null && depth > 0 && next !== 93 && next !== 125 && next !== 44 && next !== 58 && pos < text.length) {
+    if (
+      lineStart >= 0 &&
+      indentWs === null &&
+      depth > 0 &&
+      next !== 93 &&
+      next !== 125 &&
+      next !== 44 &&
+      next !== 58 &&
+      pos < text.length
+    ) {
       const ws = text.slice(lineStart, pos);
       const unit = ws.slice(0, ws.length / depth);
       indentWs = ws.length % depth === 0 && unit.repeat(depth) === ws ? unit : ws;
@@ -179,8 +193,7 @@ function parse(text: string, what: string, withLayout: boolean): ParsedJson {
     let n = 0;
     const intStart = pos;
     if (text.charCodeAt(pos) === 48) pos++;
-    else
-      for (let c = text.charCodeAt(pos); c >= 48 && c <= 57; c = text.charCodeAt(++pos)) n = n * 10 + (c - 48);
+    else for (let c = text.charCodeAt(pos); c >= 48 && c <= 57; c = text.charCodeAt(++pos)) n = n * 10 + (c - 48);
     if (pos === intStart) unexpected();
     let exact = pos - intStart <= 15 && !(negative && n === 0);
     if (text.charCodeAt(pos) === 46) {
@@ -227,7 +240,11 @@ function parse(text: string, what: string, withLayout: boolean): ParsedJson {
       const key = typeof k === 'string' ? k : k.value;
       if (frame.keySet !== null ? frame.keySet.has(key) : frame.shape.has(key)) {
         const pointer = pointerHere(key);
-        throw new BadFormatError(what, `duplicate key ${JSON.stringify(key)} at ${pointer} (line ${lineOf(keyStart)}); a key may appear once per object`, { pointer, key });
+        throw new BadFormatError(
+          what,
+          `duplicate key ${JSON.stringify(key)} at ${pointer} (line ${lineOf(keyStart)}); a key may appear once per object`,
+          { pointer, key },
+        );
       }
       if (frame.extraKeys === null && frame.shape.depth < MAX_SHAPE_DEPTH) frame.shape = frame.shape.child(key);
       else (frame.extraKeys ??= []).push(key);
@@ -244,7 +261,9 @@ function parse(text: string, what: string, withLayout: boolean): ParsedJson {
     const items = values.slice(frame.base);
     values.length = frame.base;
     depth--;
-    const made = frame.isArray ? items : JsonObject.of(frame.extraKeys === null ? frame.shape.keys() : [...frame.shape.keys(), ...frame.extraKeys], items);
+    const made = frame.isArray
+      ? items
+      : JsonObject.of(frame.extraKeys === null ? frame.shape.keys() : [...frame.shape.keys(), ...frame.extraKeys], items);
     if (withLayout) spans.add(made, frame.start, pos);
     return made;
   };

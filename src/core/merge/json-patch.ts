@@ -38,10 +38,12 @@ function* diffValue(a: JsonValue, b: JsonValue, ptr: string, ops: JsonPatchOp[],
   if (a instanceof JsonObject && b instanceof JsonObject) {
     for (const k of a.keys) if (!b.has(k)) ops.push({ op: 'remove', path: appendPointer(ptr, k) });
     for (let i = 0; i < a.size; i++) {
-      const k = a.keys[i]!, bv = b.get(k);
+      const k = a.keys[i]!,
+        bv = b.get(k);
       if (bv !== undefined && !settledEqual(a.values[i]!, bv)) yield diffValue(a.values[i]!, bv, appendPointer(ptr, k), ops, idKey);
     }
-    for (let i = 0; i < b.size; i++) if (!a.has(b.keys[i]!)) ops.push({ op: 'add', path: appendPointer(ptr, b.keys[i]!), value: toPlain(b.values[i]!) });
+    for (let i = 0; i < b.size; i++)
+      if (!a.has(b.keys[i]!)) ops.push({ op: 'add', path: appendPointer(ptr, b.keys[i]!), value: toPlain(b.values[i]!) });
   } else if (Array.isArray(a) && Array.isArray(b)) {
     yield* diffArray(a, b, ptr, ops, idKey);
   } else {
@@ -54,7 +56,9 @@ function* diffArray(a: JsonValue[], b: JsonValue[], ptr: string, ops: JsonPatchO
   const byId = ids !== null;
   const [sa, sb] = (ids?.syms ?? symbolize([a.map(elementKey), b.map(elementKey)])) as [Int32Array, Int32Array];
   const m = matchSymbols(sa, sb);
-  let j = 0, ai = 0, bj = 0; // j: index in the array as the ops so far have left it
+  let j = 0,
+    ai = 0,
+    bj = 0; // j: index in the array as the ops so far have left it
   for (let i = 0; i <= a.length; i++) {
     if (i < a.length && m[i]! < 0) continue;
     const bEnd = i < a.length ? m[i]! : b.length;

@@ -19,12 +19,14 @@ export function appendPointer(pointer: string, token: string | number): string {
 
 export function parsePointer(pointer: string): string[] {
   if (pointer === '') return [];
-  if (!pointer.startsWith('/')) throw new BadFormatError('JSON Pointer', `${JSON.stringify(pointer)} must be empty or start with '/'`, { pointer });
+  if (!pointer.startsWith('/'))
+    throw new BadFormatError('JSON Pointer', `${JSON.stringify(pointer)} must be empty or start with '/'`, { pointer });
   return pointer
     .slice(1)
     .split('/')
     .map((t) => {
-      if (/~(?![01])/.test(t)) throw new BadFormatError('JSON Pointer', `${JSON.stringify(pointer)} has a '~' not followed by 0 or 1`, { pointer });
+      if (/~(?![01])/.test(t))
+        throw new BadFormatError('JSON Pointer', `${JSON.stringify(pointer)} has a '~' not followed by 0 or 1`, { pointer });
       return t.replace(/~1/g, '/').replace(/~0/g, '~');
     });
 }
@@ -32,9 +34,11 @@ export function parsePointer(pointer: string): string[] {
 /** An array index token: digits without leading zeros ('-' is handled by callers that accept it). */
 export function arrayIndex(token: string, length: number, pointer: string, allowEnd: boolean): number {
   if (allowEnd && token === '-') return length;
-  if (!/^(0|[1-9][0-9]*)$/.test(token)) throw new BadFormatError('JSON Pointer', `${JSON.stringify(token)} in ${pointer} is not an array index`, { pointer });
+  if (!/^(0|[1-9][0-9]*)$/.test(token))
+    throw new BadFormatError('JSON Pointer', `${JSON.stringify(token)} in ${pointer} is not an array index`, { pointer });
   const i = Number(token);
-  if (i > length || (i === length && !allowEnd)) throw new BadFormatError('JSON Pointer', `index ${i} in ${pointer} is past the end of an array of ${length}`, { pointer });
+  if (i > length || (i === length && !allowEnd))
+    throw new BadFormatError('JSON Pointer', `index ${i} in ${pointer} is past the end of an array of ${length}`, { pointer });
   return i;
 }
 

@@ -7,7 +7,14 @@ import { fromPlain } from './json-plain.js';
 export type JsonFormat = Pick<JsonLayout, 'indent' | 'eol' | 'finalNewline' | 'bom' | 'colonSpace' | 'commaSpace'>;
 
 /** JSON.stringify(value, null, 2) with a final newline: the style for documents that have none yet. */
-export const DEFAULT_JSON_FORMAT: JsonFormat = { indent: '  ', eol: '\n', finalNewline: true, bom: false, colonSpace: true, commaSpace: true };
+export const DEFAULT_JSON_FORMAT: JsonFormat = {
+  indent: '  ',
+  eol: '\n',
+  finalNewline: true,
+  bom: false,
+  colonSpace: true,
+  commaSpace: true,
+};
 
 /** Where printed containers may come from: spans into the source text, and for new containers the source container they were made from. */
 export interface PrintSource {
@@ -71,7 +78,8 @@ export function printJson(root: JsonValue, format: JsonFormat = DEFAULT_JSON_FOR
       breaks = [];
       for (let i = source!.text.indexOf('\n'); i >= 0; i = source!.text.indexOf('\n', i + 1)) breaks.push(i);
     }
-    let lo = 0, hi = breaks.length;
+    let lo = 0,
+      hi = breaks.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (breaks[mid]! < from[0]) lo = mid + 1;
@@ -116,7 +124,15 @@ export function printJson(root: JsonValue, format: JsonFormat = DEFAULT_JSON_FOR
     const inline = indent === null || parent?.inline === true || (oneLine(v) ?? sibling ?? false);
     if (parent !== undefined) parent.lastInline = inline;
     const own = spacing(v, inline);
-    stack.push({ node: v, next: 0, depth, inline, comma: own.comma ?? parent?.comma ?? comma, colon: own.colon ?? parent?.colon ?? colon, lastInline: null });
+    stack.push({
+      node: v,
+      next: 0,
+      depth,
+      inline,
+      comma: own.comma ?? parent?.comma ?? comma,
+      colon: own.colon ?? parent?.colon ?? colon,
+      lastInline: null,
+    });
   };
 
   emit(root, 0, undefined);
@@ -148,6 +164,9 @@ export function printJson(root: JsonValue, format: JsonFormat = DEFAULT_JSON_FOR
  * and safe at any depth (JSON.stringify overflows the stack near 5,000 levels). One line unless `indent`.
  */
 export function stringifyPlain(value: unknown, indent?: string): string {
-  const format: JsonFormat = indent === undefined ? { ...DEFAULT_JSON_FORMAT, indent: null, finalNewline: false, colonSpace: false, commaSpace: false } : { ...DEFAULT_JSON_FORMAT, indent, finalNewline: false };
+  const format: JsonFormat =
+    indent === undefined
+      ? { ...DEFAULT_JSON_FORMAT, indent: null, finalNewline: false, colonSpace: false, commaSpace: false }
+      : { ...DEFAULT_JSON_FORMAT, indent, finalNewline: false };
   return printJson(fromPlain(value), format);
 }

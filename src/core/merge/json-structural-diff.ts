@@ -61,7 +61,8 @@ class Digests {
       } else {
         // Key order is not data.
         h.update('{');
-        for (const i of node.keys.map((_, i) => i).sort((x, y) => (node.keys[x]! < node.keys[y]! ? -1 : 1))) h.update(`${JSON.stringify(node.keys[i])}:${this.leaf(node.values[i]!)},`);
+        for (const i of node.keys.map((_, i) => i).sort((x, y) => (node.keys[x]! < node.keys[y]! ? -1 : 1)))
+          h.update(`${JSON.stringify(node.keys[i])}:${this.leaf(node.values[i]!)},`);
       }
       this.memo.set(node, h.digest('base64'));
     }
@@ -82,7 +83,8 @@ function* walk(a: JsonValue, b: JsonValue, oldPtr: string, newPtr: string, w: Wa
   if (w.digests.equal(a, b)) return;
   if (a instanceof JsonObject && b instanceof JsonObject) {
     for (let i = 0; i < a.size; i++) {
-      const k = a.keys[i]!, bv = b.get(k);
+      const k = a.keys[i]!,
+        bv = b.get(k);
       if (bv === undefined) out.push({ change: 'removed', location: appendPointer(oldPtr, k), old: toPlain(a.values[i]!) });
       else yield walk(a.values[i]!, bv, appendPointer(oldPtr, k), appendPointer(newPtr, k), w);
     }
@@ -98,7 +100,8 @@ function* walk(a: JsonValue, b: JsonValue, oldPtr: string, newPtr: string, w: Wa
 
 function* walkArray(a: JsonValue[], b: JsonValue[], oldPtr: string, newPtr: string, w: Walk): Task {
   const { out } = w;
-  const idsA = recordIds(a, w.idKey), idsB = recordIds(b, w.idKey);
+  const idsA = recordIds(a, w.idKey),
+    idsB = recordIds(b, w.idKey);
   if (idsA !== null && idsB !== null) {
     // Records: the same id is the same record wherever it moved; a move alone is not reported.
     const newAt = new Map(idsB.map((id, j) => [id, j]));
@@ -108,13 +111,15 @@ function* walkArray(a: JsonValue[], b: JsonValue[], oldPtr: string, newPtr: stri
       if (j === undefined) out.push({ change: 'removed', location: appendPointer(oldPtr, i), old: toPlain(a[i]!) });
       else yield walk(a[i]!, b[j]!, appendPointer(oldPtr, i), appendPointer(newPtr, j), w);
     }
-    for (let j = 0; j < b.length; j++) if (!oldIds.has(idsB[j]!)) out.push({ change: 'added', location: appendPointer(newPtr, j), new: toPlain(b[j]!) });
+    for (let j = 0; j < b.length; j++)
+      if (!oldIds.has(idsB[j]!)) out.push({ change: 'added', location: appendPointer(newPtr, j), new: toPlain(b[j]!) });
     return;
   }
   const key = (v: JsonValue): string => (isContainer(v) ? `#${w.digests.of(v)}` : JSON.stringify(scalarKey(v as JsonScalar)));
   const [sa, sb] = symbolize([a.map(key), b.map(key)]) as [Int32Array, Int32Array];
   const m = matchSymbols(sa, sb);
-  let ai = 0, bj = 0;
+  let ai = 0,
+    bj = 0;
   for (let i = 0; i <= a.length; i++) {
     if (i < a.length && m[i]! < 0) continue;
     const bEnd = i < a.length ? m[i]! : b.length;

@@ -14,7 +14,10 @@ export class JsonNumber {
 
 /** A string whose source spelling is not the minimal escape of its value ("\u00e9", "\/"): kept so an unchanged string prints as it was written. */
 export class JsonString {
-  constructor(readonly value: string, readonly raw: string) {}
+  constructor(
+    readonly value: string,
+    readonly raw: string,
+  ) {}
 }
 
 // Objects share their key arrays by shape (records in one document usually have the same keys), so a
@@ -23,7 +26,10 @@ const indexes = new WeakMap<readonly string[], Map<string, number>>();
 const INDEX_FROM = 9;
 
 export class JsonObject {
-  private constructor(private keyList: readonly string[], private valueList: JsonValue[]) {}
+  private constructor(
+    private keyList: readonly string[],
+    private valueList: JsonValue[],
+  ) {}
 
   /** `keys` must be free of duplicates; it may be shared with other objects and is never mutated. */
   static of(keys: readonly string[], values: JsonValue[]): JsonObject {
@@ -101,7 +107,11 @@ export class KeyShape {
   /** The key's source spelling when it needs no escapes ('"name"'), else null (never guessed). */
   readonly quoted: string | null;
 
-  constructor(readonly key: string, readonly parent: KeyShape | null, readonly depth: number) {
+  constructor(
+    readonly key: string,
+    readonly parent: KeyShape | null,
+    readonly depth: number,
+  ) {
     const q = JSON.stringify(key);
     this.quoted = parent !== null && q.length === key.length + 2 ? q : null;
   }
@@ -155,7 +165,8 @@ export function makeNumber(text: string): number | JsonNumber {
 }
 
 function significantDigits(text: string): number {
-  let n = 0, started = false;
+  let n = 0,
+    started = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 49 && c <= 57) started = true;
@@ -221,7 +232,8 @@ export function jsonEqualWithin(a: JsonValue, b: JsonValue, limit: number): bool
     } else if (x instanceof JsonObject) {
       if (!(y instanceof JsonObject) || x.size !== y.size) return false;
       if ((budget -= x.size) < 0) return undefined;
-      const xk = x.keys, yk = y.keys;
+      const xk = x.keys,
+        yk = y.keys;
       let same = xk === yk;
       if (!same) {
         same = true;
@@ -281,7 +293,6 @@ export function canonicalJson(root: JsonValue): string {
   }
   return out;
 }
-
 
 /**
  * Runs a recursive algorithm written as generators without using the native stack: a task yields the

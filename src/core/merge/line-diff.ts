@@ -143,14 +143,27 @@ interface Kv {
 }
 
 /** Myers' middle snake, with xdiff's bail-outs for expensive boxes (a good-enough snake, or the furthest reach). */
-function split(h1: Int32Array, off1: number, lim1: number, h2: Int32Array, off2: number, lim2: number, kv: Kv, needMin: boolean, mxcost: number): Split {
+function split(
+  h1: Int32Array,
+  off1: number,
+  lim1: number,
+  h2: Int32Array,
+  off2: number,
+  lim2: number,
+  kv: Kv,
+  needMin: boolean,
+  mxcost: number,
+): Split {
   const { f: F, b: B, off: o } = kv;
   const dmin = off1 - lim2;
   const dmax = lim1 - off2;
   const fmid = off1 - off2;
   const bmid = lim1 - lim2;
   const odd = ((fmid - bmid) & 1) !== 0;
-  let fmin = fmid, fmax = fmid, bmin = bmid, bmax = bmid;
+  let fmin = fmid,
+    fmax = fmid,
+    bmin = bmid,
+    bmax = bmid;
   F[fmid + o] = off1;
   B[bmid + o] = lim1;
   for (let ec = 1; ; ec++) {
@@ -227,8 +240,21 @@ function split(h1: Int32Array, off1: number, lim1: number, h2: Int32Array, off2:
   }
 }
 
-function furthestReach(F: Int32Array, B: Int32Array, o: number, off1: number, lim1: number, off2: number, lim2: number, fmin: number, fmax: number, bmin: number, bmax: number): Split {
-  let fbest = -1, fbest1 = -1;
+function furthestReach(
+  F: Int32Array,
+  B: Int32Array,
+  o: number,
+  off1: number,
+  lim1: number,
+  off2: number,
+  lim2: number,
+  fmin: number,
+  fmax: number,
+  bmin: number,
+  bmax: number,
+): Split {
+  let fbest = -1,
+    fbest1 = -1;
   for (let d = fmax; d >= fmin; d -= 2) {
     let i1 = Math.min(F[d + o]!, lim1);
     let i2 = i1 - d;
@@ -241,7 +267,8 @@ function furthestReach(F: Int32Array, B: Int32Array, o: number, off1: number, li
       fbest1 = i1;
     }
   }
-  let bbest = LINE_MAX, bbest1 = LINE_MAX;
+  let bbest = LINE_MAX,
+    bbest1 = LINE_MAX;
   for (let d = bmax; d >= bmin; d -= 2) {
     let i1 = Math.max(off1, B[d + o]!);
     let i2 = i1 - d;

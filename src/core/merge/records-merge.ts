@@ -47,10 +47,20 @@ export interface RecordsOptions<R extends Rec> {
 }
 
 /** The configured key, checked; else the first candidate (an `id` first) present, keyable and unique everywhere. */
-export function chooseKey<R extends Rec>(candidates: string[], v: Versions<R>, keyable: (canon: string) => boolean, where: Where, configured?: string): string | null {
+export function chooseKey<R extends Rec>(
+  candidates: string[],
+  v: Versions<R>,
+  keyable: (canon: string) => boolean,
+  where: Where,
+  configured?: string,
+): string | null {
   if (configured !== undefined) {
     const problem = keyProblem(configured, v, keyable, where);
-    if (problem) throw new BadFormatError(`cannot merge by key '${configured}': ${problem}; fix the data or configure another key in .cairnattributes`, { key: configured, problem });
+    if (problem)
+      throw new BadFormatError(
+        `cannot merge by key '${configured}': ${problem}; fix the data or configure another key in .cairnattributes`,
+        { key: configured, problem },
+      );
     return configured;
   }
   const ordered = [...new Set(candidates)].sort((a, b) => rank(a) - rank(b));
@@ -97,7 +107,8 @@ export function mergeRecords<R extends Rec>(v: Versions<R>, opts: RecordsOptions
   const theirsAt = index(v.theirs);
   const conflicts: MergeConflict[] = [];
   let settled = 0;
-  const location = (key: string, field?: string): string => `key=${token(opts.display(key))}${field === undefined ? '' : `/${token(field)}`}`;
+  const location = (key: string, field?: string): string =>
+    `key=${token(opts.display(key))}${field === undefined ? '' : `/${token(field)}`}`;
   const values = (field: string | undefined, b?: R, o?: R, t?: R): Pick<MergeConflict, 'base' | 'ours' | 'theirs'> => ({
     ...(b && (field === undefined || b.fields.has(field)) ? { base: opts.report(b, field) } : {}),
     ...(o && (field === undefined || o.fields.has(field)) ? { ours: opts.report(o, field) } : {}),
@@ -118,7 +129,8 @@ export function mergeRecords<R extends Rec>(v: Versions<R>, opts: RecordsOptions
         settled++;
         from = opts.favor;
       } else {
-        const kind = vb === undefined ? 'add-add' : vo === undefined ? 'delete-modify' : vt === undefined ? 'modify-delete' : 'both-modified';
+        const kind =
+          vb === undefined ? 'add-add' : vo === undefined ? 'delete-modify' : vt === undefined ? 'modify-delete' : 'both-modified';
         conflicts.push({ location: location(key, name), kind, ...values(name, b, o, t) });
         from = 'ours';
       }

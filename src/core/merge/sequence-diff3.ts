@@ -57,15 +57,20 @@ export function matchSymbols(a: Int32Array, b: Int32Array): Int32Array {
   const budget = { left: WORK_BUDGET };
   const ranges: number[] = [0, a.length, 0, b.length];
   while (ranges.length > 0) {
-    let bHi = ranges.pop()!, bLo = ranges.pop()!, aHi = ranges.pop()!, aLo = ranges.pop()!;
+    let bHi = ranges.pop()!,
+      bLo = ranges.pop()!,
+      aHi = ranges.pop()!,
+      aLo = ranges.pop()!;
     while (aLo < aHi && bLo < bHi && a[aLo] === b[bLo]) match[aLo++] = bLo++;
     while (aLo < aHi && bLo < bHi && a[aHi - 1] === b[bHi - 1]) match[--aHi] = --bHi;
     if (aLo === aHi || bLo === bHi) continue;
     if (budget.left > 0 && myers(a, aLo, aHi, b, bLo, bHi, match, budget)) continue;
     const anchors = uniqueAnchors(a, aLo, aHi, b, bLo, bHi);
-    let pa = aLo, pb = bLo;
+    let pa = aLo,
+      pb = bLo;
     for (let n = 0; n < anchors.length; n += 2) {
-      const i = anchors[n]!, j = anchors[n + 1]!;
+      const i = anchors[n]!,
+        j = anchors[n + 1]!;
       match[i] = j;
       if (i > pa && j > pb) ranges.push(pa, i, pb, j);
       pa = i + 1;
@@ -76,8 +81,18 @@ export function matchSymbols(a: Int32Array, b: Int32Array): Int32Array {
   return match;
 }
 
-function myers(a: Int32Array, aLo: number, aHi: number, b: Int32Array, bLo: number, bHi: number, match: Int32Array, budget: { left: number }): boolean {
-  const n = aHi - aLo, m = bHi - bLo;
+function myers(
+  a: Int32Array,
+  aLo: number,
+  aHi: number,
+  b: Int32Array,
+  bLo: number,
+  bHi: number,
+  match: Int32Array,
+  budget: { left: number },
+): boolean {
+  const n = aHi - aLo,
+    m = bHi - bLo;
   const maxD = Math.min(n + m, MAX_MYERS_EDITS);
   const off = maxD + 1;
   const v = new Int32Array(2 * maxD + 3);
@@ -105,7 +120,8 @@ function myers(a: Int32Array, aLo: number, aHi: number, b: Int32Array, bLo: numb
 }
 
 function backtrack(trace: Int32Array[], n: number, m: number, aLo: number, bLo: number, match: Int32Array): void {
-  let x = n, y = m;
+  let x = n,
+    y = m;
   for (let d = trace.length - 1; d >= 0; d--) {
     const v = trace[d]!;
     const at = (k: number): number => v[k + d + 1]!;
@@ -136,10 +152,12 @@ function uniqueAnchors(a: Int32Array, aLo: number, aHi: number, b: Int32Array, b
   for (const [s, j] of inB) if (j >= 0) pairs.push([seen.get(s)!, j]);
   pairs.sort((p, q) => p[0] - q[0]);
   // Longest increasing subsequence of j (patience sorting), O(k log k).
-  const tails: number[] = [], prev = new Int32Array(pairs.length);
+  const tails: number[] = [],
+    prev = new Int32Array(pairs.length);
   for (let p = 0; p < pairs.length; p++) {
     const j = pairs[p]![1];
-    let lo = 0, hi = tails.length;
+    let lo = 0,
+      hi = tails.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (pairs[tails[mid]!]![1] < j) lo = mid + 1;
@@ -165,20 +183,38 @@ function sameRange(x: Int32Array, xr: Range, y: Int32Array, yr: Range): boolean 
  * ours and theirs swaps the region kinds and nothing else.
  */
 export function diff3Symbols(base: Int32Array, ours: Int32Array, theirs: Int32Array): Diff3Region[] {
-  const mo = matchSymbols(base, ours), mt = matchSymbols(base, theirs);
+  const mo = matchSymbols(base, ours),
+    mt = matchSymbols(base, theirs);
   const regions: Diff3Region[] = [];
   const changed = (bEnd: number, oEnd: number, tEnd: number): void => {
     const r = { base: { start: ob, end: bEnd }, ours: { start: oo, end: oEnd }, theirs: { start: ot, end: tEnd } };
-    const oursSame = sameRange(ours, r.ours, base, r.base), theirsSame = sameRange(theirs, r.theirs, base, r.base);
-    const kind: Diff3Kind = oursSame && theirsSame ? 'stable' : oursSame ? 'theirs' : theirsSame ? 'ours' : sameRange(ours, r.ours, theirs, r.theirs) ? 'same' : 'conflict';
+    const oursSame = sameRange(ours, r.ours, base, r.base),
+      theirsSame = sameRange(theirs, r.theirs, base, r.base);
+    const kind: Diff3Kind =
+      oursSame && theirsSame
+        ? 'stable'
+        : oursSame
+          ? 'theirs'
+          : theirsSame
+            ? 'ours'
+            : sameRange(ours, r.ours, theirs, r.theirs)
+              ? 'same'
+              : 'conflict';
     regions.push({ kind, ...r });
   };
-  let ob = 0, oo = 0, ot = 0;
+  let ob = 0,
+    oo = 0,
+    ot = 0;
   for (;;) {
     let i = 0;
     while (ob + i < base.length && mo[ob + i] === oo + i && mt[ob + i] === ot + i) i++;
     if (i > 0) {
-      regions.push({ kind: 'stable', base: { start: ob, end: ob + i }, ours: { start: oo, end: oo + i }, theirs: { start: ot, end: ot + i } });
+      regions.push({
+        kind: 'stable',
+        base: { start: ob, end: ob + i },
+        ours: { start: oo, end: oo + i },
+        theirs: { start: ot, end: ot + i },
+      });
       ob += i;
       oo += i;
       ot += i;

@@ -230,7 +230,8 @@ function crNeeded(m: Region, b: string[], o: string[], t: string[]): boolean {
 
 /** Location names ours' lines, 1-based and inclusive; an empty ours side is 'lines N-N' with N the line it follows. */
 function describe(m: Region, b: string[] | null, o: string[], t: string[]): MergeConflict {
-  const join = (lines: string[], from: number, count: number): string => Buffer.from(lines.slice(from, from + count).join(''), 'latin1').toString('utf8');
+  const join = (lines: string[], from: number, count: number): string =>
+    Buffer.from(lines.slice(from, from + count).join(''), 'latin1').toString('utf8');
   const location = m.chg1 > 0 ? `lines ${m.i1 + 1}-${m.i1 + m.chg1}` : `lines ${m.i1}-${m.i1}`;
   return {
     location,

@@ -51,7 +51,8 @@ export interface DiffResult {
 export function diff(repo: Repository, opts: DiffOptions = {}): DiffResult {
   const paths = normalizePaths(opts.paths);
   if (opts.to !== undefined && opts.from === undefined) throw new UsageError('diff: a second revision needs a first one');
-  if (opts.to !== undefined && opts.cached) throw new UsageError('diff --cached compares one revision with the index; give at most one revision');
+  if (opts.to !== undefined && opts.cached)
+    throw new UsageError('diff --cached compares one revision with the index; give at most one revision');
   let from: DiffEndpoint;
   let to: DiffEndpoint;
   let changes: DiffChange[];

@@ -7,7 +7,15 @@ import { splitRepoPath } from '../../core/names.js';
 import { jsonDiff, type JsonPatchOp } from '../../core/merge/json-patch.js';
 import type { Repository } from '../../store/repository.js';
 import { readWholeFile } from '../../store/typed-objects.js';
-import type { DiffChange, DiffEndpoint, FileState, FileStructure, StructuralDiff, StructuralFormat, StructuralOptions } from './diff-types.js';
+import type {
+  DiffChange,
+  DiffEndpoint,
+  FileState,
+  FileStructure,
+  StructuralDiff,
+  StructuralFormat,
+  StructuralOptions,
+} from './diff-types.js';
 import { parseJson } from '../../core/merge/json-parse.js';
 import { toPlain } from '../../core/merge/json-plain.js';
 import { parseJsonl } from '../../core/merge/jsonl-merge.js';
@@ -27,7 +35,14 @@ export const STRUCTURAL_MAX_BYTES = 128 << 20;
  * added or deleted ones, and symlinks. A version that does not parse is reported as skipped, not thrown.
  * `attrs` (.cairnattributes) may name the format (`merge=json`) and the key, as for merges.
  */
-export function fileStructure(repo: Repository, from: DiffEndpoint, to: DiffEndpoint, c: DiffChange, opts: StructuralOptions = {}, attrs?: Attributes): FileStructure | null {
+export function fileStructure(
+  repo: Repository,
+  from: DiffEndpoint,
+  to: DiffEndpoint,
+  c: DiffChange,
+  opts: StructuralOptions = {},
+  attrs?: Attributes,
+): FileStructure | null {
   const a = attrs?.lookup(c.path);
   const named = a?.driver;
   const format = named === undefined ? structuralFormat(c.path) : named === 'json' || named === 'jsonl' || named === 'csv' ? named : null;
@@ -36,7 +51,14 @@ export function fileStructure(repo: Repository, from: DiffEndpoint, to: DiffEndp
   opts = { ...(key !== undefined ? { key } : {}), ...(delimiter !== undefined ? { delimiter } : {}) };
   if (format === null || c.old === null || c.new === null || c.old.kind === 'symlink' || c.new.kind === 'symlink') return null;
   const size = Math.max(c.old.size, c.new.size);
-  if (size > STRUCTURAL_MAX_BYTES) return { format, skipped: { code: 'TOO_LARGE', message: `a version is ${size} bytes, over the ${STRUCTURAL_MAX_BYTES}-byte limit of structural diffs` } };
+  if (size > STRUCTURAL_MAX_BYTES)
+    return {
+      format,
+      skipped: {
+        code: 'TOO_LARGE',
+        message: `a version is ${size} bytes, over the ${STRUCTURAL_MAX_BYTES}-byte limit of structural diffs`,
+      },
+    };
   try {
     return structuralDiff(format, c.path, readVersion(repo, from, c.path, c.old), readVersion(repo, to, c.path, c.new), opts);
   } catch (err) {
@@ -46,9 +68,23 @@ export function fileStructure(repo: Repository, from: DiffEndpoint, to: DiffEndp
 }
 
 /** RFC 6902 operations turning the old version of a modified JSON file into the new one; BAD_FORMAT when one is not JSON. */
-export function jsonPatchOf(repo: Repository, from: DiffEndpoint, to: DiffEndpoint, c: DiffChange, opts: { key?: string } = {}): JsonPatchOp[] {
-  if (c.old === null || c.new === null) throw new UsageError(`diff --format json-patch: '${c.path}' was ${c.old === null ? 'added' : 'deleted'}; a patch needs an old and a new version`, { path: c.path });
-  return jsonDiff(readVersion(repo, from, c.path, c.old), readVersion(repo, to, c.path, c.new), opts.key === undefined ? {} : { idKey: opts.key });
+export function jsonPatchOf(
+  repo: Repository,
+  from: DiffEndpoint,
+  to: DiffEndpoint,
+  c: DiffChange,
+  opts: { key?: string } = {},
+): JsonPatchOp[] {
+  if (c.old === null || c.new === null)
+    throw new UsageError(
+      `diff --format json-patch: '${c.path}' was ${c.old === null ? 'added' : 'deleted'}; a patch needs an old and a new version`,
+      { path: c.path },
+    );
+  return jsonDiff(
+    readVersion(repo, from, c.path, c.old),
+    readVersion(repo, to, c.path, c.new),
+    opts.key === undefined ? {} : { idKey: opts.key },
+  );
 }
 
 /** One version's bytes: from the store, or for the worktree from disk (never through a symlink). */
@@ -77,19 +113,32 @@ export function structuralFormat(path: string): StructuralFormat | null {
 }
 
 /** Compares two versions of a file; BAD_FORMAT when a version is not valid for the format. */
-export function structuralDiff(format: StructuralFormat, path: string, old: Buffer, cur: Buffer, opts: StructuralOptions = {}): StructuralDiff {
+export function structuralDiff(
+  format: StructuralFormat,
+  path: string,
+  old: Buffer,
+  cur: Buffer,
+  opts: StructuralOptions = {},
+): StructuralDiff {
   if (format === 'json') {
-    const changes = diffJsonValues(parseJson(old, `JSON file '${path}' (old version)`), parseJson(cur, `JSON file '${path}' (new version)`), opts.key ?? 'id');
+    const changes = diffJsonValues(
+      parseJson(old, `JSON file '${path}' (old version)`),
+      parseJson(cur, `JSON file '${path}' (new version)`),
+      opts.key ?? 'id',
+    );
     return { format, changes };
   }
   const a = format === 'jsonl' ? jsonlTable(old, 'old', path) : csvTable(old, 'old', path, opts);
   const b = format === 'jsonl' ? jsonlTable(cur, 'new', path) : csvTable(cur, 'new', path, opts);
   if (a === null || b === null) return { format, key: null, changes: diffLines(old, cur, path) };
   const changes: StructuralChange[] = [];
-  for (const c of a.columns ?? []) if (b.columns !== null && !b.columns.includes(c)) changes.push({ change: 'removed', location: `column=${token(c)}` });
-  for (const c of b.columns ?? []) if (a.columns !== null && !a.columns.includes(c)) changes.push({ change: 'added', location: `column=${token(c)}` });
+  for (const c of a.columns ?? [])
+    if (b.columns !== null && !b.columns.includes(c)) changes.push({ change: 'removed', location: `column=${token(c)}` });
+  for (const c of b.columns ?? [])
+    if (a.columns !== null && !a.columns.includes(c)) changes.push({ change: 'added', location: `column=${token(c)}` });
   const v = { base: a.records, ours: b.records, theirs: b.records };
-  const where = (side: 'base' | 'ours' | 'theirs', i: number): string => `record ${i + 1} of the ${side === 'base' ? 'old' : 'new'} version`;
+  const where = (side: 'base' | 'ours' | 'theirs', i: number): string =>
+    `record ${i + 1} of the ${side === 'base' ? 'old' : 'new'} version`;
   const candidates = [...b.records, ...a.records].flatMap((r) => [...r.fields.keys()]);
   const key = chooseKey(candidates, v, format === 'jsonl' ? (c) => c.startsWith('"') || /^-?\d/.test(c) : (c) => c !== '', where, opts.key);
   if (key === null) return { format, key: null, changes: [...changes, ...diffLines(old, cur, path)] };
@@ -111,9 +160,11 @@ export function structuralDiff(format: StructuralFormat, path: string, old: Buff
         if (shared(f)) changes.push({ change: 'removed', location: loc(k, f), old: a.value(value) });
       } else if (nv !== value) changes.push({ change: 'changed', location: loc(k, f), old: a.value(value), new: b.value(nv) });
     }
-    for (const [f, nv] of n.fields) if (!r.fields.has(f) && shared(f)) changes.push({ change: 'added', location: loc(k, f), new: b.value(nv) });
+    for (const [f, nv] of n.fields)
+      if (!r.fields.has(f) && shared(f)) changes.push({ change: 'added', location: loc(k, f), new: b.value(nv) });
   }
-  for (const r of b.records) if (!oldKeys.has(r.fields.get(key)!)) changes.push({ change: 'added', location: loc(r.fields.get(key)!), new: b.whole(r) });
+  for (const r of b.records)
+    if (!oldKeys.has(r.fields.get(key)!)) changes.push({ change: 'added', location: loc(r.fields.get(key)!), new: b.whole(r) });
   return { format, key, changes };
 }
 
@@ -165,7 +216,13 @@ function csvTable(buf: Buffer, side: string, path: string, opts: StructuralOptio
     if (row.fields.length > columns.length) return null;
     records.push({ fields: new Map(columns.map((c, k) => [c, row.fields[k]?.value ?? ''])) });
   }
-  return { records, columns, display: (c) => c, value: (c) => c, whole: (r) => Object.assign(Object.create(null) as object, Object.fromEntries(r.fields)) };
+  return {
+    records,
+    columns,
+    display: (c) => c,
+    value: (c) => c,
+    whole: (r) => Object.assign(Object.create(null) as object, Object.fromEntries(r.fields)),
+  };
 }
 
 /** Without records to match, lines: removed ones by their old line number, added ones by their new. */
@@ -175,7 +232,8 @@ function diffLines(old: Buffer, cur: Buffer, path: string): StructuralChange[] {
     if (lines[lines.length - 1] === '') lines.pop();
     return lines;
   };
-  const a = split(old, 'old'), b = split(cur, 'new');
+  const a = split(old, 'old'),
+    b = split(cur, 'new');
   const [sa, sb] = symbolize([a, b]) as [Int32Array, Int32Array];
   const m = matchSymbols(sa, sb);
   const out: StructuralChange[] = [];

@@ -73,7 +73,12 @@ export const SIDE = { LEFT, RIGHT, BOTH } as const;
  * with clocks skewed beyond the margin a few common commits may also look LEFT-only, never the
  * reverse. So the LEFT-only set is complete (what a sync sender must list), and exact without skew.
  */
-export function paintSides(objects: ObjectReader, lefts: readonly ObjectId[], rights: readonly ObjectId[], opts: AheadBehindOptions = {}): Map<ObjectId, PaintedCommit> {
+export function paintSides(
+  objects: ObjectReader,
+  lefts: readonly ObjectId[],
+  rights: readonly ObjectId[],
+  opts: AheadBehindOptions = {},
+): Map<ObjectId, PaintedCommit> {
   const graph = new CommitGraph({ objects });
   // The walk's paint, beside the graph's shared headers; also what the caller gets back.
   const nodes = new Map<ObjectId, Node>();

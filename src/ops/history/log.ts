@@ -35,7 +35,10 @@ export function logStarts(repo: Repository, revs: readonly string[] | undefined)
     const head = headCommit(repo);
     if (head === null) {
       const branch = currentBranch(repo);
-      throw new NotFoundError(`your current branch '${branch ?? 'HEAD'}' does not have any commits yet; make one with 'cairn add' and 'cairn commit'`, { what: 'revision', name: 'HEAD', branch });
+      throw new NotFoundError(
+        `your current branch '${branch ?? 'HEAD'}' does not have any commits yet; make one with 'cairn add' and 'cairn commit'`,
+        { what: 'revision', name: 'HEAD', branch },
+      );
     }
     return [head];
   }

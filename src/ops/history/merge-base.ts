@@ -18,7 +18,12 @@ const RESULT = 8;
  * The best common ancestors of `ours` and `theirs`: common ancestors that are not ancestors of
  * another common ancestor. Sorted oldest first (commit time, then id), so callers are deterministic.
  */
-export function mergeBases(repo: CommitSource, ours: readonly ObjectId[], theirs: readonly ObjectId[], graph = new CommitGraph(repo)): ObjectId[] {
+export function mergeBases(
+  repo: CommitSource,
+  ours: readonly ObjectId[],
+  theirs: readonly ObjectId[],
+  graph = new CommitGraph(repo),
+): ObjectId[] {
   const candidates = paint(graph, ours, theirs);
   const best = candidates.length > 1 ? removeRedundant(graph, candidates) : candidates;
   return best.sort((a, b) => graph.node(a).time - graph.node(b).time || (a < b ? -1 : a > b ? 1 : 0));

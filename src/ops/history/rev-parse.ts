@@ -57,7 +57,8 @@ function resolveBase(repo: Repository, name: string): ObjectId {
     if (commits.length === 1) return commits[0]!;
     if (commits.length > 1) throw new AmbiguousError(name, commits);
     const matches = repo.objects.idsWithPrefix(prefix, 1);
-    if (matches.length > 0) throw new UsageError(`'${name}' names a ${repo.objects.info(matches[0]!)?.type ?? 'non-commit'} object, not a commit`, { name });
+    if (matches.length > 0)
+      throw new UsageError(`'${name}' names a ${repo.objects.info(matches[0]!)?.type ?? 'non-commit'} object, not a commit`, { name });
   }
   throw new NotFoundError('revision', name, "not a branch, tag or commit id; see 'cairn branch', 'cairn tag' and 'cairn log'");
 }

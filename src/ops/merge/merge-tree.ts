@@ -126,7 +126,13 @@ class TreeMerge {
       if (otherTo === to || changedOn(this.slots.get(otherTo)!, side)) return;
       const theirsLeaf = this.slots.get(otherTo)!.t!;
       this.done.add(from).add(to).add(otherTo);
-      const entry: ConflictEntry = { location: '', kind: 'rename-rename', base: describe(sf.b, from), ours: describe(mine, from), theirs: describe(theirsLeaf, from) };
+      const entry: ConflictEntry = {
+        location: '',
+        kind: 'rename-rename',
+        base: describe(sf.b, from),
+        ours: describe(mine, from),
+        theirs: describe(theirsLeaf, from),
+      };
       if (this.opts.virtual) {
         this.set(from, sf.b);
         this.set(to, null);
@@ -137,7 +143,17 @@ class TreeMerge {
       this.set(to, this.opts.favor === 'theirs' ? null : mine);
       this.set(otherTo, this.opts.favor === 'ours' ? null : theirsLeaf);
       if (this.opts.favor) this.result.settled++;
-      else this.addConflict({ path: from, kind: 'rename-rename', driver: null, base: sf.b ?? null, ours: mine, theirs: theirsLeaf, conflicts: [entry], resolved: false });
+      else
+        this.addConflict({
+          path: from,
+          kind: 'rename-rename',
+          driver: null,
+          base: sf.b ?? null,
+          ours: mine,
+          theirs: theirsLeaf,
+          conflicts: [entry],
+          resolved: false,
+        });
       return;
     }
     if (!changedOn(sf, other)) return; // the other side left the file alone: the plain merge moves it
@@ -181,9 +197,22 @@ class TreeMerge {
     const theirs = readWholeFile(store, t.id);
     const pick = pickDriver(this.attrs, path, [base, ours, theirs]);
     const favor = this.opts.virtual ? undefined : this.opts.favor;
-    const out = runDriver(pick, { base, ours, theirs, path, ...(this.opts.labels ? { labels: this.opts.labels } : {}), ...(favor ? { favor } : {}) });
+    const out = runDriver(pick, {
+      base,
+      ours,
+      theirs,
+      path,
+      ...(this.opts.labels ? { labels: this.opts.labels } : {}),
+      ...(favor ? { favor } : {}),
+    });
     this.result.settled += out.settled;
-    this.result.merged.push({ path, driver: out.driver, conflicts: out.conflicts.length, settled: out.settled, ...(out.fallback ? { fallback: out.fallback } : {}) });
+    this.result.merged.push({
+      path,
+      driver: out.driver,
+      conflicts: out.conflicts.length,
+      settled: out.settled,
+      ...(out.fallback ? { fallback: out.fallback } : {}),
+    });
     if (out.conflicts.length > 0 && this.opts.virtual) return this.set(path, b);
     const stored = storeBuffer(store, out.content);
     this.set(path, { path, kind, id: stored.id, size: stored.size });
@@ -210,8 +239,23 @@ class TreeMerge {
     }
     this.set(path, o ?? t);
     const entryKind = kind === 'content' ? 'both-modified' : (kind as ConflictEntry['kind']);
-    const entry: ConflictEntry = { location: '', kind: entryKind, base: describe(b, path), ours: describe(o, path), theirs: describe(t, path) };
-    this.addConflict({ path, kind, driver: null, base: b ?? null, ours: o ?? null, theirs: t ?? null, conflicts: [entry], resolved: false });
+    const entry: ConflictEntry = {
+      location: '',
+      kind: entryKind,
+      base: describe(b, path),
+      ours: describe(o, path),
+      theirs: describe(t, path),
+    };
+    this.addConflict({
+      path,
+      kind,
+      driver: null,
+      base: b ?? null,
+      ours: o ?? null,
+      theirs: t ?? null,
+      conflicts: [entry],
+      resolved: false,
+    });
   }
 
   private addConflict(c: ConflictedPath): void {
@@ -227,7 +271,8 @@ class TreeMerge {
    */
   private collisions(): void {
     const dirs = new Set<string>();
-    for (const [p, leaf] of this.resolved) if (leaf) for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) dirs.add(p.slice(0, i));
+    for (const [p, leaf] of this.resolved)
+      if (leaf) for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) dirs.add(p.slice(0, i));
     for (const [p, leaf] of [...this.resolved]) {
       if (!leaf || !dirs.has(p)) continue;
       this.set(p, null);
@@ -247,7 +292,17 @@ class TreeMerge {
         existing.movedTo = moved;
         existing.conflicts.push(entry);
       } else {
-        this.addConflict({ path: p, kind: 'directory-file', driver: null, base: s?.b ?? null, ours: s?.o ?? null, theirs: s?.t ?? null, movedTo: moved, conflicts: [entry], resolved: false });
+        this.addConflict({
+          path: p,
+          kind: 'directory-file',
+          driver: null,
+          base: s?.b ?? null,
+          ours: s?.o ?? null,
+          theirs: s?.t ?? null,
+          movedTo: moved,
+          conflicts: [entry],
+          resolved: false,
+        });
       }
     }
   }

@@ -37,17 +37,22 @@ export interface ResolveResult {
 export function resolveConflicts(repo: Repository, opts: ResolveOptions): ResolveResult {
   const state = readMergeState(repo);
   if (state === null) throw new UsageError('there is no merge in progress: nothing to resolve');
-  if (state.phase !== 'conflicts') throw new UsageError(`the merge of '${state.theirsLabel}' was interrupted; run 'cairn merge ${state.theirsLabel}' to finish writing it first`);
+  if (state.phase !== 'conflicts')
+    throw new UsageError(
+      `the merge of '${state.theirsLabel}' was interrupted; run 'cairn merge ${state.theirsLabel}' to finish writing it first`,
+    );
   if (opts.paths.length === 0) throw new UsageError("resolve: name the conflicted paths (see 'cairn conflicts')");
   if (opts.value !== undefined && opts.pointer === undefined) throw new UsageError('--value needs --pointer');
   if (opts.pointer !== undefined) {
     if (opts.paths.length !== 1) throw new UsageError('--pointer applies to one path');
-    if ((opts.value === undefined) === (opts.take === undefined)) throw new UsageError('--pointer needs --value JSON, or --ours / --theirs');
+    if ((opts.value === undefined) === (opts.take === undefined))
+      throw new UsageError('--pointer needs --value JSON, or --ours / --theirs');
   }
   const r = new Resolver(repo, state);
   const result: ResolveResult = { resolved: [], remaining: [] };
   for (const path of opts.paths) {
-    const cp = state.paths.find((p) => p.path === path) ?? state.paths.find((p) => [p.movedTo, p.ours?.path, p.theirs?.path].includes(path));
+    const cp =
+      state.paths.find((p) => p.path === path) ?? state.paths.find((p) => [p.movedTo, p.ours?.path, p.theirs?.path].includes(path));
     if (cp === undefined) throw new NotFoundError('conflicted path', path, "see 'cairn conflicts' for the paths this merge left");
     if (opts.pointer !== undefined) {
       r.pointer(cp, opts.pointer, opts.value, opts.take);
@@ -83,7 +88,10 @@ class Resolver {
   side(cp: ConflictedPath, side: Side): void {
     const leaf = cp[side];
     if (cp.kind === 'directory-file') {
-      throw new UsageError(`'${cp.path}' is a directory/file collision: move or delete what you do not want (the file is at '${cp.movedTo}'), then run 'cairn resolve ${cp.path}'`, { path: cp.path });
+      throw new UsageError(
+        `'${cp.path}' is a directory/file collision: move or delete what you do not want (the file is at '${cp.movedTo}'), then run 'cairn resolve ${cp.path}'`,
+        { path: cp.path },
+      );
     }
     if (cp.kind === 'rename-rename') {
       const other = cp[side === 'ours' ? 'theirs' : 'ours'];
@@ -113,13 +121,27 @@ class Resolver {
   }
 
   pointer(cp: ConflictedPath, pointer: string, value: string | undefined, side: Side | undefined): void {
-    if (cp.driver !== 'json') throw new UsageError(`--pointer applies to conflicts inside JSON files; '${cp.path}' was merged with the ${cp.driver ?? 'tree'} rules: use --ours, --theirs, or edit it and run 'cairn resolve ${cp.path}'`, { path: cp.path });
+    if (cp.driver !== 'json')
+      throw new UsageError(
+        `--pointer applies to conflicts inside JSON files; '${cp.path}' was merged with the ${cp.driver ?? 'tree'} rules: use --ours, --theirs, or edit it and run 'cairn resolve ${cp.path}'`,
+        { path: cp.path },
+      );
     const entry = cp.conflicts.find((c) => c.location === pointer);
-    if (entry === undefined) throw new NotFoundError('conflict', `${cp.path}:${pointer}`, `the conflicts in '${cp.path}' are at ${cp.conflicts.map((c) => c.location || '(root)').join(', ')}`);
+    if (entry === undefined)
+      throw new NotFoundError(
+        'conflict',
+        `${cp.path}:${pointer}`,
+        `the conflicts in '${cp.path}' are at ${cp.conflicts.map((c) => c.location || '(root)').join(', ')}`,
+      );
     const current = this.read(cp.path);
     const next = value !== undefined ? parseJson(value, '--value') : entry[side!];
     const exists = getAtPointer(parseJson(current, `JSON file '${cp.path}'`), pointer) !== undefined;
-    const ops: JsonPatchOp[] = next === undefined ? (exists ? [{ op: 'remove', path: pointer }] : []) : [{ op: exists ? 'replace' : 'add', path: pointer, value: next }];
+    const ops: JsonPatchOp[] =
+      next === undefined
+        ? exists
+          ? [{ op: 'remove', path: pointer }]
+          : []
+        : [{ op: exists ? 'replace' : 'add', path: pointer, value: next }];
     const kind = this.repo.index.get(cp.path)?.kind;
     this.putContent(cp.path, kind === 'exec' ? 'exec' : 'file', patchJson(current, ops, `JSON file '${cp.path}'`));
     entry.resolved = true;
@@ -138,7 +160,10 @@ class Resolver {
   /** Records every change in the index (objects are flushed by the caller first). */
   stage(): void {
     const entries = [...this.upserts.values()].filter((e) => e !== undefined);
-    this.repo.index.apply(entries, [...this.removals].filter((p) => !this.upserts.has(p)));
+    this.repo.index.apply(
+      entries,
+      [...this.removals].filter((p) => !this.upserts.has(p)),
+    );
     if (this.fromWorktree.size > 0) add(this.repo, { paths: [...this.fromWorktree] });
   }
 
@@ -167,7 +192,10 @@ class Resolver {
     try {
       fd = openSync(this.writer.abs(path), fsc.O_RDONLY | fsc.O_NOFOLLOW);
     } catch (err) {
-      throw new NotFoundError(`cannot read '${path}' (${(err as NodeJS.ErrnoException).code}); restore it with 'cairn resolve ${path} --ours' first`, { path });
+      throw new NotFoundError(
+        `cannot read '${path}' (${(err as NodeJS.ErrnoException).code}); restore it with 'cairn resolve ${path} --ours' first`,
+        { path },
+      );
     }
     try {
       return readFileSync(fd);

@@ -51,7 +51,10 @@ export function readMergeState(repo: Repository): MergeState | null {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-  const bad = (reason: string) => new BadFormatError(`the merge state (.cairn/${MERGE_STATE_FILE}) is damaged: ${reason}; run 'cairn merge --abort' or delete the file`, { reason });
+  const bad = (reason: string) =>
+    new BadFormatError(`the merge state (.cairn/${MERGE_STATE_FILE}) is damaged: ${reason}; run 'cairn merge --abort' or delete the file`, {
+      reason,
+    });
   let state: MergeState;
   try {
     state = toPlain(parseJson(buf, 'merge state')) as MergeState;
@@ -59,7 +62,8 @@ export function readMergeState(repo: Repository): MergeState | null {
     throw bad((err as Error).message);
   }
   if (state === null || typeof state !== 'object' || state.version !== VERSION) throw bad('unknown version');
-  for (const id of [state.origHead, state.theirs, state.tree]) if (typeof id !== 'string' || !isObjectId(id)) throw bad('bad commit or tree id');
+  for (const id of [state.origHead, state.theirs, state.tree])
+    if (typeof id !== 'string' || !isObjectId(id)) throw bad('bad commit or tree id');
   if (!Array.isArray(state.paths)) throw bad('no conflict list');
   return state;
 }
@@ -91,7 +95,13 @@ export function mergeInProgress(repo: Repository): MergeInProgress | undefined {
   const s = readMergeState(repo);
   if (s === null) return undefined;
   const open = unresolvedPaths(s);
-  return { theirs: s.theirs, theirsLabel: s.theirsLabel, phase: s.phase, unmerged: open.map((p) => ({ path: p.path, kind: p.kind })), resolved: s.paths.length - open.length };
+  return {
+    theirs: s.theirs,
+    theirsLabel: s.theirsLabel,
+    phase: s.phase,
+    unmerged: open.map((p) => ({ path: p.path, kind: p.kind })),
+    resolved: s.paths.length - open.length,
+  };
 }
 
 /** Conflicted paths not yet marked resolved. */
@@ -104,7 +114,10 @@ export function mergeParentFor(repo: Repository, head: ObjectId | null): ObjectI
   const state = readMergeState(repo);
   if (state === null) return undefined;
   if (state.phase === 'writing') {
-    throw new UnresolvedConflictsError(`a merge of '${state.theirsLabel}' was interrupted; run 'cairn merge ${state.theirsLabel}' again to finish it, or 'cairn merge --abort'`, { theirs: state.theirs });
+    throw new UnresolvedConflictsError(
+      `a merge of '${state.theirsLabel}' was interrupted; run 'cairn merge ${state.theirsLabel}' again to finish it, or 'cairn merge --abort'`,
+      { theirs: state.theirs },
+    );
   }
   if (head !== state.origHead) {
     // Left behind by a kill after the merge commit landed: the merge is concluded.
@@ -113,12 +126,22 @@ export function mergeParentFor(repo: Repository, head: ObjectId | null): ObjectI
       clearMergeState(repo);
       return undefined;
     }
-    throw new RejectedError(`HEAD moved since the merge of '${state.theirsLabel}' started (it was ${state.origHead.slice(0, 12)}); run 'cairn merge --abort' to drop the merge (files are left as they are)`, { expected: state.origHead, found: head });
+    throw new RejectedError(
+      `HEAD moved since the merge of '${state.theirsLabel}' started (it was ${state.origHead.slice(0, 12)}); run 'cairn merge --abort' to drop the merge (files are left as they are)`,
+      { expected: state.origHead, found: head },
+    );
   }
   const open = unresolvedPaths(state);
   if (open.length > 0) {
-    const shown = open.slice(0, 10).map((p) => p.path).join(', ') + (open.length > 10 ? ` and ${open.length - 10} more` : '');
-    throw new UnresolvedConflictsError(`cannot commit: unresolved merge conflicts in ${shown}; fix them and run 'cairn resolve PATH' (see 'cairn conflicts'), or 'cairn merge --abort'`, { paths: open.map((p) => p.path) });
+    const shown =
+      open
+        .slice(0, 10)
+        .map((p) => p.path)
+        .join(', ') + (open.length > 10 ? ` and ${open.length - 10} more` : '');
+    throw new UnresolvedConflictsError(
+      `cannot commit: unresolved merge conflicts in ${shown}; fix them and run 'cairn resolve PATH' (see 'cairn conflicts'), or 'cairn merge --abort'`,
+      { paths: open.map((p) => p.path) },
+    );
   }
   return state.theirs;
 }
@@ -126,6 +149,9 @@ export function mergeParentFor(repo: Repository, head: ObjectId | null): ObjectI
 /** Drops undefined fields the printer cannot encode (conflict values that are absent on a side). */
 function clean(state: MergeState): unknown {
   const entry = (e: ConflictEntry) => Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined));
-  const path = (p: ConflictedPath) => ({ ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)), conflicts: p.conflicts.map(entry) });
+  const path = (p: ConflictedPath) => ({
+    ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)),
+    conflicts: p.conflicts.map(entry),
+  });
   return { ...Object.fromEntries(Object.entries(state).filter(([, v]) => v !== undefined)), paths: state.paths.map(path) };
 }

@@ -5,7 +5,8 @@ import type { DriverName } from '../../core/merge/driver-choice.js';
 import type { Leaf } from '../tree/tree-walk.js';
 
 export type Side = 'ours' | 'theirs';
-export type PathConflictKind = 'content' | 'add-add' | 'modify-delete' | 'delete-modify' | 'type-change' | 'directory-file' | 'rename-rename';
+export type PathConflictKind =
+  'content' | 'add-add' | 'modify-delete' | 'delete-modify' | 'type-change' | 'directory-file' | 'rename-rename';
 
 /** One conflict inside a path: a driver's MergeConflict, or the whole path ('' location) for tree-level ones. */
 export interface ConflictEntry {

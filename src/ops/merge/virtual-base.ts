@@ -34,23 +34,44 @@ export function mergeBaseTree(repo: Repository, ours: ObjectId, theirs: ObjectId
 }
 
 /** The base tree for already computed merge bases (see the file comment). */
-export function baseTreeOf(repo: Repository, bases: readonly ObjectId[], attributes?: Attributes, graph = new CommitGraph(repo)): ObjectId | null {
+export function baseTreeOf(
+  repo: Repository,
+  bases: readonly ObjectId[],
+  attributes?: Attributes,
+  graph = new CommitGraph(repo),
+): ObjectId | null {
   return virtualTree(repo, bases, graph, attributes, 0);
 }
 
-function virtualTree(repo: Repository, bases: readonly ObjectId[], graph: CommitGraph, attributes: Attributes | undefined, depth: number): ObjectId | null {
+function virtualTree(
+  repo: Repository,
+  bases: readonly ObjectId[],
+  graph: CommitGraph,
+  attributes: Attributes | undefined,
+  depth: number,
+): ObjectId | null {
   if (bases.length === 0) return null;
   const treeOf = (id: ObjectId) => readCommit(repo.objects, id).tree;
   if (bases.length === 1) return treeOf(bases[0]!);
   if (depth >= MAX_DEPTH) {
-    throw new RejectedError(`the history is criss-crossed more than ${MAX_DEPTH} levels deep; merge with fewer crossings (merge the bases first)`, { bases: [...bases] });
+    throw new RejectedError(
+      `the history is criss-crossed more than ${MAX_DEPTH} levels deep; merge with fewer crossings (merge the bases first)`,
+      { bases: [...bases] },
+    );
   }
   let tree = treeOf(bases[0]!);
   const merged = [bases[0]!];
   for (const next of bases.slice(1)) {
     const inner = mergeBases(repo, merged, [next], graph);
     const innerTree = virtualTree(repo, inner, graph, attributes, depth + 1);
-    tree = mergeTrees(repo, { base: innerTree, ours: tree, theirs: treeOf(next), virtual: true, attributes, labels: { ours: 'base', theirs: 'base' } }).tree;
+    tree = mergeTrees(repo, {
+      base: innerTree,
+      ours: tree,
+      theirs: treeOf(next),
+      virtual: true,
+      attributes,
+      labels: { ours: 'base', theirs: 'base' },
+    }).tree;
     merged.push(next);
   }
   return tree;

@@ -43,7 +43,8 @@ export function checkRemoteName(name: string): void {
  * credentials file instead.
  */
 export function checkRemoteUrl(url: string): void {
-  if (/[\u0000-\u0020\u007f]/.test(url)) throw new UsageError(`remote URL '${printable(url)}' contains a space or control character`, { url });
+  if (/[\u0000-\u0020\u007f]/.test(url))
+    throw new UsageError(`remote URL '${printable(url)}' contains a space or control character`, { url });
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -55,7 +56,10 @@ export function checkRemoteUrl(url: string): void {
   }
   if (parsed.username !== '' || parsed.password !== '') {
     // Never echo the URL: it holds the secret.
-    throw new UsageError('refusing a remote URL with a user name or password in it: remove it from the URL and put the token in CAIRN_TOKEN or the credentials file (see docs/CLI.md, Remotes)', {});
+    throw new UsageError(
+      'refusing a remote URL with a user name or password in it: remove it from the URL and put the token in CAIRN_TOKEN or the credentials file (see docs/CLI.md, Remotes)',
+      {},
+    );
   }
 }
 
@@ -109,7 +113,12 @@ export function removeRemote(repo: Repository, name: string, who = 'cairn'): Rem
   const url = getRemoteUrl(repo, name);
   return repo.refs.transaction(() => {
     const refs = repo.refs.list(`${REMOTES_PREFIX}${name}/`);
-    if (refs.length > 0) repo.refs.update(refs.map((r) => ({ name: r.name, expected: r.id, next: null })), who, `remote: removed '${name}'`);
+    if (refs.length > 0)
+      repo.refs.update(
+        refs.map((r) => ({ name: r.name, expected: r.id, next: null })),
+        who,
+        `remote: removed '${name}'`,
+      );
     const untracked: string[] = [];
     for (const { key, value } of repo.config.list()) {
       // Only `remote.<name>.<setting>`: remote 'a' must not take the keys of remote 'a.b' with it.

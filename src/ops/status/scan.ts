@@ -73,7 +73,10 @@ export function parallelCompare(repo: Repository): RawWorktreeChanges | undefine
       quietSince = Date.now();
     } else if (Date.now() - quietSince > WORKER_SILENCE_MS) {
       for (const w of workers) void w.terminate();
-      throw new IoError(`the worktree scan stopped responding for ${WORKER_SILENCE_MS / 1000} s (a worker thread died or the file system hangs)`, {});
+      throw new IoError(
+        `the worktree scan stopped responding for ${WORKER_SILENCE_MS / 1000} s (a worker thread died or the file system hangs)`,
+        {},
+      );
     }
   }
   const out: RawWorktreeChanges = { suspects: [], deleted: [], untracked: [], unstorable };

@@ -72,7 +72,16 @@ export function status(repo: Repository, opts: StatusOptions = {}): StatusResult
   const branch = currentBranch(repo);
   // An unborn branch has nothing to compare yet: git says nothing there either.
   const upstream = opts.upstream && branch !== null && head !== null ? upstreamStatus(repo, branch, head) : undefined;
-  return { branch, head, staged, unstaged: wt.changes, untracked: wt.untracked, unstorable: wt.unstorable, ...(merge ? { merge } : {}), ...(upstream ? { upstream } : {}) };
+  return {
+    branch,
+    head,
+    staged,
+    unstaged: wt.changes,
+    untracked: wt.untracked,
+    unstorable: wt.unstorable,
+    ...(merge ? { merge } : {}),
+    ...(upstream ? { upstream } : {}),
+  };
 }
 
 /**
@@ -98,7 +107,12 @@ function stagedIfAny(repo: Repository, head: ObjectId | null, paths?: readonly s
 }
 
 /** HEAD's tree against the index, skipping directories whose cached tree id equals HEAD's. */
-export function stagedChanges(repo: Repository, head: ObjectId | null, entries: readonly IndexEntry[], paths?: readonly string[]): Change[] {
+export function stagedChanges(
+  repo: Repository,
+  head: ObjectId | null,
+  entries: readonly IndexEntry[],
+  paths?: readonly string[],
+): Change[] {
   const cached = repo.index.cachedTrees();
   const pruned: string[] = [];
   let headLeaves: Leaf[] = [];
@@ -120,7 +134,8 @@ export function stagedChanges(repo: Repository, head: ObjectId | null, entries: 
     if (e.kind === 'tree' || !inScope(e.path)) continue;
     const h = headMap.get(e.path);
     if (h === undefined) {
-      if (pruned.length === 0 || !isPruned(e.path)) changes.push({ path: e.path, change: 'added', newId: e.id, newSize: e.size, newKind: e.kind });
+      if (pruned.length === 0 || !isPruned(e.path))
+        changes.push({ path: e.path, change: 'added', newId: e.id, newSize: e.size, newKind: e.kind });
       continue;
     }
     headMap.delete(e.path);
@@ -157,9 +172,19 @@ export function worktreeChanges(repo: Repository, entries: readonly IndexEntry[]
       refreshed.push({ path: f.path, ...e, mtimeNs: f.mtimeNs, ctimeNs: f.ctimeNs, ino: f.ino });
       continue;
     }
-    changes.push({ path: f.path, change: typeChange ? 'typechange' : 'modified', oldId: e.id, newId: id, oldSize: e.size, newSize: f.size, oldKind: e.kind, newKind: f.kind });
+    changes.push({
+      path: f.path,
+      change: typeChange ? 'typechange' : 'modified',
+      oldId: e.id,
+      newId: id,
+      oldSize: e.size,
+      newSize: f.size,
+      oldKind: e.kind,
+      newKind: f.kind,
+    });
   }
-  for (const d of found.deleted) changes.push({ path: d.path, change: 'deleted', oldId: d.entry.id, oldSize: d.entry.size, oldKind: d.entry.kind });
+  for (const d of found.deleted)
+    changes.push({ path: d.path, change: 'deleted', oldId: d.entry.id, oldSize: d.entry.size, oldKind: d.entry.kind });
   // Like git, status records what it learned so the next run need not hash those files again.
   // A file modified in the same instant the index was written stays "racy" and is re-checked.
   const safe = refreshed.filter((e) => e.mtimeNs < Date.now() * 1e6 - 2e9);
@@ -201,7 +226,11 @@ function compareOnThisThread(repo: Repository, entries: readonly IndexEntry[], p
   return out;
 }
 
-function change(old: { path: string; id: ObjectId; size: number; kind: EntryKind }, cur: { id: ObjectId; size: number; kind: EntryKind }, kind: ChangeKind): Change {
+function change(
+  old: { path: string; id: ObjectId; size: number; kind: EntryKind },
+  cur: { id: ObjectId; size: number; kind: EntryKind },
+  kind: ChangeKind,
+): Change {
   return {
     path: old.path,
     change: kind,

@@ -20,7 +20,8 @@ const n = blob === null ? 0 : blob.readUInt32LE(4);
 const numbersAt = 8;
 const idsAt = numbersAt + n * 32;
 const kindsAt = idsAt + n * 32;
-const numbers = blob === null ? new Float64Array(0) : new Float64Array(blob.buffer.slice(blob.byteOffset + numbersAt, blob.byteOffset + idsAt));
+const numbers =
+  blob === null ? new Float64Array(0) : new Float64Array(blob.buffer.slice(blob.byteOffset + numbersAt, blob.byteOffset + idsAt));
 const paths = n === 0 ? [] : blob!.toString('utf8', kindsAt + n).split('\0');
 
 // Only this worker's share: entries under its top-level folders, plus root-level files for worker 0.
@@ -37,7 +38,14 @@ const seen = new Uint8Array(n);
 const reply: StatusWorkerReply = { suspects: [], untracked: [], deleted: [], unstorable: [], scanned: 0 };
 
 function entry(i: number): SeenFile['entry'] {
-  return { id: blob!.toString('hex', idsAt + i * 32, idsAt + i * 32 + 32), kind: KIND_NAMES[blob![kindsAt + i]!]!, size: numbers[i]!, mtimeNs: numbers[n + i]!, ctimeNs: numbers[2 * n + i]!, ino: numbers[3 * n + i]! };
+  return {
+    id: blob!.toString('hex', idsAt + i * 32, idsAt + i * 32 + 32),
+    kind: KIND_NAMES[blob![kindsAt + i]!]!,
+    size: numbers[i]!,
+    mtimeNs: numbers[n + i]!,
+    ctimeNs: numbers[2 * n + i]!,
+    ino: numbers[3 * n + i]!,
+  };
 }
 
 function visit(path: string, abs: string): void {
@@ -65,7 +73,13 @@ function visit(path: string, abs: string): void {
   seen[i] = 1;
   const o = i;
   const same =
-    blob![kindsAt + i] === kind && numbers[o] === st.size && numbers[n + o] === mtimeNs && numbers[2 * n + o] === ctimeNs && numbers[3 * n + o] === st.ino && mtimeNs !== 0 && mtimeNs < input.racyFromNs;
+    blob![kindsAt + i] === kind &&
+    numbers[o] === st.size &&
+    numbers[n + o] === mtimeNs &&
+    numbers[2 * n + o] === ctimeNs &&
+    numbers[3 * n + o] === st.ino &&
+    mtimeNs !== 0 &&
+    mtimeNs < input.racyFromNs;
   if (!same) reply.suspects.push({ ...file, entry: entry(i) });
 }
 

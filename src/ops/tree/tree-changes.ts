@@ -21,7 +21,12 @@ export interface TreeChange {
  */
 export function treeChanges(store: PackStore, a: ObjectId | null, b: ObjectId | null, trees?: CachedTree[]): TreeChange[] {
   const out: TreeChange[] = [];
-  const leaf = (dir: string, e: TreeEntry): Leaf => ({ path: joinRepoPath(dir, e.name), kind: e.kind as Leaf['kind'], id: e.id, size: e.size });
+  const leaf = (dir: string, e: TreeEntry): Leaf => ({
+    path: joinRepoPath(dir, e.name),
+    kind: e.kind as Leaf['kind'],
+    id: e.id,
+    size: e.size,
+  });
   const walk = (ta: ObjectId | null, tb: ObjectId | null, dir: string): void => {
     const ea = ta === null ? [] : readTree(store, ta);
     const eb = tb === null ? [] : readTree(store, tb);

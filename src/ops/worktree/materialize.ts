@@ -55,7 +55,12 @@ export function materialize(repo: Repository, opts: MaterializeOptions): Materia
     return { updated: 0, removed: 0, bytes: 0 };
   }
   let bytes = 0;
-  const progress = writeProgress(opts.onProgress, opts.action ?? 'checkout', plan.writes.map((w) => w.leaf), plan.removes.length);
+  const progress = writeProgress(
+    opts.onProgress,
+    opts.action ?? 'checkout',
+    plan.writes.map((w) => w.leaf),
+    plan.removes.length,
+  );
   const onBytes = (n: number) => {
     bytes += n;
     progress.bytes(n);
@@ -76,7 +81,8 @@ export function materialize(repo: Repository, opts: MaterializeOptions): Materia
   writer.pruneEmpty(parents);
   const entries: IndexEntry[] = [...plan.refresh];
   const base = plan.removes.length;
-  for (const e of writer.writeMany(plan.writes, { threads: opts.threads, onDone: (n) => report(base + n) })) if (e !== undefined) entries.push(e);
+  for (const e of writer.writeMany(plan.writes, { threads: opts.threads, onDone: (n) => report(base + n) }))
+    if (e !== undefined) entries.push(e);
   repo.index.apply(entries, plan.removes, plan.replaceAll ? { replaceAll: true, trees: plan.trees } : {});
   opts.moveHead?.();
   try {

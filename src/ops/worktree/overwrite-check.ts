@@ -70,7 +70,8 @@ class Probe {
     const wt: WorktreeFile = { path: p, kind, ...statFields(st) };
     const idx = this.input.index(p);
     // Fresh stat data proves the file still holds the index's content: no need to read it.
-    if (idx !== undefined && idx.kind === kind && statMatches(idx, wt) && idx.mtimeNs < this.input.racyNs) return idx.id === leaf.id ? wt : undefined;
+    if (idx !== undefined && idx.kind === kind && statMatches(idx, wt) && idx.mtimeNs < this.input.racyNs)
+      return idx.id === leaf.id ? wt : undefined;
     return this.hash(p, kind) === leaf.id ? wt : undefined;
   }
 

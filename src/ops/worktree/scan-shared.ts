@@ -64,7 +64,9 @@ export function readDirChecked(absDir: string, isRoot: boolean): { entry: Dirent
   const twins = entries.length > 1 ? caseTwins(entries.map((d) => d.name)) : undefined;
   return entries.map((entry) => {
     const twin = twins?.get(entry.name);
-    const problem = worktreeNameProblem(entry.name, absDir, nameCache) ?? (twin !== undefined ? `differs from '${twin}' only in case or normalisation (they would be one file on macOS and Windows)` : null);
+    const problem =
+      worktreeNameProblem(entry.name, absDir, nameCache) ??
+      (twin !== undefined ? `differs from '${twin}' only in case or normalisation (they would be one file on macOS and Windows)` : null);
     return { entry, problem };
   });
 }

@@ -162,7 +162,8 @@ function namedPathProblem(root: string, path: string): string | null {
 export function toRepoPath(repo: Repository, cwd: string, userPath: string): string {
   const abs = resolve(cwd, userPath);
   const rel = relative(repo.root, abs);
-  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw new UsageError(`'${userPath}' is outside the repository at ${repo.root}`);
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))
+    throw new UsageError(`'${userPath}' is outside the repository at ${repo.root}`);
   const path = rel.split(sep).join('/');
   if (path.split('/')[0]?.toLowerCase() === '.cairn') throw new UsageError(`'${userPath}' is inside the repository's own .cairn folder`);
   return path;

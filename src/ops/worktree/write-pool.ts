@@ -96,7 +96,11 @@ export function startPool(repoRoot: string, jobs: readonly PoolJob[], opts: { st
   };
 }
 
-export function writeWithPool(repoRoot: string, jobs: readonly PoolJob[], opts: { stats: boolean; threads?: number; onDone?: (done: number) => void }): PoolResult {
+export function writeWithPool(
+  repoRoot: string,
+  jobs: readonly PoolJob[],
+  opts: { stats: boolean; threads?: number; onDone?: (done: number) => void },
+): PoolResult {
   const pool = startPool(repoRoot, jobs, opts);
   pool.go();
   return pool.wait(opts.onDone);

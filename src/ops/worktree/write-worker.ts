@@ -34,7 +34,10 @@ function writeOne(repo: Repository, i: number, f: FileObject): void {
       while (off < piece.length) off += writeSync(fd, piece, off, piece.length - off);
       total += piece.length;
     }
-    if (total !== input.sizes[i]) throw new CorruptObjectError(`file ${input.ids[i]} at '${input.paths[i]}' has ${total} bytes, its tree says ${input.sizes[i]}`, { id: input.ids[i] });
+    if (total !== input.sizes[i])
+      throw new CorruptObjectError(`file ${input.ids[i]} at '${input.paths[i]}' has ${total} bytes, its tree says ${input.sizes[i]}`, {
+        id: input.ids[i],
+      });
     reply.bytes += total;
     if (input.stats) {
       const st = fstatSync(fd);

@@ -1,7 +1,21 @@
 // Safe, streaming writes of tree leaves into a folder: names re-validated, parents verified to be
 // real directories (never written through a symlink), symlink targets kept inside the folder,
 // existing files replaced by temp-name + rename so a kill -9 never leaves a torn user file.
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, rmSync, symlinkSync, unlinkSync, writeSync, constants as fsc, type Stats } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeSync,
+  constants as fsc,
+  type Stats,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { CorruptObjectError, DirtyWorktreeError, UnsafePathError } from '../../errors.js';
 import { splitRepoPath } from '../../core/names.js';
@@ -81,7 +95,11 @@ export class WorktreeWriter {
       }
       if (st !== undefined) {
         if (!this.opts.force) {
-          if (st.isSymbolicLink()) throw new UnsafePathError(dir, 'is a symlink in the worktree where the tree has a folder; cairn never writes through a symlink (use --force to replace it)');
+          if (st.isSymbolicLink())
+            throw new UnsafePathError(
+              dir,
+              'is a symlink in the worktree where the tree has a folder; cairn never writes through a symlink (use --force to replace it)',
+            );
           throw new DirtyWorktreeError([dir], 'writing this folder');
         }
         unlinkSync(abs); // the link or file itself, never what a link points to
@@ -133,7 +151,10 @@ export class WorktreeWriter {
    * threads when there are enough of them (see write-pool.ts); symlinks, files replacing
    * something, and anything a worker found already present are written here.
    */
-  writeMany(items: readonly { leaf: Leaf; present: boolean }[], opts: { threads?: number; onDone?: (done: number) => void } = {}): (IndexEntry | undefined)[] {
+  writeMany(
+    items: readonly { leaf: Leaf; present: boolean }[],
+    opts: { threads?: number; onDone?: (done: number) => void } = {},
+  ): (IndexEntry | undefined)[] {
     const out: (IndexEntry | undefined)[] = new Array(items.length);
     const serial: number[] = [];
     const pooled: number[] = [];
@@ -158,7 +179,16 @@ export class WorktreeWriter {
       this.opts.onBytes?.(res.bytes);
       pooled.forEach((i, k) => {
         const st = res.stats[k];
-        if (st !== undefined) out[i] = { path: items[i]!.leaf.path, kind: items[i]!.leaf.kind, id: items[i]!.leaf.id, size: st[0], mtimeNs: st[1], ctimeNs: st[2], ino: st[3] };
+        if (st !== undefined)
+          out[i] = {
+            path: items[i]!.leaf.path,
+            kind: items[i]!.leaf.kind,
+            id: items[i]!.leaf.id,
+            size: st[0],
+            mtimeNs: st[1],
+            ctimeNs: st[2],
+            ino: st[3],
+          };
       });
       const paths = new Set(res.existed.map((j) => j.leaf.path));
       for (const i of pooled) if (paths.has(items[i]!.leaf.path)) existed.add(i);
@@ -302,7 +332,11 @@ export class WorktreeWriter {
         total += piece.length;
         this.opts.onBytes?.(piece.length);
       }
-      if (total !== leaf.size) throw new CorruptObjectError(`file ${leaf.id} at '${leaf.path}' has ${total} bytes, its tree says ${leaf.size}`, { id: leaf.id, path: leaf.path });
+      if (total !== leaf.size)
+        throw new CorruptObjectError(`file ${leaf.id} at '${leaf.path}' has ${total} bytes, its tree says ${leaf.size}`, {
+          id: leaf.id,
+          path: leaf.path,
+        });
       return this.opts.stats === false || viaTemp ? undefined : fstatSync(fd);
     } finally {
       closeSync(fd);

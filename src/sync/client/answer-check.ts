@@ -58,7 +58,13 @@ export function checkPushRefsResponse(v: unknown): PushRefsResponse {
     const x = obj(r, `results.${i}`);
     const status = x['status'];
     if (status !== 'ok' && status !== 'up-to-date') throw new Error(`results.${i}.status: expected 'ok' or 'up-to-date'`);
-    return { name: str(x['name'], `results.${i}.name`), old: idOrNull(x['old'], `results.${i}.old`), new: idOrNull(x['new'], `results.${i}.new`), status, forced: bool(x['forced'], `results.${i}.forced`) } as const;
+    return {
+      name: str(x['name'], `results.${i}.name`),
+      old: idOrNull(x['old'], `results.${i}.old`),
+      new: idOrNull(x['new'], `results.${i}.new`),
+      status,
+      forced: bool(x['forced'], `results.${i}.forced`),
+    } as const;
   });
   return { results, promoted: count(o['promoted'], 'promoted') };
 }
@@ -73,7 +79,13 @@ export function checkErrorBody(v: unknown): ErrorBody | undefined {
   try {
     const e = obj(obj(v, 'answer')['error'], 'error');
     const data = e['data'] === undefined ? undefined : obj(e['data'], 'error.data');
-    return { error: { code: str(e['code'], 'error.code', 64), message: str(e['message'], 'error.message', 4096), ...(data === undefined ? {} : { data }) } };
+    return {
+      error: {
+        code: str(e['code'], 'error.code', 64),
+        message: str(e['message'], 'error.message', 4096),
+        ...(data === undefined ? {} : { data }),
+      },
+    };
   } catch {
     return undefined;
   }

@@ -50,16 +50,24 @@ export async function cloneRepo(opts: CloneOptions): Promise<CloneResult> {
     const advert = await client.refs();
     // Branch names come from the server: a malformed one is never made a local branch.
     const heads = advert.refs.filter((r) => r.name.startsWith('refs/heads/') && refNameProblem(r.name) === null);
-    const bad = advert.refs.find((r) => refNameProblem(r.name) !== null) ?? (advert.head !== null && refNameProblem(advert.head) !== null ? { name: advert.head } : undefined);
+    const bad =
+      advert.refs.find((r) => refNameProblem(r.name) !== null) ??
+      (advert.head !== null && refNameProblem(advert.head) !== null ? { name: advert.head } : undefined);
     if (bad !== undefined && heads.length === 0) {
-      throw new RemoteError(opts.url, `the remote advertises an invalid ref name '${bad.name.slice(0, 100)}' and no valid branch; nothing was cloned`, { url: opts.url });
+      throw new RemoteError(
+        opts.url,
+        `the remote advertises an invalid ref name '${bad.name.slice(0, 100)}' and no valid branch; nothing was cloned`,
+        { url: opts.url },
+      );
     }
     // A repository created by pushing some other branch has a HEAD naming a branch that does not
     // exist: check out a branch it has rather than nothing.
     const head = heads.some((r) => r.name === advert.head) ? advert.head : null;
-    const wanted = opts.branch !== undefined ? `refs/heads/${opts.branch}` : (head ?? heads[0]?.name ?? advert.head ?? `refs/heads/${DEFAULT_BRANCH}`);
+    const wanted =
+      opts.branch !== undefined ? `refs/heads/${opts.branch}` : (head ?? heads[0]?.name ?? advert.head ?? `refs/heads/${DEFAULT_BRANCH}`);
     const tip = advert.refs.find((r) => r.name === wanted)?.id ?? null;
-    if (opts.branch !== undefined && tip === null) throw new NotFoundError(`the remote has no branch '${opts.branch}'`, { branch: opts.branch });
+    if (opts.branch !== undefined && tip === null)
+      throw new NotFoundError(`the remote has no branch '${opts.branch}'`, { branch: opts.branch });
     const branch = wanted.slice('refs/heads/'.length);
 
     let resumed = false;
@@ -82,10 +90,14 @@ export async function cloneRepo(opts: CloneOptions): Promise<CloneResult> {
       }
       resumed = true;
     } else {
-      if (existsSync(root) && readdirSync(root).length > 0) throw new AlreadyExistsError(`destination ${root} exists and is not empty`, { dir: root });
+      if (existsSync(root) && readdirSync(root).length > 0)
+        throw new AlreadyExistsError(`destination ${root} exists and is not empty`, { dir: root });
       // The pending mark is written with HEAD, in one transaction: any finished repository a
       // killed clone leaves is recognisably resumable.
-      repo = Repository.init(root, { initialBranch: branch, config: { [PENDING_KEY]: opts.url, [`remote.${remoteName}.url`]: opts.url } }).repo;
+      repo = Repository.init(root, {
+        initialBranch: branch,
+        config: { [PENDING_KEY]: opts.url, [`remote.${remoteName}.url`]: opts.url },
+      }).repo;
     }
     const stats = await transfer(repo, client, advert, opts.progress);
     moveTrackingRefs(repo, advert, { remoteName, who: opts.who, url: opts.url });

@@ -64,7 +64,14 @@ export async function fetchRemote(repo: Repository, opts: FetchOptions): Promise
   try {
     const advert = await client.refs();
     const stats = await transfer(repo, client, advert, opts.progress);
-    return { ...stats, ...moveTrackingRefs(repo, advert, opts), url: opts.url, remote: opts.remoteName ?? null, head: advert.head, remoteRefs: advert.refs };
+    return {
+      ...stats,
+      ...moveTrackingRefs(repo, advert, opts),
+      url: opts.url,
+      remote: opts.remoteName ?? null,
+      head: advert.head,
+      remoteRefs: advert.refs,
+    };
   } finally {
     await client.close();
   }
@@ -75,7 +82,12 @@ export async function fetchRemote(repo: Repository, opts: FetchOptions): Promise
  * every advertised id is a whole closure in the store. Resumable: objects kept in the quarantine
  * by an interrupted run count as present and are not asked for again.
  */
-export async function transfer(repo: Repository, client: RemoteClient, advert: RefsResponse, progress?: ProgressFn): Promise<TransferStats> {
+export async function transfer(
+  repo: Repository,
+  client: RemoteClient,
+  advert: RefsResponse,
+  progress?: ProgressFn,
+): Promise<TransferStats> {
   const wants = [...new Set(advert.refs.map((r) => r.id))].filter((id) => !repo.objects.has(id));
   const stats: TransferStats = { listed: 0, requested: 0, received: 0, bytesSent: 0, bytesReceived: 0, requests: 0 };
   if (wants.length > 0) {
@@ -93,7 +105,12 @@ export async function transfer(repo: Repository, client: RemoteClient, advert: R
         const body = await client.fetchObjects(ask);
         const r = await receiveStream(body, staging, { limits: CLIENT_LIMITS, expected: new Set(ask), progress, total: ask.length });
         stats.received = r.objects;
-        if (!r.complete) throw new RemoteError(client.url, `the object stream was cut off after ${r.objects} of ${ask.length} objects; run the command again to resume`, { received: r.objects });
+        if (!r.complete)
+          throw new RemoteError(
+            client.url,
+            `the object stream was cut off after ${r.objects} of ${ask.length} objects; run the command again to resume`,
+            { received: r.objects },
+          );
         inlineFiles = r.inlineFiles;
       }
       const closure = stagedClosure(staging, wants, { inlineFiles });
@@ -126,7 +143,11 @@ function localTips(repo: Repository): ObjectId[] {
   return [...ids];
 }
 
-export function moveTrackingRefs(repo: Repository, advert: RefsResponse, opts: Pick<FetchOptions, 'remoteName' | 'who' | 'tags' | 'url' | 'prune'>): Pick<FetchResult, 'updated' | 'tagConflicts' | 'pruned'> {
+export function moveTrackingRefs(
+  repo: Repository,
+  advert: RefsResponse,
+  opts: Pick<FetchOptions, 'remoteName' | 'who' | 'tags' | 'url' | 'prune'>,
+): Pick<FetchResult, 'updated' | 'tagConflicts' | 'pruned'> {
   const updated: RefChange[] = [];
   const tagConflicts: FetchResult['tagConflicts'] = [];
   const pruned: FetchResult['pruned'] = [];
@@ -147,7 +168,9 @@ export function moveTrackingRefs(repo: Repository, advert: RefsResponse, opts: P
   }
   if (opts.prune === true && opts.remoteName !== undefined) {
     const prefix = `refs/remotes/${opts.remoteName}/`;
-    const advertised = new Set(advert.refs.filter((r) => r.name.startsWith('refs/heads/')).map((r) => prefix + r.name.slice('refs/heads/'.length)));
+    const advertised = new Set(
+      advert.refs.filter((r) => r.name.startsWith('refs/heads/')).map((r) => prefix + r.name.slice('refs/heads/'.length)),
+    );
     for (const r of repo.refs.list(prefix)) {
       if (advertised.has(r.name)) continue;
       moves.push({ name: r.name, expected: r.id, next: null });

@@ -68,13 +68,17 @@ export class RemoteClient {
       throw new UsageError(`not a URL: ${url}`);
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`remote URL must start with http:// or https://: ${url}`);
-    if (u.username !== '' || u.password !== '') throw new UsageError('remote URL must not carry a user or password: use CAIRN_TOKEN or the credentials file');
+    if (u.username !== '' || u.password !== '')
+      throw new UsageError('remote URL must not carry a user or password: use CAIRN_TOKEN or the credentials file');
     this.base = `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
     const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (!Number.isInteger(timeout) || timeout <= 0) throw new UsageError(`the remote timeout must be a positive number of milliseconds, not ${timeout}`);
+    if (!Number.isInteger(timeout) || timeout <= 0)
+      throw new UsageError(`the remote timeout must be a positive number of milliseconds, not ${timeout}`);
     this.timeout = timeout;
     this.https = u.protocol === 'https:';
-    this.agent = this.https ? new HttpsAgent({ keepAlive: true, maxSockets: 8, ...(opts.ca === undefined ? {} : { ca: opts.ca }) }) : new HttpAgent({ keepAlive: true, maxSockets: 8 });
+    this.agent = this.https
+      ? new HttpsAgent({ keepAlive: true, maxSockets: 8, ...(opts.ca === undefined ? {} : { ca: opts.ca }) })
+      : new HttpAgent({ keepAlive: true, maxSockets: 8 });
   }
 
   async close(): Promise<void> {
@@ -135,7 +139,13 @@ export class RemoteClient {
     return this.json(res, checkPushRefsResponse);
   }
 
-  private async call(endpoint: Endpoint, method: 'GET' | 'POST', type?: string, body?: string | Buffer | Readable, extra: Record<string, string> = {}): Promise<Answer> {
+  private async call(
+    endpoint: Endpoint,
+    method: 'GET' | 'POST',
+    type?: string,
+    body?: string | Buffer | Readable,
+    extra: Record<string, string> = {},
+  ): Promise<Answer> {
     const headers: Record<string, string | number> = { 'user-agent': 'cairn/1', ...extra };
     if (type !== undefined) headers['content-type'] = type;
     if (this.opts.token !== undefined) headers['authorization'] = `Bearer ${this.opts.token}`;
@@ -164,7 +174,10 @@ export class RemoteClient {
       });
     } catch (err) {
       const e = err as Error & { code?: string };
-      const what = e.code === 'CAIRN_TIMEOUT' ? `the server did not answer within ${this.timeout} ms` : `${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ').trim();
+      const what =
+        e.code === 'CAIRN_TIMEOUT'
+          ? `the server did not answer within ${this.timeout} ms`
+          : `${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ').trim();
       throw new RemoteError(`cannot reach ${this.url}: ${what}`, { url: this.url, cause: e.code }, err);
     }
     const caps = res.headers[CAPABILITIES_HEADER];
@@ -200,7 +213,12 @@ export class RemoteClient {
     const status = res.statusCode;
     const remoteMessage = parsed?.error.message ?? (text.replace(/\s+/g, ' ').slice(0, 200) || `HTTP ${status}`);
     const data = { url: this.url, status, endpoint, remoteCode: parsed?.error.code, ...(parsed?.error.data ?? {}) };
-    if (status === 401) return new RemoteError(this.url, `authentication required (${remoteMessage}); set CAIRN_TOKEN or add the URL to your credentials file`, data);
+    if (status === 401)
+      return new RemoteError(
+        this.url,
+        `authentication required (${remoteMessage}); set CAIRN_TOKEN or add the URL to your credentials file`,
+        data,
+      );
     if (status === 403) return new RemoteError(this.url, `permission denied (${remoteMessage})`, data);
     // The code the server sent, as its class (a REF_MOVED stays one), when the table agrees with
     // the status; else what the status means (docs/PROTOCOL.md §3).
@@ -253,6 +271,8 @@ function bodyFailure(url: string, err: unknown, timedOut: boolean): unknown {
   if (err instanceof CairnError) return err;
   const e = err as Error & { code?: string };
   const stalled = timedOut || e.code === 'CAIRN_TIMEOUT';
-  const what = stalled ? 'the server stopped sending (timed out waiting for data)' : `the connection failed while receiving (${e.code ?? e.message})`;
+  const what = stalled
+    ? 'the server stopped sending (timed out waiting for data)'
+    : `the connection failed while receiving (${e.code ?? e.message})`;
   return new RemoteError(url, `${what}; run the command again to resume`, { url, cause: e.code }, err);
 }

@@ -79,8 +79,15 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
       // Checked here first so a doomed push sends no objects; the server checks again.
       const tag = spec.dst.startsWith('refs/tags/');
       if (tag || !repo.objects.has(old) || !isAncestor(repo, old, id)) {
-        const why = tag ? 'the tag already exists on the remote at another commit' : repo.objects.has(old) ? 'the remote branch has commits your branch does not' : 'the remote branch has commits you have not fetched';
-        throw new RejectedError(`rejected ${spec.dst} (non-fast-forward): ${why}; fetch and merge first ('cairn pull'), then push again, or use --force`, { ref: spec.dst, reason: 'non-fast-forward', remote: old, local: id });
+        const why = tag
+          ? 'the tag already exists on the remote at another commit'
+          : repo.objects.has(old)
+            ? 'the remote branch has commits your branch does not'
+            : 'the remote branch has commits you have not fetched';
+        throw new RejectedError(
+          `rejected ${spec.dst} (non-fast-forward): ${why}; fetch and merge first ('cairn pull'), then push again, or use --force`,
+          { ref: spec.dst, reason: 'non-fast-forward', remote: old, local: id },
+        );
       }
     }
     const stats: TransferStats = { listed: 0, requested: 0, received: 0, bytesSent: 0, bytesReceived: 0, requests: 0 };
@@ -115,7 +122,11 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
       } catch (err) {
         if (err instanceof RefMovedError) {
           const ref = typeof err.data['ref'] === 'string' ? err.data['ref'] : changing[0]!.name;
-          throw new RefMovedError(`rejected ${ref}: someone else pushed to it while you were pushing; fetch and merge first ('cairn pull'), then push again`, { ...err.data, reason: 'ref-moved' }, err);
+          throw new RefMovedError(
+            `rejected ${ref}: someone else pushed to it while you were pushing; fetch and merge first ('cairn pull'), then push again`,
+            { ...err.data, reason: 'ref-moved' },
+            err,
+          );
         }
         throw err;
       }
@@ -151,7 +162,8 @@ async function* objectStream(repo: Repository, ids: readonly ObjectId[], batch: 
   const onRecord = (len: number) => {
     count++;
     bytes += len;
-    if (progress !== undefined && (count % 256 === 0 || count === ids.length)) progress({ phase: 'sending', done: count, total: ids.length, unit: 'objects', bytes });
+    if (progress !== undefined && (count % 256 === 0 || count === ids.length))
+      progress({ phase: 'sending', done: count, total: ids.length, unit: 'objects', bytes });
   };
   yield* encodeObjectStream(repo.objects.rawRecords(ids), { batch, onRecord });
 }

@@ -21,7 +21,11 @@ interface Want {
  * throws MISSING_OBJECT naming it (the push or fetch is incomplete; re-running resumes it), and
  * one of the wrong type (a commit whose tree is a chunk) BAD_FORMAT.
  */
-export function stagedClosure(staging: PackStore, tips: readonly ObjectId[], known: { inlineFiles?: ReadonlySet<ObjectId> } = {}): ObjectId[] {
+export function stagedClosure(
+  staging: PackStore,
+  tips: readonly ObjectId[],
+  known: { inlineFiles?: ReadonlySet<ObjectId> } = {},
+): ObjectId[] {
   // File objects the caller decoded when it verified them (receive.ts) and found inline: their
   // staged bytes are those bytes, so reading them again could only say "no children" again.
   const inline = known.inlineFiles ?? new Set<ObjectId>();
@@ -35,9 +39,16 @@ export function stagedClosure(staging: PackStore, tips: readonly ObjectId[], kno
     for (const w of wants) {
       const f = found.get(w.id);
       if (f === undefined) {
-        throw new MissingObjectError(`incomplete transfer: object ${w.id}${w.from === null ? '' : ` (reached from ${w.from})`} never arrived; run the command again to resume`, { id: w.id, from: w.from });
+        throw new MissingObjectError(
+          `incomplete transfer: object ${w.id}${w.from === null ? '' : ` (reached from ${w.from})`} never arrived; run the command again to resume`,
+          { id: w.id, from: w.from },
+        );
       }
-      if (f.type !== w.type) throw new BadFormatError(`object ${w.id} is a ${f.type} but ${w.from ?? 'a ref'} uses it as a ${w.type}`, { id: w.id, from: w.from });
+      if (f.type !== w.type)
+        throw new BadFormatError(`object ${w.id} is a ${f.type} but ${w.from ?? 'a ref'} uses it as a ${w.type}`, {
+          id: w.id,
+          from: w.from,
+        });
       if (f.where === 'store') continue;
       out.push(w.id);
       if (f.type !== 'chunk' && !(f.type === 'file' && inline.has(w.id))) read.push(w.id);

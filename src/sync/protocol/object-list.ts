@@ -77,7 +77,10 @@ class TreeLister {
     for (const e of this.trees.entries(tree).values()) {
       const same = others.map((m) => m.get(e.name)).filter((x): x is TreeEntry => x !== undefined);
       if (e.kind === 'tree') {
-        this.walk(e.id, same.filter((x) => x.kind === 'tree').map((x) => x.id));
+        this.walk(
+          e.id,
+          same.filter((x) => x.kind === 'tree').map((x) => x.id),
+        );
         continue;
       }
       if (this.seen.has(e.id) || same.some((x) => x.id === e.id)) continue;

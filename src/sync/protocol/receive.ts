@@ -82,7 +82,8 @@ export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: Pa
   try {
     for await (const piece of body) {
       for (const rec of parser.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength))) {
-        if (res.objects >= limits.maxObjects) throw new RejectedError(`object stream has more than ${limits.maxObjects} objects`, { limit: limits.maxObjects });
+        if (res.objects >= limits.maxObjects)
+          throw new RejectedError(`object stream has more than ${limits.maxObjects} objects`, { limit: limits.maxObjects });
         if (awaited !== undefined && !awaited.delete(rec.id)) {
           if (opts.expected!.has(rec.id)) throw new RemoteError(`the remote sent object ${rec.id} more than once`, { id: rec.id });
           throw new RemoteError(`the remote sent object ${rec.id}, which was not asked for`, { id: rec.id });
@@ -92,7 +93,8 @@ export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: Pa
         res.objects++;
         res.bytes += rec.stored.length;
         res.rawBytes += raw;
-        if (res.rawBytes > limits.maxTotalBytes) throw new RejectedError(`object stream decompresses to more than ${limits.maxTotalBytes} bytes`, { limit: limits.maxTotalBytes });
+        if (res.rawBytes > limits.maxTotalBytes)
+          throw new RejectedError(`object stream decompresses to more than ${limits.maxTotalBytes} bytes`, { limit: limits.maxTotalBytes });
         sinceBytes += rec.stored.length;
         sinceObjects++;
         if (sinceBytes >= flushBytesNow() || sinceObjects >= flushObjects || Date.now() - lastFlush >= flushMs) flush();

@@ -40,7 +40,8 @@ export function encodeIds(ids: readonly ObjectId[]): Buffer {
 }
 
 export function decodeIds(buf: Buffer, what: string): ObjectId[] {
-  if (buf.length % ID_BYTES !== 0) throw new BadFormatError(`${what}: ${buf.length} bytes is not a whole number of ${ID_BYTES}-byte ids`, {});
+  if (buf.length % ID_BYTES !== 0)
+    throw new BadFormatError(`${what}: ${buf.length} bytes is not a whole number of ${ID_BYTES}-byte ids`, {});
   const ids: ObjectId[] = new Array(buf.length / ID_BYTES);
   for (let i = 0; i < ids.length; i++) ids[i] = buf.toString('hex', i * ID_BYTES, (i + 1) * ID_BYTES);
   return ids;
@@ -206,14 +207,19 @@ export class StreamParser {
       throw new BadFormatError(`batch record does not inflate to at most ${BATCH_MAX_RAW} bytes (${(err as Error).message})`, {});
     }
     const out: WireRecord[] = [];
-    for (let at = 0; at < raw.length; ) {
+    for (let at = 0; at < raw.length;) {
       if (raw.length - at < RECORD_HEADER) throw new BadFormatError('batch record ends inside a record header', {});
       const type = raw[at + 32]!;
       const len = raw.readUInt32BE(at + 34);
       if (type === END_TYPE || type === BATCH_TYPE) throw new BadFormatError('batch record holds an end or batch record', {});
       if (len > this.maxStored) throw new BadFormatError(`object record of ${len} bytes exceeds the limit of ${this.maxStored}`, {});
       if (raw.length - at - RECORD_HEADER < len) throw new BadFormatError('batch record ends inside a record', {});
-      out.push({ id: raw.toString('hex', at, at + ID_BYTES), typeCode: type, comp: raw[at + 33]!, stored: raw.subarray(at + RECORD_HEADER, at + RECORD_HEADER + len) });
+      out.push({
+        id: raw.toString('hex', at, at + ID_BYTES),
+        typeCode: type,
+        comp: raw[at + 33]!,
+        stored: raw.subarray(at + RECORD_HEADER, at + RECORD_HEADER + len),
+      });
       at += RECORD_HEADER + len;
     }
     if (out.length === 0) throw new BadFormatError('batch record holds no records', {});

@@ -41,11 +41,17 @@ export class Authorizer {
       const where = `${source}:${i + 1}`;
       if (parts.length !== 3) throw new UsageError(`${where}: expected 'TOKEN read|write REPO-PATTERN'`, { line: i + 1 });
       const [token, right, pattern] = parts as [string, string, string];
-      if (right !== 'read' && right !== 'write') throw new UsageError(`${where}: the right must be 'read' or 'write', not '${right}'`, { line: i + 1 });
+      if (right !== 'read' && right !== 'write')
+        throw new UsageError(`${where}: the right must be 'read' or 'write', not '${right}'`, { line: i + 1 });
       if (token === ANONYMOUS && right === 'write') throw new UsageError(`${where}: anonymous access can only be read`, { line: i + 1 });
       if (token !== ANONYMOUS && token.length < 8) throw new UsageError(`${where}: a token must be at least 8 characters`, { line: i + 1 });
       const digest = token === ANONYMOUS ? null : sha(token);
-      grants.push({ digest, right, pattern: globToRegExp(pattern), label: token === ANONYMOUS ? ANONYMOUS : `token:${sha(token).toString('hex').slice(0, 8)}` });
+      grants.push({
+        digest,
+        right,
+        pattern: globToRegExp(pattern),
+        label: token === ANONYMOUS ? ANONYMOUS : `token:${sha(token).toString('hex').slice(0, 8)}`,
+      });
     });
     return new Authorizer(grants);
   }
@@ -67,7 +73,8 @@ export class Authorizer {
     }
     if (allowed) return { ok: true, label };
     if (token !== undefined && !known) return { ok: false, status: 401, message: 'unknown token' };
-    if (token === undefined) return { ok: false, status: 401, message: `this server needs a token to ${right} '${repo}' (set CAIRN_TOKEN)` };
+    if (token === undefined)
+      return { ok: false, status: 401, message: `this server needs a token to ${right} '${repo}' (set CAIRN_TOKEN)` };
     return { ok: false, status: 403, message: `your token may not ${right} '${repo}'` };
   }
 }

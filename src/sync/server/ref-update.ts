@@ -26,10 +26,15 @@ export function applyRefUpdates(repo: Repository, updates: readonly RefUpdate[],
     names.add(u.name);
     const problem = refNameProblem(u.name);
     if (problem !== null || !pushableRef(u.name)) {
-      throw new InvalidNameError(`cannot push to '${u.name}': ${problem ?? 'only refs/heads/* and refs/tags/* can be pushed'}`, { name: u.name });
+      throw new InvalidNameError(`cannot push to '${u.name}': ${problem ?? 'only refs/heads/* and refs/tags/* can be pushed'}`, {
+        name: u.name,
+      });
     }
     if (opts.checkedOut !== undefined && opts.checkedOut !== null && u.name === opts.checkedOut) {
-      throw new RejectedError(`refusing to update ${u.name}: it is checked out in the server's worktree (push to a repository created by push, or another branch)`, { name: u.name, reason: 'checked-out' });
+      throw new RejectedError(
+        `refusing to update ${u.name}: it is checked out in the server's worktree (push to a repository created by push, or another branch)`,
+        { name: u.name, reason: 'checked-out' },
+      );
     }
   }
   const staging = new PackStore(repo.db, repo.cairnDir, { staging: true });
@@ -50,10 +55,22 @@ export function applyRefUpdates(repo: Repository, updates: readonly RefUpdate[],
       const fastForward = u.old === null || (u.new !== null && u.name.startsWith('refs/heads/') && isAncestor(source, u.old, u.new));
       if (!fastForward) {
         if (!u.force) {
-          const what = u.new === null ? 'deleting it' : u.name.startsWith('refs/tags/') ? 'moving an existing tag' : 'the update is not a fast-forward';
-          throw new RejectedError(`rejected ${u.name}: ${what}; fetch and merge first, or push with --force`, { name: u.name, reason: 'non-fast-forward' });
+          const what =
+            u.new === null
+              ? 'deleting it'
+              : u.name.startsWith('refs/tags/')
+                ? 'moving an existing tag'
+                : 'the update is not a fast-forward';
+          throw new RejectedError(`rejected ${u.name}: ${what}; fetch and merge first, or push with --force`, {
+            name: u.name,
+            reason: 'non-fast-forward',
+          });
         }
-        if (!opts.allowForce) throw new RejectedError(`rejected ${u.name}: this server does not allow forced updates`, { name: u.name, reason: 'force-denied' });
+        if (!opts.allowForce)
+          throw new RejectedError(`rejected ${u.name}: this server does not allow forced updates`, {
+            name: u.name,
+            reason: 'force-denied',
+          });
       }
       results.push({ ...u, status: 'ok', forced: !fastForward });
     }

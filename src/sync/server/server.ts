@@ -8,7 +8,7 @@ import type { ZodType } from 'zod';
 import { CairnError, NotFoundError, RejectedError, type RequestUsageReason, UsageError } from '../../errors.js';
 import { PackStore } from '../../store/object-store.js';
 import type { Repository } from '../../store/repository.js';
-import type { Authorizer} from './auth.js';
+import type { Authorizer } from './auth.js';
 import { type Right } from './auth.js';
 import { ServerMetrics } from './metrics.js';
 import { RepoHost } from './repos.js';
@@ -18,7 +18,16 @@ import { applyRefUpdates } from './ref-update.js';
 import { DEFAULT_LIMITS, ENDPOINTS, MEDIA, type Endpoint, type ServerLimits } from '../protocol/messages.js';
 import { INTERNAL_CODE, statusFor } from '../protocol/http-status.js';
 import { type ErrorBody, FetchListRequest, type PushObjectsResponse, PushRefsRequest, type RefsResponse } from '../protocol/schemas.js';
-import { ACCEPT_BATCH_HEADER, CAP_BATCH, CAPABILITIES_HEADER, decodeIds, encodeBitmap, encodeIds, encodeObjectStream, PROTOCOL_VERSION } from '../protocol/wire.js';
+import {
+  ACCEPT_BATCH_HEADER,
+  CAP_BATCH,
+  CAPABILITIES_HEADER,
+  decodeIds,
+  encodeBitmap,
+  encodeIds,
+  encodeObjectStream,
+  PROTOCOL_VERSION,
+} from '../protocol/wire.js';
 
 export interface ServerOptions {
   root: string;
@@ -97,7 +106,22 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
       const bytesIn = counted.bytesIn;
       metrics.bytesIn.inc(bytesIn);
       metrics.bytesOut.inc(bytesOut);
-      log.info({ method: req.method, path: (req.url ?? '').slice(0, 300), endpoint, repo: repoName, who, status, ms: Math.round(seconds * 1000), bytesIn, bytesOut, remote, aborted: !res.writableFinished }, 'request');
+      log.info(
+        {
+          method: req.method,
+          path: (req.url ?? '').slice(0, 300),
+          endpoint,
+          repo: repoName,
+          who,
+          status,
+          ms: Math.round(seconds * 1000),
+          bytesIn,
+          bytesOut,
+          remote,
+          aborted: !res.writableFinished,
+        },
+        'request',
+      );
     };
     res.on('finish', done);
     res.on('close', done);
@@ -107,7 +131,10 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
         if (active > limits.maxConcurrent) {
           metrics.rejected.inc({ reason: 'overload' });
           res.setHeader('Retry-After', '1');
-          throw withStatus(503, new RejectedError(`server busy (${limits.maxConcurrent} requests at once); try again`, { reason: 'overload' }));
+          throw withStatus(
+            503,
+            new RejectedError(`server busy (${limits.maxConcurrent} requests at once); try again`, { reason: 'overload' }),
+          );
         }
         const url = new URL(req.url ?? '/', 'http://x');
         if (url.pathname === '/healthz') {
@@ -121,7 +148,8 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
           return;
         }
         const m = /^\/(.+)\/v1\/([a-z-]+)$/.exec(url.pathname);
-        if (m === null || !(ENDPOINTS as readonly string[]).includes(m[2]!)) throw new NotFoundError(`no such endpoint: ${url.pathname.slice(0, 200)}`, { reason: 'no-route' });
+        if (m === null || !(ENDPOINTS as readonly string[]).includes(m[2]!))
+          throw new NotFoundError(`no such endpoint: ${url.pathname.slice(0, 200)}`, { reason: 'no-route' });
         endpoint = m[2] as Endpoint;
         try {
           repoName = decodeURIComponent(m[1]!);
@@ -205,7 +233,11 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
       }
       case 'push-objects': {
         const declared = Number(req.headers['content-length'] ?? NaN);
-        if (declared > limits.maxPushBytes) throw withStatus(413, new RejectedError(`push of ${declared} bytes exceeds this server's limit of ${limits.maxPushBytes}`, { reason: 'too-large' }));
+        if (declared > limits.maxPushBytes)
+          throw withStatus(
+            413,
+            new RejectedError(`push of ${declared} bytes exceeds this server's limit of ${limits.maxPushBytes}`, { reason: 'too-large' }),
+          );
         const staging = new PackStore(repo.db, repo.cairnDir, { staging: true });
         try {
           const result = await receiveStream(bounded(req, limits.maxPushBytes, limits), staging, {
@@ -213,7 +245,11 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
           });
           metrics.objectsReceived.inc(result.objects);
           if (!result.complete) throw badRequest('object stream ended without its end record', 'truncated');
-          return sendJson(res, 200, { objects: result.objects, bytes: result.bytes, complete: result.complete } satisfies PushObjectsResponse);
+          return sendJson(res, 200, {
+            objects: result.objects,
+            bytes: result.bytes,
+            complete: result.complete,
+          } satisfies PushObjectsResponse);
         } finally {
           staging.close();
         }
@@ -242,7 +278,10 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
   // Node checks the headers and request deadlines only every connectionsCheckingInterval (30 s by
   // default): a client trickling its headers a byte at a time kept its connection that long.
   const checking = { connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(limits.idleTimeoutMs / 4))) };
-  const server = opts.tls === undefined ? createHttpServer(checking, handler) : createHttpsServer({ ...checking, cert: opts.tls.cert, key: opts.tls.key }, handler);
+  const server =
+    opts.tls === undefined
+      ? createHttpServer(checking, handler)
+      : createHttpsServer({ ...checking, cert: opts.tls.cert, key: opts.tls.key }, handler);
   server.requestTimeout = limits.requestTimeoutMs;
   server.headersTimeout = Math.min(15_000, limits.idleTimeoutMs);
   server.keepAliveTimeout = 5_000;
@@ -304,17 +343,20 @@ async function* bounded(req: IncomingMessage, max: number, limits: ServerLimits)
   for await (const chunk of req as AsyncIterable<Buffer>) {
     total += chunk.length;
     if (stats !== undefined) stats.bytesIn += chunk.length;
-    if (total > max) throw withStatus(413, new RejectedError(`request body exceeds this server's limit of ${max} bytes`, { reason: 'too-large' }));
+    if (total > max)
+      throw withStatus(413, new RejectedError(`request body exceeds this server's limit of ${max} bytes`, { reason: 'too-large' }));
     const elapsed = Date.now() - start;
     // Below 1 KiB/s on average after the first idle period: a slow client holding a slot.
-    if (elapsed > limits.idleTimeoutMs && total < (elapsed / 1000) * 1024) throw withStatus(408, new RejectedError('request body arrives too slowly', { reason: 'slow' }));
+    if (elapsed > limits.idleTimeoutMs && total < (elapsed / 1000) * 1024)
+      throw withStatus(408, new RejectedError('request body arrives too slowly', { reason: 'slow' }));
     yield chunk;
   }
 }
 
 async function readBody(req: IncomingMessage, max: number, limits: ServerLimits): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > max) throw withStatus(413, new RejectedError(`request body of ${declared} bytes exceeds the limit of ${max}`, { reason: 'too-large' }));
+  if (declared > max)
+    throw withStatus(413, new RejectedError(`request body of ${declared} bytes exceeds the limit of ${max}`, { reason: 'too-large' }));
   const parts: Buffer[] = [];
   for await (const c of bounded(req, max, limits)) parts.push(c);
   return Buffer.concat(parts);
@@ -328,7 +370,14 @@ function parseJson<T>(buf: Buffer, schema: ZodType<T>): T {
     throw badRequest('request body is not JSON', 'json');
   }
   const r = schema.safeParse(value);
-  if (!r.success) throw badRequest(`request body does not match the protocol: ${r.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'schema');
+  if (!r.success)
+    throw badRequest(
+      `request body does not match the protocol: ${r.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.')}: ${i.message}`)
+        .join('; ')}`,
+      'schema',
+    );
   return r.data;
 }
 

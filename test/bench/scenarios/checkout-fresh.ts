@@ -32,7 +32,9 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
       setup: async () => {
         dir = b.freshPath('export-git');
         // Untimed: a real (packed) clone without checkout, as a user would have it.
-        return b.exec([b.gitCmd(['clone', '-q', '--no-checkout', `file://${gitDir}`, dir], b.session, { label: 'git clone --no-checkout' })]);
+        return b.exec([
+          b.gitCmd(['clone', '-q', '--no-checkout', `file://${gitDir}`, dir], b.session, { label: 'git clone --no-checkout' }),
+        ]);
       },
       timed: () => [b.gitCmd(['checkout', '-q', '-f', 'HEAD'], dir)],
       verify: () => verifySmallCopy(repo, dir),
@@ -40,5 +42,7 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
   }
   await repeat(b, rep, peers);
   rep.ratioCheck('fresh checkout time', ['cairn', 'export'], ['git', 'checkout'], 0.5);
-  rep.notes.push('git: `git clone -q --no-checkout file://…` (untimed), then timed `git checkout -q -f HEAD`; every run writes into a new folder; results are verified (file count, bytes, sample content).');
+  rep.notes.push(
+    'git: `git clone -q --no-checkout file://…` (untimed), then timed `git checkout -q -f HEAD`; every run writes into a new folder; results are verified (file count, bytes, sample content).',
+  );
 }

@@ -118,14 +118,21 @@ export async function ensureSmallCommits(b: Bench, rep: ScenarioReport): Promise
 
 /** The files of the first and last leaf folders of a tree, as relative paths. */
 function samplePaths(root: string): string[] {
-  const dirs = fs.readdirSync(root).filter((d) => /^d\d+$/.test(d)).sort();
+  const dirs = fs
+    .readdirSync(root)
+    .filter((d) => /^d\d+$/.test(d))
+    .sort();
   const out: string[] = [];
   for (const d of [dirs[0], dirs[dirs.length - 1]]) {
     if (!d) continue;
     const subs = fs.readdirSync(path.join(root, d)).sort();
     const s = subs[subs.length - 1];
     if (!s) continue;
-    for (const f of fs.readdirSync(path.join(root, d, s)).sort().slice(0, 10)) out.push(path.join(d, s, f));
+    for (const f of fs
+      .readdirSync(path.join(root, d, s))
+      .sort()
+      .slice(0, 10))
+      out.push(path.join(d, s, f));
   }
   return out;
 }

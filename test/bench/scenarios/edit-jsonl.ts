@@ -18,12 +18,20 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
   const wt = path.join(dir, 'wt');
   const file = path.join(wt, 'data.jsonl');
   const v2 = path.join(dir, 'v2.jsonl');
-  const v1 = timedGen(b, `a ${fmtBytes(b.scale.jsonlBytes)} JSON Lines file`, () => genJsonlFile(file, b.scale.jsonlBytes, `${b.opts.seed}/edit`));
+  const v1 = timedGen(b, `a ${fmtBytes(b.scale.jsonlBytes)} JSON Lines file`, () =>
+    genJsonlFile(file, b.scale.jsonlBytes, `${b.opts.seed}/edit`),
+  );
   const append = Math.round(v1.records * b.scale.appendFraction);
   const edit = timedGen(b, `its edited version (${b.scale.edits} edits, ${append} appended records)`, () =>
     deriveEditedJsonl(file, v2, v1.records, b.scale.edits, append, `${b.opts.seed}/edit/v2`),
   );
-  Object.assign(rep.params, { bytes: v1.bytes, records: v1.records, edited: edit.edited, appended: edit.appended, 'bytes after edit': edit.bytes });
+  Object.assign(rep.params, {
+    bytes: v1.bytes,
+    records: v1.records,
+    edited: edit.edited,
+    appended: edit.appended,
+    'bytes after edit': edit.bytes,
+  });
   const pct = (n: number): number => (100 * n) / v1.bytes;
 
   /** Run timed steps, record their time; false (and a reported failure) if one failed. */
@@ -90,11 +98,13 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
     }
   }
   rep.maxCheck('new bytes stored', ['cairn', 'new bytes stored, % of file'], 2, '%');
-  rep.notes.push(`growth = du of .cairn / the git dir after the second commit minus after the first (git: both after \`git gc\`), as % of the ${fmtBytes(v1.bytes)} file.`);
+  rep.notes.push(
+    `growth = du of .cairn / the git dir after the second commit minus after the first (git: both after \`git gc\`), as % of the ${fmtBytes(v1.bytes)} file.`,
+  );
   rep.notes.push(
     v1.bytes > GIT_BIG_FILE_THRESHOLD
       ? 'git stores files above core.bigFileThreshold (512 MiB) whole (compressed, no delta), so its growth is about a full compressed copy.'
-      : 'this file is below git\'s core.bigFileThreshold (512 MiB), so `git gc` stores the new version as a delta.',
+      : "this file is below git's core.bigFileThreshold (512 MiB), so `git gc` stores the new version as a delta.",
   );
   rep.notes.push('single run (sizes are deterministic; the times are one sample).');
   b.removeNow(dir);

@@ -19,7 +19,9 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
       const random = i < largeFiles / 2;
       const name = `f${String(i).padStart(2, '0')}.${random ? 'bin' : 'jsonl'}`;
       const seed = `${b.opts.seed}/large/${i}`;
-      total += random ? genRandomFile(path.join(data, name), largeFileBytes, seed) : genJsonlFile(path.join(data, name), largeFileBytes, seed).bytes;
+      total += random
+        ? genRandomFile(path.join(data, name), largeFileBytes, seed)
+        : genJsonlFile(path.join(data, name), largeFileBytes, seed).bytes;
       files.push(name);
     }
   });

@@ -22,7 +22,14 @@ const NUMERIC = new Set(['id', 'qty', 'price']);
 const CITIES = ['Oslo', 'Lima', 'Perth', 'Quito', 'Hanoi', 'Accra', 'Riga'];
 
 function record(rng: Prng, id: number): Rec {
-  return { id, name: `item${rng.int(100000)}`, city: rng.pick(CITIES), qty: rng.int(1000), price: rng.int(100000) / 100, note: `n${rng.int(1e6)}` };
+  return {
+    id,
+    name: `item${rng.int(100000)}`,
+    city: rng.pick(CITIES),
+    qty: rng.int(1000),
+    price: rng.int(100000) / 100,
+    note: `n${rng.int(1e6)}`,
+  };
 }
 
 function edit(rng: Prng, r: Rec, field: string, tag: string): Rec {
@@ -33,7 +40,8 @@ function edit(rng: Prng, r: Rec, field: string, tag: string): Rec {
 function makeCase(rng: Prng, kind: Kind): { base: Rec[]; ours: Rec[]; theirs: Rec[]; expected: Rec[] } {
   const n = 10 + rng.int(40);
   const base = Array.from({ length: n }, (_, i) => record(rng, i + 1));
-  const ours = base.slice(), theirs = base.slice();
+  const ours = base.slice(),
+    theirs = base.slice();
   const i = rng.int(n);
   let j = rng.int(n - 1);
   if (j >= i) j++;
@@ -53,7 +61,8 @@ function makeCase(rng: Prng, kind: Kind): { base: Rec[]; ours: Rec[]; theirs: Re
     case 'insert same place': {
       // After record i, or at the end half of the time (appends are the commonest concurrent insert).
       const at = rng.int(2) === 0 ? n : i + 1;
-      const a = record(rng, n + 1), c = record(rng, n + 2);
+      const a = record(rng, n + 1),
+        c = record(rng, n + 2);
       ours.splice(at, 0, a);
       theirs.splice(at, 0, c);
       return { base, ours, theirs, expected: [...base, a, c] };
@@ -81,12 +90,18 @@ function render(format: Format, recs: Rec[]): string {
 /** The merged file read back as records, or null when it is not valid in its format. */
 function parse(format: Format, text: string): Rec[] | null {
   try {
-    if (format === 'jsonl') return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Rec);
+    if (format === 'jsonl')
+      return text
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Rec);
     if (format !== 'csv') return JSON.parse(text) as Rec[];
     const [header, ...rows] = text.split('\n').filter((l) => l !== '');
     const cols = (header ?? '').split(',');
     if (cols.join(',') !== ['id', ...FIELDS].join(',') || text.includes('<<<<<<<')) return null;
-    return rows.map((row) => Object.fromEntries(row.split(',').map((v, k) => [cols[k]!, NUMERIC.has(cols[k]!) && v !== '' ? Number(v) : v])));
+    return rows.map((row) =>
+      Object.fromEntries(row.split(',').map((v, k) => [cols[k]!, NUMERIC.has(cols[k]!) && v !== '' ? Number(v) : v])),
+    );
   } catch {
     return null;
   }
@@ -94,8 +109,14 @@ function parse(format: Format, text: string): Rec[] | null {
 
 /** Same records (order aside: where two inserts land is a choice). */
 function sameData(got: Rec[], want: Rec[]): boolean {
-  const key = (r: Rec) => JSON.stringify(Object.keys(r).sort().map((k) => [k, r[k]]));
-  const a = got.map(key).sort(), b = want.map(key).sort();
+  const key = (r: Rec) =>
+    JSON.stringify(
+      Object.keys(r)
+        .sort()
+        .map((k) => [k, r[k]]),
+    );
+  const a = got.map(key).sort(),
+    b = want.map(key).sort();
   return a.length === b.length && a.every((x, k) => x === b[k]);
 }
 
@@ -122,11 +143,15 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
         const ext = format === 'jsonl' ? '.jsonl' : format === 'csv' ? '.csv' : '.json';
         const caseDir = path.join(dir, `case-${++n}`);
         fs.mkdirSync(caseDir);
-        for (const side of ['base', 'ours', 'theirs'] as const) fs.writeFileSync(path.join(caseDir, side + ext), render(format, data[side]));
+        for (const side of ['base', 'ours', 'theirs'] as const)
+          fs.writeFileSync(path.join(caseDir, side + ext), render(format, data[side]));
         for (const peer of peers) {
           const target = path.join(caseDir, `${peer}${ext}`);
           fs.copyFileSync(path.join(caseDir, `ours${ext}`), target);
-          const spec = peer === 'cairn' ? b.cairn(['merge-file', '-q', `base${ext}`, target, `theirs${ext}`], caseDir) : b.gitCmd(['merge-file', '-q', target, `base${ext}`, `theirs${ext}`], caseDir);
+          const spec =
+            peer === 'cairn'
+              ? b.cairn(['merge-file', '-q', `base${ext}`, target, `theirs${ext}`], caseDir)
+              : b.gitCmd(['merge-file', '-q', target, `base${ext}`, `theirs${ext}`], caseDir);
           const r = await runCommand(spec);
           let o: Outcome;
           if (r.error || r.signal !== null || r.code === null || r.code >= (peer === 'cairn' ? 2 : 128)) o = 'error';
@@ -135,7 +160,10 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
             const got = parse(format, fs.readFileSync(target, 'utf8'));
             o = got !== null && sameData(got, data.expected) ? 'clean' : 'wrong';
           }
-          if (o === 'error') rep.errors.push(`${peer} ${kind} / ${format} (${caseDir}): exit ${r.code} ${r.error ?? ''} ${r.stderrTail.trim().split('\n').pop() ?? ''}`);
+          if (o === 'error')
+            rep.errors.push(
+              `${peer} ${kind} / ${format} (${caseDir}): exit ${r.code} ${r.error ?? ''} ${r.stderrTail.trim().split('\n').pop() ?? ''}`,
+            );
           count(peer, kind, format, o);
         }
       }
@@ -165,7 +193,14 @@ function report(b: Bench, rep: ScenarioReport, peers: string[], tally: Map<strin
       rows.push(row);
     }
   }
-  rows.push(['all', '', ...peers.flatMap((p) => [`${pct(totals.get(p)!.clean, totals.get(p)!.all).toFixed(1)} %`, `${pct(totals.get(p)!.wrong, totals.get(p)!.all).toFixed(1)} %`])]);
+  rows.push([
+    'all',
+    '',
+    ...peers.flatMap((p) => [
+      `${pct(totals.get(p)!.clean, totals.get(p)!.all).toFixed(1)} %`,
+      `${pct(totals.get(p)!.wrong, totals.get(p)!.all).toFixed(1)} %`,
+    ]),
+  ]);
   for (const p of peers) {
     rep.add(p, 'clean %: all', '%', pct(totals.get(p)!.clean, totals.get(p)!.all));
     rep.add(p, 'wrong clean merges %: all', '%', pct(totals.get(p)!.wrong, totals.get(p)!.all));
@@ -174,6 +209,8 @@ function report(b: Bench, rep: ScenarioReport, peers: string[], tally: Map<strin
   const fmt = (r: string[]) => `   ${r.map((c, k) => c.padEnd(widths[k]!)).join('  ')}`;
   lines.push(fmt(head), ...rows.map(fmt));
   b.log(lines.join('\n'));
-  rep.notes.push(`clean and correct merges over all ${KINDS.length * FORMATS.length * cases} cases: ${peers.map((p) => `${p} ${pct(totals.get(p)!.clean, totals.get(p)!.all).toFixed(1)} %`).join(', ')} (per kind and format in the table above and in the measurements).`);
+  rep.notes.push(
+    `clean and correct merges over all ${KINDS.length * FORMATS.length * cases} cases: ${peers.map((p) => `${p} ${pct(totals.get(p)!.clean, totals.get(p)!.all).toFixed(1)} %`).join(', ')} (per kind and format in the table above and in the measurements).`,
+  );
   rep.maxCheck('cairn clean merges that are wrong', ['cairn', 'wrong clean merges %: all'], 0, '%');
 }

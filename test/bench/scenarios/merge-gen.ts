@@ -36,7 +36,7 @@ class Out {
   }
   flush(): void {
     const b = Buffer.from(this.parts.join(''), 'latin1');
-    for (let off = 0; off < b.length; ) off += fs.writeSync(this.fd, b, off, b.length - off);
+    for (let off = 0; off < b.length;) off += fs.writeSync(this.fd, b, off, b.length - off);
     this.parts = [];
     this.pending = 0;
   }
@@ -59,7 +59,9 @@ export function genMergeTriple(dir: string, format: LargeFormat, bytes: number, 
   const edits = new Prng(`${seed}/edits`);
   const write = (i: 0 | 1 | 2, s: string): void => outs[i].write(s);
   if (format === 'json') for (const i of [0, 1, 2] as const) write(i, '[\n');
-  let records = 0, oursEdits = 0, theirsEdits = 0;
+  let records = 0,
+    oursEdits = 0,
+    theirsEdits = 0;
   while (outs[0].bytes < bytes) {
     let rec = jsonlRecord(rng, records).slice(0, -1);
     if (format === 'json') rec = `${records > 0 ? ',\n' : ''}  ${rec}`;

@@ -39,7 +39,11 @@ async function runFormat(b: Bench, rep: ScenarioReport, format: LargeFormat): Pr
   const t: MergeTriple = timedGen(b, `a ${fmtBytes(b.scale.mergeBytes)} ${label} file and its two edited versions`, () =>
     genMergeTriple(dir, format, b.scale.mergeBytes, b.scale.mergeEditFraction, `${b.opts.seed}/merge-${format}`),
   );
-  Object.assign(rep.params, { [`${format} bytes`]: t.bytes, [`${format} records`]: t.records, [`${format} edits ours/theirs`]: `${t.oursEdits}/${t.theirsEdits}` });
+  Object.assign(rep.params, {
+    [`${format} bytes`]: t.bytes,
+    [`${format} records`]: t.records,
+    [`${format} edits ours/theirs`]: `${t.oursEdits}/${t.theirsEdits}`,
+  });
   const ext = path.extname(t.base);
   const metric = `merge ${format}`;
   for (let run = 1; run <= b.opts.runs; run++) {
@@ -51,7 +55,13 @@ async function runFormat(b: Bench, rep: ScenarioReport, format: LargeFormat): Pr
       else {
         const [ours, theirs] = countMarks(target, [OURS_MARK, THEIRS_MARK]);
         const wrong = ours !== t.oursEdits || theirs !== t.theirsEdits;
-        if (m.conflicts !== 0 || wrong) rep.fail('cairn', metric, 's', `expected a clean merge with ${t.oursEdits}/${t.theirsEdits} edits, got exit ${m.conflicts} with ${ours}/${theirs}`);
+        if (m.conflicts !== 0 || wrong)
+          rep.fail(
+            'cairn',
+            metric,
+            's',
+            `expected a clean merge with ${t.oursEdits}/${t.theirsEdits} edits, got exit ${m.conflicts} with ${ours}/${theirs}`,
+          );
         else rep.add('cairn', metric, 's', m.r.seconds, m.r.peakRssKiB);
       }
       b.log(`  [run ${run}] cairn ${metric}: ${fmtSeconds(m.r.seconds)}, exit ${m.r.code}${rss(m.r)}`);
@@ -71,10 +81,16 @@ async function runFormat(b: Bench, rep: ScenarioReport, format: LargeFormat): Pr
     }
   }
   // The issue sets no target here, only the comparison: the ratio is reported, not checked.
-  const c = rep.get('cairn', metric), g = rep.get('git', metric);
+  const c = rep.get('cairn', metric),
+    g = rep.get('git', metric);
   if (c?.median && g?.median) {
-    const mem = c.peakRssKiB?.length && g.peakRssKiB?.length ? `, peak RSS ${fmtBytes(Math.max(...c.peakRssKiB) * 1024)} vs ${fmtBytes(Math.max(...g.peakRssKiB) * 1024)}` : '';
-    rep.notes.push(`${label}: cairn merge-file takes ${(c.median / g.median).toFixed(1)}× git merge-file's time${mem}; cairn merged every edit cleanly, git reported ${rep.get('git', `${metric}: conflicts`)?.median ?? '?'} conflicts.`);
+    const mem =
+      c.peakRssKiB?.length && g.peakRssKiB?.length
+        ? `, peak RSS ${fmtBytes(Math.max(...c.peakRssKiB) * 1024)} vs ${fmtBytes(Math.max(...g.peakRssKiB) * 1024)}`
+        : '';
+    rep.notes.push(
+      `${label}: cairn merge-file takes ${(c.median / g.median).toFixed(1)}× git merge-file's time${mem}; cairn merged every edit cleanly, git reported ${rep.get('git', `${metric}: conflicts`)?.median ?? '?'} conflicts.`,
+    );
   }
   b.removeNow(dir);
 }

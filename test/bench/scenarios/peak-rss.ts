@@ -29,7 +29,9 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
   );
   rep.params['bytes'] = bytes;
   rep.params['content'] = `alternating ${fmtBytes(b.scale.rssSegmentBytes)} segments of random bytes and JSON Lines`;
-  rep.notes.push(`peak RSS measured with ${gnuTime() ? `${gnuTime()} -f %M (max RSS of the command)` : 'polling VmHWM in /proc/<pid>/status every 20 ms'}.`);
+  rep.notes.push(
+    `peak RSS measured with ${gnuTime() ? `${gnuTime()} -f %M (max RSS of the command)` : 'polling VmHWM in /proc/<pid>/status every 20 ms'}.`,
+  );
   const sourceHash = b.cairnEnabled ? await fileSha256(file) : '';
 
   /** Run one command; record its time and peak RSS. */

@@ -26,7 +26,9 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
         metric: 'status',
         timed: () => [status],
         verify: (_run, r) =>
-          r.steps[0]?.stdoutTail.includes('nothing to commit, working tree clean') ? null : `git status is not clean: ${r.steps[0]?.stdoutTail.slice(0, 300)}`,
+          r.steps[0]?.stdoutTail.includes('nothing to commit, working tree clean')
+            ? null
+            : `git status is not clean: ${r.steps[0]?.stdoutTail.slice(0, 300)}`,
       });
     }
   }

@@ -25,6 +25,6 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
     await srv.stop();
   }
   rep.notes.push(
-    'git serves a bare copy packed with pack.window=0 (also set in its config, so upload-pack does not search deltas among ten unrelated 100 MiB blobs on every clone; with git\'s default it takes minutes).',
+    "git serves a bare copy packed with pack.window=0 (also set in its config, so upload-pack does not search deltas among ten unrelated 100 MiB blobs on every clone; with git's default it takes minutes).",
   );
 }

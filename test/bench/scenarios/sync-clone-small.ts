@@ -23,5 +23,7 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
   } finally {
     await srv.stop();
   }
-  rep.notes.push('git serves a bare copy packed by `git clone --bare` + `git gc` (deltas and bitmaps, as a maintained server has); cairn serves the repository the tree was committed in.');
+  rep.notes.push(
+    'git serves a bare copy packed by `git clone --bare` + `git gc` (deltas and bitmaps, as a maintained server has); cairn serves the repository the tree was committed in.',
+  );
 }

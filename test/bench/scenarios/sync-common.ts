@@ -21,7 +21,9 @@ export interface SyncScale {
 
 export function syncScale(b: Bench): SyncScale {
   // Quick mode: fewer clients, since every cairn process costs ~1 s of CPU to start (2-core machine).
-  return b.opts.quick ? { clients: [4, 16], httpSeconds: 1, processesPerClient: 1 } : { clients: [8, 32], httpSeconds: 5, processesPerClient: 3 };
+  return b.opts.quick
+    ? { clients: [4, 16], httpSeconds: 1, processesPerClient: 1 }
+    : { clients: [8, 32], httpSeconds: 5, processesPerClient: 3 };
 }
 
 /**
@@ -100,7 +102,9 @@ export function cairnJson(r: CmdResult): CairnTransfer | null {
 export async function gitServeReady(b: Bench, bare: string, extraConfig: [string, string][] = []): Promise<string | null> {
   const o = { gitDir: bare };
   return b.exec([
-    ...[['receive.autogc', 'false'] as [string, string], ...extraConfig].map(([k, v]) => b.gitCmd(['config', k, v], b.session, { ...o, label: `git config ${k} ${v}` })),
+    ...[['receive.autogc', 'false'] as [string, string], ...extraConfig].map(([k, v]) =>
+      b.gitCmd(['config', k, v], b.session, { ...o, label: `git config ${k} ${v}` }),
+    ),
     b.gitCmd(['gc', '-q'], b.session, { ...o, label: 'git gc (server copy)' }),
   ]);
 }
@@ -130,7 +134,9 @@ export async function largeSync(b: Bench, rep: ScenarioReport): Promise<LargeSyn
       const random = i < largeFiles / 2;
       const name = `f${String(i).padStart(2, '0')}.${random ? 'bin' : 'jsonl'}`;
       const seed = `${b.opts.seed}/large/${i}`;
-      bytes += random ? genRandomFile(path.join(dir, name), largeFileBytes, seed) : genJsonlFile(path.join(dir, name), largeFileBytes, seed).bytes;
+      bytes += random
+        ? genRandomFile(path.join(dir, name), largeFileBytes, seed)
+        : genJsonlFile(path.join(dir, name), largeFileBytes, seed).bytes;
       files.push(name);
     }
   });
@@ -218,8 +224,9 @@ export async function smallSync(b: Bench, rep: ScenarioReport): Promise<SmallSyn
     b.log('  packing a bare git server copy of the small tree (untimed) ...');
     const bare = `${b.freshPath('sync-small')}.git`;
     const err =
-      (await b.exec([b.gitCmd(['clone', '-q', '--bare', `file://${repo.gitDir}`, bare], b.session, { label: 'git clone --bare (server copy)' })])) ??
-      (await gitServeReady(b, bare));
+      (await b.exec([
+        b.gitCmd(['clone', '-q', '--bare', `file://${repo.gitDir}`, bare], b.session, { label: 'git clone --bare (server copy)' }),
+      ])) ?? (await gitServeReady(b, bare));
     if (err) rep.errors.push(`git setup: ${err}`);
     else out.gitBare = bare;
   }

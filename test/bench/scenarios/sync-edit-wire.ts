@@ -20,12 +20,20 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
   const wt = path.join(dir, 'wt');
   const file = path.join(wt, 'data.jsonl');
   const v2 = path.join(dir, 'v2.jsonl');
-  const v1 = timedGen(b, `a ${fmtBytes(b.scale.jsonlBytes)} JSON Lines file`, () => genJsonlFile(file, b.scale.jsonlBytes, `${b.opts.seed}/edit`));
+  const v1 = timedGen(b, `a ${fmtBytes(b.scale.jsonlBytes)} JSON Lines file`, () =>
+    genJsonlFile(file, b.scale.jsonlBytes, `${b.opts.seed}/edit`),
+  );
   const append = Math.round(v1.records * b.scale.appendFraction);
   const edit = timedGen(b, `its edited version (${b.scale.edits} edits, ${append} appended records)`, () =>
     deriveEditedJsonl(file, v2, v1.records, b.scale.edits, append, `${b.opts.seed}/edit/v2`),
   );
-  Object.assign(rep.params, { bytes: v1.bytes, records: v1.records, edited: edit.edited, appended: edit.appended, 'bytes after edit': edit.bytes });
+  Object.assign(rep.params, {
+    bytes: v1.bytes,
+    records: v1.records,
+    edited: edit.edited,
+    appended: edit.appended,
+    'bytes after edit': edit.bytes,
+  });
 
   const srv = await startServers(b, rep);
   const broken = new Set<string>();
@@ -85,7 +93,12 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
     }
     if (gitOn) {
       const px = srv.gitProxy as Proxy;
-      const initErr = (await b.gitInitRepo(gitDir)) ?? (await b.exec([b.gitCmd(['init', '-q', '--bare', gitBare], b.session), b.gitCmd(['config', 'receive.autogc', 'false'], b.session, { gitDir: gitBare })]));
+      const initErr =
+        (await b.gitInitRepo(gitDir)) ??
+        (await b.exec([
+          b.gitCmd(['init', '-q', '--bare', gitBare], b.session),
+          b.gitCmd(['config', 'receive.autogc', 'false'], b.session, { gitDir: gitBare }),
+        ]));
       if (initErr) {
         rep.errors.push(`git setup: ${initErr}`);
         broken.add('git');
@@ -101,7 +114,8 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
     await untimed('git', [b.gitCmd(['commit', '-q', '-a', '-m', 'v2'], wt, g)]);
 
     // Interleaved: push of each, then fetch of each.
-    if (!broken.has('cairn')) await step('cairn', 'push edit', srv.cairnProxy as Proxy, [b.cairn(['push', '--json', cairnUrl, 'main'], wt)]);
+    if (!broken.has('cairn'))
+      await step('cairn', 'push edit', srv.cairnProxy as Proxy, [b.cairn(['push', '--json', cairnUrl, 'main'], wt)]);
     if (!broken.has('git')) await step('git', 'push edit', srv.gitProxy as Proxy, [b.gitCmd(['push', '-q', gitUrl, 'main'], wt, g)]);
     if (!broken.has('cairn')) await step('cairn', 'fetch edit', srv.cairnProxy as Proxy, [b.cairn(['fetch', '--json'], cairnClone)]);
     if (!broken.has('git')) await step('git', 'fetch edit', srv.gitProxy as Proxy, [b.gitCmd(['fetch', '-q', 'origin'], gitClone)]);
@@ -110,12 +124,14 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
     if (!broken.has('cairn')) {
       const want = await output(b.cairn(['rev-parse', 'HEAD'], wt));
       const got = await output(b.cairn(['rev-parse', 'origin/main'], cairnClone));
-      if (want !== got) rep.fail('cairn', 'fetch edit', 's', `wrong result: origin/main is ${got} in the clone, the pushed commit is ${want}`);
+      if (want !== got)
+        rep.fail('cairn', 'fetch edit', 's', `wrong result: origin/main is ${got} in the clone, the pushed commit is ${want}`);
     }
     if (!broken.has('git')) {
       const want = await output(b.gitCmd(['rev-parse', 'HEAD'], wt, g));
       const got = await output(b.gitCmd(['rev-parse', 'origin/main'], gitClone));
-      if (want !== got) rep.fail('git', 'fetch edit', 's', `wrong result: origin/main is ${got} in the clone, the pushed commit is ${want}`);
+      if (want !== got)
+        rep.fail('git', 'fetch edit', 's', `wrong result: origin/main is ${got} in the clone, the pushed commit is ${want}`);
     }
   } finally {
     await srv.stop();
@@ -128,15 +144,22 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
   for (const what of ['push edit', 'fetch edit']) {
     const cp = c(`${what}: % of file`);
     const gp = gm(`${what}: % of file`);
-    if (cp !== null || gp !== null) rep.notes.push(`${what}: cairn ${cp === null ? 'n/a' : cp.toFixed(2)} % of the file on the wire, git ${gp === null ? 'n/a' : gp.toFixed(2)} %.`);
+    if (cp !== null || gp !== null)
+      rep.notes.push(
+        `${what}: cairn ${cp === null ? 'n/a' : cp.toFixed(2)} % of the file on the wire, git ${gp === null ? 'n/a' : gp.toFixed(2)} %.`,
+      );
   }
-  rep.notes.push('bytes on the wire: TCP payload both ways through a counting proxy on 127.0.0.1 (HTTP headers / pkt-line framing included), as % of the original file.');
+  rep.notes.push(
+    'bytes on the wire: TCP payload both ways through a counting proxy on 127.0.0.1 (HTTP headers / pkt-line framing included), as % of the original file.',
+  );
   rep.notes.push(
     v1.bytes > GIT_BIG_FILE_THRESHOLD
       ? 'git sends files above core.bigFileThreshold (512 MiB) whole (compressed, no delta), so its push and fetch carry about a compressed copy of the file.'
-      : 'this file is below git\'s core.bigFileThreshold (512 MiB), so git sends the new version as a delta against the old one (at full size it would not).',
+      : "this file is below git's core.bigFileThreshold (512 MiB), so git sends the new version as a delta against the old one (at full size it would not).",
   );
-  rep.notes.push('single run (bytes are deterministic; the times are one sample). cairn pushes to a repository its first push created; git to a bare repository (git daemon --enable=receive-pack).');
+  rep.notes.push(
+    'single run (bytes are deterministic; the times are one sample). cairn pushes to a repository its first push created; git to a bare repository (git daemon --enable=receive-pack).',
+  );
   b.removeNow(dir);
   for (const d of [cairnClone, path.join(b.session, path.basename(new URL(cairnUrl).pathname)), gitBare, gitDir, gitClone]) b.removeNow(d);
 }

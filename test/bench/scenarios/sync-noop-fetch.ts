@@ -45,7 +45,8 @@ async function httpLoad(url: string, clients: number, seconds: number, known: st
         const text = await res.body.text();
         // The client's decision: the advertised tips are the ones it has, so nothing to do.
         const body = JSON.parse(text) as { refs?: unknown };
-        if (res.statusCode !== 200 || JSON.stringify(body.refs) !== known) throw new Error(`status ${res.statusCode}, refs ${JSON.stringify(body.refs).slice(0, 100)}`);
+        if (res.statusCode !== 200 || JSON.stringify(body.refs) !== known)
+          throw new Error(`status ${res.statusCode}, refs ${JSON.stringify(body.refs).slice(0, 100)}`);
         lat.push(Number(process.hrtime.bigint() - s) / 1e9);
       } catch (e) {
         errors++;
@@ -115,12 +116,15 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
     }
 
     const record = (peer: string, what: string, unitName: string, l: Load): void => {
-      if (l.errors > 0) rep.fail(peer, `${what}: ${unitName}/s`, 'count', `${l.errors} of ${l.count + l.errors} failed; first: ${l.firstError ?? '?'}`);
+      if (l.errors > 0)
+        rep.fail(peer, `${what}: ${unitName}/s`, 'count', `${l.errors} of ${l.count + l.errors} failed; first: ${l.firstError ?? '?'}`);
       const rate = l.count / l.seconds;
       rep.add(peer, `${what}: ${unitName}/s`, 'count', round1(rate));
       rep.add(peer, `${what}: p50 latency`, 's', quantile(l.latencies, 0.5));
       rep.add(peer, `${what}: p99 latency`, 's', quantile(l.latencies, 0.99));
-      b.log(`    ${peer} ${what}: ${round1(rate)} ${unitName}/s, p50 ${fmtSeconds(quantile(l.latencies, 0.5))}, p99 ${fmtSeconds(quantile(l.latencies, 0.99))} (${l.count} in ${l.seconds.toFixed(1)} s${l.errors ? `, ${l.errors} errors` : ''})`);
+      b.log(
+        `    ${peer} ${what}: ${round1(rate)} ${unitName}/s, p50 ${fmtSeconds(quantile(l.latencies, 0.5))}, p99 ${fmtSeconds(quantile(l.latencies, 0.99))} (${l.count} in ${l.seconds.toFixed(1)} s${l.errors ? `, ${l.errors} errors` : ''})`,
+      );
     };
 
     for (let runNo = 1; runNo <= b.opts.runs; runNo++) {
@@ -128,17 +132,30 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
         b.log(`  [run ${runNo}/${b.opts.runs}] ${n} concurrent clients`);
         if (cairnOk && cairnUrl !== null) {
           record('cairn', `HTTP GET v1/refs, ${n} clients`, 'req', await httpLoad(`${cairnUrl}/v1/refs`, n, httpSeconds, known));
-          record('cairn', `fetch processes, ${n} clients`, 'fetches', await processLoad(() => b.cairn(['fetch', '--json'], cairnClone), n, processesPerClient));
+          record(
+            'cairn',
+            `fetch processes, ${n} clients`,
+            'fetches',
+            await processLoad(() => b.cairn(['fetch', '--json'], cairnClone), n, processesPerClient),
+          );
         }
         if (gitOk) {
-          record('git', `fetch processes, ${n} clients`, 'fetches', await processLoad(() => b.gitCmd(['fetch', '-q', '--no-write-fetch-head', 'origin'], gitClone), n, processesPerClient));
+          record(
+            'git',
+            `fetch processes, ${n} clients`,
+            'fetches',
+            await processLoad(() => b.gitCmd(['fetch', '-q', '--no-write-fetch-head', 'origin'], gitClone), n, processesPerClient),
+          );
         }
       }
     }
     for (const n of clients) {
       const c = rep.get('cairn', `fetch processes, ${n} clients: fetches/s`)?.median ?? null;
       const g = rep.get('git', `fetch processes, ${n} clients: fetches/s`)?.median ?? null;
-      if (c !== null && g !== null && g > 0) rep.notes.push(`${n} clients: cairn fetch processes complete ${(c / g).toFixed(2)}× as many no-op fetches per second as git fetch (${c} vs ${g}).`);
+      if (c !== null && g !== null && g > 0)
+        rep.notes.push(
+          `${n} clients: cairn fetch processes complete ${(c / g).toFixed(2)}× as many no-op fetches per second as git fetch (${c} vs ${g}).`,
+        );
     }
     b.trash(cairnClone);
     b.trash(gitClone);

@@ -73,7 +73,8 @@ async function measure(b: Bench, rep: ScenarioReport, data: LargeSync, t: Tool):
 
   const dir = b.freshPath(`resume-${peer}`);
   const cut = await killAtBytes(t.clone(dir), proxy, KILL_AT * fullWire);
-  if (!cut.killed) return fail(`the clone finished (${fmtBytes(cut.wire)}) before ${Math.round(KILL_AT * 100)}% of ${fmtBytes(fullWire)} had arrived`);
+  if (!cut.killed)
+    return fail(`the clone finished (${fmtBytes(cut.wire)}) before ${Math.round(KILL_AT * 100)}% of ${fmtBytes(fullWire)} had arrived`);
   rep.add(peer, 'interrupted clone: bytes before the kill', 'bytes', cut.wire);
   rep.add(peer, 'interrupted clone: seconds before the kill', 's', cut.seconds);
   b.log(`  ${peer} killed after ${fmtSeconds(cut.seconds)}, ${fmtBytes(cut.wire)} on the wire`);
@@ -91,8 +92,16 @@ async function measure(b: Bench, rep: ScenarioReport, data: LargeSync, t: Tool):
   rep.add(peer, 're-sent (before-kill + re-run − full)', 'bytes', resent);
   rep.add(peer, 're-sent, % of bytes before the kill', '%', pct(resent, cut.wire));
   const j = peer === 'cairn' ? cairnJson(r1) : null;
-  if (j) rep.note(peer, 're-run', 's', `objects: ${j.listed} listed, ${j.requested} requested (${j.listed - j.requested} kept from the interrupted run)`);
-  b.log(`  ${peer} re-run: ${fmtSeconds(r1.seconds)}, ${fmtBytes(rerunWire)}; re-sent ${fmtBytes(resent)} = ${pct(resent, cut.wire).toFixed(1)} % of what arrived before the kill`);
+  if (j)
+    rep.note(
+      peer,
+      're-run',
+      's',
+      `objects: ${j.listed} listed, ${j.requested} requested (${j.listed - j.requested} kept from the interrupted run)`,
+    );
+  b.log(
+    `  ${peer} re-run: ${fmtSeconds(r1.seconds)}, ${fmtBytes(rerunWire)}; re-sent ${fmtBytes(resent)} = ${pct(resent, cut.wire).toFixed(1)} % of what arrived before the kill`,
+  );
   b.removeNow(dir);
   b.removeNow(again);
 }
@@ -107,7 +116,12 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
     if (data.cairnOk && srv.cairnProxy) {
       const url = srv.cairnUrl(path.basename(data.dir));
       // Resuming is running the same command again, into the same folder.
-      await measure(b, rep, data, { peer: 'cairn', proxy: srv.cairnProxy, clone: (dir) => b.cairn(['clone', '--json', url, dir], b.session, `cairn clone ${url}`), rerunDir: (d) => d });
+      await measure(b, rep, data, {
+        peer: 'cairn',
+        proxy: srv.cairnProxy,
+        clone: (dir) => b.cairn(['clone', '--json', url, dir], b.session, `cairn clone ${url}`),
+        rerunDir: (d) => d,
+      });
     }
     if (data.gitBare && srv.gitProxy) {
       const url = srv.gitUrl(path.basename(data.gitBare));
@@ -125,5 +139,7 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
   rep.notes.push(
     're-sent = bytes before the kill + bytes of the re-run − bytes of a whole clone (all through the counting proxy); objects in flight when the clone was killed, not yet verified and staged, count as re-sent. Single run.',
   );
-  rep.notes.push('git cannot resume a clone (a killed `git clone` leaves a folder it refuses to clone into): it is re-run into a new folder.');
+  rep.notes.push(
+    'git cannot resume a clone (a killed `git clone` leaves a folder it refuses to clone into): it is re-run into a new folder.',
+  );
 }

@@ -25,8 +25,16 @@ describe('binary merge', () => {
   });
 
   it('favor settles the conflict', () => {
-    expect(mergeBinary({ base: B(1), ours: B(2), theirs: B(3), path: 'x', favor: 'theirs' })).toEqual({ content: B(3), conflicts: [], settled: 1 });
-    expect(mergeBinary({ base: B(1), ours: B(2), theirs: B(3), path: 'x', favor: 'ours' })).toEqual({ content: B(2), conflicts: [], settled: 1 });
+    expect(mergeBinary({ base: B(1), ours: B(2), theirs: B(3), path: 'x', favor: 'theirs' })).toEqual({
+      content: B(3),
+      conflicts: [],
+      settled: 1,
+    });
+    expect(mergeBinary({ base: B(1), ours: B(2), theirs: B(3), path: 'x', favor: 'ours' })).toEqual({
+      content: B(2),
+      conflicts: [],
+      settled: 1,
+    });
   });
 
   it('calls a buffer binary when a NUL shows in its first 8000 bytes, as git does', () => {

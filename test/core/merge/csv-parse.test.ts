@@ -55,11 +55,19 @@ describe('csv reader', () => {
   it('reads back what a plain writer wrote, for any values', () => {
     const cell = fc.string({ unit: fc.constantFrom('a', ',', '"', '\n', '\r', ' ', 'é', '\t'), maxLength: 6 });
     fc.assert(
-      fc.property(fc.array(fc.array(cell, { minLength: 2, maxLength: 4 }), { maxLength: 6 }), fc.constantFrom('\n', '\r\n'), (rows, eol) => {
-        const text = rows.map((r) => r.map((v) => (needsQuotes(v, ',') ? quote(v) : v)).join(',') + eol).join('');
-        expect(values(text)).toEqual(rows);
-        expect(parseCsv(text, ',').map((r) => r.raw + r.eol).join('')).toBe(text);
-      }),
+      fc.property(
+        fc.array(fc.array(cell, { minLength: 2, maxLength: 4 }), { maxLength: 6 }),
+        fc.constantFrom('\n', '\r\n'),
+        (rows, eol) => {
+          const text = rows.map((r) => r.map((v) => (needsQuotes(v, ',') ? quote(v) : v)).join(',') + eol).join('');
+          expect(values(text)).toEqual(rows);
+          expect(
+            parseCsv(text, ',')
+              .map((r) => r.raw + r.eol)
+              .join(''),
+          ).toBe(text);
+        },
+      ),
       { seed: 11, numRuns: 300 },
     );
   });

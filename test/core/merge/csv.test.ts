@@ -10,7 +10,13 @@ import type { MergeInput, MergeOutput } from '../../../src/core/merge/types.js';
 import { CONFLICT, FIELDS, applyEdits, asData, edits, modelMerge, table, type Row } from './records-gen.js';
 
 const merge = (base: string | null, ours: string, theirs: string, extra: Partial<MergeInput> = {}): MergeOutput =>
-  mergeCsv({ base: base === null ? null : Buffer.from(base), ours: Buffer.from(ours), theirs: Buffer.from(theirs), path: 'data.csv', ...extra });
+  mergeCsv({
+    base: base === null ? null : Buffer.from(base),
+    ours: Buffer.from(ours),
+    theirs: Buffer.from(theirs),
+    path: 'data.csv',
+    ...extra,
+  });
 
 function errorOf(f: () => unknown): CairnError {
   try {
@@ -31,10 +37,18 @@ describe('csv merge', () => {
   });
 
   it('reports a cell edited both ways at key and column, keeping ours', () => {
-    const r = merge(BASE, 'id,name,qty\n1,apple,30\n2,"pear, green",5\n3,plum,7\n', 'id,name,qty\n1,apple,31\n2,"pear, green",5\n3,plum,7\n');
+    const r = merge(
+      BASE,
+      'id,name,qty\n1,apple,30\n2,"pear, green",5\n3,plum,7\n',
+      'id,name,qty\n1,apple,31\n2,"pear, green",5\n3,plum,7\n',
+    );
     expect(r.conflicts).toEqual([{ location: 'key=1/qty', kind: 'both-modified', base: '3', ours: '30', theirs: '31' }]);
     expect(r.content.toString()).toBe('id,name,qty\n1,apple,30\n2,"pear, green",5\n3,plum,7\n');
-    expect(merge(BASE, 'id,name,qty\n1,apple,30\n2,"pear, green",5\n3,plum,7\n', 'id,name,qty\n1,apple,31\n2,"pear, green",5\n3,plum,7\n', { favor: 'theirs' })).toEqual({
+    expect(
+      merge(BASE, 'id,name,qty\n1,apple,30\n2,"pear, green",5\n3,plum,7\n', 'id,name,qty\n1,apple,31\n2,"pear, green",5\n3,plum,7\n', {
+        favor: 'theirs',
+      }),
+    ).toEqual({
       content: Buffer.from('id,name,qty\n1,apple,31\n2,"pear, green",5\n3,plum,7\n'),
       conflicts: [],
       settled: 1,
@@ -45,7 +59,14 @@ describe('csv merge', () => {
     const ours = 'id,name,qty\n1,apple,3\n2,"pear, green",6\n4,kiwi,1\n';
     const theirs = 'id,name,qty\n1,apple,3\n3,plum,7\n5,fig,2\n';
     const r = merge(BASE, ours, theirs);
-    expect(r.conflicts).toEqual([{ location: 'key=2', kind: 'modify-delete', base: { id: '2', name: 'pear, green', qty: '5' }, ours: { id: '2', name: 'pear, green', qty: '6' } }]);
+    expect(r.conflicts).toEqual([
+      {
+        location: 'key=2',
+        kind: 'modify-delete',
+        base: { id: '2', name: 'pear, green', qty: '5' },
+        ours: { id: '2', name: 'pear, green', qty: '6' },
+      },
+    ]);
     expect(r.content.toString()).toBe('id,name,qty\n1,apple,3\n2,"pear, green",6\n4,kiwi,1\n5,fig,2\n');
   });
 
@@ -62,14 +83,20 @@ describe('csv merge', () => {
   });
 
   it('takes a column added by one side, filling rows the other side added', () => {
-    const r = merge(BASE, 'id,name,qty\n1,apple,3\n2,"pear, green",5\n3,plum,7\n9,new,0\n', 'id,name,qty,note\n1,apple,3,ripe\n2,"pear, green",5,\n3,plum,7,"sour, dark"\n');
+    const r = merge(
+      BASE,
+      'id,name,qty\n1,apple,3\n2,"pear, green",5\n3,plum,7\n9,new,0\n',
+      'id,name,qty,note\n1,apple,3,ripe\n2,"pear, green",5,\n3,plum,7,"sour, dark"\n',
+    );
     expect(r.conflicts).toEqual([]);
     expect(r.content.toString()).toBe('id,name,qty,note\n1,apple,3,ripe\n2,"pear, green",5,\n3,plum,7,"sour, dark"\n9,new,0,\n');
   });
 
   it('drops a column removed by one side, unless the other side edited a cell in it', () => {
     const theirs = 'id,name\n1,apple\n2,"pear, green"\n3,plum\n';
-    expect(merge(BASE, BASE.replace('1,apple,3', '1,APPLE,3'), theirs).content.toString()).toBe('id,name\n1,APPLE\n2,"pear, green"\n3,plum\n');
+    expect(merge(BASE, BASE.replace('1,apple,3', '1,APPLE,3'), theirs).content.toString()).toBe(
+      'id,name\n1,APPLE\n2,"pear, green"\n3,plum\n',
+    );
     const r = merge(BASE, BASE.replace('1,apple,3', '1,apple,4'), theirs);
     expect(r.conflicts).toEqual([{ location: 'key=1/qty', kind: 'modify-delete', base: '3', ours: '4' }]);
     expect(r.content.toString()).toBe('id,name,qty\n1,apple,4\n2,"pear, green",\n3,plum,\n');
@@ -102,7 +129,12 @@ describe('csv merge', () => {
   });
 
   it('merges tab-separated values, by extension or option', () => {
-    const r = mergeCsv({ base: Buffer.from('id\tv\n1\ta\n'), ours: Buffer.from('id\tv\n1\tA\n'), theirs: Buffer.from('id\tv\n1\ta\n2\tb c\n'), path: 'x.tsv' });
+    const r = mergeCsv({
+      base: Buffer.from('id\tv\n1\ta\n'),
+      ours: Buffer.from('id\tv\n1\tA\n'),
+      theirs: Buffer.from('id\tv\n1\ta\n2\tb c\n'),
+      path: 'x.tsv',
+    });
     expect(r.content.toString()).toBe('id\tv\n1\tA\n2\tb c\n');
     expect(delimiterFor({ path: 'x.csv', options: { delimiter: 'tab' } })).toBe('\t');
     expect(delimiterFor({ path: 'x.txt', options: { delimiter: ';' } })).toBe(';');
@@ -112,7 +144,11 @@ describe('csv merge', () => {
 
 describe('csv merge: hostile input', () => {
   it('names the side and line of malformed CSV and of invalid UTF-8', () => {
-    expect(errorOf(() => merge(BASE, 'id,name\n1,"open\n', BASE.replace('plum', 'x'))).data).toEqual({ path: 'data.csv', side: 'ours', line: 2 });
+    expect(errorOf(() => merge(BASE, 'id,name\n1,"open\n', BASE.replace('plum', 'x'))).data).toEqual({
+      path: 'data.csv',
+      side: 'ours',
+      line: 2,
+    });
     const bad = Buffer.concat([Buffer.from('id,v\n1,a\n2,'), Buffer.from([0xff]), Buffer.from('\n')]);
     const e = errorOf(() => mergeCsv({ base: Buffer.from('id,v\n'), ours: Buffer.from('id,v\n1,a\n'), theirs: bad, path: 'x.csv' }));
     expect([e.code, e.data.side, e.data.line]).toEqual(['BAD_FORMAT', 'theirs', 3]);
@@ -127,7 +163,9 @@ describe('csv merge: hostile input', () => {
   });
 
   it('rows longer than the header or repeated column names merge as text', () => {
-    expect(merge('id,v\n1,a\n2,b\n3,c\n4,d\n', 'id,v\n1,A\n2,b\n3,c\n4,d\n', 'id,v\n1,a\n2,b\n3,c\n4,d,extra\n').content.toString()).toBe('id,v\n1,A\n2,b\n3,c\n4,d,extra\n');
+    expect(merge('id,v\n1,a\n2,b\n3,c\n4,d\n', 'id,v\n1,A\n2,b\n3,c\n4,d\n', 'id,v\n1,a\n2,b\n3,c\n4,d,extra\n').content.toString()).toBe(
+      'id,v\n1,A\n2,b\n3,c\n4,d,extra\n',
+    );
     expect(merge('id,id\n1,a\n2,b\n', 'id,id\n1,A\n2,b\n', 'id,id\n1,a\n2,B\n').conflicts).toHaveLength(1);
   });
 });
@@ -148,7 +186,7 @@ const style = fc.record({ eol: fc.constantFrom('\n', '\r\n'), quoteAll: fc.boole
 const runs = { seed: 8080, numRuns: 300 };
 
 describe('csv merge: properties', () => {
-  it('merge(B, X, B\') = X when theirs only requoted B', () => {
+  it("merge(B, X, B') = X when theirs only requoted B", () => {
     fc.assert(
       fc.property(table, edits(false), style, (b, e, s) => {
         const [base, x] = [csv(b, s.eol, s.quoteAll), csv(applyEdits(b, e, 100), s.eol, s.quoteAll)];
@@ -159,7 +197,7 @@ describe('csv merge: properties', () => {
     );
   });
 
-  it('clean merges agree with the model and do not depend on which side is ours; output keeps ours\' style', () => {
+  it("clean merges agree with the model and do not depend on which side is ours; output keeps ours' style", () => {
     fc.assert(
       fc.property(table, edits(false), edits(false), style, (b, eo, et, s) => {
         const [o, t] = [applyEdits(b, eo, 100), applyEdits(b, et, 200)];
@@ -184,7 +222,8 @@ describe('csv merge: properties', () => {
         const oursRows = parseCsv(ours, ',').slice(1);
         for (const [i, row] of o.entries()) {
           const merged = expected.get(row.get('id') as string);
-          if (merged && asData([merged])[0]?.join() === asData([row])[0]?.join()) expect(written.has(oursRows[i]?.raw as string)).toBe(true);
+          if (merged && asData([merged])[0]?.join() === asData([row])[0]?.join())
+            expect(written.has(oursRows[i]?.raw as string)).toBe(true);
         }
       }),
       runs,

@@ -4,7 +4,16 @@ import fc from 'fast-check';
 import { mergeJson } from '../../../src/core/merge/json-merge.js';
 import type { MergeOutput } from '../../../src/core/merge/types.js';
 import { parseJson } from '../../../src/core/merge/json-parse.js';
-import { JsonObject, canonicalJson, isContainer, jsonEqual, kindOf, scalarKey, type JsonScalar, type JsonValue } from '../../../src/core/merge/json-value.js';
+import {
+  JsonObject,
+  canonicalJson,
+  isContainer,
+  jsonEqual,
+  kindOf,
+  scalarKey,
+  type JsonScalar,
+  type JsonValue,
+} from '../../../src/core/merge/json-value.js';
 
 export type Plain = null | boolean | number | string | Plain[] | { [k: string]: Plain };
 
@@ -35,7 +44,10 @@ export const docArb: fc.Arbitrary<Plain> = fc.letrec<{ value: Plain; records: Pl
     tie('records'),
   ),
   records: fc
-    .uniqueArray(fc.tuple(fc.integer({ min: 1, max: 12 }), fc.dictionary(fc.constantFrom('name', 'qty', 'tags'), scalarArb, { maxKeys: 3 })), { maxLength: 6, selector: (r) => r[0] })
+    .uniqueArray(
+      fc.tuple(fc.integer({ min: 1, max: 12 }), fc.dictionary(fc.constantFrom('name', 'qty', 'tags'), scalarArb, { maxKeys: 3 })),
+      { maxLength: 6, selector: (r) => r[0] },
+    )
     .map((rs) => rs.map(([id, fields]) => obj([['id', id], ...Object.entries(fields)]))),
 })).value;
 
@@ -52,7 +64,11 @@ export const editArb: fc.Arbitrary<Edit> = fc.record({
   action: fc.constantFrom('set', 'delete', 'insert', 'modify'),
   key: fc.constantFrom(...KEYS),
   at: fc.nat(20),
-  value: fc.oneof(scalarArb, docArb, fc.record({ id: fc.integer({ min: 1, max: 15 }), name: scalarArb }).map((r) => obj(Object.entries(r)))),
+  value: fc.oneof(
+    scalarArb,
+    docArb,
+    fc.record({ id: fc.integer({ min: 1, max: 15 }), name: scalarArb }).map((r) => obj(Object.entries(r))),
+  ),
 });
 
 export function clone(v: Plain): Plain {
@@ -98,8 +114,20 @@ export function write(v: Plain, f: Format = { indent: 2, newline: true }): Buffe
   return Buffer.from(JSON.stringify(v, null, f.indent) + (f.newline ? '\n' : ''));
 }
 
-export function merge(base: Buffer | null, ours: Buffer, theirs: Buffer, extra: { favor?: 'ours' | 'theirs'; key?: string } = {}): MergeOutput {
-  return mergeJson({ base, ours, theirs, path: 'doc.json', favor: extra.favor, options: extra.key === undefined ? undefined : { key: extra.key } });
+export function merge(
+  base: Buffer | null,
+  ours: Buffer,
+  theirs: Buffer,
+  extra: { favor?: 'ours' | 'theirs'; key?: string } = {},
+): MergeOutput {
+  return mergeJson({
+    base,
+    ours,
+    theirs,
+    path: 'doc.json',
+    favor: extra.favor,
+    options: extra.key === undefined ? undefined : { key: extra.key },
+  });
 }
 
 export function data(buf: Buffer): string {
@@ -156,26 +184,46 @@ export function missingChange(base: V, x: V, other: V, result: V, at = ''): stri
   };
   const [cb, cx, co, cr] = [count(b), count(x), count(other), count(result)];
   for (const [k, n] of cx) if (n > (cb.get(k) ?? 0) && (cr.get(k) ?? 0) === 0) return `${at}: inserted ${k} is missing`;
-  for (const [k, n] of cb) if ((cx.get(k) ?? 0) < n && (co.get(k) ?? 0) <= n && (cr.get(k) ?? 0) >= n) return `${at}: deleted ${k} came back`;
+  for (const [k, n] of cb)
+    if ((cx.get(k) ?? 0) < n && (co.get(k) ?? 0) <= n && (cr.get(k) ?? 0) >= n) return `${at}: deleted ${k} came back`;
   return null;
 }
 
 /** A dataset-shaped document: records by id, a sorted tag list, a plain list, settings. */
-export const datasetArb = (maxItems = 8): fc.Arbitrary<Plain> => fc
-  .record({
-    items: fc.uniqueArray(fc.integer({ min: 1, max: Math.max(40, maxItems * 2) }), { maxLength: maxItems, minLength: maxItems > 8 ? maxItems / 2 : 0 }),
-    tags: fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g'), { maxLength: 5 }),
-    list: fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 6 }),
-    qty: fc.array(scalarArb, { minLength: 8, maxLength: 8 }),
-  })
-  .map(({ items, tags, list, qty }) =>
-    obj([
-      ['items', items.map((id, i) => obj([['id', id], ['qty', qty[i % qty.length]!], ['name', `n${id}`]]))],
-      ['tags', tags.sort()],
-      ['list', list],
-      ['settings', obj([['a', 1], ['b', obj([['c', 'x']])]])],
-    ]),
-  );
+export const datasetArb = (maxItems = 8): fc.Arbitrary<Plain> =>
+  fc
+    .record({
+      items: fc.uniqueArray(fc.integer({ min: 1, max: Math.max(40, maxItems * 2) }), {
+        maxLength: maxItems,
+        minLength: maxItems > 8 ? maxItems / 2 : 0,
+      }),
+      tags: fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g'), { maxLength: 5 }),
+      list: fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 6 }),
+      qty: fc.array(scalarArb, { minLength: 8, maxLength: 8 }),
+    })
+    .map(({ items, tags, list, qty }) =>
+      obj([
+        [
+          'items',
+          items.map((id, i) =>
+            obj([
+              ['id', id],
+              ['qty', qty[i % qty.length]!],
+              ['name', `n${id}`],
+            ]),
+          ),
+        ],
+        ['tags', tags.sort()],
+        ['list', list],
+        [
+          'settings',
+          obj([
+            ['a', 1],
+            ['b', obj([['c', 'x']])],
+          ]),
+        ],
+      ]),
+    );
 
 export interface DatasetEdit {
   kind: 'field' | 'drop-field' | 'add-record' | 'drop-record' | 'move-record' | 'tag' | 'drop-tag' | 'list' | 'setting';
@@ -208,7 +256,15 @@ export function applyDatasetEdits(doc: Plain, edits: DatasetEdit[]): Plain {
         if (rec && e.key !== 'id') delete rec[e.key];
         break;
       case 'add-record':
-        if (!items.some((r) => r['id'] === e.id)) items.splice(e.at % (items.length + 1), 0, obj([['id', e.id], ['name', e.value]]));
+        if (!items.some((r) => r['id'] === e.id))
+          items.splice(
+            e.at % (items.length + 1),
+            0,
+            obj([
+              ['id', e.id],
+              ['name', e.value],
+            ]),
+          );
         break;
       case 'drop-record':
         if (rec) items.splice(e.at % items.length, 1);
@@ -240,7 +296,34 @@ export function applyDatasetEdits(doc: Plain, edits: DatasetEdit[]): Plain {
 
 /** Three versions of one document plus how each is written: generic documents and edits, or datasets (small, and large enough that equality checks give up and merging looks inside) and record edits. */
 export const scenarioArb = fc.oneof(
-  fc.record({ base: docArb, e1: fc.array(editArb, { minLength: 1, maxLength: 4 }), e2: fc.array(editArb, { minLength: 1, maxLength: 4 }), f0: formatArb, f1: formatArb, f2: formatArb }).map((s) => ({ ...s, ours: applyEdits(s.base, s.e1), theirs: applyEdits(s.base, s.e2) })),
-  fc.record({ base: datasetArb(), e1: fc.array(datasetEditArb, { minLength: 1, maxLength: 5 }), e2: fc.array(datasetEditArb, { minLength: 1, maxLength: 5 }), f0: formatArb, f1: formatArb, f2: formatArb }).map((s) => ({ ...s, ours: applyDatasetEdits(s.base, s.e1), theirs: applyDatasetEdits(s.base, s.e2) })),
-  fc.record({ base: datasetArb(120), e1: fc.array(datasetEditArb, { minLength: 1, maxLength: 8 }), e2: fc.array(datasetEditArb, { minLength: 1, maxLength: 8 }), f0: formatArb, f1: formatArb, f2: formatArb }).map((s) => ({ ...s, ours: applyDatasetEdits(s.base, s.e1), theirs: applyDatasetEdits(s.base, s.e2) })),
+  fc
+    .record({
+      base: docArb,
+      e1: fc.array(editArb, { minLength: 1, maxLength: 4 }),
+      e2: fc.array(editArb, { minLength: 1, maxLength: 4 }),
+      f0: formatArb,
+      f1: formatArb,
+      f2: formatArb,
+    })
+    .map((s) => ({ ...s, ours: applyEdits(s.base, s.e1), theirs: applyEdits(s.base, s.e2) })),
+  fc
+    .record({
+      base: datasetArb(),
+      e1: fc.array(datasetEditArb, { minLength: 1, maxLength: 5 }),
+      e2: fc.array(datasetEditArb, { minLength: 1, maxLength: 5 }),
+      f0: formatArb,
+      f1: formatArb,
+      f2: formatArb,
+    })
+    .map((s) => ({ ...s, ours: applyDatasetEdits(s.base, s.e1), theirs: applyDatasetEdits(s.base, s.e2) })),
+  fc
+    .record({
+      base: datasetArb(120),
+      e1: fc.array(datasetEditArb, { minLength: 1, maxLength: 8 }),
+      e2: fc.array(datasetEditArb, { minLength: 1, maxLength: 8 }),
+      f0: formatArb,
+      f1: formatArb,
+      f2: formatArb,
+    })
+    .map((s) => ({ ...s, ours: applyDatasetEdits(s.base, s.e1), theirs: applyDatasetEdits(s.base, s.e2) })),
 );

@@ -10,8 +10,13 @@ import { canonicalJson } from '../../../src/core/merge/json-value.js';
 import { errorOf } from '../../helpers/errors.js';
 
 const merge = (base: string | Buffer | null, ours: string | Buffer, theirs: string | Buffer, favor?: 'ours' | 'theirs') =>
-  mergeJson({ base: base === null ? null : Buffer.from(base), ours: Buffer.from(ours), theirs: Buffer.from(theirs), path: 'h.json', favor });
-
+  mergeJson({
+    base: base === null ? null : Buffer.from(base),
+    ours: Buffer.from(ours),
+    theirs: Buffer.from(theirs),
+    path: 'h.json',
+    favor,
+  });
 
 /** {"a":{"a":...{"v":v,"w":w}...}} nested `depth` objects deep. */
 const nested = (depth: number, v: number, w: number) => '{"a":'.repeat(depth - 1) + `{"v":${v},"w":${w}}` + '}'.repeat(depth - 1);
@@ -20,7 +25,12 @@ describe('json merge under hostile input', () => {
   it('refuses 100,000 levels of nesting on any side with BAD_FORMAT, not a stack overflow', () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
     const deepObj = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
-    for (const [b, o, t] of [['[]', deep, '[1]'], ['[]', '[1]', deep], [deep, '[1]', '[2]'], ['{}', deepObj, '{"b":1}']]) {
+    for (const [b, o, t] of [
+      ['[]', deep, '[1]'],
+      ['[]', '[1]', deep],
+      [deep, '[1]', '[2]'],
+      ['{}', deepObj, '{"b":1}'],
+    ]) {
       const e = errorOf(() => merge(b!, o!, t!));
       expect(e.code).toBe('BAD_FORMAT');
       expect(e.message).toContain(`nesting deeper than ${MAX_JSON_DEPTH}`);
@@ -49,12 +59,18 @@ describe('json merge under hostile input', () => {
 
   it('treats __proto__, constructor and prototype as ordinary keys and never pollutes Object.prototype', () => {
     const base = '{"__proto__": {"x": 1}, "constructor": {"prototype": {"y": 1}}, "list": [{"id": "__proto__", "v": 1}]}';
-    const ours = '{"__proto__": {"x": 2}, "constructor": {"prototype": {"y": 1}}, "list": [{"id": "__proto__", "v": 1}], "prototype": {"polluted": true}}';
-    const theirs = '{"__proto__": {"x": 1, "polluted": true}, "constructor": {"prototype": {"y": 2}}, "list": [{"id": "__proto__", "v": 2}, {"id": "constructor"}]}';
+    const ours =
+      '{"__proto__": {"x": 2}, "constructor": {"prototype": {"y": 1}}, "list": [{"id": "__proto__", "v": 1}], "prototype": {"polluted": true}}';
+    const theirs =
+      '{"__proto__": {"x": 1, "polluted": true}, "constructor": {"prototype": {"y": 2}}, "list": [{"id": "__proto__", "v": 2}, {"id": "constructor"}]}';
     const r = merge(base, ours, theirs);
     expect(r.conflicts).toEqual([]);
     expect(canonicalJson(parseJson(r.content))).toBe(
-      canonicalJson(parseJson('{"__proto__": {"x": 2, "polluted": true}, "constructor": {"prototype": {"y": 2}}, "list": [{"id": "__proto__", "v": 2}, {"id": "constructor"}], "prototype": {"polluted": true}}')),
+      canonicalJson(
+        parseJson(
+          '{"__proto__": {"x": 2, "polluted": true}, "constructor": {"prototype": {"y": 2}}, "list": [{"id": "__proto__", "v": 2}, {"id": "constructor"}], "prototype": {"polluted": true}}',
+        ),
+      ),
     );
     const clash = merge('{"__proto__": {"polluted": 0}}', '{"__proto__": {"polluted": 1}}', '{"__proto__": {"polluted": 2}}');
     expect(clash.conflicts[0]!.location).toBe('/__proto__/polluted');
@@ -107,11 +123,14 @@ describe('json merge under hostile input', () => {
     expect(performance.now() - t0).toBeLessThan(60_000);
   });
 
-  it('merges a 50 MB document in bounded time and memory, with both sides\' changes', () => {
+  it("merges a 50 MB document in bounded time and memory, with both sides' changes", () => {
     const n = 320_000;
     const doc = (change: (i: number) => string | null, extra = '') => {
       const parts: string[] = [];
-      for (let i = 0; i < n; i++) parts.push(`  {"id": ${i}, "name": "item number ${i}", "price": ${(i * 0.37).toFixed(2)}, "tags": ["a", "b"], "note": ${change(i) ?? '"unchanged text here"'}, "big": 123456789012345678901234567890}`);
+      for (let i = 0; i < n; i++)
+        parts.push(
+          `  {"id": ${i}, "name": "item number ${i}", "price": ${(i * 0.37).toFixed(2)}, "tags": ["a", "b"], "note": ${change(i) ?? '"unchanged text here"'}, "big": 123456789012345678901234567890}`,
+        );
       return Buffer.from('[\n' + parts.join(',\n') + extra + '\n]\n');
     };
     const base = doc(() => null);
@@ -132,7 +151,9 @@ describe('json merge under hostile input', () => {
     // Ours' lines are kept: one line per record, the new record in the same style.
     expect(text.split('\n').length).toBe(base.toString().split('\n').length + 1);
     expect(text.endsWith('  {"id": -1, "name": "new"}\n]\n')).toBe(true);
-    console.info(`50 MB merge: ${(base.length / 1e6).toFixed(1)} MB x3, ${seconds.toFixed(1)} s wall, ${cpuSeconds.toFixed(1)} s CPU, peak RSS growth ${(peakGrowth / 1e6).toFixed(0)} MB`);
+    console.info(
+      `50 MB merge: ${(base.length / 1e6).toFixed(1)} MB x3, ${seconds.toFixed(1)} s wall, ${cpuSeconds.toFixed(1)} s CPU, peak RSS growth ${(peakGrowth / 1e6).toFixed(0)} MB`,
+    );
     expect(seconds).toBeLessThan(120);
     // Proportional to the input: the three documents held as values, with room for the merged one.
     expect(peakGrowth).toBeLessThan(25 * base.length);

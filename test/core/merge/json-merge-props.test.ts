@@ -17,7 +17,7 @@ function sides(s: { base: Plain; ours: Plain; theirs: Plain }) {
 describe('json merge properties', () => {
   // The laws themselves (merge(B, X, B) = X, merge(B, B, X) = X, merge(B, X, X) = X, swapped sides) run
   // for every driver in merge-laws.test.ts; here, the same with one version only reformatted.
-  it('merge(B, X, B\') = X when theirs is B written differently (B\'s data when X is B itself)', () => {
+  it("merge(B, X, B') = X when theirs is B written differently (B's data when X is B itself)", () => {
     fc.assert(
       fc.property(scenario, (s) => {
         const { base, ours } = sides(s);
@@ -32,7 +32,7 @@ describe('json merge properties', () => {
     );
   });
 
-  it('merge(B, B\', X) = X\'s data in ours\' format when ours only reformatted B', () => {
+  it("merge(B, B', X) = X's data in ours' format when ours only reformatted B", () => {
     fc.assert(
       fc.property(scenario, (s) => {
         const { base, theirs } = sides(s);
@@ -45,7 +45,7 @@ describe('json merge properties', () => {
     );
   });
 
-  it('merge(B, X, X\') = X, byte for byte, when theirs is X written differently', () => {
+  it("merge(B, X, X') = X, byte for byte, when theirs is X written differently", () => {
     fc.assert(
       fc.property(scenario, (s) => {
         const { base, ours } = sides(s);
@@ -77,7 +77,7 @@ describe('json merge properties', () => {
     expect(clean).toBeGreaterThan(RUNS / 4);
   });
 
-  it('every result is valid JSON in which each conflict location holds ours\' value', () => {
+  it("every result is valid JSON in which each conflict location holds ours' value", () => {
     let conflicted = 0;
     fc.assert(
       fc.property(scenario, (s) => {
@@ -100,7 +100,9 @@ describe('json merge properties', () => {
       fc.property(scenario, (s) => {
         const { base, ours, theirs } = sides(s);
         const args = [write(base, s.f0), write(ours, s.f1), write(theirs, s.f2)] as const;
-        const plain = merge(...args), o = merge(...args, { favor: 'ours' }), t = merge(...args, { favor: 'theirs' });
+        const plain = merge(...args),
+          o = merge(...args, { favor: 'ours' }),
+          t = merge(...args, { favor: 'theirs' });
         expect([o.conflicts, t.conflicts]).toEqual([[], []]);
         expect([o.settled, t.settled]).toEqual([plain.conflicts.length, plain.conflicts.length]);
         expect(o.content.equals(plain.content)).toBe(true);
@@ -114,7 +116,8 @@ describe('json merge properties', () => {
     fc.assert(
       fc.property(scenario, (s) => {
         const { ours, theirs } = sides(s);
-        const O = write(ours, s.f1), T = write(theirs, s.f2);
+        const O = write(ours, s.f1),
+          T = write(theirs, s.f2);
         expect(merge(null, O, T).content.equals(merge(null, O, T).content)).toBe(true);
         const same = merge(null, O, write(ours, s.f2));
         expect(same.conflicts).toEqual([]);

@@ -6,7 +6,13 @@ import { mergeJson } from '../../../src/core/merge/json-merge.js';
 import { JsonNumber } from '../../../src/core/merge/json-value.js';
 
 function m(base: string | null, ours: string, theirs: string, extra: { favor?: 'ours' | 'theirs'; options?: Record<string, string> } = {}) {
-  const r = mergeJson({ base: base === null ? null : Buffer.from(base), ours: Buffer.from(ours), theirs: Buffer.from(theirs), path: 'data/x.json', ...extra });
+  const r = mergeJson({
+    base: base === null ? null : Buffer.from(base),
+    ours: Buffer.from(ours),
+    theirs: Buffer.from(theirs),
+    path: 'data/x.json',
+    ...extra,
+  });
   return { text: r.content.toString('utf8'), conflicts: r.conflicts, settled: r.settled };
 }
 const J = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
@@ -18,7 +24,7 @@ describe('json merge: objects', () => {
     expect(r.text).toBe(J({ a: 2, b: { c: 1, d: 3 }, e: true }));
   });
 
-  it('keeps ours\' key order and appends theirs\' new keys in theirs\' order', () => {
+  it("keeps ours' key order and appends theirs' new keys in theirs' order", () => {
     const r = m(J({ a: 1, b: 2 }), J({ b: 2, a: 1, z: 0 }), J({ y: 1, a: 1, b: 2, x: 2 }));
     expect(r.text).toBe(J({ b: 2, a: 1, z: 0, y: 1, x: 2 }));
   });
@@ -72,21 +78,68 @@ describe('json merge: arrays', () => {
     const theirs = items({ id: 1, q: 1, note: 'x' }, { id: 2, q: 7 }, { id: 4, q: 4 }, { id: 3, q: 1 });
     const r = m(base, ours, theirs);
     expect(r.conflicts).toEqual([]);
-    expect(JSON.parse(r.text).items).toEqual([{ id: 3, q: 1 }, { id: 1, q: 5, note: 'x' }, { id: 2, q: 7 }, { id: 4, q: 4 }, { id: 9, q: 0 }]);
+    expect(JSON.parse(r.text).items).toEqual([
+      { id: 3, q: 1 },
+      { id: 1, q: 5, note: 'x' },
+      { id: 2, q: 7 },
+      { id: 4, q: 4 },
+      { id: 9, q: 0 },
+    ]);
   });
 
   it('uses the identity key from the attributes', () => {
-    const base = J([{ sku: 'a', n: 1 }, { sku: 'b', n: 1 }]);
-    const r = m(base, J([{ sku: 'b', n: 1 }, { sku: 'a', n: 2 }]), J([{ sku: 'a', n: 1 }, { sku: 'b', n: 3 }]), { options: { key: 'sku' } });
+    const base = J([
+      { sku: 'a', n: 1 },
+      { sku: 'b', n: 1 },
+    ]);
+    const r = m(
+      base,
+      J([
+        { sku: 'b', n: 1 },
+        { sku: 'a', n: 2 },
+      ]),
+      J([
+        { sku: 'a', n: 1 },
+        { sku: 'b', n: 3 },
+      ]),
+      { options: { key: 'sku' } },
+    );
     expect(r.conflicts).toEqual([]);
-    expect(JSON.parse(r.text)).toEqual([{ sku: 'b', n: 3 }, { sku: 'a', n: 2 }]);
+    expect(JSON.parse(r.text)).toEqual([
+      { sku: 'b', n: 3 },
+      { sku: 'a', n: 2 },
+    ]);
   });
 
   it('reports a record changed on one side and deleted on the other at its index, keeping ours', () => {
-    const r = m(J([{ id: 1, v: 1 }, { id: 2, v: 1 }]), J([{ id: 1, v: 2 }, { id: 2, v: 1 }]), J([{ id: 2, v: 1 }]));
+    const r = m(
+      J([
+        { id: 1, v: 1 },
+        { id: 2, v: 1 },
+      ]),
+      J([
+        { id: 1, v: 2 },
+        { id: 2, v: 1 },
+      ]),
+      J([{ id: 2, v: 1 }]),
+    );
     expect(r.conflicts).toEqual([{ location: '/0', kind: 'modify-delete', base: { id: 1, v: 1 }, ours: { id: 1, v: 2 } }]);
-    expect(JSON.parse(r.text)).toEqual([{ id: 1, v: 2 }, { id: 2, v: 1 }]);
-    const t = m(J([{ id: 1, v: 1 }, { id: 2, v: 1 }]), J([{ id: 1, v: 2 }, { id: 2, v: 1 }]), J([{ id: 2, v: 1 }]), { favor: 'theirs' });
+    expect(JSON.parse(r.text)).toEqual([
+      { id: 1, v: 2 },
+      { id: 2, v: 1 },
+    ]);
+    const t = m(
+      J([
+        { id: 1, v: 1 },
+        { id: 2, v: 1 },
+      ]),
+      J([
+        { id: 1, v: 2 },
+        { id: 2, v: 1 },
+      ]),
+      J([{ id: 2, v: 1 }]),
+      { favor: 'theirs' },
+    );
     expect([JSON.parse(t.text), t.settled]).toEqual([[{ id: 2, v: 1 }], 1]);
   });
 
@@ -107,7 +160,11 @@ describe('json merge: arrays', () => {
     const r = m('["b", "d", "f"]', '["a", "b", "d", "e", "f"]', '["b", "c", "f", "g"]');
     expect([r.conflicts, JSON.parse(r.text)]).toEqual([[], ['a', 'b', 'c', 'e', 'f', 'g']]);
     expect(JSON.parse(m('[30, 20, 10]', '[30, 25, 20, 10]', '[30, 20, 15, 10, 5]').text)).toEqual([30, 25, 20, 15, 10, 5]);
-    const recs = m(J([{ id: 1 }, { id: 5 }]), J([{ id: 1 }, { id: 3 }, { id: 5 }]), J([{ id: 1 }, { id: 5 }, { id: 2 }].sort((x, y) => x.id - y.id)));
+    const recs = m(
+      J([{ id: 1 }, { id: 5 }]),
+      J([{ id: 1 }, { id: 3 }, { id: 5 }]),
+      J([{ id: 1 }, { id: 5 }, { id: 2 }].sort((x, y) => x.id - y.id)),
+    );
     expect(JSON.parse(recs.text)).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }, { id: 5 }]);
   });
 
@@ -117,22 +174,44 @@ describe('json merge: arrays', () => {
 
   it('merges elements edited in place by both sides pairwise', () => {
     const r = m('[[1, 2], [3, 4]]', '[[1, 20], [3, 4]]', '[[10, 2], [3, 4]]');
-    expect([r.conflicts, JSON.parse(r.text)]).toEqual([[], [[10, 20], [3, 4]]]);
-    expect(m('["x", 1]', '["y", 1]', '["z", 1]').conflicts).toEqual([{ location: '/0', kind: 'both-modified', base: 'x', ours: 'y', theirs: 'z' }]);
+    expect([r.conflicts, JSON.parse(r.text)]).toEqual([
+      [],
+      [
+        [10, 20],
+        [3, 4],
+      ],
+    ]);
+    expect(m('["x", 1]', '["y", 1]', '["z", 1]').conflicts).toEqual([
+      { location: '/0', kind: 'both-modified', base: 'x', ours: 'y', theirs: 'z' },
+    ]);
   });
 
   it('reports clashing runs as one conflict on the array, whose two values keep every clean edit', () => {
     const r = m('[0, 1, 2, 3, 9]', '["first", 0, 1, "ours", 3, 9]', '[0, 1, "theirs", "too", 3, 9, "last"]');
-    expect(r.conflicts).toEqual([{ location: '', kind: 'both-modified', base: [0, 1, 2, 3, 9], ours: ['first', 0, 1, 'ours', 3, 9, 'last'], theirs: ['first', 0, 1, 'theirs', 'too', 3, 9, 'last'] }]);
+    expect(r.conflicts).toEqual([
+      {
+        location: '',
+        kind: 'both-modified',
+        base: [0, 1, 2, 3, 9],
+        ours: ['first', 0, 1, 'ours', 3, 9, 'last'],
+        theirs: ['first', 0, 1, 'theirs', 'too', 3, 9, 'last'],
+      },
+    ]);
     expect(JSON.parse(r.text)).toEqual(r.conflicts[0]!.ours);
-    expect(JSON.parse(m('[0, 1, 2, 3, 9]', '["first", 0, 1, "ours", 3, 9]', '[0, 1, "theirs", "too", 3, 9, "last"]', { favor: 'theirs' }).text)).toEqual(r.conflicts[0]!.theirs);
+    expect(
+      JSON.parse(m('[0, 1, 2, 3, 9]', '["first", 0, 1, "ours", 3, 9]', '[0, 1, "theirs", "too", 3, 9, "last"]', { favor: 'theirs' }).text),
+    ).toEqual(r.conflicts[0]!.theirs);
   });
 });
 
 describe('json merge: the written file', () => {
-  it('keeps ours\' indentation, line endings, final newline and BOM', () => {
+  it("keeps ours' indentation, line endings, final newline and BOM", () => {
     const base = { a: 1, list: [1, 2], o: { x: 1 } };
-    for (const [indent, eol, nl] of [['\t', '\n', true], ['    ', '\r\n', false], [2, '\n', false]] as const) {
+    for (const [indent, eol, nl] of [
+      ['\t', '\n', true],
+      ['    ', '\r\n', false],
+      [2, '\n', false],
+    ] as const) {
       const ours = (JSON.stringify({ ...base, a: 2 }, null, indent) + (nl ? '\n' : '')).replace(/\n/g, eol);
       const r = m(J(base), ours, JSON.stringify({ ...base, o: { x: 2 } }));
       expect(r.text).toBe((JSON.stringify({ ...base, a: 2, o: { x: 2 } }, null, indent) + (nl ? '\n' : '')).replace(/\n/g, eol));
@@ -143,26 +222,44 @@ describe('json merge: the written file', () => {
 
   it('copies what ours did not change byte for byte, odd spacing and one-line containers included', () => {
     const ours = '{\n  "keep":   [1,2,  3],\n  "rec": {"id": 1, "tags": ["a"]},\n  "n": 1\n}\n';
-    const r = m('{"keep":[1,2,3],"rec":{"id":1,"tags":["a"]},"n":1}', ours, '{"keep":[1,2,3],"rec":{"id":1,"tags":["a","b"]},"n":1,"new":{"k":[1]}}');
+    const r = m(
+      '{"keep":[1,2,3],"rec":{"id":1,"tags":["a"]},"n":1}',
+      ours,
+      '{"keep":[1,2,3],"rec":{"id":1,"tags":["a","b"]},"n":1,"new":{"k":[1]}}',
+    );
     // The root changed, so it is written afresh (one space after ':'); "keep" inside it is ours' own text.
-    expect(r.text).toBe('{\n  "keep": [1,2,  3],\n  "rec": {"id": 1, "tags": ["a", "b"]},\n  "n": 1,\n  "new": {\n    "k": [\n      1\n    ]\n  }\n}\n');
+    expect(r.text).toBe(
+      '{\n  "keep": [1,2,  3],\n  "rec": {"id": 1, "tags": ["a", "b"]},\n  "n": 1,\n  "new": {\n    "k": [\n      1\n    ]\n  }\n}\n',
+    );
   });
 
-  it('prints records theirs changed or added in the style of ours\' records', () => {
+  it("prints records theirs changed or added in the style of ours' records", () => {
     const ours = '[\n  {"id": 1, "v": 1},\n  {"id": 2, "v": 1}\n]\n';
     const r = m('[{"id":1,"v":1},{"id":2,"v":1}]', ours, '[{"id":1,"v":1},{"id":2,"v":2},{"id":3,"v":[3]}]');
     expect(r.text).toBe('[\n  {"id": 1, "v": 1},\n  {"id": 2, "v": 2},\n  {"id": 3, "v": [3]}\n]\n');
   });
 
-  it('keeps every number\'s text and every unchanged string\'s spelling', () => {
+  it("keeps every number's text and every unchanged string's spelling", () => {
     const ours = '{"big": 123456789012345678901234567890, "inf": 1e400, "dec": 0.1000, "s": "caf\\u00e9", "n": 1}';
-    const r = m('{"big": 123456789012345678901234567890, "inf": 1e400, "dec": 0.1000, "s": "caf\\u00e9", "n": 1}', ours, '{"big": 123456789012345678901234567890, "inf": 1e400, "dec": 0.1000, "s": "caf\\u00e9", "n": 2, "m": 1.50}');
+    const r = m(
+      '{"big": 123456789012345678901234567890, "inf": 1e400, "dec": 0.1000, "s": "caf\\u00e9", "n": 1}',
+      ours,
+      '{"big": 123456789012345678901234567890, "inf": 1e400, "dec": 0.1000, "s": "caf\\u00e9", "n": 2, "m": 1.50}',
+    );
     expect(r.text).toBe('{"big": 123456789012345678901234567890, "inf": 1e400, "dec": 0.1000, "s": "caf\\u00e9", "n": 2, "m": 1.50}');
     const c = m('{"n": 1.0}', '{"n": 1e400}', '{"n": 123456789012345678901234567890}');
-    expect(c.conflicts).toEqual([{ location: '/n', kind: 'both-modified', base: new JsonNumber('1.0'), ours: new JsonNumber('1e400'), theirs: new JsonNumber('123456789012345678901234567890') }]);
+    expect(c.conflicts).toEqual([
+      {
+        location: '/n',
+        kind: 'both-modified',
+        base: new JsonNumber('1.0'),
+        ours: new JsonNumber('1e400'),
+        theirs: new JsonNumber('123456789012345678901234567890'),
+      },
+    ]);
   });
 
-  it('returns an untouched side\'s file as it is', () => {
+  it("returns an untouched side's file as it is", () => {
     const base = '{"a": 1}';
     const theirs = '{\n\n"a"  : 2 }';
     expect(m(base, base, theirs).text).toBe(theirs);

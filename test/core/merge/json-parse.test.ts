@@ -5,9 +5,16 @@ import fc from 'fast-check';
 import { MAX_JSON_DEPTH, parseJson, parseJsonWithLayout } from '../../../src/core/merge/json-parse.js';
 import { DEFAULT_JSON_FORMAT, printJson, stringifyPlain } from '../../../src/core/merge/json-print.js';
 import { fromPlain, toPlain } from '../../../src/core/merge/json-plain.js';
-import { JsonNumber, JsonString, canonicalJson, jsonEqual, makeNumber, numberFromJs, type JsonObject } from '../../../src/core/merge/json-value.js';
+import {
+  JsonNumber,
+  JsonString,
+  canonicalJson,
+  jsonEqual,
+  makeNumber,
+  numberFromJs,
+  type JsonObject,
+} from '../../../src/core/merge/json-value.js';
 import { errorOf } from '../../helpers/errors.js';
-
 
 describe('parseJson', () => {
   it('reads what JSON.parse reads, as the same data', () => {
@@ -33,10 +40,23 @@ describe('parseJson', () => {
   });
 
   it('keeps the exact text of every number', () => {
-    for (const text of ['1e400', '-1e400', '123456789012345678901234567890', '0.1000', '1.0', '-0', '1E5', '2e-7', '0.30000000000000004', '9007199254740993']) {
+    for (const text of [
+      '1e400',
+      '-1e400',
+      '123456789012345678901234567890',
+      '0.1000',
+      '1.0',
+      '-0',
+      '1E5',
+      '2e-7',
+      '0.30000000000000004',
+      '9007199254740993',
+    ]) {
       const v = parseJson(`[${text}]`) as JsonNumber[];
       expect(v[0]).toBeInstanceOf(JsonNumber);
-      expect(printJson(parseJson(`{"n": ${text}}`), { ...DEFAULT_JSON_FORMAT, indent: null, colonSpace: true, finalNewline: false })).toBe(`{"n": ${text}}`);
+      expect(printJson(parseJson(`{"n": ${text}}`), { ...DEFAULT_JSON_FORMAT, indent: null, colonSpace: true, finalNewline: false })).toBe(
+        `{"n": ${text}}`,
+      );
     }
     expect(parseJson('[0, -5, 42, 0.5, 12.25]')).toEqual([0, -5, 42, 0.5, 12.25]);
   });
@@ -88,7 +108,12 @@ describe('parseJson', () => {
   });
 
   it('refuses invalid UTF-8 with a clear error', () => {
-    for (const bytes of [[0x22, 0xff, 0x22], [0x22, 0xc0, 0xaf, 0x22], [0x22, 0xed, 0xa0, 0x80, 0x22], [0x5b, 0xe2, 0x82]]) {
+    for (const bytes of [
+      [0x22, 0xff, 0x22],
+      [0x22, 0xc0, 0xaf, 0x22],
+      [0x22, 0xed, 0xa0, 0x80, 0x22],
+      [0x5b, 0xe2, 0x82],
+    ]) {
       const e = errorOf(() => parseJson(Buffer.from(bytes), "JSON file 'x.json' (ours)"));
       expect(e.code).toBe('BAD_FORMAT');
       expect(e.message).toMatch(/not valid UTF-8/);
@@ -96,7 +121,29 @@ describe('parseJson', () => {
   });
 
   it('refuses what JSON does not allow, saying where', () => {
-    const bad = ['', ' ', '[1,]', '{"a":1,}', "{'a':1}", '[01]', '[NaN]', '[1.]', '[.5]', '[1e]', '[-]', '"a\nb"', '"\\x"', '"\\u12"', '[1] x', '{"a" 1}', '[1 2]', '// c\n1', 'tru', '{"a":1', '"abc'];
+    const bad = [
+      '',
+      ' ',
+      '[1,]',
+      '{"a":1,}',
+      "{'a':1}",
+      '[01]',
+      '[NaN]',
+      '[1.]',
+      '[.5]',
+      '[1e]',
+      '[-]',
+      '"a\nb"',
+      '"\\x"',
+      '"\\u12"',
+      '[1] x',
+      '{"a" 1}',
+      '[1 2]',
+      '// c\n1',
+      'tru',
+      '{"a":1',
+      '"abc',
+    ];
     for (const text of bad) {
       const e = errorOf(() => parseJson(text));
       expect(e.code, text).toBe('BAD_FORMAT');
@@ -120,13 +167,15 @@ describe('parseJson', () => {
     expect(errorOf(() => parseJson('{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000))).code).toBe('BAD_FORMAT');
   });
 
-  it('keeps a string\'s own spelling when it is not the minimal escape', () => {
+  it("keeps a string's own spelling when it is not the minimal escape", () => {
     const v = parseJson('["caf\\u00e9", "a\\/b", "plain", "tab\\t"]') as unknown[];
     expect(v[0]).toEqual(new JsonString('café', '"caf\\u00e9"'));
     expect(v[1]).toEqual(new JsonString('a/b', '"a\\/b"'));
     expect(v.slice(2)).toEqual(['plain', 'tab\t']);
     expect(jsonEqual(v[0] as JsonString, 'café')).toBe(true);
-    expect(printJson(v as never, { ...DEFAULT_JSON_FORMAT, indent: null, commaSpace: true, finalNewline: false })).toBe('["caf\\u00e9", "a\\/b", "plain", "tab\\t"]');
+    expect(printJson(v as never, { ...DEFAULT_JSON_FORMAT, indent: null, commaSpace: true, finalNewline: false })).toBe(
+      '["caf\\u00e9", "a\\/b", "plain", "tab\\t"]',
+    );
   });
 });
 
@@ -137,7 +186,14 @@ describe('layout detection', () => {
   };
 
   it('finds indentation, spacing, line endings, final newline and BOM', () => {
-    expect(layout('{\n    "a": [1, 2]\n}\n')).toEqual({ indent: '    ', eol: '\n', finalNewline: true, bom: false, colonSpace: true, commaSpace: true });
+    expect(layout('{\n    "a": [1, 2]\n}\n')).toEqual({
+      indent: '    ',
+      eol: '\n',
+      finalNewline: true,
+      bom: false,
+      colonSpace: true,
+      commaSpace: true,
+    });
     expect(layout('{\r\n\t"a": {\r\n\t\t"b": 1\r\n\t}\r\n}')).toMatchObject({ indent: '\t', eol: '\r\n', finalNewline: false });
     expect(layout('{"a":1,"b":2}')).toMatchObject({ indent: null, colonSpace: false, commaSpace: false });
     expect(layout('{"a": 1, "b": 2}\n')).toMatchObject({ indent: null, colonSpace: true, commaSpace: true, finalNewline: true });

@@ -10,15 +10,24 @@ import { CONFLICT, applyEdits, asData, edits, modelMerge, table, type Row } from
 import { codeOf } from '../../helpers/errors.js';
 
 const merge = (base: string | null, ours: string, theirs: string, extra: Partial<MergeInput> = {}): MergeOutput =>
-  mergeJsonl({ base: base === null ? null : Buffer.from(base), ours: Buffer.from(ours), theirs: Buffer.from(theirs), path: 'data.jsonl', ...extra });
+  mergeJsonl({
+    base: base === null ? null : Buffer.from(base),
+    ours: Buffer.from(ours),
+    theirs: Buffer.from(theirs),
+    path: 'data.jsonl',
+    ...extra,
+  });
 const J = (...records: unknown[]): string => records.map((r) => `${JSON.stringify(r)}\n`).join('');
-
 
 describe('jsonl merge', () => {
   const base = J({ id: 1, name: 'a', qty: 1 }, { id: 2, name: 'b', qty: 2 }, { id: 3, name: 'c', qty: 3 });
 
   it('merges edits to different fields of one record cleanly', () => {
-    const r = merge(base, J({ id: 1, name: 'A', qty: 1 }, { id: 2, name: 'b', qty: 2 }, { id: 3, name: 'c', qty: 3 }), J({ id: 1, name: 'a', qty: 10 }, { id: 2, name: 'b', qty: 2 }, { id: 3, name: 'c', qty: 3 }));
+    const r = merge(
+      base,
+      J({ id: 1, name: 'A', qty: 1 }, { id: 2, name: 'b', qty: 2 }, { id: 3, name: 'c', qty: 3 }),
+      J({ id: 1, name: 'a', qty: 10 }, { id: 2, name: 'b', qty: 2 }, { id: 3, name: 'c', qty: 3 }),
+    );
     expect(r.conflicts).toEqual([]);
     expect(r.content.toString()).toBe(J({ id: 1, name: 'A', qty: 10 }, { id: 2, name: 'b', qty: 2 }, { id: 3, name: 'c', qty: 3 }));
   });
@@ -26,19 +35,33 @@ describe('jsonl merge', () => {
   it('copies unchanged lines byte for byte and writes merged records compactly', () => {
     const ours = '{ "id": 1, "name": "A", "qty": 1 }\n{"id":2,  "name":"b","qty":2}\n{"id":3,"name":"c","qty":3}\n';
     const theirs = J({ id: 1, name: 'a', qty: 9 }, { id: 2, name: 'b', qty: 2 }, { id: 3, name: 'c', qty: 3 });
-    expect(merge(base, ours, theirs).content.toString()).toBe('{"id":1,"name":"A","qty":9}\n{"id":2,  "name":"b","qty":2}\n{"id":3,"name":"c","qty":3}\n');
+    expect(merge(base, ours, theirs).content.toString()).toBe(
+      '{"id":1,"name":"A","qty":9}\n{"id":2,  "name":"b","qty":2}\n{"id":3,"name":"c","qty":3}\n',
+    );
   });
 
-  it('applies deletions and keeps both sides\' insertions in a deterministic order', () => {
+  it("applies deletions and keeps both sides' insertions in a deterministic order", () => {
     const ours = J({ id: 1, name: 'a', qty: 1 }, { id: 2, name: 'b', qty: 2 }, { id: 10, name: 'ours new' }, { id: 3, name: 'c', qty: 3 });
     const theirs = J({ id: 0, name: 'first' }, { id: 1, name: 'a', qty: 1 }, { id: 3, name: 'c', qty: 3 }, { id: 20, name: 'theirs new' });
     const r = merge(base, ours, theirs);
     expect(r.conflicts).toEqual([]);
-    expect(r.content.toString()).toBe(J({ id: 0, name: 'first' }, { id: 1, name: 'a', qty: 1 }, { id: 10, name: 'ours new' }, { id: 3, name: 'c', qty: 3 }, { id: 20, name: 'theirs new' }));
+    expect(r.content.toString()).toBe(
+      J(
+        { id: 0, name: 'first' },
+        { id: 1, name: 'a', qty: 1 },
+        { id: 10, name: 'ours new' },
+        { id: 3, name: 'c', qty: 3 },
+        { id: 20, name: 'theirs new' },
+      ),
+    );
   });
 
   it('reports field conflicts with key and field, keeping ours', () => {
-    const r = merge(base, J({ id: 1, name: 'ours', qty: 1 }, { id: 2, name: 'b', qty: 2 }, { id: 3, name: 'c', qty: 3 }), J({ id: 1, name: 'theirs', qty: 1 }, { id: 2, name: 'b', qty: 2 }, { id: 3, name: 'c', qty: 3 }));
+    const r = merge(
+      base,
+      J({ id: 1, name: 'ours', qty: 1 }, { id: 2, name: 'b', qty: 2 }, { id: 3, name: 'c', qty: 3 }),
+      J({ id: 1, name: 'theirs', qty: 1 }, { id: 2, name: 'b', qty: 2 }, { id: 3, name: 'c', qty: 3 }),
+    );
     expect(r.conflicts).toEqual([{ location: 'key=1/name', kind: 'both-modified', base: 'a', ours: 'ours', theirs: 'theirs' }]);
     expect(r.content.toString().split('\n')[0]).toBe('{"id":1,"name":"ours","qty":1}');
   });
@@ -52,7 +75,11 @@ describe('jsonl merge', () => {
       { location: 'key=3', kind: 'delete-modify', base: { id: 3, name: 'c', qty: 3 }, theirs: { id: 3, name: 'C', qty: 3 } },
     ]);
     expect(r.content.toString()).toBe(ours);
-    expect(merge(base, ours, theirs, { favor: 'theirs' })).toEqual({ content: Buffer.from(J({ id: 1, name: 'a', qty: 1 }, { id: 3, name: 'C', qty: 3 })), conflicts: [], settled: 2 });
+    expect(merge(base, ours, theirs, { favor: 'theirs' })).toEqual({
+      content: Buffer.from(J({ id: 1, name: 'a', qty: 1 }, { id: 3, name: 'C', qty: 3 })),
+      conflicts: [],
+      settled: 2,
+    });
     expect(merge(base, ours, theirs, { favor: 'ours' })).toEqual({ content: Buffer.from(ours), conflicts: [], settled: 2 });
   });
 
@@ -71,7 +98,15 @@ describe('jsonl merge', () => {
 
   it('falls back to a text merge when no key works or lines are not objects', () => {
     const r = merge(J({ v: 1 }, { v: 1 }), J({ v: 2 }, { v: 1 }), J({ v: 1 }, { v: 3 }));
-    expect(r.conflicts).toEqual([{ location: 'lines 1-2', kind: 'both-modified', base: '{"v":1}\n{"v":1}\n', ours: '{"v":2}\n{"v":1}\n', theirs: '{"v":1}\n{"v":3}\n' }]);
+    expect(r.conflicts).toEqual([
+      {
+        location: 'lines 1-2',
+        kind: 'both-modified',
+        base: '{"v":1}\n{"v":1}\n',
+        ours: '{"v":2}\n{"v":1}\n',
+        theirs: '{"v":1}\n{"v":3}\n',
+      },
+    ]);
     expect(merge('[1]\n[2]\n[3]\n', '[0]\n[2]\n[3]\n', '[1]\n[2]\n[4]\n').content.toString()).toBe('[0]\n[2]\n[4]\n');
   });
 
@@ -90,7 +125,13 @@ describe('jsonl merge', () => {
   });
 
   it('treats reordered keys inside a record as the same record', () => {
-    expect(merge(base, '{"qty":1,"name":"a","id":1}\n' + J({ id: 2, name: 'b', qty: 2 }, { id: 3, name: 'c', qty: 3 }), J({ id: 1, name: 'a', qty: 1 }, { id: 2, name: 'b', qty: 2 })).conflicts).toEqual([]);
+    expect(
+      merge(
+        base,
+        '{"qty":1,"name":"a","id":1}\n' + J({ id: 2, name: 'b', qty: 2 }, { id: 3, name: 'c', qty: 3 }),
+        J({ id: 1, name: 'a', qty: 1 }, { id: 2, name: 'b', qty: 2 }),
+      ).conflicts,
+    ).toEqual([]);
   });
 });
 
@@ -121,7 +162,10 @@ describe('jsonl merge: hostile input', () => {
 
   it('refuses duplicate fields in a record, trailing garbage and bad literals', () => {
     for (const bad of ['{"id":1,"id":2}', '{"id":1} x', '{"id":tru}', '{"id":01}', '{"a":"\u0001"}', '{"id":1']) {
-      expect(codeOf(() => merge(J({ id: 1 }), `${bad}\n`, J({ id: 2 }))), bad).toBe('BAD_FORMAT');
+      expect(
+        codeOf(() => merge(J({ id: 1 }), `${bad}\n`, J({ id: 2 }))),
+        bad,
+      ).toBe('BAD_FORMAT');
     }
   });
 
@@ -173,7 +217,7 @@ const parseOut = (out: MergeOutput): Row[] =>
 const runs = { seed: 31337, numRuns: 300 };
 
 describe('jsonl merge: properties', () => {
-  it('merge(B, X, B\') = X when theirs only reformatted B', () => {
+  it("merge(B, X, B') = X when theirs only reformatted B", () => {
     fc.assert(
       fc.property(table, edits(true), (b, e) => {
         const [base, x] = [jsonl(b), jsonl(applyEdits(b, e, 100))];
@@ -186,7 +230,7 @@ describe('jsonl merge: properties', () => {
     );
   });
 
-  it('clean merges agree with the model, contain both sides\' changes, and do not depend on which side is ours', () => {
+  it("clean merges agree with the model, contain both sides' changes, and do not depend on which side is ours", () => {
     fc.assert(
       fc.property(table, edits(true), edits(true), (b, eo, et) => {
         const [o, t] = [applyEdits(b, eo, 100), applyEdits(b, et, 200)];
@@ -203,7 +247,7 @@ describe('jsonl merge: properties', () => {
     );
   });
 
-  it('a conflicted merge is still valid JSON Lines holding ours\' values where they conflict', () => {
+  it("a conflicted merge is still valid JSON Lines holding ours' values where they conflict", () => {
     fc.assert(
       fc.property(table, edits(true), edits(true), (b, eo, et) => {
         const [o, t] = [applyEdits(b, eo, 100), applyEdits(b, et, 200)];

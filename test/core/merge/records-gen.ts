@@ -12,7 +12,15 @@ export const value = fc.constantFrom('', 'a', 'b', 'x y', 'a,b', 'say "hi"', 'tw
 
 export const table: fc.Arbitrary<Row[]> = fc
   .uniqueArray(fc.integer({ min: 1, max: 40 }), { maxLength: 8 })
-  .chain((ids) => fc.tuple(...ids.map((id) => fc.tuple(value, value, value).map((vs) => new Map([['id', String(id)], ...FIELDS.map((f, i): [string, string] => [f, vs[i] as string])])))));
+  .chain((ids) =>
+    fc.tuple(
+      ...ids.map((id) =>
+        fc
+          .tuple(value, value, value)
+          .map((vs) => new Map([['id', String(id)], ...FIELDS.map((f, i): [string, string] => [f, vs[i] as string])])),
+      ),
+    ),
+  );
 
 export type Op =
   | { kind: 'set'; at: number; field: string; value: string }
@@ -37,7 +45,11 @@ export function applyEdits(rows: Row[], ops: Op[], firstNewId: number): Row[] {
   let next = firstNewId;
   for (const op of ops) {
     if (op.kind === 'ins') {
-      out.splice(op.at % (out.length + 1), 0, new Map([['id', String(next++)], ...FIELDS.map((f, i): [string, string] => [f, op.values[i] as string])]));
+      out.splice(
+        op.at % (out.length + 1),
+        0,
+        new Map([['id', String(next++)], ...FIELDS.map((f, i): [string, string] => [f, op.values[i] as string])]),
+      );
       continue;
     }
     if (out.length === 0) continue;
@@ -79,5 +91,7 @@ export function modelMerge(base: Row[], ours: Row[], theirs: Row[]): Map<string,
 
 /** Records as comparable data: sorted by id, fields sorted by name. */
 export function asData(rows: Iterable<Row>): string[][][] {
-  return [...rows].map((r) => [...r].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))).sort((x, y) => Number(x.find(([k]) => k === 'id')?.[1]) - Number(y.find(([k]) => k === 'id')?.[1]));
+  return [...rows]
+    .map((r) => [...r].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    .sort((x, y) => Number(x.find(([k]) => k === 'id')?.[1]) - Number(y.find(([k]) => k === 'id')?.[1]));
 }

@@ -8,17 +8,34 @@ type R = Rec & { name: string };
 const rec = (name: string, fields: Record<string, string>): R => ({ name, fields: new Map(Object.entries(fields)) });
 const where = (side: string, i: number): string => `record ${i + 1} of ${side}`;
 const plan = (base: R[], ours: R[], theirs: R[], favor?: 'ours' | 'theirs'): RecordsPlan<R> =>
-  mergeRecords({ base, ours, theirs }, { key: 'id', ...(favor ? { favor } : {}), display: (c) => c, report: (r, f) => (f === undefined ? r.name : r.fields.get(f)) });
+  mergeRecords(
+    { base, ours, theirs },
+    { key: 'id', ...(favor ? { favor } : {}), display: (c) => c, report: (r, f) => (f === undefined ? r.name : r.fields.get(f)) },
+  );
 /** The merged sequence as keys, in output order. */
-const order = (p: RecordsPlan<R>): string[] => [...(p.inserted.get(-1) ?? []), ...p.kept.flatMap((m, i) => [...(m ? [m] : []), ...(p.inserted.get(i) ?? [])])].map((m: Merged<R>) => m.key);
+const order = (p: RecordsPlan<R>): string[] =>
+  [...(p.inserted.get(-1) ?? []), ...p.kept.flatMap((m, i) => [...(m ? [m] : []), ...(p.inserted.get(i) ?? [])])].map(
+    (m: Merged<R>) => m.key,
+  );
 const ids = (...keys: string[]): R[] => keys.map((k) => rec(k, { id: k }));
 
 describe('key choice', () => {
-  const v = { base: [rec('b1', { n: '1', sku: 'a', id: 'x' })], ours: [rec('o1', { n: '1', sku: 'a', id: 'x' }), rec('o2', { n: '1', sku: 'b', id: 'x' })], theirs: [] };
+  const v = {
+    base: [rec('b1', { n: '1', sku: 'a', id: 'x' })],
+    ours: [rec('o1', { n: '1', sku: 'a', id: 'x' }), rec('o2', { n: '1', sku: 'b', id: 'x' })],
+    theirs: [],
+  };
 
   it('takes the first candidate present and unique in every version, trying id first', () => {
     expect(chooseKey(['n', 'sku', 'id'], v, () => true, where)).toBe('sku');
-    expect(chooseKey(['n', 'sku', 'ID'], { base: [], ours: [rec('a', { n: '1', ID: '1' }), rec('b', { n: '1', ID: '2' })], theirs: [] }, () => true, where)).toBe('ID');
+    expect(
+      chooseKey(
+        ['n', 'sku', 'ID'],
+        { base: [], ours: [rec('a', { n: '1', ID: '1' }), rec('b', { n: '1', ID: '2' })], theirs: [] },
+        () => true,
+        where,
+      ),
+    ).toBe('ID');
     expect(chooseKey(['n'], v, () => true, where)).toBeNull();
   });
 
@@ -79,7 +96,7 @@ describe('placement of records new to ours', () => {
     expect(order(plan(ids('a', 'b', 'c'), ids('c', 'a'), ids('a', 'b', 'n', 'c')))).toEqual(['c', 'a', 'n']);
   });
 
-  it('keeps theirs\' order among its new records and ours\' order overall', () => {
+  it("keeps theirs' order among its new records and ours' order overall", () => {
     expect(order(plan(ids('a', 'b'), ids('b', 'a'), ids('a', 'n1', 'n2', 'b', 'n3')))).toEqual(['b', 'n3', 'a', 'n1', 'n2']);
   });
 });

@@ -9,13 +9,17 @@ const seq = fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 30 });
 
 function lcsLength(a: readonly unknown[], b: readonly unknown[]): number {
   const dp = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) dp[i]![j] = a[i - 1] === b[j - 1] ? dp[i - 1]![j - 1]! + 1 : Math.max(dp[i - 1]![j]!, dp[i]![j - 1]!);
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      dp[i]![j] = a[i - 1] === b[j - 1] ? dp[i - 1]![j - 1]! + 1 : Math.max(dp[i - 1]![j]!, dp[i]![j - 1]!);
   return dp[a.length]![b.length]!;
 }
 
 /** Checks the matches pair equal elements in order; returns how many there are. */
 function checkMatches(a: readonly unknown[], b: readonly unknown[], m: Int32Array): number {
-  let last = -1, n = 0, bad = '';
+  let last = -1,
+    n = 0,
+    bad = '';
   m.forEach((j, i) => {
     if (j < 0) return;
     if (j <= last || b[j] !== a[i]) bad ||= `a[${i}] matched with b[${j}] after b[${last}]`;
@@ -26,7 +30,7 @@ function checkMatches(a: readonly unknown[], b: readonly unknown[], m: Int32Arra
   return n;
 }
 
-const slice = <T,>(xs: readonly T[], r: { start: number; end: number }) => xs.slice(r.start, r.end);
+const slice = <T>(xs: readonly T[], r: { start: number; end: number }) => xs.slice(r.start, r.end);
 
 function checkRegions(b: readonly number[], o: readonly number[], t: readonly number[], regions: Diff3Region[]): void {
   const ends = { base: 0, ours: 0, theirs: 0 };

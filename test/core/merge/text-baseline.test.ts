@@ -73,10 +73,30 @@ const CASES: [string, string, string, string][] = [
   ['add/add with different content', '', L('ours', 'same'), L('theirs', 'same')],
   ['add/add with equal content', '', L('x', 'y'), L('x', 'y')],
   ['ours emptied the file, theirs edited it', L('a', 'b'), '', L('a', 'B')],
-  ['conflict refined around common lines', L('a', 'b', 'c', 'd', 'e', 'f', 'g'), L('a', 'B1', 'c', 'd', 'e', 'F1', 'g'), L('a', 'B2', 'c', 'd', 'e', 'F2', 'g')],
-  ['refined conflicts merged across three lines', L('0', '1', '2', '3', '4', '5', '6'), L('0', 'x', '2', '3', '4', 'y', '6'), L('0', 'X', '2', '3', '4', 'Y', '6')],
-  ['refined conflicts kept apart by four lines', L('0', '1', '2', '3', '4', '5', '6', '7'), L('0', 'x', '2', '3', '4', '5', 'y', '7'), L('0', 'X', '2', '3', '4', '5', 'Y', '7')],
-  ['refined conflicts fused across non-alphanumeric lines', L('f {', 'a', '}', '}', '', '}', '{', 'b', '}'), L('f {', 'A1', '}', '}', '', '}', '{', 'B1', '}'), L('f {', 'A2', '}', '}', '', '}', '{', 'B2', '}')],
+  [
+    'conflict refined around common lines',
+    L('a', 'b', 'c', 'd', 'e', 'f', 'g'),
+    L('a', 'B1', 'c', 'd', 'e', 'F1', 'g'),
+    L('a', 'B2', 'c', 'd', 'e', 'F2', 'g'),
+  ],
+  [
+    'refined conflicts merged across three lines',
+    L('0', '1', '2', '3', '4', '5', '6'),
+    L('0', 'x', '2', '3', '4', 'y', '6'),
+    L('0', 'X', '2', '3', '4', 'Y', '6'),
+  ],
+  [
+    'refined conflicts kept apart by four lines',
+    L('0', '1', '2', '3', '4', '5', '6', '7'),
+    L('0', 'x', '2', '3', '4', '5', 'y', '7'),
+    L('0', 'X', '2', '3', '4', '5', 'Y', '7'),
+  ],
+  [
+    'refined conflicts fused across non-alphanumeric lines',
+    L('f {', 'a', '}', '}', '', '}', '{', 'b', '}'),
+    L('f {', 'A1', '}', '}', '', '}', '{', 'B1', '}'),
+    L('f {', 'A2', '}', '}', '', '}', '{', 'B2', '}'),
+  ],
   ['same lines changed, different alignment', L('a', 'b', 'c', 'd'), L('a', 'x', 'y', 'd'), L('a', 'x', 'y', 'd', 'e')],
   ['ambiguous slide of an inserted line', L('a', 'a', 'a', 'b'), L('a', 'a', 'a', 'a', 'b'), L('a', 'a', 'a', 'b', 'c')],
   ['both append different endings', L('a', 'b'), L('a', 'b', 'ours'), L('a', 'b', 'theirs')],
@@ -93,7 +113,13 @@ describe.skipIf(!hasGit)('text merge matches git merge-file', () => {
   }
 
   it('labels reach the markers as git writes them', () => {
-    const r = mergeText({ base: Buffer.from('a\n'), ours: Buffer.from('b\n'), theirs: Buffer.from('c\n'), path: 'f', labels: { ours: 'HEAD', theirs: 'feature/x' } });
+    const r = mergeText({
+      base: Buffer.from('a\n'),
+      ours: Buffer.from('b\n'),
+      theirs: Buffer.from('c\n'),
+      path: 'f',
+      labels: { ours: 'HEAD', theirs: 'feature/x' },
+    });
     expect(r.content.toString()).toBe('<<<<<<< HEAD\nb\n=======\nc\n>>>>>>> feature/x\n');
   });
 
@@ -107,13 +133,21 @@ describe.skipIf(!hasGit)('text merge matches git merge-file', () => {
     for (const { at, del, ins } of ops) out.splice(at % (out.length + 1), del, ...ins);
     return out;
   };
-  const text = (ls: string[], terminated: boolean): string => ls.map((l, i) => (i === ls.length - 1 && !terminated ? l : `${l}\n`)).join('');
+  const text = (ls: string[], terminated: boolean): string =>
+    ls.map((l, i) => (i === ls.length - 1 && !terminated ? l : `${l}\n`)).join('');
 
   it('agrees with git on 200 seeded random triples', () => {
     fc.assert(
-      fc.property(lines, fc.array(op, { maxLength: 4 }), fc.array(op, { maxLength: 4 }), fc.boolean(), fc.boolean(), (b, o, t, oEnd, tEnd) => {
-        expectSameAsGit(text(b, true), text(edit(b, o), oEnd), text(edit(b, t), tEnd));
-      }),
+      fc.property(
+        lines,
+        fc.array(op, { maxLength: 4 }),
+        fc.array(op, { maxLength: 4 }),
+        fc.boolean(),
+        fc.boolean(),
+        (b, o, t, oEnd, tEnd) => {
+          expectSameAsGit(text(b, true), text(edit(b, o), oEnd), text(edit(b, t), tEnd));
+        },
+      ),
       { seed: 20240611, numRuns: 200 },
     );
   });
@@ -130,7 +164,8 @@ describe.skipIf(!hasGit)('deliberate divergences from git merge-file', () => {
 
   it('more than 127 conflicts: git caps its exit status at 127, cairn reports every one', () => {
     const n = 150;
-    const mk = (tag: string): string => Array.from({ length: n }, (_, i) => L(`${tag}${i}`, `keep${i}a`, `keep${i}b`, `keep${i}c`, `keep${i}d`)).join('');
+    const mk = (tag: string): string =>
+      Array.from({ length: n }, (_, i) => L(`${tag}${i}`, `keep${i}a`, `keep${i}b`, `keep${i}c`, `keep${i}d`)).join('');
     const base = mk('base');
     const git = gitMergeFile(Buffer.from(base), Buffer.from(mk('ours')), Buffer.from(mk('theirs')));
     const r = mergeText({ base: Buffer.from(base), ours: Buffer.from(mk('ours')), theirs: Buffer.from(mk('theirs')), path: 'f' });
@@ -140,7 +175,13 @@ describe.skipIf(!hasGit)('deliberate divergences from git merge-file', () => {
   });
 
   it('a label holding a line break is flattened so the marker stays one line', () => {
-    const r = mergeText({ base: Buffer.from('a\n'), ours: Buffer.from('b\n'), theirs: Buffer.from('c\n'), path: 'f', labels: { ours: 'x\ny' } });
+    const r = mergeText({
+      base: Buffer.from('a\n'),
+      ours: Buffer.from('b\n'),
+      theirs: Buffer.from('c\n'),
+      path: 'f',
+      labels: { ours: 'x\ny' },
+    });
     expect(r.content.toString().split('\n')[0]).toBe('<<<<<<< x y');
   });
 });

@@ -8,7 +8,13 @@ import type { MergeOutput } from '../../../src/core/merge/types.js';
 
 const buf = (s: string): Buffer => Buffer.from(s, 'utf8');
 const merge = (base: string | null, ours: string, theirs: string, favor?: 'ours' | 'theirs'): MergeOutput =>
-  mergeText({ base: base === null ? null : buf(base), ours: buf(ours), theirs: buf(theirs), path: 'notes.txt', ...(favor ? { favor } : {}) });
+  mergeText({
+    base: base === null ? null : buf(base),
+    ours: buf(ours),
+    theirs: buf(theirs),
+    path: 'notes.txt',
+    ...(favor ? { favor } : {}),
+  });
 const L = (...lines: string[]): string => lines.map((l) => `${l}\n`).join('');
 
 describe('text merge: conflicts', () => {

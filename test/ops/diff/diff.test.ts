@@ -63,7 +63,12 @@ describe('index vs worktree (cairn diff)', () => {
     expect(res.from).toEqual({ type: 'index' });
     expect(res.to).toEqual({ type: 'worktree' });
     expect(res.changes).toEqual([
-      { path: 'a.txt', change: 'modified', old: { id: fileId('alpha\n'), kind: 'file', size: 6 }, new: { id: fileId('alpha beta\n'), kind: 'file', size: 11 } },
+      {
+        path: 'a.txt',
+        change: 'modified',
+        old: { id: fileId('alpha\n'), kind: 'file', size: 6 },
+        new: { id: fileId('alpha beta\n'), kind: 'file', size: 11 },
+      },
       { path: 'data/x.csv', change: 'deleted', old: { id: fileId('id,v\n1,2\n'), kind: 'file', size: 9 }, new: null },
     ]);
     expect(res.summary).toEqual({ files: 2, added: 0, modified: 1, deleted: 1, typechange: 0, bytesAdded: 5, bytesRemoved: 9 });
@@ -81,7 +86,12 @@ describe('index vs worktree (cairn diff)', () => {
     base();
     chmodSync(join(dir, 'a.txt'), 0o755);
     const [c] = diff(repo).changes;
-    expect(c).toEqual({ path: 'a.txt', change: 'modified', old: { id: fileId('alpha\n'), kind: 'file', size: 6 }, new: { id: fileId('alpha\n'), kind: 'exec', size: 6 } });
+    expect(c).toEqual({
+      path: 'a.txt',
+      change: 'modified',
+      old: { id: fileId('alpha\n'), kind: 'file', size: 6 },
+      new: { id: fileId('alpha\n'), kind: 'exec', size: 6 },
+    });
   });
 
   it('reports a file replaced by a symlink as a typechange', () => {
@@ -89,7 +99,12 @@ describe('index vs worktree (cairn diff)', () => {
     unlinkSync(join(dir, 'a.txt'));
     symlinkSync('data/x.csv', join(dir, 'a.txt'));
     expect(diff(repo).changes).toEqual([
-      { path: 'a.txt', change: 'typechange', old: { id: fileId('alpha\n'), kind: 'file', size: 6 }, new: { id: fileId('data/x.csv'), kind: 'symlink', size: 10 } },
+      {
+        path: 'a.txt',
+        change: 'typechange',
+        old: { id: fileId('alpha\n'), kind: 'file', size: 6 },
+        new: { id: fileId('data/x.csv'), kind: 'symlink', size: 10 },
+      },
     ]);
   });
 });
@@ -206,7 +221,10 @@ describe('path limits', () => {
     expect(brief(diff(repo, { cached: true, paths: ['data'] }).changes)).toEqual(expected);
     const c2 = snapshot('two');
     expect(brief(diff(repo, { from: c1, to: c2, paths: ['data'] }).changes)).toEqual(expected);
-    expect(brief(diff(repo, { from: c1, to: c2, paths: ['data/sub', 'a.txt'] }).changes)).toEqual(['modified a.txt', 'modified data/sub/y.json']);
+    expect(brief(diff(repo, { from: c1, to: c2, paths: ['data/sub', 'a.txt'] }).changes)).toEqual([
+      'modified a.txt',
+      'modified data/sub/y.json',
+    ]);
     expect(brief(diff(repo, { from: c1, to: c2, paths: [''] }).changes)).toHaveLength(4);
     expect(diff(repo, { from: c1, to: c2, paths: ['nowhere'] }).changes).toEqual([]);
   });

@@ -20,26 +20,48 @@ import { stringifyPlain } from '../../../src/core/merge/json-print.js';
 const b = (s: string) => Buffer.from(s);
 /** Changes as one line each, values in exact JSON text. */
 const lines = (cs: StructuralChange[]) =>
-  cs.map((c) => `${c.change} ${c.location}${c.old !== undefined ? ` ${stringifyPlain(c.old)}` : ''}${c.new !== undefined ? ` -> ${stringifyPlain(c.new)}` : ''}`);
+  cs.map(
+    (c) =>
+      `${c.change} ${c.location}${c.old !== undefined ? ` ${stringifyPlain(c.old)}` : ''}${c.new !== undefined ? ` -> ${stringifyPlain(c.new)}` : ''}`,
+  );
 
 describe('structuralDiff: json', () => {
   it('lists changed, removed and added keys by pointer, with exact numbers', () => {
-    const d = structuralDiff('json', 'a.json', b('{"a": 1, "b": {"c": 2, "d/e": 3}, "n": 1.50}'), b('{"a": 2, "b": {"c": 2, "x~": [1]}, "n": 1.5, "big": 1e400}'));
+    const d = structuralDiff(
+      'json',
+      'a.json',
+      b('{"a": 1, "b": {"c": 2, "d/e": 3}, "n": 1.50}'),
+      b('{"a": 2, "b": {"c": 2, "x~": [1]}, "n": 1.5, "big": 1e400}'),
+    );
     expect(d.format).toBe('json');
-    expect(lines(d.changes)).toEqual(['changed /a 1 -> 2', 'removed /b/d~1e 3', 'added /b/x~0 -> [1]', 'changed /n 1.50 -> 1.5', 'added /big -> 1e400']);
+    expect(lines(d.changes)).toEqual([
+      'changed /a 1 -> 2',
+      'removed /b/d~1e 3',
+      'added /b/x~0 -> [1]',
+      'changed /n 1.50 -> 1.5',
+      'added /big -> 1e400',
+    ]);
   });
 
   it('matches records in arrays by id: removed at the old index, changed at the old, added at the new', () => {
     const old = '[{"id": 1, "v": 1}, {"id": 2, "v": 2}, {"id": 3, "v": 3}]';
     const cur = '[{"id": 3, "v": 3}, {"id": 2, "v": 9}, {"id": 4, "v": 4}]';
-    expect(lines(structuralDiff('json', 'r.json', b(old), b(cur)).changes)).toEqual(['removed /0 {"id":1,"v":1}', 'changed /1/v 2 -> 9', 'added /2 -> {"id":4,"v":4}']);
+    expect(lines(structuralDiff('json', 'r.json', b(old), b(cur)).changes)).toEqual([
+      'removed /0 {"id":1,"v":1}',
+      'changed /1/v 2 -> 9',
+      'added /2 -> {"id":4,"v":4}',
+    ]);
     // Another identity field by option.
     const bySku = structuralDiff('json', 'r.json', b('[{"sku": "a", "n": 1}]'), b('[{"sku": "a", "n": 2}]'), { key: 'sku' });
     expect(lines(bySku.changes)).toEqual(['changed /0/n 1 -> 2']);
   });
 
   it('diffs other arrays as sequences', () => {
-    expect(lines(structuralDiff('json', 'x.json', b('[1, 2, 3, 4]'), b('[1, 3, 5, 4, 6]')).changes)).toEqual(['removed /1 2', 'added /2 -> 5', 'added /4 -> 6']);
+    expect(lines(structuralDiff('json', 'x.json', b('[1, 2, 3, 4]'), b('[1, 3, 5, 4, 6]')).changes)).toEqual([
+      'removed /1 2',
+      'added /2 -> 5',
+      'added /4 -> 6',
+    ]);
     expect(lines(structuralDiff('json', 'x.json', b('[1, 2, 3]'), b('[1, 7, 3]')).changes)).toEqual(['changed /1 2 -> 7']);
   });
 
@@ -72,7 +94,13 @@ describe('structuralDiff: jsonl and csv', () => {
     const cur = '{"id":3,"a":3}\n{"id":1,"a":1.0,"c":null}\n{"id":4,"a":12345678901234567890}\n';
     const d = structuralDiff('jsonl', 'r.jsonl', b(old), b(cur));
     expect(d.key).toBe('id');
-    expect(lines(d.changes)).toEqual(['changed key=1/a 1 -> 1.0', 'removed key=1/b "x"', 'added key=1/c -> null', 'removed key=2 {"id":2,"a":2}', 'added key=4 -> {"id":4,"a":12345678901234567890}']);
+    expect(lines(d.changes)).toEqual([
+      'changed key=1/a 1 -> 1.0',
+      'removed key=1/b "x"',
+      'added key=1/c -> null',
+      'removed key=2 {"id":2,"a":2}',
+      'added key=4 -> {"id":4,"a":12345678901234567890}',
+    ]);
   });
 
   it('detects another unique key, takes a configured one, and falls back to lines without one', () => {
@@ -82,7 +110,9 @@ describe('structuralDiff: jsonl and csv', () => {
     const noKey = structuralDiff('jsonl', 'r.jsonl', b('{"n":1}\n{"n":1}\n{"n":2}\n'), b('{"n":1}\n{"n":3}\n{"n":2}\n'));
     expect(noKey.key).toBeNull();
     expect(lines(noKey.changes)).toEqual(['removed line=2 "{\\"n\\":1}"', 'added line=2 -> "{\\"n\\":3}"']);
-    expect(() => structuralDiff('jsonl', 'r.jsonl', b('{"n":1}\n{"n":1}\n'), b('{"n":1}\n'), { key: 'n' })).toThrow(expect.objectContaining({ code: 'BAD_FORMAT' }));
+    expect(() => structuralDiff('jsonl', 'r.jsonl', b('{"n":1}\n{"n":1}\n'), b('{"n":1}\n'), { key: 'n' })).toThrow(
+      expect.objectContaining({ code: 'BAD_FORMAT' }),
+    );
   });
 
   it('compares CSV cells by key, and reports column changes once', () => {
@@ -90,7 +120,12 @@ describe('structuralDiff: jsonl and csv', () => {
     const cur = 'sku,qty,price\r\nB,3,9\r\nA,1,1\r\nC,0,0\r\n';
     const d = structuralDiff('csv', 't.csv', b(old), b(cur));
     expect(d.key).toBe('sku');
-    expect(lines(d.changes)).toEqual(['removed column=note', 'added column=price', 'changed key=B/qty "2" -> "3"', 'added key=C -> {"sku":"C","qty":"0","price":"0"}']);
+    expect(lines(d.changes)).toEqual([
+      'removed column=note',
+      'added column=price',
+      'changed key=B/qty "2" -> "3"',
+      'added key=C -> {"sku":"C","qty":"0","price":"0"}',
+    ]);
   });
 
   it('reads .tsv with tabs', () => {
@@ -100,7 +135,14 @@ describe('structuralDiff: jsonl and csv', () => {
   });
 
   it('knows which paths it handles', () => {
-    expect(['a.json', 'b.jsonl', 'c.ndjson', 'd.csv', 'e.txt', 'json'].map(structuralFormat)).toEqual(['json', 'jsonl', 'jsonl', 'csv', null, null]);
+    expect(['a.json', 'b.jsonl', 'c.ndjson', 'd.csv', 'e.txt', 'json'].map(structuralFormat)).toEqual([
+      'json',
+      'jsonl',
+      'jsonl',
+      'csv',
+      null,
+      null,
+    ]);
   });
 });
 
@@ -139,15 +181,29 @@ describe('diff with structural: every side', () => {
     write('new.json', '{"n": 1}\n');
     const c2 = snapshot();
     const res = diff(repo, { from: c1, to: c2, structural: true });
-    expect(res.changes.map((c) => [c.path, c.structural?.format ?? null])).toEqual([['c.json', 'json'], ['gone.json', null], ['new.json', null], ['t.txt', null]]);
+    expect(res.changes.map((c) => [c.path, c.structural?.format ?? null])).toEqual([
+      ['c.json', 'json'],
+      ['gone.json', null],
+      ['new.json', null],
+      ['t.txt', null],
+    ]);
     expect(res.changes[0]!.structural).toEqual({ format: 'json', changes: [{ change: 'changed', location: '/a', old: 1, new: 2 }] });
     // Unstaged (index vs worktree), then staged (HEAD vs index), then a commit vs the worktree.
     write('c.json', '{"a": 3}\n');
-    expect(diff(repo, { structural: true }).changes[0]!.structural).toEqual({ format: 'json', changes: [{ change: 'changed', location: '/a', old: 2, new: 3 }] });
+    expect(diff(repo, { structural: true }).changes[0]!.structural).toEqual({
+      format: 'json',
+      changes: [{ change: 'changed', location: '/a', old: 2, new: 3 }],
+    });
     add(repo, { paths: ['c.json'] });
-    expect(diff(repo, { cached: true, structural: true }).changes[0]!.structural).toEqual({ format: 'json', changes: [{ change: 'changed', location: '/a', old: 2, new: 3 }] });
+    expect(diff(repo, { cached: true, structural: true }).changes[0]!.structural).toEqual({
+      format: 'json',
+      changes: [{ change: 'changed', location: '/a', old: 2, new: 3 }],
+    });
     write('c.json', '{"a": 4}\n');
-    expect(diff(repo, { from: c1, structural: { key: 'id' } }).changes[0]!.structural).toEqual({ format: 'json', changes: [{ change: 'changed', location: '/a', old: 1, new: 4 }] });
+    expect(diff(repo, { from: c1, structural: { key: 'id' } }).changes[0]!.structural).toEqual({
+      format: 'json',
+      changes: [{ change: 'changed', location: '/a', old: 1, new: 4 }],
+    });
     // Without the option nothing is read.
     expect(diff(repo, { from: c1 }).changes[0]!.structural).toBeUndefined();
   });
@@ -196,17 +252,33 @@ describe('diff with structural: every side', () => {
     const patch = jsonPatchOf(repo, res.from, res.to, res.changes[0]!);
     expect(jsonEqual(applyJsonPatch(parseJson(old), patch), parseJson(cur))).toBe(true);
     write('doc.txt', 'x');
-    expect(() => jsonPatchOf(repo, res.from, { type: 'worktree' }, { path: 'doc.txt', change: 'added', old: null, new: { id: '0'.repeat(64), kind: 'file', size: 1 } })).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    expect(() =>
+      jsonPatchOf(
+        repo,
+        res.from,
+        { type: 'worktree' },
+        { path: 'doc.txt', change: 'added', old: null, new: { id: '0'.repeat(64), kind: 'file', size: 1 } },
+      ),
+    ).toThrow(expect.objectContaining({ code: 'USAGE' }));
   });
 });
 
 describe('JSON Patch from jsonDiff, on random documents', () => {
   const key = fc.constantFrom('a', 'b', 'c', 'id', '__proto__', 'x/y', 'm~n');
   const doc = fc.letrec((tie) => ({
-    value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, fc.integer({ min: -5, max: 5 }), fc.constantFrom('s', 't', null, true, 1.5), tie('array'), tie('object'), tie('records')),
+    value: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.integer({ min: -5, max: 5 }),
+      fc.constantFrom('s', 't', null, true, 1.5),
+      tie('array'),
+      tie('object'),
+      tie('records'),
+    ),
     array: fc.array(tie('value'), { maxLength: 5 }),
     object: fc.dictionary(key, tie('value'), { maxKeys: 4 }),
-    records: fc.uniqueArray(fc.integer({ min: 1, max: 8 }), { maxLength: 5 }).chain((ids) => fc.tuple(...ids.map((id) => fc.record({ id: fc.constant(id), v: tie('value') })))),
+    records: fc
+      .uniqueArray(fc.integer({ min: 1, max: 8 }), { maxLength: 5 })
+      .chain((ids) => fc.tuple(...ids.map((id) => fc.record({ id: fc.constant(id), v: tie('value') })))),
   }));
   it('applies cleanly to the old version and gives the new one', () => {
     fc.assert(

@@ -20,7 +20,15 @@ afterAll(() => t.cleanup());
 
 /** A commit with the empty tree; `at` in seconds after T0. Unique by a serial number in the message. */
 function commit(parents: ObjectId[], at: number): ObjectId {
-  const id = writeCommit(t.repo.objects, { tree, parents, author: AUTHOR, time: T0 + at * 1000, tzOffset: 0, message: `c${serial++}`, meta: {} });
+  const id = writeCommit(t.repo.objects, {
+    tree,
+    parents,
+    author: AUTHOR,
+    time: T0 + at * 1000,
+    tzOffset: 0,
+    message: `c${serial++}`,
+    meta: {},
+  });
   t.repo.objects.flush();
   return id;
 }
@@ -161,9 +169,17 @@ describe('aheadBehind', () => {
         const realTimes: number[] = [];
         specs.forEach((s, i) => {
           const ps = i === 0 ? [] : [...new Set(s.parents.map((p) => p % i))];
-          const { real, stamp } = time(ps.map((p) => realTimes[p]!), s.drawn);
+          const { real, stamp } = time(
+            ps.map((p) => realTimes[p]!),
+            s.drawn,
+          );
           realTimes.push(real);
-          ids.push(commit(ps.map((p) => ids[p]!), stamp));
+          ids.push(
+            commit(
+              ps.map((p) => ids[p]!),
+              stamp,
+            ),
+          );
         });
         expect(aheadBehind(t.repo.objects, ids[ai]!, ids[bi]!, opts)).toEqual(naive(ids[ai]!, ids[bi]!));
       }),

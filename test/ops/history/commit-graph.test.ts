@@ -35,7 +35,15 @@ afterAll(() => t.cleanup());
 
 /** A commit with the empty tree; `at` in seconds after T0; unique by a serial in the message. Not flushed. */
 function put(parents: ObjectId[], at: number): ObjectId {
-  return writeCommit(t.repo.objects, { tree, parents, author: AUTHOR, time: T0 + at * 1000, tzOffset: 0, message: `g${serial++}`, meta: {} });
+  return writeCommit(t.repo.objects, {
+    tree,
+    parents,
+    author: AUTHOR,
+    time: T0 + at * 1000,
+    tzOffset: 0,
+    message: `g${serial++}`,
+    meta: {},
+  });
 }
 
 /** A chain of `n` commits, one a minute, flushed; the oldest first. */
@@ -54,7 +62,7 @@ function counting(withDb: boolean): { source: CommitSource; reads: () => number 
   return { source: withDb ? { objects, db: t.repo.db } : { objects }, reads: () => n };
 }
 
-const cachedRows = () => (t.repo.db.prepare('SELECT count(*) FROM commit_generations').pluck().get() as number);
+const cachedRows = () => t.repo.db.prepare('SELECT count(*) FROM commit_generations').pluck().get() as number;
 
 // ---------------------------------------------------------------------------------------------
 // Generated DAGs, with the truth computed from their description (no reads).
@@ -79,15 +87,26 @@ function dagArb(draw: fc.Arbitrary<number>) {
   return fc.array(fc.record({ parents, draw }), { minLength: 1, maxLength: 70, size: 'max' });
 }
 
-function build(specs: { parents: number[]; draw: number }[], time: (parentReal: number[], draw: number) => { real: number; stamp: number }): Dag {
+function build(
+  specs: { parents: number[]; draw: number }[],
+  time: (parentReal: number[], draw: number) => { real: number; stamp: number },
+): Dag {
   const dag: Dag = { ids: [], stamps: [], anc: [], gen: [] };
   const real: number[] = [];
   specs.forEach((s, i) => {
     const ps = i === 0 ? [] : [...new Set(s.parents.map((back) => i - 1 - (back % i)))];
-    const tm = time(ps.map((p) => real[p]!), s.draw);
+    const tm = time(
+      ps.map((p) => real[p]!),
+      s.draw,
+    );
     real.push(tm.real);
     dag.stamps.push(tm.stamp);
-    dag.ids.push(put(ps.map((p) => dag.ids[p]!), tm.stamp));
+    dag.ids.push(
+      put(
+        ps.map((p) => dag.ids[p]!),
+        tm.stamp,
+      ),
+    );
     const anc = new Set<number>([i]);
     for (const p of ps) for (const a of dag.anc[p]!) anc.add(a);
     dag.anc.push(anc);
@@ -99,7 +118,9 @@ function build(specs: { parents: number[]; draw: number }[], time: (parentReal: 
 
 /** Clocks 0-20 hours behind real time, real gaps of 0 s to 30 h: what aheadBehind's margin covers. */
 const boundedSkew = {
-  draw: fc.record({ gap: fc.constantFrom(0, 0, 1, HOUR, 30 * HOUR), behind: fc.constantFrom(0, 0, 5, 12, 20) }).map((r) => r.gap * 100 + r.behind),
+  draw: fc
+    .record({ gap: fc.constantFrom(0, 0, 1, HOUR, 30 * HOUR), behind: fc.constantFrom(0, 0, 5, 12, 20) })
+    .map((r) => r.gap * 100 + r.behind),
   time: (pts: number[], d: number) => {
     const real = Math.max(0, ...pts) + Math.floor(d / 100);
     return { real, stamp: real - (d % 100) * HOUR };
@@ -137,7 +158,14 @@ function bruteAheadBehind(dag: Dag, a: number, b: number): { ahead: number; behi
 const pairs = (n: number) => fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n - 1)), { minLength: 1, maxLength: 12 });
 
 function withPairs(draw: fc.Arbitrary<number>) {
-  return dagArb(draw).chain((specs) => fc.tuple(fc.constant(specs), pairs(specs.length), fc.array(fc.nat(specs.length - 1), { minLength: 1, maxLength: 3 }), fc.array(fc.nat(specs.length - 1), { minLength: 1, maxLength: 3 })));
+  return dagArb(draw).chain((specs) =>
+    fc.tuple(
+      fc.constant(specs),
+      pairs(specs.length),
+      fc.array(fc.nat(specs.length - 1), { minLength: 1, maxLength: 3 }),
+      fc.array(fc.nat(specs.length - 1), { minLength: 1, maxLength: 3 }),
+    ),
+  );
 }
 
 describe('on generated DAGs', () => {
@@ -210,7 +238,8 @@ describe('on generated DAGs', () => {
           const at = Math.max(0, ...pts) + d;
           return { real: at, stamp: at };
         });
-        for (const [a, b] of some) expect(aheadBehind(t.repo.objects, dag.ids[a]!, dag.ids[b]!, { skewMarginMs: 0 })).toEqual(bruteAheadBehind(dag, a, b));
+        for (const [a, b] of some)
+          expect(aheadBehind(t.repo.objects, dag.ids[a]!, dag.ids[b]!, { skewMarginMs: 0 })).toEqual(bruteAheadBehind(dag, a, b));
       }),
       { numRuns: 100 },
     );
@@ -261,7 +290,15 @@ describe('isAncestor with generations', () => {
     const ids = chain(80);
     const staging = new PackStore(t.repo.db, t.repo.cairnDir, { staging: true });
     try {
-      const incoming = writeCommit(staging, { tree, parents: [ids[79]!], author: AUTHOR, time: T0 + 1_000_000, tzOffset: 0, message: 'pushed', meta: {} });
+      const incoming = writeCommit(staging, {
+        tree,
+        parents: [ids[79]!],
+        author: AUTHOR,
+        time: T0 + 1_000_000,
+        tzOffset: 0,
+        message: 'pushed',
+        meta: {},
+      });
       staging.flush();
       expect(t.repo.objects.has(incoming)).toBe(false);
       const source = { objects: staging, db: t.repo.db };

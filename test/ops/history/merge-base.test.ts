@@ -86,8 +86,16 @@ describe('virtual merge base (criss-cross)', () => {
     // b and c change different keys of data.json (clean) and split.txt differently (conflict).
     const b = commit({ 'same.txt': 'a\n', 'split.txt': 'from b\n', 'data.json': '{"x": 2, "y": 1}\n', 'b-only.txt': 'b\n' }, [a], 10);
     const c = commit({ 'same.txt': 'a\n', 'split.txt': 'from c\n', 'data.json': '{"x": 1, "y": 3}\n' }, [a], 20);
-    const d = commit({ 'same.txt': 'a\n', 'split.txt': 'resolved d\n', 'data.json': '{"x": 2, "y": 3}\n', 'b-only.txt': 'b\n' }, [b, c], 30);
-    const e = commit({ 'same.txt': 'a\n', 'split.txt': 'resolved e\n', 'data.json': '{"x": 2, "y": 3}\n', 'b-only.txt': 'b\n' }, [c, b], 40);
+    const d = commit(
+      { 'same.txt': 'a\n', 'split.txt': 'resolved d\n', 'data.json': '{"x": 2, "y": 3}\n', 'b-only.txt': 'b\n' },
+      [b, c],
+      30,
+    );
+    const e = commit(
+      { 'same.txt': 'a\n', 'split.txt': 'resolved e\n', 'data.json': '{"x": 2, "y": 3}\n', 'b-only.txt': 'b\n' },
+      [c, b],
+      40,
+    );
     const base = mergeBaseTree(t.repo, d, e);
     expect(base.bases).toEqual([b, c]);
     expect(base.virtual).toBe(true);

@@ -120,7 +120,10 @@ describe('resolveRevision', () => {
 
   it('refuses a prefix that names a tree, not a commit', () => {
     const { m } = history();
-    const tree = (t.repo.objects.get(m, 'commit').data.toString('utf8').match(/^tree ([0-9a-f]{64})/) ?? [])[1]!;
+    const tree = (t.repo.objects
+      .get(m, 'commit')
+      .data.toString('utf8')
+      .match(/^tree ([0-9a-f]{64})/) ?? [])[1]!;
     expect(codeOf(tree.slice(0, 10))).toBe('USAGE');
   });
 });

@@ -14,7 +14,12 @@ afterEach(() => t?.cleanup());
 
 function tree(files: Record<string, FileSpec>): string {
   const leaves: Leaf[] = Object.entries(files).map(([path, f]) => {
-    const [kind, body] = typeof f === 'string' || Buffer.isBuffer(f) ? (['file', f] as const) : 'symlink' in f ? (['symlink', f.symlink] as const) : (['exec', f.exec] as const);
+    const [kind, body] =
+      typeof f === 'string' || Buffer.isBuffer(f)
+        ? (['file', f] as const)
+        : 'symlink' in f
+          ? (['symlink', f.symlink] as const)
+          : (['exec', f.exec] as const);
     const s = storeBuffer(t.repo.objects, Buffer.isBuffer(body) ? body : Buffer.from(body));
     return { path, kind, id: s.id, size: s.size };
   });
@@ -23,11 +28,23 @@ function tree(files: Record<string, FileSpec>): string {
   return id;
 }
 
-function run(base: Record<string, FileSpec> | null, ours: Record<string, FileSpec>, theirs: Record<string, FileSpec>, extra: Partial<TreeMergeOptions> = {}): TreeMergeResult & { files: Record<string, string> } {
+function run(
+  base: Record<string, FileSpec> | null,
+  ours: Record<string, FileSpec>,
+  theirs: Record<string, FileSpec>,
+  extra: Partial<TreeMergeOptions> = {},
+): TreeMergeResult & { files: Record<string, string> } {
   if (t === undefined || !t.repo) t = tempRepo();
-  const res = mergeTrees(t.repo, { base: base === null ? null : tree(base), ours: tree(ours), theirs: tree(theirs), labels: { ours: 'main', theirs: 'topic' }, ...extra });
+  const res = mergeTrees(t.repo, {
+    base: base === null ? null : tree(base),
+    ours: tree(ours),
+    theirs: tree(theirs),
+    labels: { ours: 'main', theirs: 'topic' },
+    ...extra,
+  });
   const files: Record<string, string> = {};
-  for (const [p, l] of flattenToMap(t.repo.objects, res.tree)) files[p] = `${l.kind === 'file' ? '' : `${l.kind}:`}${readWholeFile(t.repo.objects, l.id).toString()}`;
+  for (const [p, l] of flattenToMap(t.repo.objects, res.tree))
+    files[p] = `${l.kind === 'file' ? '' : `${l.kind}:`}${readWholeFile(t.repo.objects, l.id).toString()}`;
   return { ...res, files };
 }
 
@@ -49,7 +66,11 @@ describe('mergeTrees', () => {
 
   it('merges a JSON file both sides edited, key by key, through the json driver', () => {
     t = tempRepo();
-    const r = run({ 'p.json': '{\n  "a": 1,\n  "b": 1\n}\n' }, { 'p.json': '{\n  "a": 2,\n  "b": 1\n}\n' }, { 'p.json': '{\n  "a": 1,\n  "b": 3\n}\n' });
+    const r = run(
+      { 'p.json': '{\n  "a": 1,\n  "b": 1\n}\n' },
+      { 'p.json': '{\n  "a": 2,\n  "b": 1\n}\n' },
+      { 'p.json': '{\n  "a": 1,\n  "b": 3\n}\n' },
+    );
     expect(r.conflicts).toEqual([]);
     expect(r.merged).toEqual([{ path: 'p.json', driver: 'json', conflicts: 0, settled: 0 }]);
     expect(r.files['p.json']).toBe('{\n  "a": 2,\n  "b": 3\n}\n');
@@ -58,7 +79,9 @@ describe('mergeTrees', () => {
   it('reports a JSON conflict by pointer, leaving ours’ value in a valid file', () => {
     t = tempRepo();
     const r = run({ 'p.json': '{"a": 1}\n' }, { 'p.json': '{"a": 2}\n' }, { 'p.json': '{"a": 3}\n' });
-    expect(r.conflicts.map((c) => [c.path, c.kind, c.driver, c.conflicts])).toEqual([['p.json', 'content', 'json', [{ location: '/a', kind: 'both-modified', base: 1, ours: 2, theirs: 3 }]]]);
+    expect(r.conflicts.map((c) => [c.path, c.kind, c.driver, c.conflicts])).toEqual([
+      ['p.json', 'content', 'json', [{ location: '/a', kind: 'both-modified', base: 1, ours: 2, theirs: 3 }]],
+    ]);
     expect(JSON.parse(r.files['p.json']!)).toEqual({ a: 2 });
   });
 
@@ -156,7 +179,12 @@ describe('mergeTrees', () => {
     t = tempRepo();
     const attributes = Attributes.parse('*.dat merge=json key=sku\n');
     const b = '[{"sku": "A", "q": 1}, {"sku": "B", "q": 1}]\n';
-    const r = run({ 'x.dat': b }, { 'x.dat': '[{"sku": "A", "q": 2}, {"sku": "B", "q": 1}]\n' }, { 'x.dat': '[{"sku": "B", "q": 5}, {"sku": "A", "q": 1}]\n' }, { attributes });
+    const r = run(
+      { 'x.dat': b },
+      { 'x.dat': '[{"sku": "A", "q": 2}, {"sku": "B", "q": 1}]\n' },
+      { 'x.dat': '[{"sku": "B", "q": 5}, {"sku": "A", "q": 1}]\n' },
+      { attributes },
+    );
     expect(r.merged[0]!.driver).toBe('json');
     expect(r.conflicts).toEqual([]);
     expect(JSON.parse(r.files['x.dat']!)).toContainEqual({ sku: 'A', q: 2 });

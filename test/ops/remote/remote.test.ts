@@ -47,7 +47,10 @@ describe('addRemote / listRemotes / getRemoteUrl', () => {
     t = tempRepo();
     expect(codeOf(() => addRemote(t.repo, '-x', 'http://a/x'))).toBe('INVALID_NAME');
     for (const url of ['ftp://a/x', 'file:///tmp/x', 'git@github.com:a/b', '/tmp/repo', 'not a url', 'http://a/ x', 'http://a/x\n']) {
-      expect(codeOf(() => addRemote(t.repo, 'o', url)), url).toBe('USAGE');
+      expect(
+        codeOf(() => addRemote(t.repo, 'o', url)),
+        url,
+      ).toBe('USAGE');
     }
     expect(listRemotes(t.repo)).toEqual([]);
   });
@@ -130,7 +133,12 @@ describe('upstreams', () => {
     t = tempRepo();
     addRemote(t.repo, 'origin', 'http://a/x');
     const up = setUpstream(t.repo, 'dev', 'origin', 'trunk');
-    expect(up).toEqual({ remote: 'origin', mergeRef: 'refs/heads/trunk', trackingRef: 'refs/remotes/origin/trunk', shortName: 'origin/trunk' });
+    expect(up).toEqual({
+      remote: 'origin',
+      mergeRef: 'refs/heads/trunk',
+      trackingRef: 'refs/remotes/origin/trunk',
+      shortName: 'origin/trunk',
+    });
     expect(t.repo.config.get('branch.dev.remote')).toBe('origin');
     expect(t.repo.config.get('branch.dev.merge')).toBe('refs/heads/trunk');
     expect(getUpstream(t.repo, 'dev')).toEqual(up);

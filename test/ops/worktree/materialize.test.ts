@@ -1,6 +1,19 @@
 // materialize / WorktreeWriter: what a checkout writes, what it refuses (hostile trees, symlinks
 // out of the worktree, folders replaced by symlinks), and how a rerun finishes an interrupted one.
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -33,16 +46,28 @@ function sandboxRepo(): { repo: Repository; sandbox: string; wt: string } {
   return { repo, sandbox, wt };
 }
 
-
 function clean(repo: Repository): string[] {
   const s = status(repo);
-  return [...s.staged.map((c) => `staged ${c.path}`), ...s.unstaged.map((c) => `unstaged ${c.path}`), ...s.untracked.map((p) => `untracked ${p}`)];
+  return [
+    ...s.staged.map((c) => `staged ${c.path}`),
+    ...s.unstaged.map((c) => `unstaged ${c.path}`),
+    ...s.untracked.map((p) => `untracked ${p}`),
+  ];
 }
 
 describe('materialize', () => {
   it('writes files, folders, exec bits and symlinks, and records stat data so status is clean', () => {
     const { repo, wt } = sandboxRepo();
-    const c = makeCommit(repo, { message: 'one', files: { 'a.txt': 'alpha\n', 'd/e/f.csv': 'k,v\n1,2\n', 'run.sh': { exec: '#!/bin/sh\n' }, link: { symlink: 'd/e/f.csv' }, 'd/up': { symlink: '../a.txt' } } });
+    const c = makeCommit(repo, {
+      message: 'one',
+      files: {
+        'a.txt': 'alpha\n',
+        'd/e/f.csv': 'k,v\n1,2\n',
+        'run.sh': { exec: '#!/bin/sh\n' },
+        link: { symlink: 'd/e/f.csv' },
+        'd/up': { symlink: '../a.txt' },
+      },
+    });
     const res = materialize(repo, { from: null, to: treeOf(repo, c) });
     expect(res).toEqual({ updated: 5, removed: 0, bytes: 6 + 8 + 10 });
     expect(snapshot(wt)).toEqual({
@@ -70,14 +95,24 @@ describe('materialize', () => {
 
   it('replaces changed files through a temp name, deletes removed ones and prunes emptied folders, keeping untracked files', () => {
     const { repo, wt } = sandboxRepo();
-    const c1 = makeCommit(repo, { message: 'one', files: { 'a.txt': 'one\n', 'gone/x/y.txt': 'y\n', 'keep/z.txt': 'z\n', 'keep/old.txt': 'o\n' } });
+    const c1 = makeCommit(repo, {
+      message: 'one',
+      files: { 'a.txt': 'one\n', 'gone/x/y.txt': 'y\n', 'keep/z.txt': 'z\n', 'keep/old.txt': 'o\n' },
+    });
     materialize(repo, { from: null, to: treeOf(repo, c1) });
     writeFileSync(join(wt, 'keep', 'mine.txt'), 'untracked\n');
     const inoBefore = statSync(join(wt, 'a.txt')).ino;
     const c2 = makeCommit(repo, { message: 'two', files: { 'a.txt': 'two\n', 'keep/z.txt': 'z\n', 'new/n.txt': 'n\n' } });
     const res = materialize(repo, { from: treeOf(repo, c1), to: treeOf(repo, c2) });
     expect(res).toMatchObject({ updated: 2, removed: 2 });
-    expect(snapshot(wt)).toEqual({ 'a.txt': 'two\n', keep: 'dir', 'keep/mine.txt': 'untracked\n', 'keep/z.txt': 'z\n', new: 'dir', 'new/n.txt': 'n\n' });
+    expect(snapshot(wt)).toEqual({
+      'a.txt': 'two\n',
+      keep: 'dir',
+      'keep/mine.txt': 'untracked\n',
+      'keep/z.txt': 'z\n',
+      new: 'dir',
+      'new/n.txt': 'n\n',
+    });
     // rename over the old file: a new inode, never the old one rewritten in place (no torn file).
     expect(statSync(join(wt, 'a.txt')).ino).not.toBe(inoBefore);
     expect(readdirSync(wt).filter((n) => n.endsWith('.cairn-tmp'))).toEqual([]);
@@ -90,10 +125,14 @@ describe('materialize', () => {
     for (let i = 0; i < big.length; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i);
     const c = makeCommit(repo, { message: 'big', files: { 'big.bin': big } });
     let reports = 0;
-    materialize(repo, { from: null, to: treeOf(repo, c), onProgress: (e) => {
-      expect(e).toMatchObject({ phase: 'checkout', unit: 'files', total: 1 });
-      reports++;
-    } });
+    materialize(repo, {
+      from: null,
+      to: treeOf(repo, c),
+      onProgress: (e) => {
+        expect(e).toMatchObject({ phase: 'checkout', unit: 'files', total: 1 });
+        reports++;
+      },
+    });
     expect(readFileSync(join(wt, 'big.bin')).equals(big)).toBe(true);
     expect(reports).toBe(1);
   });
@@ -231,9 +270,15 @@ describe('interrupted checkout', () => {
     const from = treeOf(repo, c1);
     const to = treeOf(repo, c2);
     // Die after 256 files: worktree half written, index and HEAD untouched, marker present.
-    expect(() => materialize(repo, { from, to, onProgress: () => {
-      throw new Error('killed');
-    } })).toThrow('killed');
+    expect(() =>
+      materialize(repo, {
+        from,
+        to,
+        onProgress: () => {
+          throw new Error('killed');
+        },
+      }),
+    ).toThrow('killed');
     expect(existsSync(join(repo.cairnDir, 'checkout-pending'))).toBe(true);
     expect(repo.index.get('rows/r000.json')).toBeUndefined();
     // A torn new file, as a kill in the middle of its write leaves it.

@@ -69,7 +69,15 @@ describe('a ref update that loses the compare-and-swap', () => {
       const err = await failure(client.pushRefs([{ name: MAIN, old: stale, new: first, force: false }]));
       expect(err).toBeInstanceOf(RefMovedError);
       expect(err.code).toBe('REF_MOVED');
-      expect(err.data).toMatchObject({ status: 409, endpoint: 'push-refs', remoteCode: 'REF_MOVED', ref: MAIN, expected: stale, found: first, reason: 'fetch first' });
+      expect(err.data).toMatchObject({
+        status: 409,
+        endpoint: 'push-refs',
+        remoteCode: 'REF_MOVED',
+        ref: MAIN,
+        expected: stale,
+        found: first,
+        reason: 'fetch first',
+      });
       expect(exitCodeFor(err.code)).toBe(EXIT.REJECTED);
     } finally {
       await client.close();
@@ -91,7 +99,9 @@ describe('a ref update that loses the compare-and-swap', () => {
           progress: (p) => {
             if (moved || p.phase !== 'negotiating') return;
             moved = true;
-            withRepo(join(server.root, 'data'), (served) => served.refs.update([{ name: MAIN, expected: first, next: null }], 'test', 'moved meanwhile'));
+            withRepo(join(server.root, 'data'), (served) =>
+              served.refs.update([{ name: MAIN, expected: first, next: null }], 'test', 'moved meanwhile'),
+            );
           },
         }),
       ),
@@ -104,10 +114,17 @@ describe('a ref update that loses the compare-and-swap', () => {
 
     // What the CLI makes of it: REF_MOVED's exit code, and the code in the --json error object.
     const out: string[] = [];
-    const ctx = { out: { write: (s: string) => out.push(s) }, err: { write: () => true }, color: new Chalk({ level: 0 }) } as unknown as CommandContext;
+    const ctx = {
+      out: { write: (s: string) => out.push(s) },
+      err: { write: () => true },
+      color: new Chalk({ level: 0 }),
+    } as unknown as CommandContext;
     expect(reportError(ctx, true, err)).toBe(exitCodeFor('REF_MOVED'));
     expect(exitCodeFor('REF_MOVED')).toBe(6);
-    expect((JSON.parse(out.join('')) as { error: { code: string; data: { ref: string } } }).error).toMatchObject({ code: 'REF_MOVED', data: { ref: MAIN } });
+    expect((JSON.parse(out.join('')) as { error: { code: string; data: { ref: string } } }).error).toMatchObject({
+      code: 'REF_MOVED',
+      data: { ref: MAIN },
+    });
   }, 30_000);
 });
 

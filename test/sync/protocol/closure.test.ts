@@ -45,11 +45,12 @@ function recording(store: PackStore): { writer: PackStore; ids: Set<ObjectId> } 
   const ids = new Set<ObjectId>();
   const writer = new Proxy(store, {
     get(target, prop, receiver) {
-      if (prop === 'put') return (type: Parameters<PackStore['put']>[0], body: Uint8Array) => {
-        const id = target.put(type, body);
-        ids.add(id);
-        return id;
-      };
+      if (prop === 'put')
+        return (type: Parameters<PackStore['put']>[0], body: Uint8Array) => {
+          const id = target.put(type, body);
+          ids.add(id);
+          return id;
+        };
       const v = Reflect.get(target, prop, receiver) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },

@@ -24,7 +24,8 @@ describe('the error status table', () => {
   });
 
   it('answers client mistakes with 4xx and nothing but server failures with 500', () => {
-    for (const code of ['USAGE', 'BAD_FORMAT', 'INVALID_NAME', 'CORRUPT_OBJECT', 'UNSAFE_PATH'] as const) expect(statusFor(code), code).toBe(400);
+    for (const code of ['USAGE', 'BAD_FORMAT', 'INVALID_NAME', 'CORRUPT_OBJECT', 'UNSAFE_PATH'] as const)
+      expect(statusFor(code), code).toBe(400);
     expect(statusFor('NOT_FOUND')).toBe(404);
     for (const code of ['REF_MOVED', 'REJECTED', 'MISSING_OBJECT'] as const) expect(statusFor(code), code).toBe(409);
     expect(statusFor('LOCKED')).toBe(503);

@@ -45,11 +45,17 @@ interface CommitGen {
 }
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('set' as const), path: fc.nat(PATHS.length - 1), content: fc.nat(CONTENTS.length - 1) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({ kind: fc.constant('set' as const), path: fc.nat(PATHS.length - 1), content: fc.nat(CONTENTS.length - 1) }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), path: fc.nat(PATHS.length - 1) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'copy-d1-to-d5' as const }) },
 );
-const history = fc.array(fc.record({ parents: fc.array(fc.nat(), { maxLength: 2 }), mutations: fc.array(mutation, { minLength: 1, maxLength: 5 }) }), { minLength: 1, maxLength: 8 });
+const history = fc.array(
+  fc.record({ parents: fc.array(fc.nat(), { maxLength: 2 }), mutations: fc.array(mutation, { minLength: 1, maxLength: 5 }) }),
+  { minLength: 1, maxLength: 8 },
+);
 
 function build(t: TempRepo, gens: readonly CommitGen[]): ObjectId[] {
   const ids: ObjectId[] = [];
@@ -105,23 +111,32 @@ function fresh(): TempRepo {
 describe('listObjects', () => {
   it('lists, with what the receiver holds, everything the wanted commits reach', () => {
     fc.assert(
-      fc.property(history, fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), fc.boolean(), (gens, wantMask, haveMask, strangerHave) => {
-        const t = fresh();
-        const ids = build(t, gens);
-        const wants = ids.filter((_, i) => wantMask[i]);
-        const haves = ids.filter((_, i) => haveMask[i]);
-        // A receiver may name commits the sender never saw: they must be ignored, not trusted.
-        if (strangerHave) haves.push('ab'.repeat(32));
-        const listed = listObjects(t.repo.objects, wants, haves);
-        const held = closure(t.repo.objects, haves.filter((id) => ids.includes(id)));
-        const needed = closure(t.repo.objects, wants);
-        const missing = [...needed].filter((id) => !held.has(id) && !listed.ids.includes(id));
-        expect(missing).toEqual([]);
-        expect(new Set(listed.ids).size).toBe(listed.ids.length);
-        for (const id of listed.ids) expect(t.repo.objects.has(id)).toBe(true);
-        t.cleanup();
-        repos.splice(repos.indexOf(t), 1);
-      }),
+      fc.property(
+        history,
+        fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+        fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+        fc.boolean(),
+        (gens, wantMask, haveMask, strangerHave) => {
+          const t = fresh();
+          const ids = build(t, gens);
+          const wants = ids.filter((_, i) => wantMask[i]);
+          const haves = ids.filter((_, i) => haveMask[i]);
+          // A receiver may name commits the sender never saw: they must be ignored, not trusted.
+          if (strangerHave) haves.push('ab'.repeat(32));
+          const listed = listObjects(t.repo.objects, wants, haves);
+          const held = closure(
+            t.repo.objects,
+            haves.filter((id) => ids.includes(id)),
+          );
+          const needed = closure(t.repo.objects, wants);
+          const missing = [...needed].filter((id) => !held.has(id) && !listed.ids.includes(id));
+          expect(missing).toEqual([]);
+          expect(new Set(listed.ids).size).toBe(listed.ids.length);
+          for (const id of listed.ids) expect(t.repo.objects.has(id)).toBe(true);
+          t.cleanup();
+          repos.splice(repos.indexOf(t), 1);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -134,7 +149,9 @@ describe('listObjects', () => {
         const wants = ids.filter((_, i) => mask[i]);
         expect(listObjects(t.repo.objects, wants, wants).ids).toEqual([]);
         // An ancestor is held when a descendant is.
-        expect(listObjects(t.repo.objects, [ids[0]!], [ids[ids.length - 1]!]).ids.length).toBeLessThanOrEqual(closure(t.repo.objects, [ids[0]!]).size);
+        expect(listObjects(t.repo.objects, [ids[0]!], [ids[ids.length - 1]!]).ids.length).toBeLessThanOrEqual(
+          closure(t.repo.objects, [ids[0]!]).size,
+        );
         t.cleanup();
         repos.splice(repos.indexOf(t), 1);
       }),
@@ -153,7 +170,12 @@ describe('listObjects', () => {
     expect(listed.ids[0]).toBe(b);
     // Exactly what is new: nothing the receiver holds is listed here.
     expect(new Set(listed.ids)).toEqual(new Set([...whole].filter((id) => !old.has(id))));
-    const chunks = (readFileObject(t.repo.objects, readTree(t.repo.objects, readTree(t.repo.objects, readCommit(t.repo.objects, b).tree)[0]!.id)[0]!.id) as { chunks: { id: string }[] }).chunks;
+    const chunks = (
+      readFileObject(
+        t.repo.objects,
+        readTree(t.repo.objects, readTree(t.repo.objects, readCommit(t.repo.objects, b).tree)[0]!.id)[0]!.id,
+      ) as { chunks: { id: string }[] }
+    ).chunks;
     expect(chunks.length).toBeGreaterThan(1);
   });
 });

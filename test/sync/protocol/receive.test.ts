@@ -45,7 +45,10 @@ function big(seed: string, n: number): Buffer {
 
 /** A small history in the source repository; returns every record of it, children first. */
 function sourceRecords(): RawRecord[] {
-  const c = makeCommit(source, { files: { 'a.json': '{"a":1}\n', 'd/big.bin': big('x', 60_000), 'd/t.txt': 'text '.repeat(2000) }, message: 'one' });
+  const c = makeCommit(source, {
+    files: { 'a.json': '{"a":1}\n', 'd/big.bin': big('x', 60_000), 'd/t.txt': 'text '.repeat(2000) },
+    message: 'one',
+  });
   const ids = [...source.objects.allIds()].map((o) => o.id);
   expect(ids).toContain(c);
   return [...source.objects.rawRecords(ids)];
@@ -88,7 +91,9 @@ describe('receiveStream', () => {
     expect(recs.some((r) => target.objects.has(r.id))).toBe(false);
     expect(staging.stagedStats().count).toBe(recs.length);
     // The two small files are inline file objects; big.bin's file object lists chunks.
-    const inline = recs.filter((r) => r.typeCode === 1 && decodeFile(source.objects.get(r.id, 'file').data).kind === 'inline').map((r) => r.id);
+    const inline = recs
+      .filter((r) => r.typeCode === 1 && decodeFile(source.objects.get(r.id, 'file').data).kind === 'inline')
+      .map((r) => r.id);
     expect(inline.length).toBe(2);
     expect([...res.inlineFiles].sort()).toEqual(inline.sort());
   });
@@ -121,7 +126,9 @@ describe('receiveStream', () => {
     const name = Buffer.from('..');
     const body = Buffer.concat([Buffer.from([1, 1, 0, name.length]), name, Buffer.alloc(32, 0xab), Buffer.from([5])]);
     const id = hashObject('tree', body);
-    const code = await codeOfAsync(receiveStream(pieces(streamOf([{ id, typeCode: 2, comp: 0, stored: body }])), staging, { limits: LIMITS }));
+    const code = await codeOfAsync(
+      receiveStream(pieces(streamOf([{ id, typeCode: 2, comp: 0, stored: body }])), staging, { limits: LIMITS }),
+    );
     expect(code).toBe('UNSAFE_PATH');
     expect(staged([id])).toEqual([false]);
   });
@@ -145,11 +152,15 @@ describe('receiveStream', () => {
     const recs = sourceRecords();
     expect(await codeOfAsync(receiveStream(pieces(streamOf(recs)), staging, { limits: { ...LIMITS, maxObjects: 2 } }))).toBe('REJECTED');
     expect(staging.stagedStats().count).toBe(2);
-    expect(await codeOfAsync(receiveStream(pieces(streamOf(recs)), staging, { limits: { ...LIMITS, maxTotalBytes: 1000 } }))).toBe('REJECTED');
+    expect(await codeOfAsync(receiveStream(pieces(streamOf(recs)), staging, { limits: { ...LIMITS, maxTotalBytes: 1000 } }))).toBe(
+      'REJECTED',
+    );
   });
 
   it('refuses a record larger than the object limit before reading its body', async () => {
     const rec = { id: 'cd'.repeat(32), typeCode: 0, comp: 0, stored: Buffer.alloc(5000) };
-    expect(await codeOfAsync(receiveStream(pieces(streamOf([rec])), staging, { limits: { ...LIMITS, maxObjectBytes: 4000 } }))).toBe('BAD_FORMAT');
+    expect(await codeOfAsync(receiveStream(pieces(streamOf([rec])), staging, { limits: { ...LIMITS, maxObjectBytes: 4000 } }))).toBe(
+      'BAD_FORMAT',
+    );
   });
 });

@@ -1,7 +1,12 @@
 // The client checks answers by hand (so it loads no zod); they must accept exactly what the one
 // declaration of each shape, the zod schema, accepts.
 import { describe, expect, it } from 'vitest';
-import { checkErrorBody, checkPushObjectsResponse, checkPushRefsResponse, checkRefsResponse } from '../../../src/sync/client/answer-check.js';
+import {
+  checkErrorBody,
+  checkPushObjectsResponse,
+  checkPushRefsResponse,
+  checkRefsResponse,
+} from '../../../src/sync/client/answer-check.js';
 import { ErrorBody, PushObjectsResponse, PushRefsResponse, RefsResponse } from '../../../src/sync/protocol/schemas.js';
 
 const ID = 'a'.repeat(64);
@@ -14,7 +19,12 @@ const accepts = (check: (v: unknown) => unknown, v: unknown): boolean => {
   }
 };
 
-const cases: { name: string; check: (v: unknown) => unknown; schema: { safeParse: (v: unknown) => { success: boolean } }; samples: unknown[] }[] = [
+const cases: {
+  name: string;
+  check: (v: unknown) => unknown;
+  schema: { safeParse: (v: unknown) => { success: boolean } };
+  samples: unknown[];
+}[] = [
   {
     name: 'RefsResponse',
     check: checkRefsResponse,
@@ -50,7 +60,12 @@ const cases: { name: string; check: (v: unknown) => unknown; schema: { safeParse
     name: 'PushObjectsResponse',
     check: checkPushObjectsResponse,
     schema: PushObjectsResponse,
-    samples: [{ objects: 1, bytes: 10, complete: true }, { objects: 1, bytes: 10, complete: 'yes' }, { objects: '1', bytes: 10, complete: true }, {}],
+    samples: [
+      { objects: 1, bytes: 10, complete: true },
+      { objects: 1, bytes: 10, complete: 'yes' },
+      { objects: '1', bytes: 10, complete: true },
+      {},
+    ],
   },
 ];
 

@@ -66,9 +66,12 @@ describe('id lists', () => {
 
   it('refuse a body that is not a whole number of ids', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 200 }).filter((b) => b.length % 32 !== 0), (b) => {
-        expect(codeOf(() => decodeIds(Buffer.from(b), 'test'))).toBe('BAD_FORMAT');
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 200 }).filter((b) => b.length % 32 !== 0),
+        (b) => {
+          expect(codeOf(() => decodeIds(Buffer.from(b), 'test'))).toBe('BAD_FORMAT');
+        },
+      ),
     );
   });
 
@@ -150,16 +153,21 @@ describe('object stream parser', () => {
 
   it('refuses bytes after the end record, in the same piece or a later one', () => {
     fc.assert(
-      fc.property(fc.array(record, { maxLength: 5 }), fc.uint8Array({ minLength: 1, maxLength: 50 }), fc.boolean(), (records, extra, together) => {
-        const s = stream(records);
-        const parser = new StreamParser(1000);
-        if (together) expect(codeOf(() => parser.push(Buffer.concat([s, Buffer.from(extra)])))).toBe('BAD_FORMAT');
-        else {
-          parser.push(s);
-          expect(parser.ended).toBe(true);
-          expect(codeOf(() => parser.push(Buffer.from(extra)))).toBe('BAD_FORMAT');
-        }
-      }),
+      fc.property(
+        fc.array(record, { maxLength: 5 }),
+        fc.uint8Array({ minLength: 1, maxLength: 50 }),
+        fc.boolean(),
+        (records, extra, together) => {
+          const s = stream(records);
+          const parser = new StreamParser(1000);
+          if (together) expect(codeOf(() => parser.push(Buffer.concat([s, Buffer.from(extra)])))).toBe('BAD_FORMAT');
+          else {
+            parser.push(s);
+            expect(parser.ended).toBe(true);
+            expect(codeOf(() => parser.push(Buffer.from(extra)))).toBe('BAD_FORMAT');
+          }
+        },
+      ),
     );
   });
 
@@ -183,7 +191,9 @@ describe('object stream parser', () => {
 /** Text-like bodies (compressible), random ones (not), and sizes on both sides of the 4 KiB line. */
 const body = fc.oneof(
   fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
-  fc.tuple(fc.constantFrom('id,name,score\n', '{"k":1,"v":"abc"}\n', 'row '), fc.integer({ min: 0, max: 600 })).map(([t, n]) => Buffer.from(t.repeat(n))),
+  fc
+    .tuple(fc.constantFrom('id,name,score\n', '{"k":1,"v":"abc"}\n', 'row '), fc.integer({ min: 0, max: 600 }))
+    .map(([t, n]) => Buffer.from(t.repeat(n))),
 );
 const anyRecord = fc.record({ id: hexId, typeCode: fc.integer({ min: 0, max: 3 }), comp: fc.integer({ min: 0, max: 1 }), stored: body });
 
@@ -192,7 +202,12 @@ const ZERO_ID = '0'.repeat(64);
 /** A stream whose middle is one batch record holding `inner` raw bytes, deflated. */
 function batchStream(inner: Buffer, count: number, opts: { id?: string; comp?: number } = {}): Buffer {
   const packed = deflateRawSync(inner);
-  return Buffer.concat([STREAM_MAGIC, recordHeader(opts.id ?? ZERO_ID, BATCH_TYPE, opts.comp ?? 1, packed.length), packed, endRecord(count)]);
+  return Buffer.concat([
+    STREAM_MAGIC,
+    recordHeader(opts.id ?? ZERO_ID, BATCH_TYPE, opts.comp ?? 1, packed.length),
+    packed,
+    endRecord(count),
+  ]);
 }
 
 function rawRecords(records: readonly WireRecord[]): Buffer {
@@ -210,7 +225,9 @@ describe('object stream encoder and batch records', () => {
         expect(parser.ended).toBe(true);
         expect(parser.count).toBe(records.length);
         expect(seen).toBe(records.length);
-        expect(got.map((r) => [r.id, r.typeCode, r.comp, r.stored.toString('hex')])).toEqual(records.map((r) => [r.id, r.typeCode, r.comp, r.stored.toString('hex')]));
+        expect(got.map((r) => [r.id, r.typeCode, r.comp, r.stored.toString('hex')])).toEqual(
+          records.map((r) => [r.id, r.typeCode, r.comp, r.stored.toString('hex')]),
+        );
         if (!batch) expect(bytes.equals(stream(records))).toBe(true);
       }),
       { numRuns: 60 },
@@ -218,13 +235,27 @@ describe('object stream encoder and batch records', () => {
   });
 
   it('batches small compressible records and leaves incompressible ones as they are', () => {
-    const text = Array.from({ length: 400 }, (_, i) => ({ id: i.toString(16).padStart(64, '0'), typeCode: 0, comp: 0, stored: Buffer.from(`id,name\n${i},row ${i}\n`.repeat(40)) }));
+    const text = Array.from({ length: 400 }, (_, i) => ({
+      id: i.toString(16).padStart(64, '0'),
+      typeCode: 0,
+      comp: 0,
+      stored: Buffer.from(`id,name\n${i},row ${i}\n`.repeat(40)),
+    }));
     const plain = stream(text).length;
     const batched = Buffer.concat([...encodeObjectStream(text, { batch: true })]);
     expect(batched.length).toBeLessThan(plain * 0.3);
     // Random bodies (SHA-256 output): deflate cannot save 10%, so the stream is exactly the plain one.
-    const random = (seed: string, n: number) => Buffer.concat(Array.from({ length: Math.ceil(n / 32) }, (_, k) => createHash('sha256').update(`${seed}:${k}`).digest())).subarray(0, n);
-    const noise = Array.from({ length: 100 }, (_, i) => ({ id: random(`id${i}`, 32).toString('hex'), typeCode: 0, comp: 0, stored: random(`body${i}`, 900) }));
+    const random = (seed: string, n: number) =>
+      Buffer.concat(Array.from({ length: Math.ceil(n / 32) }, (_, k) => createHash('sha256').update(`${seed}:${k}`).digest())).subarray(
+        0,
+        n,
+      );
+    const noise = Array.from({ length: 100 }, (_, i) => ({
+      id: random(`id${i}`, 32).toString('hex'),
+      typeCode: 0,
+      comp: 0,
+      stored: random(`body${i}`, 900),
+    }));
     const noisy = Buffer.concat([...encodeObjectStream(noise, { batch: true })]);
     expect(noisy.equals(stream(noise))).toBe(true);
   });
@@ -261,7 +292,10 @@ describe('object stream encoder and batch records', () => {
       batchStream(rawRecords([{ ...one, stored: Buffer.alloc(2000) }]), 1),
     ];
     cases.forEach((c, i) => {
-      expect(codeOf(() => new StreamParser(1000).push(c)), `case ${i}`).toBe('BAD_FORMAT');
+      expect(
+        codeOf(() => new StreamParser(1000).push(c)),
+        `case ${i}`,
+      ).toBe('BAD_FORMAT');
     });
   });
 
