@@ -58,13 +58,11 @@ function jsonlText(rows: Row[], s: LineStyle): Buffer {
 
 const jsonl: MergeLawFormat = {
   path: 'data.jsonl',
-  versions: fc
-    .tuple(table, edits(true), edits(true), lineStyle, lineStyle, lineStyle)
-    .map(([b, eo, et, s0, s1, s2]) => ({
-      base: jsonlText(b, s0),
-      ours: jsonlText(applyEdits(b, eo, 100), s1),
-      theirs: jsonlText(applyEdits(b, et, 200), s2),
-    })),
+  versions: fc.tuple(table, edits(true), edits(true), lineStyle, lineStyle, lineStyle).map(([b, eo, et, s0, s1, s2]) => ({
+    base: jsonlText(b, s0),
+    ours: jsonlText(applyEdits(b, eo, 100), s1),
+    theirs: jsonlText(applyEdits(b, et, 200), s2),
+  })),
   // Records keep ours' order (theirs' new ones after their predecessor), so the order is not part of the promise.
   sameClean: {
     form: 'the same records by key',
