@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { ObjectId } from '../../src/core/hash.js';
 import { Repository } from '../../src/store/repository.js';
 import { storeBuffer } from '../../src/store/file-writer.js';
-import { writeCommit } from '../../src/store/typed-objects.js';
+import { emptyTree, writeCommit } from '../../src/store/typed-objects.js';
 import { buildTree, type Leaf } from '../../src/ops/tree/tree-walk.js';
 
 export const AUTHOR = { name: 'Test', email: 'test@example.com' };
@@ -29,6 +29,25 @@ export function tempRepo(): TempRepo {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Commits with the empty tree for graph tests: `at` in seconds after T0, unique by a serial in the
+ * message (`prefix` + n). Not flushed: the caller flushes when the batch is complete.
+ */
+export function emptyTreeCommits(repo: Repository, prefix: string): (parents: ObjectId[], at: number) => ObjectId {
+  const tree = emptyTree(repo.objects);
+  let serial = 0;
+  return (parents, at) =>
+    writeCommit(repo.objects, {
+      tree,
+      parents,
+      author: AUTHOR,
+      time: T0 + at * 1000,
+      tzOffset: 0,
+      message: `${prefix}${serial++}`,
+      meta: {},
+    });
 }
 
 export type FileSpec = string | Buffer | { symlink: string } | { exec: string };

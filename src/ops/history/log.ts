@@ -9,9 +9,6 @@ import { readCommit } from '../../store/typed-objects.js';
 import { PriorityQueue } from './priority-queue.js';
 import { currentBranch, headCommit, resolveRevision } from './rev-parse.js';
 
-// The ancestry test lives with the commit graph; re-exported for callers of this module's older API.
-export { isAncestor } from './commit-graph.js';
-
 export interface LogEntry {
   id: ObjectId;
   commit: Commit;

@@ -3,11 +3,8 @@
 // queued commit is known to lie below a common ancestor; candidates that are ancestors of another
 // candidate are then dropped. More than one base means a criss-cross history: see ops/merge/virtual-base.ts.
 import type { ObjectId } from '../../core/hash.js';
-import { CommitGraph, isAncestor, type CommitSource } from './commit-graph.js';
+import { CommitGraph, type CommitSource } from './commit-graph.js';
 import { PriorityQueue } from './priority-queue.js';
-
-// The ancestry test lives with the graph; re-exported for callers of this module's older API.
-export { isAncestor };
 
 const P1 = 1;
 const P2 = 2;

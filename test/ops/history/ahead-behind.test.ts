@@ -5,30 +5,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectId } from '../../../src/core/hash.js';
 import { aheadBehind } from '../../../src/ops/history/ahead-behind.js';
 import type { ObjectReader } from '../../../src/store/object-store.js';
-import { emptyTree, readCommit, writeCommit } from '../../../src/store/typed-objects.js';
-import { AUTHOR, T0, tempRepo, type TempRepo } from '../../helpers/history-repo.js';
+import { readCommit } from '../../../src/store/typed-objects.js';
+import { emptyTreeCommits, tempRepo, type TempRepo } from '../../helpers/history-repo.js';
 
 let t: TempRepo;
-let tree: ObjectId;
-let serial = 0;
+let put: (parents: ObjectId[], at: number) => ObjectId;
 beforeAll(() => {
   t = tempRepo();
-  tree = emptyTree(t.repo.objects);
+  put = emptyTreeCommits(t.repo, 'c');
   t.repo.objects.flush();
 });
 afterAll(() => t.cleanup());
 
-/** A commit with the empty tree; `at` in seconds after T0. Unique by a serial number in the message. */
+/** A commit with the empty tree; `at` in seconds after T0; flushed. */
 function commit(parents: ObjectId[], at: number): ObjectId {
-  const id = writeCommit(t.repo.objects, {
-    tree,
-    parents,
-    author: AUTHOR,
-    time: T0 + at * 1000,
-    tzOffset: 0,
-    message: `c${serial++}`,
-    meta: {},
-  });
+  const id = put(parents, at);
   t.repo.objects.flush();
   return id;
 }

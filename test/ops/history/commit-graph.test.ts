@@ -19,32 +19,19 @@ import { SCHEMA_VERSION } from '../../../src/store/database.js';
 import { PackStore, type ObjectReader } from '../../../src/store/object-store.js';
 import { Repository } from '../../../src/store/repository.js';
 import { emptyTree, writeCommit } from '../../../src/store/typed-objects.js';
-import { AUTHOR, T0, tempRepo, type TempRepo } from '../../helpers/history-repo.js';
+import { AUTHOR, emptyTreeCommits, T0, tempRepo, type TempRepo } from '../../helpers/history-repo.js';
 
 const HOUR = 3600;
 
 let t: TempRepo;
-let tree: ObjectId;
-let serial = 0;
+/** A commit with the empty tree; `at` in seconds after T0. Not flushed. */
+let put: (parents: ObjectId[], at: number) => ObjectId;
 beforeAll(() => {
   t = tempRepo();
-  tree = emptyTree(t.repo.objects);
+  put = emptyTreeCommits(t.repo, 'g');
   t.repo.objects.flush();
 });
 afterAll(() => t.cleanup());
-
-/** A commit with the empty tree; `at` in seconds after T0; unique by a serial in the message. Not flushed. */
-function put(parents: ObjectId[], at: number): ObjectId {
-  return writeCommit(t.repo.objects, {
-    tree,
-    parents,
-    author: AUTHOR,
-    time: T0 + at * 1000,
-    tzOffset: 0,
-    message: `g${serial++}`,
-    meta: {},
-  });
-}
 
 /** A chain of `n` commits, one a minute, flushed; the oldest first. */
 function chain(n: number): ObjectId[] {
@@ -291,7 +278,7 @@ describe('isAncestor with generations', () => {
     const staging = new PackStore(t.repo.db, t.repo.cairnDir, { staging: true });
     try {
       const incoming = writeCommit(staging, {
-        tree,
+        tree: emptyTree(t.repo.objects),
         parents: [ids[79]!],
         author: AUTHOR,
         time: T0 + 1_000_000,

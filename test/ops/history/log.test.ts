@@ -1,7 +1,8 @@
 // log's walk: newest first, ties by id, each commit once through merges, topological order on
 // request, limits, unborn branches, decorations and ancestry.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decorations, isAncestor, walkLog } from '../../../src/ops/history/log.js';
+import { isAncestor } from '../../../src/ops/history/commit-graph.js';
+import { decorations, walkLog } from '../../../src/ops/history/log.js';
 import { CairnError } from '../../../src/errors.js';
 import { makeCommit, tempRepo, type TempRepo } from '../../helpers/history-repo.js';
 

@@ -1,7 +1,8 @@
 // merge-base: linear, forked, criss-cross and unrelated histories, clock skew, and the virtual base
 // a criss-cross merge uses.
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAncestor, mergeBases } from '../../../src/ops/history/merge-base.js';
+import { isAncestor } from '../../../src/ops/history/commit-graph.js';
+import { mergeBases } from '../../../src/ops/history/merge-base.js';
 import { mergeBaseTree } from '../../../src/ops/merge/virtual-base.js';
 import { flattenToMap } from '../../../src/ops/tree/tree-walk.js';
 import { readWholeFile } from '../../../src/store/typed-objects.js';
