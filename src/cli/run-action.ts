@@ -1,6 +1,7 @@
 // Turns a command's work into an exit code: CairnErrors become one clear line (or a JSON error
 // object with --json) and their documented exit code; anything else is a bug and says so.
 import { CairnError } from '../errors.js';
+import { storeError } from '../store/database.js';
 import type { CommandContext } from './context.js';
 import { EXIT, exitCodeFor } from './exit.js';
 
@@ -18,7 +19,10 @@ export async function runAction(ctx: CommandContext, json: boolean, fn: ActionFn
   }
 }
 
-export function reportError(ctx: CommandContext, json: boolean, err: unknown): number {
+export function reportError(ctx: CommandContext, json: boolean, raw: unknown): number {
+  // A SQLite failure from any statement (a damaged page, a full or read-only disk) is data or
+  // environment trouble with a documented exit code, not a bug: docs/FORMAT.md §11.1.
+  const err = storeError(raw) ?? raw;
   if (err instanceof CairnError) {
     if (json) ctx.out.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
     ctx.err.write(`${ctx.color.red('error:')} ${err.message}\n`);

@@ -116,7 +116,11 @@ function storeAll(repo: Repository, files: readonly WorktreeFile[], onBytes: (n:
         if (viaPool !== undefined) return viaPool[k++]!;
         return storePath(repo.objects, abs, onBytes);
       } catch (err) {
-        return { error: (err as NodeJS.ErrnoException).code ?? String(err) };
+        // Only a failure to read this file is this file's result; a store failure (a damaged
+        // database, a pack that cannot be written on a full or read-only disk) ends the command.
+        const e = err as NodeJS.ErrnoException;
+        if (typeof e?.code === 'string' && e.path === abs) return { error: e.code };
+        throw err;
       }
     });
   } finally {
