@@ -31,13 +31,20 @@ export function reportError(ctx: CommandContext, json: boolean, raw: unknown): n
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e.code === 'string' && typeof e.syscall === 'string') {
     // File-system failures the user can act on (permissions, full disk): no stack trace.
-    ctx.err.write(`${ctx.color.red('error:')} ${e.message}\n`);
+    const hint = FS_HINTS[e.code];
+    ctx.err.write(`${ctx.color.red('error:')} ${e.message}${hint === undefined ? '' : `: ${hint}`}\n`);
     if (json) ctx.out.write(`${JSON.stringify({ error: { code: 'IO', message: e.message, data: { errno: e.code, path: e.path } } })}\n`);
     return e.code === 'ENOSPC' ? EXIT.IO : EXIT.IO;
   }
   ctx.err.write(`cairn: internal error (a bug; please report it with this trace):\n${(err as Error)?.stack ?? String(err)}\n`);
   return EXIT.INTERNAL;
 }
+
+const FS_HINTS: Record<string, string> = {
+  ENOSPC: 'the disk is full; free some space and run the command again',
+  EDQUOT: 'the disk quota is used up; free some space and run the command again',
+  EROFS: 'the file system is read-only; only commands that read (log, status, show, ls, diff) work here',
+};
 
 /**
  * Wraps a commander action: runs it, reports errors, and records the exit code for main().

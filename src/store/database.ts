@@ -1,7 +1,8 @@
 // The repository's SQLite database: refs, reflog, config, the object index and the worktree index
 // live here so that each change to them is one transaction (WAL, synchronous=FULL). Tables and
 // migrations: docs/FORMAT.md §11, §16. Damaged, read-only and full databases: §11.1.
-import { existsSync, statSync } from 'node:fs';
+import { accessSync, constants as fsc, existsSync, statfsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { BadFormatError, IoError, LockedError, type CairnError } from '../errors.js';
@@ -111,6 +112,7 @@ function connect(path: string, create: boolean): Db {
     const db = new Database(path, { fileMustExist: !create, timeout: BUSY_TIMEOUT_MS });
     try {
       db.pragma('journal_mode = WAL');
+      readOnlyBecause = undefined;
       return db;
     } catch (err) {
       db.close();
@@ -120,6 +122,7 @@ function connect(path: string, create: boolean): Db {
     if (create || !cannotWrite(err)) throw storeError(err, path) ?? openFailure(path, err);
     first = err;
   }
+  readOnlyBecause = whyNotWritable(path, first);
   try {
     return probed(new Database(path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS }));
   } catch (err) {
@@ -142,6 +145,29 @@ function probed(db: Db): Db {
     db.close();
     throw err;
   }
+}
+
+// Why the last database opened read-only could not be opened for writing: what a command that
+// then tries to write is told (one repository per CLI process; only a message depends on it).
+let readOnlyBecause: string | undefined;
+
+function whyNotWritable(path: string, err: unknown): string {
+  const dir = dirname(path);
+  try {
+    const fs = statfsSync(dir);
+    if (fs.bavail === 0 || fs.bfree === 0) return 'the disk is full';
+  } catch {
+    /* no statfs here: go on */
+  }
+  for (const p of [dir, path]) {
+    try {
+      accessSync(p, fsc.W_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return code === 'EROFS' ? 'the file system is read-only' : `${p} is not writable (${code})`;
+    }
+  }
+  return (err as Error).message;
 }
 
 function walInUse(path: string): boolean {
@@ -189,7 +215,7 @@ export function storeError(err: unknown, path = '.cairn/cairn.db'): CairnError |
     );
   if (/^SQLITE_(READONLY|PERM)/.test(code))
     return new IoError(
-      `the repository database ${path} is read-only (${reason}): this command needs to write; make the repository writable, or use a command that only reads`,
+      `cannot write the repository database ${path} (${readOnlyBecause ?? reason}): this command needs to write; free space or make the repository writable, or use a command that only reads`,
       { path, errno: 'EROFS', detail: code },
       err,
     );
