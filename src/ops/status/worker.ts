@@ -93,10 +93,18 @@ function visit(path: string, abs: string): void {
   if (!same) reply.suspects.push({ ...file, entry: entry(i) });
 }
 
+/** The ignore rule of a folder's entries (untracked ones only), as the scanner applies it. */
+function ignored(prefix: string): ((name: string, isDir: boolean) => boolean) | undefined {
+  if (ig === undefined) return undefined;
+  return (name, isDir) =>
+    isDir ? !trackedDirs.has(prefix + name) && ig.ignores(`${prefix}${name}/`) : !index.has(prefix + name) && ig.ignores(prefix + name);
+}
+
 function walk(dir: string, absDir: string): void {
-  for (const { entry: d, problem } of readDirChecked(absDir, false) ?? []) {
+  const prefix = dir === '' ? '' : `${dir}/`;
+  for (const { entry: d, problem } of readDirChecked(absDir, false, ignored(prefix)) ?? []) {
     const name = d.name;
-    const path = dir === '' ? name : `${dir}/${name}`;
+    const path = prefix + name;
     if (problem !== null) {
       reply.unstorable.push({ path, reason: problem });
       continue;
