@@ -104,6 +104,16 @@ describe('a damaged repository database', () => {
     });
   }
 
+  it('takes a database with no schema (an interrupted init) for one, which init then finishes', () => {
+    const dir = copy();
+    writeFileSync(DB(dir), '');
+    const r = runCairn(['log'], { cwd: dir });
+    expectReported(r, 7);
+    expect(r.stderr).toContain("if 'cairn init' was interrupted, run it again");
+    cairnOk(['init'], { cwd: dir });
+    expect(cairnOk(['status', '--short'], { cwd: dir })).toBe('?? a.txt\n?? b.txt\n?? data.json\n?? staged.txt\n');
+  });
+
   it('reports pages damaged in the middle of the file as BAD_FORMAT, from whichever statement meets them', () => {
     const dir = copy();
     const b = readFileSync(DB(dir));
