@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { cairnOk, runCairn, type RunResult } from '../helpers/cli.js';
 import { errorOf } from '../helpers/errors.js';
-import { openDatabase, SCHEMA_VERSION } from '../../src/store/database.js';
+import { openDatabase, SCHEMA_VERSION, storeError } from '../../src/store/database.js';
 import { decodeIndex, encodeIndex, indexLayoutProblem } from '../../src/store/worktree-index.js';
 
 let work: string;
@@ -133,6 +133,29 @@ describe('a damaged repository database', () => {
     for (let i = 0; i < 5; i++) expect(errorOf(() => openDatabase(DB(dir), false)).code).toBe('BAD_FORMAT');
     expect(fds()).toBe(before);
     expectReported(runCairn(['log'], { cwd: dir }), 7);
+  });
+});
+
+describe('storeError', () => {
+  it('maps each family of SQLite result codes to its typed error, and nothing else', () => {
+    const cases: [string, string | undefined][] = [
+      ['SQLITE_CORRUPT', 'BAD_FORMAT'],
+      ['SQLITE_CORRUPT_INDEX', 'BAD_FORMAT'],
+      ['SQLITE_NOTADB', 'BAD_FORMAT'],
+      ['SQLITE_BUSY', 'LOCKED'],
+      ['SQLITE_BUSY_SNAPSHOT', 'LOCKED'],
+      ['SQLITE_FULL', 'IO'],
+      ['SQLITE_READONLY', 'IO'],
+      ['SQLITE_READONLY_DBMOVED', 'IO'],
+      ['SQLITE_IOERR_WRITE', 'IO'],
+      ['SQLITE_CANTOPEN', 'IO'],
+      // A constraint or a syntax error is a bug in cairn, not damage: left to the internal-error path.
+      ['SQLITE_CONSTRAINT_PRIMARYKEY', undefined],
+      ['SQLITE_ERROR', undefined],
+    ];
+    for (const [sqlite, code] of cases) expect(storeError(new Database.SqliteError('x', sqlite))?.code, sqlite).toBe(code);
+    expect(storeError(new Database.SqliteError('x', 'SQLITE_FULL'))?.data).toMatchObject({ errno: 'ENOSPC' });
+    expect(storeError(new Error('SQLITE_CORRUPT'))).toBeUndefined();
   });
 });
 
