@@ -50,7 +50,8 @@ export function worktreeNameProblem(name: string, absDir: string, cache: { undec
 /**
  * One directory's entries, each with why its name cannot be stored (null when it can): the rules
  * of names.ts, undecodable bytes, and case twins (`twin`: the name it collides with) among the
- * entries `ignored` does not leave out. The repository's own `.cairn` is left out when `isRoot`. Undefined when the directory cannot be read (vanished, permissions).
+ * entries `ignored` does not leave out. The repository's own `.cairn` is left out when `isRoot`.
+ * Undefined when the directory cannot be read (vanished, permissions).
  */
 export function readDirChecked(
   absDir: string,
@@ -69,10 +70,9 @@ export function readDirChecked(
   const candidates = ignored === undefined ? entries : entries.filter((d) => !ignored(d.name, d.isDirectory()));
   const twins = candidates.length > 1 ? caseTwins(candidates.map((d) => d.name)) : undefined;
   return entries.map((entry) => {
+    const problem = worktreeNameProblem(entry.name, absDir, nameCache);
     const twin = twins?.get(entry.name);
-    const problem =
-      worktreeNameProblem(entry.name, absDir, nameCache) ??
-      (twin !== undefined ? `differs from '${twin}' only in case or normalisation (they would be one file on macOS and Windows)` : null);
-    return twin === undefined || problem === null || !problem.startsWith('differs from') ? { entry, problem } : { entry, problem, twin };
+    if (problem !== null || twin === undefined) return { entry, problem };
+    return { entry, problem: `differs from '${twin}' only in case or normalisation (they would be one file on macOS and Windows)`, twin };
   });
 }
