@@ -137,7 +137,7 @@ describe('a read-only repository', () => {
 });
 
 describe('a full disk', () => {
-  it('still answers reading commands; writing ones fail with exit 10 saying the disk is full (1 MiB tmpfs, filled)', () => {
+  it('still answers reading commands; writing ones fail with exit 10 saying the disk is full, and leave it whole (1 MiB tmpfs, filled)', () => {
     const mnt = join(work, 'mnt');
     mkdirSync(mnt);
     const readers = [['log'], ['status'], ['show'], ['ls'], ['diff'], ['fsck']];
@@ -155,7 +155,8 @@ describe('a full disk', () => {
       'dd if=/dev/zero of="$MNT/fill" bs=1k 2>/dev/null',
       'for args in "$@"; do eval "set -- $args"; node "$CAIRN" "$@" >"$OUT/out" 2>"$OUT/err"; printf "%s\\0%s\\0%s\\0" "$?" "$(cat "$OUT/out")" "$(cat "$OUT/err")"; done',
     ].join('\n');
-    const all = [...readers, ...writers];
+    // Readers again after the failed writes: nothing was half written (fsck among them).
+    const all = [...readers, ...writers, ...readers];
     const r = spawnSync('unshare', ['-Urm', 'sh', '-c', script, 'sh', ...all.map((a) => a.join(' '))], {
       env: { PATH: process.env['PATH'] ?? '', HOME: '/tmp', ...TEST_ENV, MNT: mnt, OUT: work, SRC: pristine, CAIRN: CAIRN_BIN },
       encoding: 'utf8',
@@ -166,9 +167,10 @@ describe('a full disk', () => {
     for (const [i, args] of all.entries()) {
       const [code, out, err] = [Number(fields[3 * i]), fields[3 * i + 1]!, fields[3 * i + 2]!];
       expect(err).not.toMatch(/internal error|\n\s+at /);
-      if (i < readers.length) {
+      const reader = i < readers.length ? i : i >= readers.length + writers.length ? i - readers.length - writers.length : -1;
+      if (reader >= 0) {
         expect(code, `${args.join(' ')}: ${err}`).toBe(0);
-        expect(`${out}\n`.replace(/\n+$/, ''), args.join(' ')).toBe(expected[i]!.stdout.replace(/\n+$/, ''));
+        expect(`${out}\n`.replace(/\n+$/, ''), args.join(' ')).toBe(expected[reader]!.stdout.replace(/\n+$/, ''));
       } else {
         expect(code, `${args.join(' ')}: ${err}`).toBe(10);
         expect(err, args.join(' ')).toMatch(/disk is full/);
