@@ -1,6 +1,7 @@
 // Turns a command's work into an exit code: CairnErrors become one clear line (or a JSON error
 // object with --json) and their documented exit code; anything else is a bug and says so.
 import { CairnError } from '../errors.js';
+import { storeError } from '../store/database.js';
 import type { CommandContext } from './context.js';
 import { EXIT, exitCodeFor } from './exit.js';
 
@@ -18,7 +19,10 @@ export async function runAction(ctx: CommandContext, json: boolean, fn: ActionFn
   }
 }
 
-export function reportError(ctx: CommandContext, json: boolean, err: unknown): number {
+export function reportError(ctx: CommandContext, json: boolean, raw: unknown): number {
+  // A SQLite failure from any statement (a damaged page, a full or read-only disk) is data or
+  // environment trouble with a documented exit code, not a bug: docs/FORMAT.md §11.1.
+  const err = storeError(raw) ?? raw;
   if (err instanceof CairnError) {
     if (json) ctx.out.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
     ctx.err.write(`${ctx.color.red('error:')} ${err.message}\n`);
@@ -27,13 +31,20 @@ export function reportError(ctx: CommandContext, json: boolean, err: unknown): n
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e.code === 'string' && typeof e.syscall === 'string') {
     // File-system failures the user can act on (permissions, full disk): no stack trace.
-    ctx.err.write(`${ctx.color.red('error:')} ${e.message}\n`);
+    const hint = FS_HINTS[e.code];
+    ctx.err.write(`${ctx.color.red('error:')} ${e.message}${hint === undefined ? '' : `: ${hint}`}\n`);
     if (json) ctx.out.write(`${JSON.stringify({ error: { code: 'IO', message: e.message, data: { errno: e.code, path: e.path } } })}\n`);
     return e.code === 'ENOSPC' ? EXIT.IO : EXIT.IO;
   }
   ctx.err.write(`cairn: internal error (a bug; please report it with this trace):\n${(err as Error)?.stack ?? String(err)}\n`);
   return EXIT.INTERNAL;
 }
+
+const FS_HINTS: Record<string, string> = {
+  ENOSPC: 'the disk is full; free some space and run the command again',
+  EDQUOT: 'the disk quota is used up; free some space and run the command again',
+  EROFS: 'the file system is read-only; only commands that read (log, status, show, ls, diff) work here',
+};
 
 /**
  * Wraps a commander action: runs it, reports errors, and records the exit code for main().

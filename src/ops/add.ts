@@ -1,7 +1,7 @@
 // `add`: store the current content of worktree paths and record it in the index. Unchanged files
 // (stat data equal to the index) are skipped without being read; tracked files that vanished
 // under a given path are staged as deletions, as `git add` does.
-import { IoError, NotFoundError, UsageError } from '../errors.js';
+import { IoError, NotFoundError, UnsafePathError, UsageError } from '../errors.js';
 import { storePath, storeSymlink } from '../store/file-writer.js';
 import { IngestPool, type IngestResult } from '../store/ingest-pool.js';
 import { DB_FILE, type Repository } from '../store/repository.js';
@@ -32,6 +32,7 @@ export function add(repo: Repository, opts: AddOptions): AddResult {
   const entries = new Map<string, IndexEntry>();
   for (const e of repo.index.all()) entries.set(e.path, e);
   const scan = scanWorktree(repo, { paths: opts.paths, tracked: new Set(entries.keys()) });
+  refuseCaseTwins(scan.unstorable);
   const matched = new Set(scan.files.map((f) => f.path));
   for (const p of opts.paths) {
     if (p === '' || matched.has(p)) continue;
@@ -90,6 +91,23 @@ export function add(repo: Repository, opts: AddOptions): AddResult {
   return result;
 }
 
+/**
+ * Two names of one folder that differ only in case or Unicode normalisation cannot both be in a
+ * tree (docs/FORMAT.md §7). Skipping them with a warning used to let `commit` record a tree without
+ * either (on an unborn branch, an empty root commit): `add` refuses instead, naming both, before
+ * anything is stored or staged.
+ */
+function refuseCaseTwins(unstorable: readonly { path: string; reason: string; twin?: string }[]): void {
+  const twins = unstorable.filter((u) => u.twin !== undefined);
+  if (twins.length === 0) return;
+  const [a, b] = [twins[0]!.path, twins[0]!.twin!].sort();
+  const more = twins.length > 2 ? ` (and ${twins.length - 2} more such path(s))` : '';
+  throw new UnsafePathError(
+    `refusing to add '${a}' and '${b}': their names differ only in case or Unicode normalisation, so they would be one file on macOS and Windows${more}; rename or remove one of them, or list it in .cairnignore, then add again (nothing was staged)`,
+    { path: a!, twin: b!, reason: 'case twin', paths: twins.map((t) => t.path).sort() },
+  );
+}
+
 // Below this much work, starting worker threads (~50 ms) costs more than it saves.
 const POOL_MIN_FILES = 200;
 const POOL_MIN_BYTES = 16 << 20;
@@ -116,7 +134,11 @@ function storeAll(repo: Repository, files: readonly WorktreeFile[], onBytes: (n:
         if (viaPool !== undefined) return viaPool[k++]!;
         return storePath(repo.objects, abs, onBytes);
       } catch (err) {
-        return { error: (err as NodeJS.ErrnoException).code ?? String(err) };
+        // Only a failure to read this file is this file's result; a store failure (a damaged
+        // database, a pack that cannot be written on a full or read-only disk) ends the command.
+        const e = err as NodeJS.ErrnoException;
+        if (typeof e?.code === 'string' && e.path === abs) return { error: e.code };
+        throw err;
       }
     });
   } finally {

@@ -53,6 +53,11 @@ export function commit(repo: Repository, opts: CommitOptions): CommitResult {
   if (!opts.allowEmpty && expected !== null && parents.length === 1 && readCommit(repo.objects, expected).tree === built.id) {
     return { committed: false, reason: 'nothing to commit', head: expected, branch };
   }
+  // Nor an empty first commit, unless asked for (as git): an index left empty (nothing added, or
+  // everything skipped) must not become an empty root commit.
+  if (!opts.allowEmpty && expected === null && parents.length === 0 && leaves.length === 0) {
+    return { committed: false, reason: 'nothing to commit', head: null, branch };
+  }
   const time = opts.time ?? Date.now();
   const id = writeCommit(repo.objects, {
     tree: built.id,

@@ -35,6 +35,8 @@ export interface ResetResult {
   /** Worktree files rewritten and removed (hard). */
   updated: number;
   removed: number;
+  /** The index could not be read and was rebuilt from HEAD's tree before the reset (mixed, hard). */
+  rebuiltIndex: boolean;
 }
 
 export function reset(repo: Repository, opts: ResetOptions): ResetResult {
@@ -46,7 +48,7 @@ export function reset(repo: Repository, opts: ResetOptions): ResetResult {
     if (mode !== 'mixed')
       throw new UsageError(`reset --${mode} cannot be used with paths; use 'cairn restore --source REV PATH' to change files`);
     const r = restore(repo, { paths: opts.paths, source: opts.rev, staged: true, worktree: false });
-    return { mode, branch, previous, head: previous, unstaged: r.staged, updated: 0, removed: 0 };
+    return { mode, branch, previous, head: previous, unstaged: r.staged, updated: 0, removed: 0, rebuiltIndex: false };
   }
   // An unborn HEAD resets to "no commit": the index empties (and, hard, tracked files go).
   const target = opts.rev === undefined && previous === null ? null : resolveRevision(repo, opts.rev ?? 'HEAD');
@@ -60,6 +62,11 @@ export function reset(repo: Repository, opts: ResetOptions): ResetResult {
   let unstaged: string[] = [];
   let updated = 0;
   let removed = 0;
+  // A damaged index is rebuilt from HEAD's tree (stat data unknown, so the next status re-reads
+  // every file), whatever it held: `cairn reset` is the documented repair (docs/FORMAT.md §14.1).
+  // For --hard this also tells the checkout which files HEAD tracks, so those not at REV go.
+  const rebuiltIndex = mode !== 'soft' && !repo.index.isReadable();
+  if (rebuiltIndex) resetIndex(repo, previous === null ? null : readCommit(repo.objects, previous).tree);
   if (mode === 'soft') moveRef();
   else if (mode === 'mixed') {
     unstaged = resetIndex(repo, toTree);
@@ -81,12 +88,12 @@ export function reset(repo: Repository, opts: ResetOptions): ResetResult {
     // As in git, a hard reset abandons a merge in progress: its conflicts were just overwritten.
     clearMergeState(repo);
   }
-  return { mode, branch, previous, head: target ?? previous, unstaged, updated, removed };
+  return { mode, branch, previous, head: target ?? previous, unstaged, updated, removed, rebuiltIndex };
 }
 
 /** Replaces the index by `tree`, keeping stat data of entries whose content is unchanged. */
 function resetIndex(repo: Repository, tree: ObjectId | null): string[] {
-  const before = new Map(repo.index.all().map((e) => [e.path, e]));
+  const before = new Map(repo.index.isReadable() ? repo.index.all().map((e) => [e.path, e]) : []);
   const trees: { path: string; id: ObjectId; size: number }[] = [];
   const leaves = treeChanges(repo.objects, null, tree, trees).map((c) => c.new!);
   const entries: IndexEntry[] = leaves.map((l) => {

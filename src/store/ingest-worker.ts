@@ -22,10 +22,24 @@ const { port, signal, credits, level, dbPath } = workerData as {
 };
 // A read-only view of the object index: chunks already stored (a re-commit of an edited big file
 // is mostly those) are neither compressed nor sent, only named.
-const alreadyStored =
-  dbPath === null
-    ? undefined
-    : new Database(dbPath, { readonly: true, fileMustExist: true }).prepare('SELECT 1 FROM objects WHERE id = ?').pluck();
+// It is only a shortcut: a database this thread cannot open or read (damaged, read-only without its
+// -shm file) means every object is sent, and the main thread, which writes, reports the damage.
+const alreadyStored = ((): ((id: string) => boolean) | undefined => {
+  if (dbPath === null) return undefined;
+  let stmt: Database.Statement | undefined;
+  try {
+    stmt = new Database(dbPath, { readonly: true, fileMustExist: true }).prepare('SELECT 1 FROM objects WHERE id = ?').pluck();
+  } catch {
+    return undefined;
+  }
+  return (id) => {
+    try {
+      return stmt.get(id) !== undefined;
+    } catch {
+      return false;
+    }
+  };
+})();
 const done = new Int32Array(signal);
 const credit = new Int32Array(credits);
 const READ_SIZE = 4 << 20;
@@ -50,8 +64,7 @@ function send(reply: IngestReply): void {
 
 function encode(type: ObjectType, body: Uint8Array): EncodedObject {
   const id = hashObject(type, body);
-  if (alreadyStored !== undefined && alreadyStored.get(id) !== undefined)
-    return { id, type, stored: EMPTY, comp: COMP_KNOWN, rawLen: body.length };
+  if (alreadyStored !== undefined && alreadyStored(id)) return { id, type, stored: EMPTY, comp: COMP_KNOWN, rawLen: body.length };
   const c = maybeCompress(body, level);
   // Copy out of shared/reused buffers: the bytes travel to another thread.
   const stored = copyOut(c ?? body);

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { NotARepositoryError } from '../errors.js';
-import { openDatabase, type Db } from './database.js';
+import { openDatabase, storeError, type Db } from './database.js';
 import { PackStore, type PackStoreOptions } from './object-store.js';
 import { SqliteRefStore, type RefStore } from './ref-store.js';
 import { ConfigStore } from './config-store.js';
@@ -77,7 +77,14 @@ export class Repository {
     const root = Repository.findRoot(dir);
     if (root === undefined) throw new NotARepositoryError(resolve(dir));
     const cairnDir = join(root, CAIRN_DIR);
-    return new Repository(root, cairnDir, openDatabase(join(cairnDir, DB_FILE), false), opts);
+    const db = openDatabase(join(cairnDir, DB_FILE), false);
+    try {
+      return new Repository(root, cairnDir, db, opts);
+    } catch (err) {
+      // Preparing the stores' statements reads the schema: a damaged one must not leak the handle.
+      db.close();
+      throw storeError(err) ?? err;
+    }
   }
 
   static findRoot(dir: string): string | undefined {

@@ -116,14 +116,33 @@ export class WorktreeIndex {
    * without this thread decoding 100k entries. Empty index: undefined.
    */
   rawBlob(): Buffer | undefined {
-    return (this.db.prepare("SELECT data FROM wt_blob WHERE key = 'index'").get() as { data: Buffer } | undefined)?.data;
+    const row = this.db.prepare("SELECT data FROM wt_blob WHERE key = 'index'").get() as { data: unknown } | undefined;
+    if (row === undefined) return undefined;
+    // Checked here, not only when decoded: the status workers read the layout without checks.
+    const problem = Buffer.isBuffer(row.data) ? indexLayoutProblem(row.data) : 'not a blob';
+    if (problem !== undefined) throw damagedIndex(problem);
+    return row.data as Buffer;
+  }
+
+  /**
+   * Whether the stored index can be read. When it cannot, every reader fails with BAD_FORMAT naming
+   * the repair, and only a rebuild (`apply` with `replaceAll`, as `cairn reset` does) works.
+   */
+  isReadable(): boolean {
+    try {
+      this.load();
+      return true;
+    } catch (err) {
+      if (err instanceof BadFormatError) return false;
+      throw err;
+    }
   }
 
   private load(): Map<string, IndexEntry> {
     const gen = this.generation();
     if (this.cache !== undefined && this.cache.gen === gen) return this.cache.entries;
-    const row = this.db.prepare("SELECT data FROM wt_blob WHERE key = 'index'").get() as { data: Buffer } | undefined;
-    const entries = row === undefined ? new Map<string, IndexEntry>() : decodeIndex(row.data);
+    const data = this.rawBlob();
+    const entries = data === undefined ? new Map<string, IndexEntry>() : decodeIndex(data);
     this.cache = { gen, entries };
     return entries;
   }
@@ -171,20 +190,52 @@ export function encodeIndex(entries: readonly IndexEntry[]): Buffer {
   return out;
 }
 
+/** The worktree index is unreadable: BAD_FORMAT with the repair (docs/FORMAT.md §14.1). */
+export function damagedIndex(reason: string): BadFormatError {
+  return new BadFormatError(`the worktree index is damaged (${reason}): run 'cairn reset' to rebuild the index from HEAD`, {
+    what: 'worktree index',
+    reason,
+  });
+}
+
+/**
+ * What is wrong with an encoded index's layout, or undefined: everything a reader relies on to
+ * stay in bounds (version, length for n entries, kinds, n paths, no empty path). One pass, no
+ * decoding: cheap enough to run before every status.
+ */
+export function indexLayoutProblem(buf: Buffer): string | undefined {
+  if (buf.length < 8) return 'truncated header';
+  if (buf[0] !== INDEX_VERSION) return `unknown version ${buf[0]}`;
+  const n = buf.readUInt32LE(4);
+  const pathsAt = 8 + 65 * n;
+  if (buf.length < pathsAt) return 'truncated';
+  for (let i = 8 + 64 * n; i < pathsAt; i++) if (buf[i]! >= KINDS.length) return 'bad entry kind';
+  if (n === 0) return buf.length === pathsAt ? undefined : 'trailing bytes';
+  let separators = 0;
+  let prev = pathsAt - 1;
+  for (let i = buf.indexOf(0, pathsAt); i >= 0; i = buf.indexOf(0, i + 1)) {
+    if (i === prev + 1) return 'empty path';
+    prev = i;
+    separators++;
+  }
+  if (prev === buf.length - 1) return 'empty path';
+  return separators === n - 1 ? undefined : 'path count does not match';
+}
+
 export function decodeIndex(buf: Buffer): Map<string, IndexEntry> {
-  if (buf[0] !== INDEX_VERSION || buf.length < 8) throw new BadFormatError('worktree index', `unknown version ${buf[0]}`);
+  const problem = indexLayoutProblem(buf);
+  if (problem !== undefined) throw damagedIndex(problem);
   const n = buf.readUInt32LE(4);
   const idsAt = 8 + n * 32;
-  if (buf.length < idsAt + 33 * n) throw new BadFormatError('worktree index', 'truncated');
   const numbers = new Float64Array(buf.buffer.slice(buf.byteOffset + 8, buf.byteOffset + idsAt));
   const hex = buf.toString('hex', idsAt, idsAt + 32 * n);
   const kindsAt = idsAt + 32 * n;
   const paths = n === 0 ? [] : buf.toString('utf8', kindsAt + n).split('\0');
-  if (paths.length !== n) throw new BadFormatError('worktree index', 'path count does not match');
+  if (paths.length !== n) throw damagedIndex('path count does not match');
   const out = new Map<string, IndexEntry>();
   for (let i = 0; i < n; i++) {
     const kind = KINDS[buf[kindsAt + i]!];
-    if (kind === undefined) throw new BadFormatError('worktree index', 'bad entry kind');
+    if (kind === undefined) throw damagedIndex('bad entry kind');
     const path = paths[i]!;
     out.set(path, {
       path,

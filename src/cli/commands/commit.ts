@@ -47,7 +47,8 @@ Example:
           ctx.out.write(
             `[${where}${res.parents.length === 0 ? ' (root-commit)' : ''} ${res.id.slice(0, 12)}] ${opts.message.split('\n')[0]}\n`,
           );
-        } else ctx.out.write('nothing to commit, working tree matches HEAD\n');
+        } else if (res.head === null) ctx.out.write("nothing to commit: no files are staged (use 'cairn add', or --allow-empty)\n");
+        else ctx.out.write('nothing to commit, working tree matches HEAD\n');
         return res.committed ? EXIT.OK : EXIT.FALSE;
       }),
     );

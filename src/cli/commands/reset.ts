@@ -44,6 +44,7 @@ export function register(program: Command, ctx: CommandContext): void {
             onProgress: progress.report,
           });
           progress.stop();
+          if (res.rebuiltIndex && !opts.json) ctx.err.write('the worktree index was damaged: rebuilt it from HEAD\n');
           if (opts.json) printJson(ctx, res);
           else if (paths.length > 0) {
             if (res.unstaged.length > 0) ctx.out.write(`Unstaged changes after reset:\n${res.unstaged.map((p) => `\t${p}\n`).join('')}`);

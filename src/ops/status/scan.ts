@@ -27,7 +27,9 @@ export function parallelCompare(repo: Repository): RawWorktreeChanges | undefine
   if (!existsSync(fileURLToPath(WORKER_URL))) return undefined;
   const rules = ignoreRules(repo.root);
   const ig = rules === null ? undefined : ignore().add(rules);
-  const top = readDirChecked(repo.root, true);
+  // Root entries: which are tracked is known only to the workers; an ignored root twin that is
+  // tracked still collides, and is reported by add and commit.
+  const top = readDirChecked(repo.root, true, ig === undefined ? undefined : (name, isDir) => ig.ignores(isDir ? `${name}/` : name));
   if (top === undefined) return undefined;
   const unstorable: { path: string; reason: string }[] = [];
   const dirs: string[] = [];

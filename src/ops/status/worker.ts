@@ -13,29 +13,39 @@ const beat = new Int32Array(input.signal);
 const ig = input.ignoreText === null ? undefined : ignore().add(input.ignoreText);
 const mine = new Set(input.topDirs);
 
-// The index, in the columnar layout of store/worktree-index.ts (version 2).
-// Buffers arrive as plain Uint8Arrays after the structured clone.
-const blob = input.index === null ? null : Buffer.from(input.index.buffer, input.index.byteOffset, input.index.byteLength);
-const n = blob === null ? 0 : blob.readUInt32LE(4);
+// The index, in the columnar layout of store/worktree-index.ts (version 2), checked by the main
+// thread before it was sent (WorktreeIndex.rawBlob). Buffers arrive as plain Uint8Arrays after the
+// structured clone. Everything that can throw runs inside the try below: a worker that died
+// without replying would leave the main thread waiting for its heartbeat.
+let blob: Buffer | null = null;
+let n = 0;
 const numbersAt = 8;
-const idsAt = numbersAt + n * 32;
-const kindsAt = idsAt + n * 32;
-const numbers =
-  blob === null ? new Float64Array(0) : new Float64Array(blob.buffer.slice(blob.byteOffset + numbersAt, blob.byteOffset + idsAt));
-const paths = n === 0 ? [] : blob!.toString('utf8', kindsAt + n).split('\0');
-
-// Only this worker's share: entries under its top-level folders, plus root-level files for worker 0.
+let idsAt = numbersAt;
+let kindsAt = numbersAt;
+let numbers: Float64Array<ArrayBufferLike> = new Float64Array(0);
 const index = new Map<string, number>();
 const trackedDirs = new Set<string>();
-for (let i = 0; i < n; i++) {
-  const p = paths[i]!;
-  const slash = p.indexOf('/');
-  if (slash < 0 ? !input.rootFiles : !mine.has(p.slice(0, slash))) continue;
-  index.set(p, i);
-  if (ig !== undefined) for (let j = p.indexOf('/'); j >= 0; j = p.indexOf('/', j + 1)) trackedDirs.add(p.slice(0, j));
-}
-const seen = new Uint8Array(n);
+let seen = new Uint8Array(0);
 const reply: StatusWorkerReply = { suspects: [], untracked: [], deleted: [], unstorable: [], scanned: 0 };
+
+function readIndex(): void {
+  if (input.index === null) return;
+  blob = Buffer.from(input.index.buffer, input.index.byteOffset, input.index.byteLength);
+  n = blob.readUInt32LE(4);
+  idsAt = numbersAt + n * 32;
+  kindsAt = idsAt + n * 32;
+  numbers = new Float64Array(blob.buffer.slice(blob.byteOffset + numbersAt, blob.byteOffset + idsAt));
+  const paths = n === 0 ? [] : blob.toString('utf8', kindsAt + n).split('\0');
+  // Only this worker's share: entries under its top-level folders, plus root-level files for worker 0.
+  for (let i = 0; i < n; i++) {
+    const p = paths[i]!;
+    const slash = p.indexOf('/');
+    if (slash < 0 ? !input.rootFiles : !mine.has(p.slice(0, slash))) continue;
+    index.set(p, i);
+    if (ig !== undefined) for (let j = p.indexOf('/'); j >= 0; j = p.indexOf('/', j + 1)) trackedDirs.add(p.slice(0, j));
+  }
+  seen = new Uint8Array(n);
+}
 
 function entry(i: number): SeenFile['entry'] {
   return {
@@ -83,10 +93,18 @@ function visit(path: string, abs: string): void {
   if (!same) reply.suspects.push({ ...file, entry: entry(i) });
 }
 
+/** The ignore rule of a folder's entries (untracked ones only), as the scanner applies it. */
+function ignored(prefix: string): ((name: string, isDir: boolean) => boolean) | undefined {
+  if (ig === undefined) return undefined;
+  return (name, isDir) =>
+    isDir ? !trackedDirs.has(prefix + name) && ig.ignores(`${prefix}${name}/`) : !index.has(prefix + name) && ig.ignores(prefix + name);
+}
+
 function walk(dir: string, absDir: string): void {
-  for (const { entry: d, problem } of readDirChecked(absDir, false) ?? []) {
+  const prefix = dir === '' ? '' : `${dir}/`;
+  for (const { entry: d, problem } of readDirChecked(absDir, false, ignored(prefix)) ?? []) {
     const name = d.name;
-    const path = dir === '' ? name : `${dir}/${name}`;
+    const path = prefix + name;
     if (problem !== null) {
       reply.unstorable.push({ path, reason: problem });
       continue;
@@ -100,6 +118,7 @@ function walk(dir: string, absDir: string): void {
 }
 
 try {
+  readIndex();
   for (const name of input.topDirs) {
     if (ig !== undefined && !trackedDirs.has(name) && ig.ignores(`${name}/`)) continue;
     walk(name, input.root + sep + name);

@@ -49,10 +49,15 @@ export function worktreeNameProblem(name: string, absDir: string, cache: { undec
 
 /**
  * One directory's entries, each with why its name cannot be stored (null when it can): the rules
- * of names.ts, undecodable bytes, and case twins. The repository's own `.cairn` is left out when
- * `isRoot`. Undefined when the directory cannot be read (vanished, permissions).
+ * of names.ts, undecodable bytes, and case twins (`twin`: the name it collides with) among the
+ * entries `ignored` does not leave out. The repository's own `.cairn` is left out when `isRoot`.
+ * Undefined when the directory cannot be read (vanished, permissions).
  */
-export function readDirChecked(absDir: string, isRoot: boolean): { entry: Dirent; problem: string | null }[] | undefined {
+export function readDirChecked(
+  absDir: string,
+  isRoot: boolean,
+  ignored?: (name: string, isDir: boolean) => boolean,
+): { entry: Dirent; problem: string | null; twin?: string }[] | undefined {
   let entries: Dirent[];
   try {
     entries = readdirSync(absDir, { withFileTypes: true });
@@ -61,12 +66,13 @@ export function readDirChecked(absDir: string, isRoot: boolean): { entry: Dirent
   }
   if (isRoot) entries = entries.filter((d) => d.name !== '.cairn');
   const nameCache = {};
-  const twins = entries.length > 1 ? caseTwins(entries.map((d) => d.name)) : undefined;
+  // An ignored (untracked) entry will not be stored, so it collides with nothing.
+  const candidates = ignored === undefined ? entries : entries.filter((d) => !ignored(d.name, d.isDirectory()));
+  const twins = candidates.length > 1 ? caseTwins(candidates.map((d) => d.name)) : undefined;
   return entries.map((entry) => {
+    const problem = worktreeNameProblem(entry.name, absDir, nameCache);
     const twin = twins?.get(entry.name);
-    const problem =
-      worktreeNameProblem(entry.name, absDir, nameCache) ??
-      (twin !== undefined ? `differs from '${twin}' only in case or normalisation (they would be one file on macOS and Windows)` : null);
-    return { entry, problem };
+    if (problem !== null || twin === undefined) return { entry, problem };
+    return { entry, problem: `differs from '${twin}' only in case or normalisation (they would be one file on macOS and Windows)`, twin };
   });
 }

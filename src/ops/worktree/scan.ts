@@ -30,7 +30,14 @@ export interface ScanOptions {
 export interface ScanResult {
   files: WorktreeFile[];
   /** Names cairn cannot store (e.g. containing '\'), reported rather than silently dropped. */
-  unstorable: { path: string; reason: string }[];
+  unstorable: Unstorable[];
+}
+
+export interface Unstorable {
+  path: string;
+  reason: string;
+  /** For a case twin (README beside readme): the path it collides with. */
+  twin?: string;
 }
 
 export const IGNORE_FILE = '.cairnignore';
@@ -71,7 +78,7 @@ export function scanWorktree(repo: Repository, opts: ScanOptions = {}): ScanResu
     for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) trackedDirs.add(p.slice(0, i));
   }
   const files: WorktreeFile[] = [];
-  const unstorable: { path: string; reason: string }[] = [];
+  const unstorable: Unstorable[] = [];
 
   const visitFile = (path: string, abs: string, hint?: Dirent): void => {
     if (ig !== undefined && !tracked.has(path) && ig.ignores(path)) return;
@@ -90,11 +97,19 @@ export function scanWorktree(repo: Repository, opts: ScanOptions = {}): ScanResu
   };
 
   const walk = (dir: string, absDir: string): void => {
-    for (const { entry: d, problem } of readDirChecked(absDir, dir === '') ?? []) {
+    const prefix = dir === '' ? '' : `${dir}/`;
+    const ignored =
+      ig === undefined
+        ? undefined
+        : (name: string, isDir: boolean) =>
+            isDir
+              ? !trackedDirs.has(prefix + name) && ig.ignores(`${prefix}${name}/`)
+              : !tracked.has(prefix + name) && ig.ignores(prefix + name);
+    for (const { entry: d, problem, twin } of readDirChecked(absDir, dir === '', ignored) ?? []) {
       const name = d.name;
-      const path = dir === '' ? name : `${dir}/${name}`;
+      const path = prefix + name;
       if (problem !== null) {
-        unstorable.push({ path, reason: problem });
+        unstorable.push(twin === undefined ? { path, reason: problem } : { path, reason: problem, twin: prefix + twin });
         continue;
       }
       const abs = absDir + sep + name;
