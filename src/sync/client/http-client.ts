@@ -226,10 +226,8 @@ export class RemoteClient {
     const again = retry === undefined ? 'try again later' : `try again in ${retry} s`;
     // Refusals of the remote's own state, all exit 8 (REMOTE): never LOCKED, which is the local
     // database's lock (exit 9), nor success (docs/PROTOCOL.md §3).
-    if (status === 503)
-      return new RemoteError(this.url, `server busy (${remoteMessage}); ${again}`, { ...data, retryAfter: retry });
-    if (status === 429)
-      return new RemoteError(this.url, `too many requests (${remoteMessage}); ${again}`, { ...data, retryAfter: retry });
+    if (status === 503) return new RemoteError(this.url, `server busy (${remoteMessage}); ${again}`, { ...data, retryAfter: retry });
+    if (status === 429) return new RemoteError(this.url, `too many requests (${remoteMessage}); ${again}`, { ...data, retryAfter: retry });
     if (status >= 300 && status < 400) {
       const location = typeof res.headers.location === 'string' ? res.headers.location.slice(0, 300) : undefined;
       return new RemoteError(
@@ -239,10 +237,14 @@ export class RemoteClient {
       );
     }
     if (status < 400)
-      return new RemoteError(this.url, `the server answered HTTP ${status} where the protocol has 200; check that the URL is a cairn server`, {
-        ...data,
-        reason: 'unexpected-status',
-      });
+      return new RemoteError(
+        this.url,
+        `the server answered HTTP ${status} where the protocol has 200; check that the URL is a cairn server`,
+        {
+          ...data,
+          reason: 'unexpected-status',
+        },
+      );
     // The code the server sent, as its class (a REF_MOVED stays one), when the table agrees with
     // the status; else what the status means (docs/PROTOCOL.md §3).
     return errorFor(clientCodeFor(status, parsed?.error.code), `${this.url}: ${remoteMessage}`, data);
