@@ -8,7 +8,7 @@
 // - a request body must make progress over a sliding window (at least N bytes in every W ms),
 //   not merely on average, so a slot cannot be held by a trickle for the whole request deadline.
 import type { IncomingMessage } from 'node:http';
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 
 /** Who a request is, for the pools: a token's label, or the address of a request without one. */
 export interface Client {
@@ -147,6 +147,28 @@ export function capConnections(server: Server, total: number, perAddress: number
       if (left > 0) open.set(addr, left);
       else open.delete(addr);
     });
+  });
+}
+
+/**
+ * A connection must send its first request's headers within `ms`: node's headersTimeout only
+ * starts with the first byte, so a socket that sends nothing was kept until the idle timeout.
+ * `event` is where the sockets that carry requests appear: 'connection' for HTTP,
+ * 'secureConnection' for HTTPS (whose handshake has a deadline of its own, handshakeTimeout).
+ */
+export function closeSilent(server: Server, event: 'connection' | 'secureConnection', ms: number): void {
+  const waiting = new WeakMap<object, NodeJS.Timeout>();
+  server.on(event, (socket: Socket) => {
+    const timer = setTimeout(() => socket.destroy(), ms);
+    timer.unref();
+    waiting.set(socket, timer);
+    socket.once('close', () => clearTimeout(timer));
+  });
+  server.on('request', (req: IncomingMessage) => {
+    const timer = waiting.get(req.socket);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    waiting.delete(req.socket);
   });
 }
 

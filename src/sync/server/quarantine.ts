@@ -87,8 +87,8 @@ export function listRepositories(root: string, maxDepth = 8, limit = 100_000): s
 
 /**
  * What each client has staged and not yet published, per repository, in this process: the bytes
- * of its push-objects requests, forgotten when its push-refs to that repository succeeds or when
- * they are older than the staging age (they have expired from the quarantine by then).
+ * of its push-objects requests, less what its push-refs to that repository promoted, forgotten
+ * when older than the staging age (they have expired from the quarantine by then).
  */
 export class ClientQuarantine {
   private readonly byClient = new Map<string, Map<string, { bytes: number; since: number }>>();
@@ -116,10 +116,17 @@ export class ClientQuarantine {
     else e.bytes += bytes;
   }
 
-  published(client: string, repo: string): void {
+  /**
+   * `bytes` of what `client` staged in `repo` were published (promoted by its push-refs): they no
+   * longer count. Only what was promoted: a small push-refs does not forgive a big unfinished push.
+   */
+  published(client: string, repo: string, bytes: number): void {
     const repos = this.byClient.get(client);
-    repos?.delete(repo);
-    if (repos?.size === 0) this.byClient.delete(client);
+    const e = repos?.get(repo);
+    if (repos === undefined || e === undefined) return;
+    e.bytes -= Math.max(0, bytes);
+    if (e.bytes <= 0) repos.delete(repo);
+    if (repos.size === 0) this.byClient.delete(client);
   }
 
   prune(now = Date.now()): void {

@@ -12,7 +12,7 @@ import type { Authorizer } from './auth.js';
 import { type Right } from './auth.js';
 import { ServerMetrics } from './metrics.js';
 import { RepoHost } from './repos.js';
-import { AuthFailures, capConnections, type Client, Pools, progressingBody } from './guards.js';
+import { AuthFailures, capConnections, closeSilent, type Client, Pools, progressingBody } from './guards.js';
 import { ClientQuarantine, expireStaging, listRepositories, stagedBytes } from './quarantine.js';
 import { listObjects } from '../protocol/object-list.js';
 import { receiveStream } from '../protocol/receive.js';
@@ -311,7 +311,9 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
         try {
           const result = await receiveStream(counted(bounded(req, limits.maxPushBytes, limits)), staging, {
             limits: { maxObjectBytes: limits.maxObjectBytes, maxObjects: limits.maxObjects, maxTotalBytes: limits.maxPushBytes * 4 },
-          }).finally(() => clientQuarantine.add(ctx.client, ctx.repoName, received));
+            // Counted as stored (what promotion credits back); the repository's growth over the
+            // request, which a concurrent push to the same repository can only make larger.
+          }).finally(() => clientQuarantine.add(ctx.client, ctx.repoName, stagedBytes(repo) - repoHeld));
           metrics.objectsReceived.inc(result.objects);
           if (!result.complete) throw badRequest('object stream ended without its end record', 'truncated');
           return sendJson(res, 200, {
@@ -327,14 +329,16 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
         const body = parseJson(await readBody(req, limits.maxSmallBody, limits), PushRefsRequest);
         const head = repo.refs.read('HEAD');
         const bare = repo.config.get('core.bare') === 'true';
+        const heldBefore = stagedBytes(repo);
         try {
           const out = applyRefUpdates(repo, body.updates, {
             allowForce: opts.allowForce !== false,
             checkedOut: bare || !head?.symbolic ? null : head.target,
             who: `push (${who})`,
           });
-          // Published: what this client staged here is now (or was never) needed by a ref.
-          clientQuarantine.published(ctx.client, ctx.repoName);
+          // Published: what the update promoted out of the quarantine no longer counts against
+          // this client.
+          clientQuarantine.published(ctx.client, ctx.repoName, heldBefore - stagedBytes(repo));
           return sendJson(res, 200, out);
         } catch (err) {
           if (err instanceof CairnError && (err.code === 'REF_MOVED' || err.data['reason'] === 'non-fast-forward')) {
@@ -354,7 +358,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
   const server =
     opts.tls === undefined
       ? createHttpServer(checking, handler)
-      : createHttpsServer({ ...checking, cert: opts.tls.cert, key: opts.tls.key }, handler);
+      : createHttpsServer({ ...checking, handshakeTimeout: limits.headersTimeoutMs, cert: opts.tls.cert, key: opts.tls.key }, handler);
   server.requestTimeout = limits.requestTimeoutMs;
   // Node requires headersTimeout <= requestTimeout.
   server.headersTimeout = Math.min(limits.headersTimeoutMs, limits.idleTimeoutMs, limits.requestTimeoutMs);
@@ -363,6 +367,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
   server.maxHeadersCount = 64;
   // Idle sockets cannot exhaust file descriptors (§8).
   capConnections(server, limits.maxConnections, limits.maxConnectionsPerAddress, (reason) => metrics.rejected.inc({ reason }));
+  closeSilent(server, opts.tls === undefined ? 'connection' : 'secureConnection', server.headersTimeout);
 
   // Abandoned staging is expired on start, then every quarter of its age (at most every 15 min).
   const sweep = () => {
