@@ -226,7 +226,10 @@ export class RemoteClient {
     const again = retry === undefined ? 'try again later' : `try again in ${retry} s`;
     // Refusals of the remote's own state, all exit 8 (REMOTE): never LOCKED, which is the local
     // database's lock (exit 9), nor success (docs/PROTOCOL.md §3).
-    if (status === 503) return new RemoteError(this.url, `server busy (${remoteMessage}); ${again}`, { ...data, retryAfter: retry });
+    if (status === 503) {
+      const busy = /^server busy\b/.test(remoteMessage) ? remoteMessage : `server busy (${remoteMessage})`;
+      return new RemoteError(this.url, `${busy}; ${again}`, { ...data, retryAfter: retry });
+    }
     if (status === 429) return new RemoteError(this.url, `too many requests (${remoteMessage}); ${again}`, { ...data, retryAfter: retry });
     if (status >= 300 && status < 400) {
       const location = typeof res.headers.location === 'string' ? res.headers.location.slice(0, 300) : undefined;

@@ -46,7 +46,7 @@ export class Pools {
       return {
         ok: false,
         reason: 'anonymous',
-        message: `server busy (${l.maxAnonymous} anonymous requests at once); use a token, or try again`,
+        message: `server busy (${l.maxAnonymous} anonymous requests at once; requests with a token have room of their own)`,
       };
     const cap = c.anonymous ? l.maxPerAddress : l.maxPerToken;
     const mine = this.perClient.get(c.key) ?? 0;

@@ -190,7 +190,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
         if (!admitted.ok) {
           metrics.rejected.inc({ reason: admitted.reason });
           res.setHeader('Retry-After', '1');
-          throw withStatus(503, new RejectedError(`${admitted.message}; try again`, { reason: admitted.reason }));
+          throw withStatus(503, new RejectedError(admitted.message, { reason: admitted.reason }));
         }
         release = admitted.release;
         // Gone already (cannot happen before the first await, but a leaked slot is never freed).
