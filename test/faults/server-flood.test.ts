@@ -27,11 +27,18 @@ interface Answer {
 }
 
 /** One request on a connection of its own; a connection the server cuts resolves with status 0. */
-function raw(base: string, method: string, path: string, token: string | null, body?: Buffer | string): Promise<Answer> {
+function raw(
+  base: string,
+  method: string,
+  path: string,
+  token: string | null,
+  body?: Buffer | string,
+  extra: Record<string, string> = {},
+): Promise<Answer> {
   const started = Date.now();
   return new Promise((resolve) => {
     const u = new URL(base);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...extra };
     if (token !== null) headers['authorization'] = `Bearer ${token}`;
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     const req = request({ host: u.hostname, port: u.port, method, path, headers, agent: false }, (res) => {
@@ -365,6 +372,25 @@ describe('token guessing', () => {
       // Once the window has passed, the right token works again.
       await new Promise((r) => setTimeout(r, 1600));
       expect((await raw(srv.url, 'GET', '/pub/v1/refs', WRITE)).status).toBe(200);
+    });
+  }, 30_000);
+
+  test('behind a trusted proxy the limit goes by X-Forwarded-For; from anyone else that header is ignored', async () => {
+    const guess = (srv: TestServer, i: number, forwarded: string) =>
+      raw(srv.url, 'GET', '/pub/v1/refs', `guess-${i}-xxxxxxxxxx`, undefined, { 'x-forwarded-for': forwarded });
+    await withServer(['--auth-failures', '3', '--auth-window', '5000', '--trusted-proxy', '127.0.0.1'], async (srv) => {
+      for (let i = 0; i < 5; i++) await guess(srv, i, '203.0.113.9');
+      expect((await raw(srv.url, 'GET', '/pub/v1/refs', WRITE, undefined, { 'x-forwarded-for': '203.0.113.9' })).status).toBe(429);
+      // Another client behind the same proxy is not blocked by the guesser.
+      expect((await raw(srv.url, 'GET', '/pub/v1/refs', WRITE, undefined, { 'x-forwarded-for': '203.0.113.10' })).status).toBe(200);
+      // The rightmost address that is not the proxy's counts: a client cannot prepend its way out.
+      expect((await raw(srv.url, 'GET', '/pub/v1/refs', WRITE, undefined, { 'x-forwarded-for': '1.1.1.1, 203.0.113.9' })).status).toBe(429);
+    });
+    await withServer(['--auth-failures', '3', '--auth-window', '5000'], async (srv) => {
+      // Not a trusted proxy: a new X-Forwarded-For on every guess changes nothing.
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await guess(srv, i, `198.51.100.${i}`)).status);
+      expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
     });
   }, 30_000);
 

@@ -1,7 +1,7 @@
 // `cairn serve`: host every repository under a folder over HTTP(S) until SIGINT/SIGTERM.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { IoError, UsageError } from '../../errors.js';
@@ -118,6 +118,7 @@ interface ServeFlags {
   tokens?: string;
   insecureNoAuth?: boolean;
   denyForce?: boolean;
+  trustedProxy?: string[];
   log?: string;
   quiet?: boolean;
   json?: boolean;
@@ -135,6 +136,10 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--tokens <file>', "grants, one per line: 'TOKEN read|write REPO-PATTERN' ('anonymous read PATTERN' for token-less reads)")
     .option('--insecure-no-auth', 'allow serving without --tokens on a non-loopback address (anyone may push)')
     .option('--deny-force', 'refuse forced (non-fast-forward) pushes and deletions')
+    .option(
+      '--trusted-proxy <addr...>',
+      'reverse proxies (exact addresses) whose X-Forwarded-For names the client, for the per-address limits (env CAIRN_SERVE_TRUSTED_PROXY, comma-separated)',
+    )
     .option('--log <file>', 'write the request log (one JSON line per request) to a file instead of stderr')
     .option('-q, --quiet', 'no request log')
     .option('--json', 'print the listening address as JSON');
@@ -192,7 +197,12 @@ Examples:
               { base: null, timestamp: pino.stdTimeFunctions.isoTime },
               opts.log !== undefined ? pino.destination({ dest: resolve(ctx.cwd, opts.log), sync: false }) : pino.destination(2),
             );
-        const srv = createCairnServer({ root, auth, limits, allowForce: !opts.denyForce, logger, tls });
+        const proxies = (opts.trustedProxy ?? (ctx.env['CAIRN_SERVE_TRUSTED_PROXY'] ?? '').split(','))
+          .flatMap((a) => a.split(','))
+          .map((a) => a.trim())
+          .filter((a) => a !== '');
+        for (const a of proxies) if (isIP(a) === 0) throw new UsageError(`--trusted-proxy takes IP addresses, not '${a.slice(0, 100)}'`);
+        const srv = createCairnServer({ root, auth, limits, allowForce: !opts.denyForce, logger, tls, trustedProxies: proxies });
         await new Promise<void>((ok, fail) => {
           srv.server.once('error', (err: NodeJS.ErrnoException) =>
             fail(new IoError(`cannot listen on ${opts.host}:${port}: ${err.code ?? err.message}`, { host: opts.host, port })),

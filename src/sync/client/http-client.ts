@@ -230,7 +230,11 @@ export class RemoteClient {
       const busy = /^server busy\b/.test(remoteMessage) ? remoteMessage : `server busy (${remoteMessage})`;
       return new RemoteError(this.url, `${busy}; ${again}`, { ...data, retryAfter: retry });
     }
-    if (status === 429) return new RemoteError(this.url, `too many requests (${remoteMessage}); ${again}`, { ...data, retryAfter: retry });
+    if (status === 429)
+      return new RemoteError(this.url, `too many requests (${remoteMessage})${/try again/.test(remoteMessage) ? '' : `; ${again}`}`, {
+        ...data,
+        retryAfter: retry,
+      });
     if (status >= 300 && status < 400) {
       const location = typeof res.headers.location === 'string' ? res.headers.location.slice(0, 300) : undefined;
       return new RemoteError(

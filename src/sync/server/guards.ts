@@ -126,15 +126,45 @@ export class AuthFailures {
   }
 }
 
+/** An address as the pools compare it: an IPv4 address seen through an IPv6 socket is itself. */
+export function plainAddress(a: string | undefined): string {
+  if (a === undefined) return '?';
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}
+
 /**
- * At most `perAddress` open connections from one address, and `total` in all (node's own
+ * The address of the client behind a request: the peer's, or — when the peer is a trusted proxy
+ * and says whom it forwards (X-Forwarded-For) — the rightmost address in that header that is not
+ * itself a trusted proxy. A client that is not a trusted proxy cannot choose its address this way.
+ */
+export function clientAddress(req: IncomingMessage, trusted: ReadonlySet<string>): string {
+  const peer = plainAddress(req.socket.remoteAddress);
+  if (!trusted.has(peer)) return peer;
+  const h = req.headers['x-forwarded-for'];
+  const list = (Array.isArray(h) ? h.join(',') : (h ?? '')).split(',').map((s) => plainAddress(s.trim()));
+  for (let i = list.length - 1; i >= 0; i--) {
+    const a = list[i]!;
+    if (a !== '' && a.length <= 64 && !trusted.has(a)) return a;
+  }
+  return peer;
+}
+
+/**
+ * At most `perAddress` open connections from one address (a trusted proxy's excepted), and `total` in all (node's own
  * maxConnections): a connection over a cap is closed at once, before a byte is read.
  */
-export function capConnections(server: Server, total: number, perAddress: number, onRefused: (reason: string) => void): void {
+export function capConnections(
+  server: Server,
+  total: number,
+  perAddress: number,
+  onRefused: (reason: string) => void,
+  exempt: ReadonlySet<string> = new Set(),
+): void {
   server.maxConnections = total;
   const open = new Map<string, number>();
   server.on('connection', (socket) => {
-    const addr = socket.remoteAddress ?? '?';
+    const addr = plainAddress(socket.remoteAddress);
+    if (exempt.has(addr)) return;
     const n = (open.get(addr) ?? 0) + 1;
     if (n > perAddress) {
       onRefused('connections-per-address');

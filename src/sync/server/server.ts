@@ -12,7 +12,7 @@ import type { Authorizer } from './auth.js';
 import { type Right } from './auth.js';
 import { ServerMetrics } from './metrics.js';
 import { RepoHost } from './repos.js';
-import { AuthFailures, capConnections, closeSilent, type Client, Pools, progressingBody } from './guards.js';
+import { AuthFailures, capConnections, clientAddress, closeSilent, type Client, plainAddress, Pools, progressingBody } from './guards.js';
 import { ClientQuarantine, expireStaging, listRepositories, stagedBytes } from './quarantine.js';
 import { listObjects } from '../protocol/object-list.js';
 import { receiveStream } from '../protocol/receive.js';
@@ -39,6 +39,11 @@ export interface ServerOptions {
   allowForce?: boolean;
   logger: Logger;
   tls?: { cert: Buffer; key: Buffer };
+  /**
+   * Addresses of reverse proxies whose X-Forwarded-For names the client (docs/PROTOCOL.md §8):
+   * behind them, pools, the failed-auth limit and quarantine accounts go by the client's address.
+   */
+  trustedProxies?: readonly string[];
 }
 
 export interface CairnServer {
@@ -69,6 +74,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
   const metrics = new ServerMetrics();
   const log = opts.logger;
   const pools = new Pools(limits, !opts.auth.isOpen);
+  const trusted = new Set((opts.trustedProxies ?? []).map((a) => plainAddress(a)));
   const authFailures = new AuthFailures(limits.authFailures, limits.authWindowMs);
   const clientQuarantine = new ClientQuarantine(limits.stagingMaxAgeMs);
   /** Push requests in progress per repository: its staging is not expired meanwhile. */
@@ -78,7 +84,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
     const started = process.hrtime.bigint();
     // Read now: once a refused request's socket is destroyed, req.socket is null by the time the
     // log line is written, and reading it there threw out of an event handler, killing the server.
-    const remote = req.socket.remoteAddress;
+    const remote = clientAddress(req, trusted);
     let endpoint = 'other';
     let repoName: string | undefined;
     let who = '-';
@@ -161,7 +167,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
         if (req.method !== wantMethod) throw withStatus(405, badRequest(`${endpoint} takes ${wantMethod}`, 'method'));
         const right: Right = endpoint.startsWith('push-') ? 'write' : 'read';
         const token = bearer(req);
-        const address = remote ?? '?';
+        const address = remote;
         // An address that failed too often is not told whether its next token is right (§2, §8).
         const wait = token === undefined || opts.auth.isOpen ? 0 : authFailures.blockedFor(address);
         if (wait > 0) {
@@ -366,7 +372,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
   server.setTimeout(limits.idleTimeoutMs, (socket) => socket.destroy());
   server.maxHeadersCount = 64;
   // Idle sockets cannot exhaust file descriptors (§8).
-  capConnections(server, limits.maxConnections, limits.maxConnectionsPerAddress, (reason) => metrics.rejected.inc({ reason }));
+  capConnections(server, limits.maxConnections, limits.maxConnectionsPerAddress, (reason) => metrics.rejected.inc({ reason }), trusted);
   closeSilent(server, opts.tls === undefined ? 'connection' : 'secureConnection', server.headersTimeout);
 
   // Abandoned staging is expired on start, then every quarter of its age (at most every 15 min).

@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AuthFailures, type Client, Pools, progressingBody } from '../../../src/sync/server/guards.js';
+import { AuthFailures, type Client, clientAddress, Pools, progressingBody } from '../../../src/sync/server/guards.js';
 
 describe('Pools', () => {
   it('never holds more than a cap, and frees every released slot', () => {
@@ -84,6 +84,26 @@ describe('AuthFailures', () => {
           f.prune(now + windowMs);
         },
       ),
+    );
+  });
+});
+
+describe('clientAddress', () => {
+  it("is the peer's unless the peer is a trusted proxy; then the rightmost forwarded address that is not a proxy", () => {
+    const addr = fc.constantFrom('10.0.0.1', '10.0.0.2', '::ffff:10.0.0.3', '192.0.2.7', '2001:db8::1', '');
+    fc.assert(
+      fc.property(addr, fc.option(fc.array(addr, { maxLength: 5 })), fc.uniqueArray(addr, { maxLength: 3 }), (peer, forwarded, proxies) => {
+        const req = {
+          socket: { remoteAddress: peer === '' ? undefined : peer },
+          headers: forwarded === null ? {} : { 'x-forwarded-for': forwarded.join(', ') },
+        } as unknown as IncomingMessage;
+        const trusted = new Set(proxies.map((p) => p.replace(/^::ffff:/, '')));
+        const plain = (a: string) => (a === '' ? '?' : a.replace(/^::ffff:/, ''));
+        const got = clientAddress(req, trusted);
+        const candidates = (forwarded ?? []).map((a) => a.replace(/^::ffff:/, '')).filter((a) => a !== '' && !trusted.has(a));
+        if (!trusted.has(plain(peer))) expect(got).toBe(plain(peer));
+        else expect(got).toBe(candidates.length > 0 ? candidates[candidates.length - 1] : plain(peer));
+      }),
     );
   });
 });
