@@ -315,10 +315,11 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
           }
         };
         try {
+          // The client's account grows by what the request staged, in stored bytes (what its
+          // push-refs credits back): the repository's growth over the request, which a concurrent
+          // push to the same repository can only make larger.
           const result = await receiveStream(counted(bounded(req, limits.maxPushBytes, limits)), staging, {
             limits: { maxObjectBytes: limits.maxObjectBytes, maxObjects: limits.maxObjects, maxTotalBytes: limits.maxPushBytes * 4 },
-            // Counted as stored (what promotion credits back); the repository's growth over the
-            // request, which a concurrent push to the same repository can only make larger.
           }).finally(() => clientQuarantine.add(ctx.client, ctx.repoName, stagedBytes(repo) - repoHeld));
           metrics.objectsReceived.inc(result.objects);
           if (!result.complete) throw badRequest('object stream ended without its end record', 'truncated');
