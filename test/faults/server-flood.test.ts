@@ -394,6 +394,31 @@ describe('token guessing', () => {
     });
   }, 30_000);
 
+  test('limits come from CAIRN_SERVE_* when no option is given; a bad value names its variable (exit 2)', async () => {
+    const srv = await startServer(root, ['--tokens', tokens, '--quiet'], {
+      CAIRN_SERVE_AUTH_FAILURES: '1',
+      CAIRN_SERVE_AUTH_WINDOW: '5000',
+    });
+    try {
+      expect((await raw(srv.url, 'GET', '/pub/v1/refs', 'nope-xxxxxxxxxxxx')).status).toBe(401);
+      expect((await raw(srv.url, 'GET', '/pub/v1/refs', 'nope-xxxxxxxxxxxx')).status).toBe(429);
+    } finally {
+      await srv.stop();
+    }
+    const bad = runCairn(['serve', '--root', root, '--port', '0'], { cwd: sandbox.dir, env: { CAIRN_SERVE_MAX_PER_TOKEN: 'lots' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/CAIRN_SERVE_MAX_PER_TOKEN must be a whole number from 1 to 100000, not 'lots'/);
+    // The option wins over the variable.
+    const srv2 = await startServer(root, ['--tokens', tokens, '--quiet', '--auth-failures', '3'], { CAIRN_SERVE_AUTH_FAILURES: '1' });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await raw(srv2.url, 'GET', '/pub/v1/refs', `nope-${i}-xxxxxxxxxx`)).status);
+      expect(statuses).toEqual([401, 401, 401, 429]);
+    } finally {
+      await srv2.stop();
+    }
+  }, 30_000);
+
   test('cairn clone from a rate-limited address: exit 8 with the wait, not a stack trace', async () => {
     await withServer(['--auth-failures', '2', '--auth-window', '5000'], async (srv) => {
       for (let i = 0; i < 3; i++) await raw(srv.url, 'GET', '/pub/v1/refs', `nope-${i}-xxxxxxxxxx`);
