@@ -54,7 +54,12 @@ export type RejectedReason =
   | 'overload'
   | 'auth'
   | 'too-large'
-  | 'slow';
+  | 'slow'
+  // ... and the pools, auth rate and quarantine bounds of §8 (503, 429, 413)
+  | 'anonymous'
+  | 'per-client'
+  | 'auth-rate'
+  | 'quarantine-full';
 
 /** `data.reason` of a NOT_FOUND answered by the server (docs/PROTOCOL.md §3). */
 export type NotFoundReason = 'no-route' | 'no-repo' | 'want';

@@ -1,7 +1,7 @@
 // `cairn serve`: host every repository under a folder over HTTP(S) until SIGINT/SIGTERM.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { IoError, UsageError } from '../../errors.js';
@@ -10,6 +10,104 @@ import { createCairnServer } from '../../sync/server/server.js';
 import { DEFAULT_LIMITS, type ServerLimits } from '../../sync/protocol/messages.js';
 import { printJson, type CommandContext } from '../context.js';
 import { action } from '../run-action.js';
+
+/**
+ * The server's limits (docs/PROTOCOL.md §8, docs/DEPLOY.md "Limits"): each is a flag, else the
+ * environment variable CAIRN_SERVE_<FLAG> (e.g. CAIRN_SERVE_MAX_ANONYMOUS), else its default.
+ */
+const LIMIT_OPTIONS: readonly { flag: string; arg: string; key: keyof ServerLimits; min: number; max: number; help: string }[] = [
+  { flag: 'max-concurrent', arg: 'n', key: 'maxConcurrent', min: 1, max: 100_000, help: 'requests served at once; more get 503' },
+  {
+    flag: 'max-anonymous',
+    arg: 'n',
+    key: 'maxAnonymous',
+    min: 1,
+    max: 100_000,
+    help: 'requests without a token served at once (with --tokens); more get 503',
+  },
+  {
+    flag: 'max-per-address',
+    arg: 'n',
+    key: 'maxPerAddress',
+    min: 1,
+    max: 100_000,
+    help: 'requests at once from one address without a token',
+  },
+  { flag: 'max-per-token', arg: 'n', key: 'maxPerToken', min: 1, max: 100_000, help: 'requests at once with one token' },
+  { flag: 'max-connections', arg: 'n', key: 'maxConnections', min: 1, max: 1_000_000, help: 'open connections in all; more are closed' },
+  {
+    flag: 'max-connections-per-address',
+    arg: 'n',
+    key: 'maxConnectionsPerAddress',
+    min: 1,
+    max: 1_000_000,
+    help: 'open connections from one address; more are closed',
+  },
+  { flag: 'max-object-size', arg: 'bytes', key: 'maxObjectBytes', min: 1024, max: 2 ** 31, help: 'largest object accepted' },
+  { flag: 'max-push-size', arg: 'bytes', key: 'maxPushBytes', min: 1024, max: 2 ** 53, help: 'largest push (bytes on the wire)' },
+  { flag: 'max-objects', arg: 'n', key: 'maxObjects', min: 1, max: 2 ** 31, help: 'most objects in one request' },
+  { flag: 'idle-timeout', arg: 'ms', key: 'idleTimeoutMs', min: 100, max: 86_400_000, help: 'close connections idle this long' },
+  { flag: 'request-timeout', arg: 'ms', key: 'requestTimeoutMs', min: 100, max: 7 * 86_400_000, help: 'longest a request may take' },
+  { flag: 'headers-timeout', arg: 'ms', key: 'headersTimeoutMs', min: 100, max: 86_400_000, help: 'longest wait for request headers' },
+  {
+    flag: 'keep-alive-timeout',
+    arg: 'ms',
+    key: 'keepAliveTimeoutMs',
+    min: 100,
+    max: 86_400_000,
+    help: 'close an idle kept-alive connection after this long',
+  },
+  {
+    flag: 'progress-window',
+    arg: 'ms',
+    key: 'progressWindowMs',
+    min: 100,
+    max: 86_400_000,
+    help: 'a body must bring --progress-min-bytes in every window this long (sliding), else 408',
+  },
+  { flag: 'progress-min-bytes', arg: 'bytes', key: 'progressMinBytes', min: 1, max: 2 ** 40, help: 'bytes due in every --progress-window' },
+  {
+    flag: 'auth-failures',
+    arg: 'n',
+    key: 'authFailures',
+    min: 1,
+    max: 1_000_000,
+    help: 'unknown tokens from one address within --auth-window before 429',
+  },
+  { flag: 'auth-window', arg: 'ms', key: 'authWindowMs', min: 100, max: 86_400_000, help: 'window of --auth-failures' },
+  {
+    flag: 'max-quarantine',
+    arg: 'bytes',
+    key: 'maxQuarantineBytes',
+    min: 1024,
+    max: 2 ** 53,
+    help: 'bytes unfinished pushes may hold in one repository; more get 413',
+  },
+  {
+    flag: 'max-client-quarantine',
+    arg: 'bytes',
+    key: 'maxClientQuarantineBytes',
+    min: 1024,
+    max: 2 ** 53,
+    help: "bytes one client's unfinished pushes may hold; more get 413",
+  },
+  {
+    flag: 'staging-max-age',
+    arg: 'ms',
+    key: 'stagingMaxAgeMs',
+    min: 100,
+    max: 365 * 86_400_000,
+    help: 'remove staging of pushes abandoned this long (on start and periodically)',
+  },
+];
+
+function envName(flag: string): string {
+  return `CAIRN_SERVE_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
 
 interface ServeFlags {
   root: string;
@@ -20,19 +118,14 @@ interface ServeFlags {
   tokens?: string;
   insecureNoAuth?: boolean;
   denyForce?: boolean;
-  maxConcurrent?: string;
-  maxObjectSize?: string;
-  maxPushSize?: string;
-  maxObjects?: string;
-  idleTimeout?: string;
-  requestTimeout?: string;
+  trustedProxy?: string[];
   log?: string;
   quiet?: boolean;
   json?: boolean;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
-  program
+  const serve = program
     .command('serve')
     .description('host every repository under a folder over HTTP(S) for clone, fetch and push')
     .option('--root <dir>', 'folder holding the repositories (each is served at /<its path>)', '.')
@@ -43,15 +136,16 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--tokens <file>', "grants, one per line: 'TOKEN read|write REPO-PATTERN' ('anonymous read PATTERN' for token-less reads)")
     .option('--insecure-no-auth', 'allow serving without --tokens on a non-loopback address (anyone may push)')
     .option('--deny-force', 'refuse forced (non-fast-forward) pushes and deletions')
-    .option('--max-concurrent <n>', 'requests served at once; more get 503', String(DEFAULT_LIMITS.maxConcurrent))
-    .option('--max-object-size <bytes>', 'largest object accepted', String(DEFAULT_LIMITS.maxObjectBytes))
-    .option('--max-push-size <bytes>', 'largest push (bytes on the wire)', String(DEFAULT_LIMITS.maxPushBytes))
-    .option('--max-objects <n>', 'most objects in one request', String(DEFAULT_LIMITS.maxObjects))
-    .option('--idle-timeout <ms>', 'close connections idle this long', String(DEFAULT_LIMITS.idleTimeoutMs))
-    .option('--request-timeout <ms>', 'longest a request may take', String(DEFAULT_LIMITS.requestTimeoutMs))
+    .option(
+      '--trusted-proxy <addr...>',
+      'reverse proxies (exact addresses) whose X-Forwarded-For names the client, for the per-address limits (env CAIRN_SERVE_TRUSTED_PROXY, comma-separated)',
+    )
     .option('--log <file>', 'write the request log (one JSON line per request) to a file instead of stderr')
     .option('-q, --quiet', 'no request log')
-    .option('--json', 'print the listening address as JSON')
+    .option('--json', 'print the listening address as JSON');
+  for (const o of LIMIT_OPTIONS)
+    serve.option(`--${o.flag} <${o.arg}>`, `${o.help} (default ${DEFAULT_LIMITS[o.key]}; env ${envName(o.flag)})`);
+  serve
     .addHelpText(
       'after',
       `
@@ -72,7 +166,7 @@ Examples:
     )
     // Not repoAction: serve has no repository of its own; the server opens the one each request names.
     .action(
-      action(ctx, async (opts: ServeFlags) => {
+      action(ctx, async (opts: ServeFlags & Record<string, string | boolean | undefined>) => {
         const root = resolve(ctx.cwd, opts.root);
         const port = intOption(opts.port, '--port', 0, 65535);
         const loopback = opts.host === '127.0.0.1' || opts.host === '::1' || opts.host === 'localhost';
@@ -90,22 +184,25 @@ Examples:
           opts.tlsCert !== undefined
             ? { cert: readBytes(resolve(ctx.cwd, opts.tlsCert), '--tls-cert'), key: readBytes(resolve(ctx.cwd, opts.tlsKey!), '--tls-key') }
             : undefined;
-        const limits: ServerLimits = {
-          ...DEFAULT_LIMITS,
-          maxConcurrent: intOption(opts.maxConcurrent, '--max-concurrent', 1, 100_000),
-          maxObjectBytes: intOption(opts.maxObjectSize, '--max-object-size', 1024, 2 ** 31),
-          maxPushBytes: intOption(opts.maxPushSize, '--max-push-size', 1024, 2 ** 53),
-          maxObjects: intOption(opts.maxObjects, '--max-objects', 1, 2 ** 31),
-          idleTimeoutMs: intOption(opts.idleTimeout, '--idle-timeout', 100, 86_400_000),
-          requestTimeoutMs: intOption(opts.requestTimeout, '--request-timeout', 100, 7 * 86_400_000),
-        };
+        const limits: ServerLimits = { ...DEFAULT_LIMITS };
+        for (const o of LIMIT_OPTIONS) {
+          const given = opts[camel(o.flag)];
+          const env = ctx.env[envName(o.flag)];
+          if (typeof given === 'string') limits[o.key] = intOption(given, `--${o.flag}`, o.min, o.max);
+          else if (env !== undefined && env !== '') limits[o.key] = intOption(env, envName(o.flag), o.min, o.max);
+        }
         const logger = opts.quiet
           ? pino({ level: 'silent' })
           : pino(
               { base: null, timestamp: pino.stdTimeFunctions.isoTime },
               opts.log !== undefined ? pino.destination({ dest: resolve(ctx.cwd, opts.log), sync: false }) : pino.destination(2),
             );
-        const srv = createCairnServer({ root, auth, limits, allowForce: !opts.denyForce, logger, tls });
+        const proxies = (opts.trustedProxy ?? (ctx.env['CAIRN_SERVE_TRUSTED_PROXY'] ?? '').split(','))
+          .flatMap((a) => a.split(','))
+          .map((a) => a.trim())
+          .filter((a) => a !== '');
+        for (const a of proxies) if (isIP(a) === 0) throw new UsageError(`--trusted-proxy takes IP addresses, not '${a.slice(0, 100)}'`);
+        const srv = createCairnServer({ root, auth, limits, allowForce: !opts.denyForce, logger, tls, trustedProxies: proxies });
         await new Promise<void>((ok, fail) => {
           srv.server.once('error', (err: NodeJS.ErrnoException) =>
             fail(new IoError(`cannot listen on ${opts.host}:${port}: ${err.code ?? err.message}`, { host: opts.host, port })),

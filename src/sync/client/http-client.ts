@@ -183,7 +183,9 @@ export class RemoteClient {
     const caps = res.headers[CAPABILITIES_HEADER];
     if (typeof caps === 'string') this.capabilities = new Set(caps.split(',').map((c) => c.trim()));
     const answer: Answer = { statusCode: res.statusCode ?? 0, headers: res.headers, body: res };
-    if (answer.statusCode >= 400) throw await this.failure(answer, endpoint);
+    // Every step succeeds with 200 and nothing else (docs/PROTOCOL.md §3): a redirect, a 204 or a
+    // 1xx is not "an empty remote" but an answer outside the protocol.
+    if (answer.statusCode !== 200) throw await this.failure(answer, endpoint);
     return answer;
   }
 
@@ -220,6 +222,36 @@ export class RemoteClient {
         data,
       );
     if (status === 403) return new RemoteError(this.url, `permission denied (${remoteMessage})`, data);
+    const retry = retryAfter(res.headers['retry-after']);
+    const again = retry === undefined ? 'try again later' : `try again in ${retry} s`;
+    // Refusals of the remote's own state, all exit 8 (REMOTE): never LOCKED, which is the local
+    // database's lock (exit 9), nor success (docs/PROTOCOL.md §3).
+    if (status === 503) {
+      const busy = /^server busy\b/.test(remoteMessage) ? remoteMessage : `server busy (${remoteMessage})`;
+      return new RemoteError(this.url, `${busy}; ${again}`, { ...data, retryAfter: retry });
+    }
+    if (status === 429)
+      return new RemoteError(this.url, `too many requests (${remoteMessage})${/try again/.test(remoteMessage) ? '' : `; ${again}`}`, {
+        ...data,
+        retryAfter: retry,
+      });
+    if (status >= 300 && status < 400) {
+      const location = typeof res.headers.location === 'string' ? res.headers.location.slice(0, 300) : undefined;
+      return new RemoteError(
+        this.url,
+        `the server answered HTTP ${status}${location === undefined ? '' : ` (redirect to ${location})`}, which the cairn protocol never uses; cairn does not follow redirects: check the URL${location === undefined ? '' : ', and use the new one if the repository moved'}`,
+        { ...data, reason: 'unexpected-status', location },
+      );
+    }
+    if (status < 400)
+      return new RemoteError(
+        this.url,
+        `the server answered HTTP ${status} where the protocol has 200; check that the URL is a cairn server`,
+        {
+          ...data,
+          reason: 'unexpected-status',
+        },
+      );
     // The code the server sent, as its class (a REF_MOVED stays one), when the table agrees with
     // the status; else what the status means (docs/PROTOCOL.md §3).
     return errorFor(clientCodeFor(status, parsed?.error.code), `${this.url}: ${remoteMessage}`, data);
@@ -264,6 +296,12 @@ export class RemoteClient {
       throw new RemoteError(this.url, `the server's answer does not match the protocol (${(err as Error).message})`, { url: this.url });
     }
   }
+}
+
+/** Retry-After in whole seconds (the delta form; a date or garbage is ignored), capped at a day. */
+function retryAfter(h: string | string[] | undefined): number | undefined {
+  if (typeof h !== 'string' || !/^\d{1,9}$/.test(h.trim())) return undefined;
+  return Math.min(86_400, Number(h.trim()));
 }
 
 /** A body that stopped arriving (timeout, reset) is the remote's failure, with its cause named. */

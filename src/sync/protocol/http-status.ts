@@ -8,7 +8,7 @@ export interface ErrorStatus {
   status: number;
   /**
    * The code the client reports for an answer with this code and status. The remote's own state
-   * (a ref moved, an update refused, no such thing, locked) keeps its code; a request the server
+   * (a ref moved, an update refused, no such thing) keeps its code; a request the server
    * found malformed, or its own failure, is the remote's failure to the user (REMOTE), never a
    * usage error or local corruption.
    */
@@ -26,7 +26,9 @@ export const ERROR_STATUS: Record<ErrorCode, ErrorStatus> = {
   REJECTED: { status: 409, client: 'REJECTED' },
   // The closure of a pushed tip is incomplete: the update is refused, nothing local is damaged.
   MISSING_OBJECT: { status: 409, client: 'REJECTED' },
-  LOCKED: { status: 503, client: 'LOCKED' },
+  // The server's repository is locked: the remote is busy, not the user's own database, which is
+  // what LOCKED (exit 9) means on the client. Reported as REMOTE (exit 8): retry (§3).
+  LOCKED: { status: 503, client: 'REMOTE' },
   // Not client mistakes: the server's own failures.
   NOT_A_REPOSITORY: { status: 500, client: 'REMOTE' },
   ALREADY_EXISTS: { status: 500, client: 'REMOTE' },
@@ -42,13 +44,13 @@ export const ERROR_STATUS: Record<ErrorCode, ErrorStatus> = {
 
 /**
  * The code for an answer whose body names no code the table gives this status (not JSON, from a
- * proxy, `INTERNAL`, or a refusal with a status of its own: 401/403, 405, 408, 413, 503 busy).
- * Any other status is REMOTE.
+ * proxy, `INTERNAL`, or a refusal with a status of its own: 401/403, 405, 408, 413, 429, 503 busy).
+ * Any other status is REMOTE: a busy server (503) is the remote's state, never exit 9, which is
+ * the local database's lock (docs/PROTOCOL.md §3).
  */
 export const STATUS_FALLBACK: Readonly<Record<number, ErrorCode>> = {
   404: 'NOT_FOUND',
   409: 'REJECTED',
-  503: 'LOCKED',
 };
 
 /** The code a server's 500 names: a bug, not a cairn error code. */

@@ -16,7 +16,10 @@ interface Grant {
   label: string;
 }
 
-export type AuthResult = { ok: true; label: string } | { ok: false; status: 401 | 403; message: string };
+export type AuthResult =
+  | { ok: true; label: string }
+  /** `guess`: a token was given and no grant knows it (counted against the address, guards.ts). */
+  | { ok: false; status: 401 | 403; message: string; guess?: boolean };
 
 const ANONYMOUS = 'anonymous';
 
@@ -72,7 +75,7 @@ export class Authorizer {
       if (g.pattern.test(repo) && (g.right === 'write' || right === 'read')) allowed = true;
     }
     if (allowed) return { ok: true, label };
-    if (token !== undefined && !known) return { ok: false, status: 401, message: 'unknown token' };
+    if (token !== undefined && !known) return { ok: false, status: 401, message: 'unknown token', guess: true };
     if (token === undefined)
       return { ok: false, status: 401, message: `this server needs a token to ${right} '${repo}' (set CAIRN_TOKEN)` };
     return { ok: false, status: 403, message: `your token may not ${right} '${repo}'` };

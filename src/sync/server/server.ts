@@ -12,6 +12,8 @@ import type { Authorizer } from './auth.js';
 import { type Right } from './auth.js';
 import { ServerMetrics } from './metrics.js';
 import { RepoHost } from './repos.js';
+import { AuthFailures, capConnections, clientAddress, closeSilent, type Client, plainAddress, Pools, progressingBody } from './guards.js';
+import { ClientQuarantine, expireStaging, listRepositories, stagedBytes } from './quarantine.js';
 import { listObjects } from '../protocol/object-list.js';
 import { receiveStream } from '../protocol/receive.js';
 import { applyRefUpdates } from './ref-update.js';
@@ -37,6 +39,11 @@ export interface ServerOptions {
   allowForce?: boolean;
   logger: Logger;
   tls?: { cert: Buffer; key: Buffer };
+  /**
+   * Addresses of reverse proxies whose X-Forwarded-For names the client (docs/PROTOCOL.md §8):
+   * behind them, pools, the failed-auth limit and quarantine accounts go by the client's address.
+   */
+  trustedProxies?: readonly string[];
 }
 
 export interface CairnServer {
@@ -66,13 +73,18 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
   const host = new RepoHost(opts.root);
   const metrics = new ServerMetrics();
   const log = opts.logger;
-  let active = 0;
+  const pools = new Pools(limits, !opts.auth.isOpen);
+  const trusted = new Set((opts.trustedProxies ?? []).map((a) => plainAddress(a)));
+  const authFailures = new AuthFailures(limits.authFailures, limits.authWindowMs);
+  const clientQuarantine = new ClientQuarantine(limits.stagingMaxAgeMs);
+  /** Push requests in progress per repository: its staging is not expired meanwhile. */
+  const pushing = new Map<string, number>();
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
     // Read now: once a refused request's socket is destroyed, req.socket is null by the time the
     // log line is written, and reading it there threw out of an event handler, killing the server.
-    const remote = req.socket.remoteAddress;
+    const remote = clientAddress(req, trusted);
     let endpoint = 'other';
     let repoName: string | undefined;
     let who = '-';
@@ -93,12 +105,12 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
       else if (typeof chunk === 'string') bytesOut += Buffer.byteLength(chunk);
       return (end as (...a: unknown[]) => ServerResponse)(chunk, ...rest);
     }) as typeof res.end;
-    active++;
+    let release = () => undefined as void;
     let finished = false;
     const done = () => {
       if (finished) return;
       finished = true;
-      active--;
+      release();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const status = res.headersSent ? res.statusCode : 499;
       metrics.requests.inc({ endpoint, status: String(status) });
@@ -128,15 +140,9 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
 
     void (async () => {
       try {
-        if (active > limits.maxConcurrent) {
-          metrics.rejected.inc({ reason: 'overload' });
-          res.setHeader('Retry-After', '1');
-          throw withStatus(
-            503,
-            new RejectedError(`server busy (${limits.maxConcurrent} requests at once); try again`, { reason: 'overload' }),
-          );
-        }
         const url = new URL(req.url ?? '/', 'http://x');
+        // Neither counted in any pool nor refused for load: a health check says whether the
+        // process is up, whatever the clients are doing (§8).
         if (url.pathname === '/healthz') {
           endpoint = 'healthz';
           return sendJson(res, 200, { ok: true, version: PROTOCOL_VERSION });
@@ -160,18 +166,53 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
         const wantMethod = endpoint === 'refs' ? 'GET' : 'POST';
         if (req.method !== wantMethod) throw withStatus(405, badRequest(`${endpoint} takes ${wantMethod}`, 'method'));
         const right: Right = endpoint.startsWith('push-') ? 'write' : 'read';
-        const auth = opts.auth.check(bearer(req), repoName, right);
+        const token = bearer(req);
+        const address = remote;
+        // An address that failed too often is not told whether its next token is right (§2, §8).
+        const wait = token === undefined || opts.auth.isOpen ? 0 : authFailures.blockedFor(address);
+        if (wait > 0) {
+          metrics.rejected.inc({ reason: 'auth-rate' });
+          res.setHeader('Retry-After', String(wait));
+          throw withStatus(
+            429,
+            new RejectedError(`too many failed authentications from your address; try again in ${wait} s`, {
+              reason: 'auth-rate',
+              retryAfter: wait,
+            }),
+          );
+        }
+        const auth = opts.auth.check(token, repoName, right);
         if (!auth.ok) {
+          if (auth.guess === true) authFailures.fail(address);
           metrics.rejected.inc({ reason: String(auth.status) });
           if (auth.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="cairn"');
           throw withStatus(auth.status, new RejectedError(auth.message, { reason: 'auth' }));
         }
         who = auth.label;
+        // Pools (§8): the total, anonymous requests', and one per client (token, else address).
+        const client: Client =
+          auth.label === 'anonymous' ? { anonymous: true, key: `addr:${address}` } : { anonymous: false, key: auth.label };
+        const admitted = pools.admit(client);
+        if (!admitted.ok) {
+          metrics.rejected.inc({ reason: admitted.reason });
+          res.setHeader('Retry-After', '1');
+          throw withStatus(503, new RejectedError(admitted.message, { reason: admitted.reason }));
+        }
+        release = admitted.release;
+        // Gone already (cannot happen before the first await, but a leaked slot is never freed).
+        if (finished) release();
         const repo = host.get(repoName, endpoint === 'push-lacks');
         if (repo === undefined) throw new NotFoundError(`no repository '${repoName}' on this server`, { reason: 'no-repo' });
+        const push = endpoint.startsWith('push-');
+        if (push) pushing.set(repoName, (pushing.get(repoName) ?? 0) + 1);
         try {
-          await dispatch(endpoint as Endpoint, repo, req, res, who);
+          await dispatch(endpoint as Endpoint, repo, req, res, { who, client: client.key, repoName });
         } finally {
+          if (push) {
+            const n = (pushing.get(repoName) ?? 1) - 1;
+            if (n > 0) pushing.set(repoName, n);
+            else pushing.delete(repoName);
+          }
           host.release(repo);
         }
       } catch (err) {
@@ -185,7 +226,14 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
     });
   };
 
-  const dispatch = async (endpoint: Endpoint, repo: Repository, req: IncomingMessage, res: ServerResponse, who: string): Promise<void> => {
+  const dispatch = async (
+    endpoint: Endpoint,
+    repo: Repository,
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: { who: string; client: string; repoName: string },
+  ): Promise<void> => {
+    const { who } = ctx;
     switch (endpoint) {
       case 'refs': {
         const head = repo.refs.read('HEAD');
@@ -212,7 +260,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
         res.writeHead(200, { 'content-type': MEDIA.stream, 'x-cairn-objects': String(ids.length) });
         while (!next.done) {
           if (res.destroyed) return;
-          if (!res.write(next.value)) await drained(res);
+          if (!res.write(next.value)) await drained(res, limits.progressWindowMs);
           next = chunks.next();
         }
         metrics.objectsSent.inc(count);
@@ -238,11 +286,41 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
             413,
             new RejectedError(`push of ${declared} bytes exceeds this server's limit of ${limits.maxPushBytes}`, { reason: 'too-large' }),
           );
+        // Quarantine bounds (§6.2, §8): what unfinished pushes hold in this repository, and what
+        // this client has staged and not published, cannot grow past their limits.
+        const repoHeld = stagedBytes(repo);
+        const clientHeld = clientQuarantine.bytes(ctx.client);
+        const room = Math.min(limits.maxQuarantineBytes - repoHeld, limits.maxClientQuarantineBytes - clientHeld);
+        const full = () => {
+          metrics.rejected.inc({ reason: 'quarantine-full' });
+          const repoFull = limits.maxQuarantineBytes - repoHeld <= limits.maxClientQuarantineBytes - clientHeld;
+          return withStatus(
+            413,
+            new RejectedError(
+              repoFull
+                ? `this repository's quarantine holds ${repoHeld} bytes of unfinished pushes (limit ${limits.maxQuarantineBytes}); finish them (run the push again) or wait until they expire`
+                : `your unfinished pushes hold ${clientHeld} bytes of quarantine (limit ${limits.maxClientQuarantineBytes}); finish them (run the push again) or wait until they expire`,
+              { reason: 'quarantine-full', limit: repoFull ? limits.maxQuarantineBytes : limits.maxClientQuarantineBytes },
+            ),
+          );
+        };
+        if (room <= 0 || declared > room) throw full();
         const staging = new PackStore(repo.db, repo.cairnDir, { staging: true });
+        let received = 0;
+        const counted = async function* (body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+          for await (const c of body) {
+            received += c.length;
+            if (received > room) throw full();
+            yield c;
+          }
+        };
         try {
-          const result = await receiveStream(bounded(req, limits.maxPushBytes, limits), staging, {
+          // The client's account grows by what the request staged, in stored bytes (what its
+          // push-refs credits back): the repository's growth over the request, which a concurrent
+          // push to the same repository can only make larger.
+          const result = await receiveStream(counted(bounded(req, limits.maxPushBytes, limits)), staging, {
             limits: { maxObjectBytes: limits.maxObjectBytes, maxObjects: limits.maxObjects, maxTotalBytes: limits.maxPushBytes * 4 },
-          });
+          }).finally(() => clientQuarantine.add(ctx.client, ctx.repoName, stagedBytes(repo) - repoHeld));
           metrics.objectsReceived.inc(result.objects);
           if (!result.complete) throw badRequest('object stream ended without its end record', 'truncated');
           return sendJson(res, 200, {
@@ -258,12 +336,16 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
         const body = parseJson(await readBody(req, limits.maxSmallBody, limits), PushRefsRequest);
         const head = repo.refs.read('HEAD');
         const bare = repo.config.get('core.bare') === 'true';
+        const heldBefore = stagedBytes(repo);
         try {
           const out = applyRefUpdates(repo, body.updates, {
             allowForce: opts.allowForce !== false,
             checkedOut: bare || !head?.symbolic ? null : head.target,
             who: `push (${who})`,
           });
+          // Published: what the update promoted out of the quarantine no longer counts against
+          // this client.
+          clientQuarantine.published(ctx.client, ctx.repoName, heldBefore - stagedBytes(repo));
           return sendJson(res, 200, out);
         } catch (err) {
           if (err instanceof CairnError && (err.code === 'REF_MOVED' || err.data['reason'] === 'non-fast-forward')) {
@@ -277,22 +359,52 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
 
   // Node checks the headers and request deadlines only every connectionsCheckingInterval (30 s by
   // default): a client trickling its headers a byte at a time kept its connection that long.
-  const checking = { connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(limits.idleTimeoutMs / 4))) };
+  const checking = {
+    connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(Math.min(limits.idleTimeoutMs, limits.headersTimeoutMs) / 4))),
+  };
   const server =
     opts.tls === undefined
       ? createHttpServer(checking, handler)
-      : createHttpsServer({ ...checking, cert: opts.tls.cert, key: opts.tls.key }, handler);
+      : createHttpsServer({ ...checking, handshakeTimeout: limits.headersTimeoutMs, cert: opts.tls.cert, key: opts.tls.key }, handler);
   server.requestTimeout = limits.requestTimeoutMs;
-  server.headersTimeout = Math.min(15_000, limits.idleTimeoutMs);
-  server.keepAliveTimeout = 5_000;
+  // Node requires headersTimeout <= requestTimeout.
+  server.headersTimeout = Math.min(limits.headersTimeoutMs, limits.idleTimeoutMs, limits.requestTimeoutMs);
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.setTimeout(limits.idleTimeoutMs, (socket) => socket.destroy());
   server.maxHeadersCount = 64;
+  // Idle sockets cannot exhaust file descriptors (§8).
+  capConnections(server, limits.maxConnections, limits.maxConnectionsPerAddress, (reason) => metrics.rejected.inc({ reason }), trusted);
+  closeSilent(server, opts.tls === undefined ? 'connection' : 'secureConnection', server.headersTimeout);
+
+  // Abandoned staging is expired on start, then every quarter of its age (at most every 15 min).
+  const sweep = () => {
+    authFailures.prune();
+    clientQuarantine.prune();
+    for (const name of listRepositories(host.root)) {
+      if (pushing.has(name)) continue;
+      let repo: Repository | undefined;
+      try {
+        repo = host.get(name, false);
+        if (repo === undefined) continue;
+        const gone = expireStaging(repo, limits.stagingMaxAgeMs);
+        if (gone.objects > 0) log.info({ repo: name, ...gone }, 'expired abandoned staging');
+      } catch (err) {
+        log.warn({ repo: name, err }, 'cannot expire staging');
+      } finally {
+        if (repo !== undefined) host.release(repo);
+      }
+    }
+  };
+  sweep();
+  const sweeper = setInterval(sweep, Math.max(100, Math.min(15 * 60_000, Math.floor(limits.stagingMaxAgeMs / 4))));
+  sweeper.unref();
 
   return {
     server,
     metrics,
     close: () =>
       new Promise<void>((resolve) => {
+        clearInterval(sweeper);
         server.close(() => {
           host.close();
           resolve();
@@ -333,24 +445,34 @@ function bearer(req: IncomingMessage): string | undefined {
   return m === null ? '' : m[1];
 }
 
-/** Counts the body against `max` and a minimum rate, so a trickling client is cut off. */
+/** Counts the body against `max` and the progress rule, so a trickling client is cut off (§8). */
 const bodyStats = new WeakMap<IncomingMessage, { bytesIn: number }>();
 
-async function* bounded(req: IncomingMessage, max: number, limits: ServerLimits): AsyncGenerator<Buffer> {
-  let total = 0;
-  const start = Date.now();
+function bounded(req: IncomingMessage, max: number, limits: ServerLimits): AsyncGenerator<Buffer> {
   const stats = bodyStats.get(req);
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (stats !== undefined) stats.bytesIn += chunk.length;
-    if (total > max)
-      throw withStatus(413, new RejectedError(`request body exceeds this server's limit of ${max} bytes`, { reason: 'too-large' }));
-    const elapsed = Date.now() - start;
-    // Below 1 KiB/s on average after the first idle period: a slow client holding a slot.
-    if (elapsed > limits.idleTimeoutMs && total < (elapsed / 1000) * 1024)
-      throw withStatus(408, new RejectedError('request body arrives too slowly', { reason: 'slow' }));
-    yield chunk;
-  }
+  const rule = { windowMs: limits.progressWindowMs, minBytes: limits.progressMinBytes };
+  return progressingBody(
+    req,
+    max,
+    rule,
+    {
+      tooLarge: () =>
+        withStatus(413, new RejectedError(`request body exceeds this server's limit of ${max} bytes`, { reason: 'too-large' })),
+      // Not an average: a trickle just fast enough on average no longer holds a slot for the
+      // whole request deadline.
+      tooSlow: () =>
+        withStatus(
+          408,
+          new RejectedError(
+            `request body arrives too slowly (fewer than ${rule.minBytes} bytes in ${rule.windowMs} ms); check the connection and try again`,
+            { reason: 'slow' },
+          ),
+        ),
+    },
+    (n) => {
+      if (stats !== undefined) stats.bytesIn += n;
+    },
+  );
 }
 
 async function readBody(req: IncomingMessage, max: number, limits: ServerLimits): Promise<Buffer> {
@@ -405,9 +527,18 @@ function sendError(res: ServerResponse, err: unknown, log: Logger): void {
   sendJson(res, status, { error: body });
 }
 
-function drained(res: ServerResponse): Promise<void> {
+/**
+ * Waits until the client has taken what was written. A client that takes nothing for a whole
+ * progress window holds its slot no longer: the connection is closed (§8).
+ */
+function drained(res: ServerResponse, windowMs: number): Promise<void> {
   return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      res.destroy();
+      finish();
+    }, windowMs);
     const finish = () => {
+      clearTimeout(timer);
       res.off('drain', finish);
       res.off('close', finish);
       resolve();

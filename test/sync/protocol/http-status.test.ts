@@ -18,7 +18,7 @@ describe('the error status table', () => {
 
   it('keeps the codes that describe the remote, REF_MOVED among them', () => {
     const kept = ERROR_CODES.filter((c) => ERROR_STATUS[c].client === c);
-    expect(kept.sort()).toEqual(['LOCKED', 'NOT_FOUND', 'REF_MOVED', 'REJECTED', 'REMOTE']);
+    expect(kept.sort()).toEqual(['NOT_FOUND', 'REF_MOVED', 'REJECTED', 'REMOTE']);
     expect(clientCodeFor(409, 'REF_MOVED')).toBe('REF_MOVED');
     expect(errorFor(clientCodeFor(409, 'REF_MOVED'), 'm', {})).toBeInstanceOf(RefMovedError);
   });
@@ -37,8 +37,12 @@ describe('the error status table', () => {
     expect(clientCodeFor(500, INTERNAL_CODE)).toBe('REMOTE');
     expect(clientCodeFor(502, undefined)).toBe('REMOTE');
     expect(clientCodeFor(409, 'NO_SUCH_CODE')).toBe('REJECTED');
-    // Refusals with a status of their own (PROTOCOL.md §3): busy is LOCKED, too large is REMOTE.
-    expect(clientCodeFor(503, 'REJECTED')).toBe('LOCKED');
+    // Refusals with a status of their own (PROTOCOL.md §3): busy and too large are REMOTE; a busy
+    // server is never LOCKED, which is the local database's lock (exit 9).
+    expect(clientCodeFor(503, 'REJECTED')).toBe('REMOTE');
+    expect(clientCodeFor(503, 'LOCKED')).toBe('REMOTE');
+    expect(clientCodeFor(503, undefined)).toBe('REMOTE');
+    expect(clientCodeFor(429, 'REJECTED')).toBe('REMOTE');
     expect(clientCodeFor(413, 'REJECTED')).toBe('REMOTE');
     expect(clientCodeFor(405, 'USAGE')).toBe('REMOTE');
     expect(clientCodeFor(401, 'REJECTED')).toBe('REMOTE');
