@@ -6,6 +6,7 @@ import { compareNames, joinRepoPath, splitRepoPath } from '../../core/names.js';
 import type { PackStore } from '../../store/object-store.js';
 import { readTree, writeTree } from '../../store/typed-objects.js';
 import type { CachedTree } from '../../store/worktree-index.js';
+import { checkTreeDepth } from '../../core/tree-depth.js';
 
 /** A file-like leaf of a tree, addressed by its full repository path. */
 export interface Leaf {
@@ -18,18 +19,27 @@ export interface Leaf {
 /**
  * Every leaf under `treeId` (optionally only below `prefix`), in tree order. Reads each tree once;
  * `skip(path, id)` lets callers prune subtrees they already know (equal ids mean equal content).
+ * Iterative, so depth is bounded by MAX_TREE_DEPTH (BAD_FORMAT beyond), not by the call stack.
  */
 export function flattenTree(store: PackStore, treeId: ObjectId, prefix = '', skip?: (dirPath: string, id: ObjectId) => boolean): Leaf[] {
   const out: Leaf[] = [];
-  const walk = (id: ObjectId, dir: string): void => {
-    for (const e of readTree(store, id)) {
-      const path = joinRepoPath(dir, e.name);
-      if (e.kind === 'tree') {
-        if (skip === undefined || !skip(path, e.id)) walk(e.id, path);
-      } else out.push({ path, kind: e.kind, id: e.id, size: e.size });
+  if (skip !== undefined && skip(prefix, treeId)) return out;
+  const base = prefix === '' ? 0 : prefix.split('/').length;
+  const stack = [{ entries: readTree(store, treeId), k: 0, dir: prefix, depth: base }];
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1]!;
+    const e = f.entries[f.k++];
+    if (e === undefined) {
+      stack.pop();
+      continue;
     }
-  };
-  if (skip === undefined || !skip(prefix, treeId)) walk(treeId, prefix);
+    const path = joinRepoPath(f.dir, e.name);
+    if (e.kind !== 'tree') out.push({ path, kind: e.kind, id: e.id, size: e.size });
+    else if (skip === undefined || !skip(path, e.id)) {
+      checkTreeDepth(f.depth + 1, path);
+      stack.push({ entries: readTree(store, e.id), k: 0, dir: path, depth: f.depth + 1 });
+    }
+  }
   return out;
 }
 

@@ -4,7 +4,7 @@
 // paths, temp names, staged folders); only then are old files removed and the new content renamed
 // into place. A failure before that point undoes what it wrote, so the folder is as it was.
 import { lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, symlinkSync, unlinkSync, type Stats } from 'node:fs';
-import { DirtyWorktreeError, MissingObjectError } from '../../errors.js';
+import { DirtyWorktreeError, IoError, MissingObjectError } from '../../errors.js';
 import type { ObjectId } from '../../core/hash.js';
 import { splitRepoPath } from '../../core/names.js';
 import type { ObjectReader } from '../../store/object-store.js';
@@ -150,7 +150,9 @@ class Update {
         const parts = splitRepoPath(leaf.path);
         const name = parts.pop()!;
         const dir = this.dirSlot(parts);
-        places.push({ dir, abs: `${dir.abs}/${name}` });
+        const abs = `${dir.abs}/${name}`;
+        if (abs.length >= PATH_MAX && Buffer.byteLength(abs) >= PATH_MAX) throw tooLong(leaf.path, abs);
+        places.push({ dir, abs });
         (leaf.kind !== 'symlink' && (dir.state !== 'existing' || !present) ? pooled : serial).push(i);
       }
       const repoRoot = this.w.opts.repoRoot;
@@ -369,6 +371,20 @@ class Update {
     for (const f of this.created) quietly(() => unlinkSync(f));
     for (const d of this.madeTop.reverse()) quietly(() => rmSync(d, { recursive: true, force: true }));
   }
+}
+
+/**
+ * Linux's PATH_MAX: a longer absolute path cannot be created (ENAMETOOLONG), so such a path is
+ * refused before the first folder is made instead of half-way (a tree may nest 4096 folders).
+ */
+const PATH_MAX = 4096;
+
+function tooLong(path: string, abs: string): IoError {
+  const shown = path.length > 120 ? `${path.slice(0, 120)}…` : path;
+  return new IoError(
+    `cannot write '${shown}': its full path is ${Buffer.byteLength(abs)} bytes, more than the ${PATH_MAX} this system allows; nothing was changed (check the tree out on a shorter path, or rename its folders)`,
+    { path: shown, errno: 'ENAMETOOLONG' },
+  );
 }
 
 function entryOf(leaf: Leaf, st: Stats | undefined): IndexEntry | undefined {
