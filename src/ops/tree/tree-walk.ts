@@ -99,23 +99,46 @@ export function buildTree(store: PackStore, leaves: readonly Leaf[], cached?: Ma
     d.files.push({ name: parts[parts.length - 1]!, kind: leaf.kind, id: leaf.id, size: leaf.size });
   }
   const trees: CachedTree[] = [];
-  const write = (d: Dir, path: string): { id: ObjectId; size: number } => {
+  // Children before parents with an explicit stack (a path may be MAX_TREE_DEPTH deep): a folder
+  // is encoded once every subfolder below it has its id.
+  interface Job {
+    d: Dir;
+    path: string;
+    subs: [string, Dir][];
+    done: TreeEntry[];
+  }
+  const results: { id: ObjectId; size: number }[] = [];
+  const start = (d: Dir, path: string): Job | { id: ObjectId; size: number } => {
     const hit = cached?.get(path);
     if (hit !== undefined) {
       trees.push(hit);
       return hit;
     }
-    const entries: TreeEntry[] = [...d.files];
-    for (const [name, sub] of d.dirs) {
-      const t = write(sub, joinRepoPath(path, name));
-      entries.push({ name, kind: 'tree', id: t.id, size: t.size });
+    return { d, path, subs: [...d.dirs], done: [] };
+  };
+  const first = start(root, '');
+  const stack: Job[] = 'd' in first ? [first] : [];
+  if (!('d' in first)) results.push(first);
+  while (stack.length > 0) {
+    const job = stack[stack.length - 1]!;
+    const next = job.subs[job.done.length];
+    if (next !== undefined) {
+      const [name, sub] = next;
+      const child = start(sub, joinRepoPath(job.path, name));
+      if ('d' in child) stack.push(child);
+      else job.done.push({ name, kind: 'tree', id: child.id, size: child.size });
+      continue;
     }
+    stack.pop();
+    const entries: TreeEntry[] = [...job.d.files, ...job.done];
     entries.sort((a, b) => compareNames(a.name, b.name));
     const size = entries.reduce((s, e) => s + e.size, 0);
     const id = writeTree(store, entries);
-    trees.push({ path, id, size });
-    return { id, size };
-  };
-  const top = write(root, '');
+    trees.push({ path: job.path, id, size });
+    const parent = stack[stack.length - 1];
+    if (parent === undefined) results.push({ id, size });
+    else parent.done.push({ name: parent.subs[parent.done.length]![0], kind: 'tree', id, size });
+  }
+  const top = results[0]!;
   return { ...top, trees };
 }
