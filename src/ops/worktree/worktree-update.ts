@@ -281,16 +281,15 @@ class Update {
 
   /** One leaf: at its free path when nothing can be there, else at a temp name kept for commit. */
   private writeOne(slot: number, leaf: Leaf, abs: string, maybeThere: boolean): IndexEntry | undefined {
-    if (maybeThere) {
-      const st = lstatMaybe(abs);
-      if (st === undefined) maybeThere = false;
-      else if (st.isDirectory() && !this.w.opts.force && !this.emptiedByRemoves(leaf.path, abs))
-        throw new DirtyWorktreeError([leaf.path], 'replacing this folder by a file');
-    }
+    if (maybeThere && lstatMaybe(abs) === undefined) maybeThere = false;
     if (!maybeThere) {
       const st = this.createAt(leaf, abs);
       if (st !== 'exists') return entryOf(leaf, st);
     }
+    // Something is there: a folder must empty through this update's removals (or --force), which
+    // is checked now, while a refusal still changes nothing.
+    if (lstatMaybe(abs)?.isDirectory() && !this.w.opts.force && !this.emptiedByRemoves(leaf.path, abs))
+      throw new DirtyWorktreeError([leaf.path], 'replacing this folder by a file');
     const tmp = this.w.tempFor(abs);
     this.pending.push({ slot, path: leaf.path, tmp, abs });
     this.createAt(leaf, tmp, true);
