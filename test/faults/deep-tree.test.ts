@@ -12,9 +12,12 @@ import { encodeTree } from '../../src/core/tree-object.js';
 import { Repository } from '../../src/store/repository.js';
 import { storeBuffer } from '../../src/store/file-writer.js';
 import { commitTree } from '../helpers/checkout-fixtures.js';
+import { startServer } from '../helpers/server.js';
 import { runCairnAsync, snapshotWorktree } from './helpers.js';
 
 const DEEP = 100_000;
+/** Deep enough that a recursive walk would overflow the stack, shallow enough to push quickly. */
+const PUSH_DEEP = 20_000;
 const sandbox = tempDir('cairn-deep-');
 afterAll(() => sandbox.cleanup());
 
@@ -65,7 +68,7 @@ describe('deep trees in a local repository', () => {
       let id = repo.objects.put('tree', encodeTree([{ name: 'leaf.txt', kind: 'file', id: leaf.id, size: leaf.size }]));
       for (let depth = 1; depth <= DEEP; depth++) {
         id = repo.objects.put('tree', encodeTree([{ name: 'd', kind: 'tree', id, size: 7 }]));
-        if (depth === MAX_TREE_DEPTH || depth === MAX_TREE_DEPTH + 1 || depth === DEEP) {
+        if ([MAX_TREE_DEPTH, MAX_TREE_DEPTH + 1, PUSH_DEEP, DEEP].includes(depth)) {
           repo.objects.flush();
           const c = commitTree(repo, id, [main], `depth ${depth}`);
           commits.set(depth, c);
@@ -121,4 +124,21 @@ describe('deep trees in a local repository', () => {
     noTrace(r.stderr);
     expect(runCairn(['log', '--oneline', `d${DEEP}`], { cwd: wt }).code).toBe(0);
   }, 120_000);
+
+  it('push to a real server and clone back: the sender and the receiver walk it, the checkout refuses it (exit 7)', async () => {
+    const server = await startServer(join(sandbox.dir, 'srv'));
+    try {
+      const url = `${server.url}/deep`;
+      const push = runCairn(['push', url, `d${PUSH_DEEP}:main`], { cwd: wt });
+      expect(push.code, push.stderr).toBe(0);
+      const dir = join(sandbox.dir, 'clone-back');
+      const r = runCairn(['clone', url, dir], { cwd: sandbox.dir });
+      expect(r.code, r.stderr).toBe(7);
+      expect(r.stderr).toMatch(/nested more than 4096 folders deep/);
+      noTrace(r.stderr);
+    } finally {
+      await server.stop();
+    }
+    expect(server.log()).not.toMatch(/Maximum call stack|internal error/);
+  }, 180_000);
 });
