@@ -11,6 +11,7 @@ import type { ProgressFn } from './progress.js';
 import { resolveRevision, splitRevPath } from './history/rev-parse.js';
 import { flattenTree, lookupPath, type Leaf } from './tree/tree-walk.js';
 import { WorktreeWriter } from './worktree/writer.js';
+import { updateWorktree } from './worktree/worktree-update.js';
 import { writeProgress } from './worktree/write-progress.js';
 
 export interface ExportOptions {
@@ -52,11 +53,11 @@ export function exportTree(repo: Repository, opts: ExportOptions): ExportResult 
     progress.bytes(n);
   };
   const writer = new WorktreeWriter(dir, repo.objects, { stats: false, repoRoot: repo.root, onBytes });
-  for (const leaf of leaves) if (leaf.kind === 'symlink') writer.symlinkTarget(leaf);
-  prepareDir(dir);
-  writer.writeMany(
+  updateWorktree(
+    writer,
     leaves.map((leaf) => ({ leaf, present: false })),
-    { threads: opts.threads, onDone: progress.files },
+    [],
+    { threads: opts.threads, onDone: progress.files, beforeWrite: () => prepareDir(dir) },
   );
   return { dir, commit, files: leaves.length, bytes };
 }

@@ -2,6 +2,7 @@
 // (`cat`, `rev-parse`) and list a folder's entries, optionally recursively (`ls`).
 import { CairnError, InvalidPathError, NotFoundError, UsageError } from '../errors.js';
 import type { ObjectId } from '../core/hash.js';
+import { checkTreeDepth } from '../core/tree-depth.js';
 import type { TreeEntry } from '../core/tree-object.js';
 import { joinRepoPath, splitRepoPath } from '../core/names.js';
 import type { Repository } from '../store/repository.js';
@@ -81,13 +82,21 @@ export function listTree(repo: Repository, spec: string, opts: LsOptions = {}): 
     return { commit: found.commit, path: found.path, id: entry.id, entries: [{ ...entry, path: found.path, relative: entry.name }] };
   }
   const entries: LsEntry[] = [];
-  const walk = (id: ObjectId, rel: string): void => {
-    for (const e of readTree(repo.objects, id)) {
-      const relative = joinRepoPath(rel, e.name);
-      if (e.kind === 'tree' && opts.recursive) walk(e.id, relative);
-      else entries.push({ ...e, path: joinRepoPath(found.path, relative), relative });
+  // Iterative (tree order, depth first): a hostile tree may be deep; MAX_TREE_DEPTH bounds it.
+  const base = found.path === '' ? 0 : found.path.split('/').length;
+  const stack = [{ list: readTree(repo.objects, entry.id), k: 0, rel: '', depth: base }];
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1]!;
+    const e = f.list[f.k++];
+    if (e === undefined) {
+      stack.pop();
+      continue;
     }
-  };
-  walk(entry.id, '');
+    const relative = joinRepoPath(f.rel, e.name);
+    if (e.kind === 'tree' && opts.recursive) {
+      checkTreeDepth(f.depth + 1, relative);
+      stack.push({ list: readTree(repo.objects, e.id), k: 0, rel: relative, depth: f.depth + 1 });
+    } else entries.push({ ...e, path: joinRepoPath(found.path, relative), relative });
+  }
   return { commit: found.commit, path: found.path, id: entry.id, entries };
 }

@@ -12,6 +12,7 @@ import { flattenTree, lookupPath, type Leaf } from './tree/tree-walk.js';
 import { matchWorktree } from './worktree/overwrite-check.js';
 import { underPath } from './worktree/scan.js';
 import { WorktreeWriter } from './worktree/writer.js';
+import { updateWorktree } from './worktree/worktree-update.js';
 import { writeProgress } from './worktree/write-progress.js';
 
 export interface RestoreOptions {
@@ -67,26 +68,23 @@ export function restore(repo: Repository, opts: RestoreOptions): RestoreResult {
     const writer = new WorktreeWriter(repo.root, repo.objects, { force: true, stats: true, repoRoot: repo.root });
     const leaves = [...source.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const found = matchWorktree({ abs: (p) => writer.abs(p), index: (p) => index.get(p), racyNs: repo.index.writtenAt() * 1e6 }, leaves);
-    for (const l of leaves) if (l.kind === 'symlink') writer.symlinkTarget(l);
-    const parents = new Set<string>();
-    for (const p of gone) {
-      if (writer.remove(p)) result.removed.push(p);
-      if (p.includes('/')) parents.add(p.slice(0, p.lastIndexOf('/')));
-    }
-    writer.pruneEmpty(parents);
     const todo: Leaf[] = [];
     for (const l of leaves) {
       const wt = found.same.get(l.path);
       if (wt !== undefined) fresh.set(l.path, { ...wt, kind: l.kind, id: l.id });
       else todo.push(l);
     }
-    const progress = writeProgress(opts.onProgress, 'restore', todo);
-    const written = writer.writeMany(
+    const progress = writeProgress(opts.onProgress, 'restore', todo, gone.length);
+    // One all-or-nothing update (worktree-update.ts): a missing object changes nothing.
+    const done = updateWorktree(
+      writer,
       todo.map((leaf) => ({ leaf, present: found.occupied.has(leaf.path) })),
+      gone,
       { onDone: progress.files },
     );
+    result.removed.push(...done.removed);
     todo.forEach((l, i) => {
-      const e = written[i];
+      const e = done.entries[i];
       if (e !== undefined) fresh.set(l.path, e);
       result.written.push(l.path);
     });

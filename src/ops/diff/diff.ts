@@ -2,6 +2,7 @@
 // choice of sides: ids, kinds and sizes per path, and on request the structure of changed data files.
 import { UsageError } from '../../errors.js';
 import type { ObjectId } from '../../core/hash.js';
+import { checkTreeDepth } from '../../core/tree-depth.js';
 import type { TreeEntry } from '../../core/tree-object.js';
 import { compareNames, joinRepoPath, splitRepoPath } from '../../core/names.js';
 import type { PackStore } from '../../store/object-store.js';
@@ -103,26 +104,34 @@ export function diffCommits(store: PackStore, a: ObjectId | null, b: ObjectId | 
 }
 
 export function diffTrees(store: PackStore, a: ObjectId | null, b: ObjectId | null, dir: string, scope: Scope, out: DiffChange[]): void {
-  if (a === b) return;
-  const ea = a === null ? [] : readTree(store, a);
-  const eb = b === null ? [] : readTree(store, b);
-  let i = 0;
-  let j = 0;
-  while (i < ea.length || j < eb.length) {
-    const c = i >= ea.length ? 1 : j >= eb.length ? -1 : compareNames(ea[i]!.name, eb[j]!.name);
-    const x = c <= 0 ? ea[i++] : undefined;
-    const y = c >= 0 ? eb[j++] : undefined;
-    const path = joinRepoPath(dir, (x ?? y)!.name);
-    const xTree = x?.kind === 'tree';
-    const yTree = y?.kind === 'tree';
-    if (!xTree && !yTree) {
-      if (scope.includes(path)) pushChange(out, path, leafState(x), leafState(y));
-      continue;
+  // Iterative: a hostile tree may be deep (MAX_TREE_DEPTH bounds it, BAD_FORMAT beyond).
+  const stack: { a: ObjectId | null; b: ObjectId | null; dir: string; depth: number }[] = [
+    { a, b, dir, depth: dir === '' ? 0 : dir.split('/').length },
+  ];
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (t.a === t.b) continue;
+    checkTreeDepth(t.depth, t.dir);
+    const ea = t.a === null ? [] : readTree(store, t.a);
+    const eb = t.b === null ? [] : readTree(store, t.b);
+    let i = 0;
+    let j = 0;
+    while (i < ea.length || j < eb.length) {
+      const c = i >= ea.length ? 1 : j >= eb.length ? -1 : compareNames(ea[i]!.name, eb[j]!.name);
+      const x = c <= 0 ? ea[i++] : undefined;
+      const y = c >= 0 ? eb[j++] : undefined;
+      const path = joinRepoPath(t.dir, (x ?? y)!.name);
+      const xTree = x?.kind === 'tree';
+      const yTree = y?.kind === 'tree';
+      if (!xTree && !yTree) {
+        if (scope.includes(path)) pushChange(out, path, leafState(x), leafState(y));
+        continue;
+      }
+      // A file replaced by a directory (or back) is a deletion plus additions, as in git.
+      if (!xTree && scope.includes(path)) pushChange(out, path, leafState(x), null);
+      if (!yTree && scope.includes(path)) pushChange(out, path, null, leafState(y));
+      if (scope.enters(path)) stack.push({ a: xTree ? x.id : null, b: yTree ? y.id : null, dir: path, depth: t.depth + 1 });
     }
-    // A file replaced by a directory (or back) is a deletion plus additions, as in git.
-    if (!xTree && scope.includes(path)) pushChange(out, path, leafState(x), null);
-    if (!yTree && scope.includes(path)) pushChange(out, path, null, leafState(y));
-    if (scope.enters(path)) diffTrees(store, xTree ? x.id : null, yTree ? y.id : null, path, scope, out);
   }
 }
 

@@ -18,6 +18,7 @@ import { stagedChanges } from '../status/status.js';
 import { lookupPath, type Leaf } from '../tree/tree-walk.js';
 import { matchWorktree } from '../worktree/overwrite-check.js';
 import { tempName, WorktreeWriter } from '../worktree/writer.js';
+import { updateWorktree } from '../worktree/worktree-update.js';
 
 export interface ContinueOptions {
   author: Person;
@@ -79,15 +80,13 @@ export function mergeAbort(repo: Repository): AbortResult {
   const index = new Map(repo.index.all().map((e) => [e.path, e]));
   const writer = new WorktreeWriter(repo.root, store, { force: true, stats: true });
   const writes = [...orig.values()].filter((l): l is Leaf => l !== undefined).sort((a, b) => (a.path < b.path ? -1 : 1));
-  for (const l of writes) if (l.kind === 'symlink') writer.symlinkTarget(l);
   const result: AbortResult = { head, restored: [], removed: [], alreadyCommitted: false };
   const removals: string[] = [];
-  const parents = new Set<string>();
+  const gone: string[] = [];
   for (const [path, leaf] of orig) {
     if (leaf !== undefined) continue;
-    if (writer.remove(path)) result.removed.push(path);
+    gone.push(path);
     if (index.has(path)) removals.push(path);
-    if (path.includes('/')) parents.add(path.slice(0, path.lastIndexOf('/')));
   }
   // A merge killed while replacing a file leaves its temp file beside it; the rerun would reuse it,
   // but after an abort nothing will: remove them.
@@ -96,19 +95,25 @@ export function mergeAbort(repo: Repository): AbortResult {
     const slash = path.lastIndexOf('/');
     removeQuietly(`${writer.abs(slash < 0 ? '' : path.slice(0, slash))}/${tempName(path.slice(slash + 1))}`);
   }
-  writer.pruneEmpty(parents);
   const found = matchWorktree({ abs: (p) => writer.abs(p), index: (p) => index.get(p), racyNs: repo.index.writtenAt() * 1e6 }, writes);
   const upserts: IndexEntry[] = [];
+  const todo: Leaf[] = [];
   for (const l of writes) {
     const same = found.same.get(l.path);
-    if (same !== undefined) {
-      upserts.push({ ...same, kind: l.kind, id: l.id });
-      continue;
-    }
-    const e = writer.write(l, found.occupied.has(l.path));
-    upserts.push(e ?? { path: l.path, kind: l.kind, id: l.id, size: l.size, mtimeNs: 0, ctimeNs: 0, ino: 0 });
-    result.restored.push(l.path);
+    if (same !== undefined) upserts.push({ ...same, kind: l.kind, id: l.id });
+    else todo.push(l);
   }
+  // One all-or-nothing update (worktree-update.ts): an unreadable object changes no file.
+  const done = updateWorktree(
+    writer,
+    todo.map((l) => ({ leaf: l, present: found.occupied.has(l.path) })),
+    gone,
+  );
+  result.removed.push(...done.removed);
+  todo.forEach((l, i) => {
+    upserts.push(done.entries[i] ?? { path: l.path, kind: l.kind, id: l.id, size: l.size, mtimeNs: 0, ctimeNs: 0, ino: 0 });
+    result.restored.push(l.path);
+  });
   // Anything else staged since the merge began goes back to ORIG_HEAD in the index only: the
   // worktree file is the user's, as after `reset --mixed`.
   for (const c of stagedChanges(repo, state.origHead, repo.index.all())) {

@@ -6,6 +6,7 @@ import { compareNames, joinRepoPath, splitRepoPath } from '../../core/names.js';
 import type { PackStore } from '../../store/object-store.js';
 import { readTree, writeTree } from '../../store/typed-objects.js';
 import type { CachedTree } from '../../store/worktree-index.js';
+import { checkTreeDepth } from '../../core/tree-depth.js';
 
 /** A file-like leaf of a tree, addressed by its full repository path. */
 export interface Leaf {
@@ -18,18 +19,27 @@ export interface Leaf {
 /**
  * Every leaf under `treeId` (optionally only below `prefix`), in tree order. Reads each tree once;
  * `skip(path, id)` lets callers prune subtrees they already know (equal ids mean equal content).
+ * Iterative, so depth is bounded by MAX_TREE_DEPTH (BAD_FORMAT beyond), not by the call stack.
  */
 export function flattenTree(store: PackStore, treeId: ObjectId, prefix = '', skip?: (dirPath: string, id: ObjectId) => boolean): Leaf[] {
   const out: Leaf[] = [];
-  const walk = (id: ObjectId, dir: string): void => {
-    for (const e of readTree(store, id)) {
-      const path = joinRepoPath(dir, e.name);
-      if (e.kind === 'tree') {
-        if (skip === undefined || !skip(path, e.id)) walk(e.id, path);
-      } else out.push({ path, kind: e.kind, id: e.id, size: e.size });
+  if (skip !== undefined && skip(prefix, treeId)) return out;
+  const base = prefix === '' ? 0 : prefix.split('/').length;
+  const stack = [{ entries: readTree(store, treeId), k: 0, dir: prefix, depth: base }];
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1]!;
+    const e = f.entries[f.k++];
+    if (e === undefined) {
+      stack.pop();
+      continue;
     }
-  };
-  if (skip === undefined || !skip(prefix, treeId)) walk(treeId, prefix);
+    const path = joinRepoPath(f.dir, e.name);
+    if (e.kind !== 'tree') out.push({ path, kind: e.kind, id: e.id, size: e.size });
+    else if (skip === undefined || !skip(path, e.id)) {
+      checkTreeDepth(f.depth + 1, path);
+      stack.push({ entries: readTree(store, e.id), k: 0, dir: path, depth: f.depth + 1 });
+    }
+  }
   return out;
 }
 
@@ -89,23 +99,46 @@ export function buildTree(store: PackStore, leaves: readonly Leaf[], cached?: Ma
     d.files.push({ name: parts[parts.length - 1]!, kind: leaf.kind, id: leaf.id, size: leaf.size });
   }
   const trees: CachedTree[] = [];
-  const write = (d: Dir, path: string): { id: ObjectId; size: number } => {
+  // Children before parents with an explicit stack (a path may be MAX_TREE_DEPTH deep): a folder
+  // is encoded once every subfolder below it has its id.
+  interface Job {
+    d: Dir;
+    path: string;
+    subs: [string, Dir][];
+    done: TreeEntry[];
+  }
+  const results: { id: ObjectId; size: number }[] = [];
+  const start = (d: Dir, path: string): Job | { id: ObjectId; size: number } => {
     const hit = cached?.get(path);
     if (hit !== undefined) {
       trees.push(hit);
       return hit;
     }
-    const entries: TreeEntry[] = [...d.files];
-    for (const [name, sub] of d.dirs) {
-      const t = write(sub, joinRepoPath(path, name));
-      entries.push({ name, kind: 'tree', id: t.id, size: t.size });
+    return { d, path, subs: [...d.dirs], done: [] };
+  };
+  const first = start(root, '');
+  const stack: Job[] = 'd' in first ? [first] : [];
+  if (!('d' in first)) results.push(first);
+  while (stack.length > 0) {
+    const job = stack[stack.length - 1]!;
+    const next = job.subs[job.done.length];
+    if (next !== undefined) {
+      const [name, sub] = next;
+      const child = start(sub, joinRepoPath(job.path, name));
+      if ('d' in child) stack.push(child);
+      else job.done.push({ name, kind: 'tree', id: child.id, size: child.size });
+      continue;
     }
+    stack.pop();
+    const entries: TreeEntry[] = [...job.d.files, ...job.done];
     entries.sort((a, b) => compareNames(a.name, b.name));
     const size = entries.reduce((s, e) => s + e.size, 0);
     const id = writeTree(store, entries);
-    trees.push({ path, id, size });
-    return { id, size };
-  };
-  const top = write(root, '');
+    trees.push({ path: job.path, id, size });
+    const parent = stack[stack.length - 1];
+    if (parent === undefined) results.push({ id, size });
+    else parent.done.push({ name: parent.subs[parent.done.length]![0], kind: 'tree', id, size });
+  }
+  const top = results[0]!;
   return { ...top, trees };
 }

@@ -21,6 +21,7 @@ import type { Leaf } from '../tree/tree-walk.js';
 import { findConflicts, matchWorktree } from './overwrite-check.js';
 import { treeChanges } from '../tree/tree-changes.js';
 import { WorktreeWriter } from './writer.js';
+import { updateWorktree } from './worktree-update.js';
 import { writeProgress } from './write-progress.js';
 
 export interface MaterializeOptions {
@@ -66,30 +67,21 @@ export function materialize(repo: Repository, opts: MaterializeOptions): Materia
     progress.bytes(n);
   };
   const writer = new WorktreeWriter(repo.root, repo.objects, { force: opts.force, stats: true, repoRoot: repo.root, onBytes });
-  for (const w of plan.writes) if (w.leaf.kind === 'symlink') writer.symlinkTarget(w.leaf);
   const markerPath = join(repo.cairnDir, MARKER);
-  writeFileAtomic(markerPath, JSON.stringify({ from: opts.from, to: opts.to }));
-  const report = progress.files;
-  const parents = new Set<string>();
-  let removed = 0;
-  for (const [i, p] of plan.removes.entries()) {
-    if (writer.remove(p)) removed++;
-    const slash = p.lastIndexOf('/');
-    if (slash > 0) parents.add(p.slice(0, slash));
-    report(i + 1);
-  }
-  writer.pruneEmpty(parents);
+  const update = updateWorktree(writer, plan.writes, plan.removes, {
+    threads: opts.threads,
+    onDone: progress.files,
+    beforeWrite: () => writeFileAtomic(markerPath, JSON.stringify({ from: opts.from, to: opts.to })),
+    // Staging failed and was undone: the worktree is as it was, and a marker left behind would
+    // vouch for files at new paths that are the user's again (docs/FORMAT.md §15.2).
+    onUndone: () => removeMarker(markerPath),
+  });
   const entries: IndexEntry[] = [...plan.refresh];
-  const base = plan.removes.length;
-  for (const e of writer.writeMany(plan.writes, { threads: opts.threads, onDone: (n) => report(base + n) }))
-    if (e !== undefined) entries.push(e);
+  for (const e of update.entries) if (e !== undefined) entries.push(e);
+  const removed = update.removed.length;
   repo.index.apply(entries, plan.removes, plan.replaceAll ? { replaceAll: true, trees: plan.trees } : {});
   opts.moveHead?.();
-  try {
-    unlinkSync(markerPath);
-  } catch {
-    /* already gone */
-  }
+  removeMarker(markerPath);
   return { updated: plan.writes.length + plan.refresh.length - plan.unchanged, removed, bytes };
 }
 
@@ -157,6 +149,14 @@ function planHard(repo: Repository, to: ObjectId | null): Plan {
   }
   for (const [p, e] of index) if (!want.has(p) && e.kind !== 'tree') plan.removes.push(p);
   return plan;
+}
+
+function removeMarker(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* already gone */
+  }
 }
 
 function markerMatches(repo: Repository, from: ObjectId | null, to: ObjectId | null): boolean {

@@ -47,14 +47,24 @@ class Probe {
   constructor(readonly input: ProbeInput) {}
 
   dirState(d: string): DirState {
-    let s = this.dirs.get(d);
-    if (s !== undefined) return s;
-    if (this.dirState(parentOf(d)) !== 'dir') s = 'missing';
-    else {
-      const st = this.lstat(d);
-      s = st === undefined ? 'missing' : st.isDirectory() ? 'dir' : 'blocked';
+    const known = this.dirs.get(d);
+    if (known !== undefined) return known;
+    // Unknown folders from `d` up to the first known one, then decided top-down (no recursion:
+    // a tree may be MAX_TREE_DEPTH deep).
+    const chain: string[] = [];
+    let cur = d;
+    while (!this.dirs.has(cur)) {
+      chain.push(cur);
+      cur = parentOf(cur);
     }
-    this.dirs.set(d, s);
+    let s = this.dirs.get(cur)!;
+    for (let k = chain.length - 1; k >= 0; k--) {
+      if (s === 'dir') {
+        const st = this.lstat(chain[k]!);
+        s = st === undefined ? 'missing' : st.isDirectory() ? 'dir' : 'blocked';
+      } else s = 'missing';
+      this.dirs.set(chain[k]!, s);
+    }
     return s;
   }
 

@@ -27,7 +27,11 @@ export interface PoolResult {
   stats: (readonly [number, number, number, number] | undefined)[];
   /** Jobs left undone because something already existed at the path. */
   existed: PoolJob[];
+  /** Jobs no worker attempted (after a failure), or of a worker that stopped without a reply. */
+  unknown: Set<number>;
   bytes: number;
+  /** The first worker failure; the other fields still say what the workers did (for undo). */
+  failure?: unknown;
 }
 
 export function poolAvailable(files: number, threads?: number): boolean {
@@ -39,7 +43,7 @@ export interface StartedPool {
   go(): void;
   /** Stops the workers before they write anything (a folder could not be made). */
   abort(): void;
-  /** Waits for the workers, reporting progress; throws the first worker failure. */
+  /** Waits for the workers, reporting progress; a worker failure is in the result's `failure`. */
   wait(onDone?: (done: number) => void): PoolResult;
 }
 
@@ -103,7 +107,9 @@ export function writeWithPool(
 ): PoolResult {
   const pool = startPool(repoRoot, jobs, opts);
   pool.go();
-  return pool.wait(opts.onDone);
+  const res = pool.wait(opts.onDone);
+  if (res.failure !== undefined) throw res.failure;
+  return res;
 }
 
 interface Running {
@@ -125,7 +131,7 @@ function collect(jobs: readonly PoolJob[], stats: boolean, threads: number, run:
       onDone(done);
     }
   }
-  const result: PoolResult = { stats: new Array(jobs.length), existed: [], bytes: 0 };
+  const result: PoolResult = { stats: new Array(jobs.length), existed: [], unknown: new Set(), bytes: 0 };
   let failure: unknown;
   for (const [t, port] of run.ports.entries()) {
     const reply = receiveMessageOnPort(port)?.message as WriteWorkerReply | undefined;
@@ -133,13 +139,15 @@ function collect(jobs: readonly PoolJob[], stats: boolean, threads: number, run:
     void run.workers[t]!.terminate();
     if (reply === undefined) {
       failure ??= new IoError('a checkout worker thread stopped without a reply');
+      for (let i = run.ranges[t]![0]; i < run.ranges[t]![1]; i++) result.unknown.add(i);
       continue;
     }
     if (reply.error !== undefined) failure ??= revive(reply.error);
     const [from, to] = run.ranges[t]!;
     const skipped = new Set(reply.exists);
     for (let i = 0; i < to - from; i++) {
-      if (skipped.has(i)) result.existed.push(jobs[from + i]!);
+      if (i >= reply.reached) result.unknown.add(from + i);
+      else if (skipped.has(i)) result.existed.push(jobs[from + i]!);
       else if (stats) {
         const s = reply.stats;
         result.stats[from + i] = [s[i * 4]!, s[i * 4 + 1]!, s[i * 4 + 2]!, s[i * 4 + 3]!];
@@ -147,7 +155,7 @@ function collect(jobs: readonly PoolJob[], stats: boolean, threads: number, run:
     }
     result.bytes += reply.bytes;
   }
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) result.failure = failure;
   return result;
 }
 

@@ -44,6 +44,8 @@ export interface WriteWorkerReply {
   stats: Float64Array;
   /** Indexes of jobs whose destination already existed (left untouched for the caller). */
   exists: number[];
+  /** Jobs [0, reached) were attempted; later ones were never touched (a failure stopped the worker). */
+  reached: number;
   bytes: number;
   error?: WriteWorkerError;
 }

@@ -14,11 +14,12 @@ const input = workerData as WriteWorkerInput & WorkerShared;
 const gate = new Int32Array(input.gate);
 const progress = new Int32Array(input.progress);
 const n = input.paths.length;
-const reply: WriteWorkerReply = { stats: new Float64Array(input.stats ? n * 4 : 0), exists: [], bytes: 0 };
+const reply: WriteWorkerReply = { stats: new Float64Array(input.stats ? n * 4 : 0), exists: [], reached: 0, bytes: 0 };
 const FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
 const BATCH = 1024;
 
 function writeOne(repo: Repository, i: number, f: FileObject): void {
+  reply.reached = i + 1;
   let fd: number;
   try {
     fd = openSync(input.paths[i]!, FLAGS, input.exec[i] ? 0o777 : 0o666);

@@ -1,6 +1,8 @@
 // Safe, streaming writes of tree leaves into a folder: names re-validated, parents verified to be
-// real directories (never written through a symlink), symlink targets kept inside the folder,
-// existing files replaced by temp-name + rename so a kill -9 never leaves a torn user file.
+// real directories (never written through a symlink), symlinks created as links whatever their
+// target (docs/FORMAT.md §5.1), existing files replaced by temp-name + rename so a kill -9 never
+// leaves a torn user file. Many writes at once go through worktree-update.ts, which makes them
+// all-or-nothing; this file holds the single-path primitives it and the merge resolver use.
 import {
   closeSync,
   fstatSync,
@@ -23,7 +25,6 @@ import type { ObjectReader } from '../../store/object-store.js';
 import { fileContent, readFileObject } from '../../store/typed-objects.js';
 import type { IndexEntry } from '../../store/worktree-index.js';
 import type { Leaf } from '../tree/tree-walk.js';
-import { poolAvailable, startPool, type PoolJob } from './write-pool.js';
 import { symlinkTargetProblem } from '../../core/symlink-target.js';
 import { statFields } from './scan.js';
 
@@ -32,7 +33,8 @@ export { symlinkTargetProblem };
 /** Suffix of the temp names used while replacing a file; names ending so are reserved mid-checkout. */
 export const TEMP_SUFFIX = '.cairn-tmp';
 
-const NEW_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
+/** Create a new file, never over anything and never through a symlink. */
+export const NEW_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
 
 export interface WriterOptions {
   /** Replace untracked files, directories or symlinks standing where a leaf or its parents go. */
@@ -51,7 +53,7 @@ export function tempName(name: string): string {
   return `.${createHash('sha256').update(name).digest('hex').slice(0, 40)}${TEMP_SUFFIX}`;
 }
 
-function lstatMaybe(abs: string): Stats | undefined {
+export function lstatMaybe(abs: string): Stats | undefined {
   try {
     return lstatSync(abs);
   } catch (err) {
@@ -66,12 +68,12 @@ export class WorktreeWriter {
   private readonly realDirs = new Set<string>(['']);
   /** Directories this writer created: nothing else is in them, so files need no existence check. */
   private readonly createdDirs = new Set<string>();
-  private readonly targets = new Map<string, { id: string; target: string }>();
+  private readonly targets = new Map<string, { id: string; target: Buffer }>();
 
   constructor(
     readonly root: string,
-    private readonly store: ObjectReader,
-    private readonly opts: WriterOptions = {},
+    readonly store: ObjectReader,
+    readonly opts: WriterOptions = {},
   ) {}
 
   /** Absolute path of a repo path, every component validated again (docs/FORMAT.md §15.4). */
@@ -83,10 +85,19 @@ export class WorktreeWriter {
   /** Makes `dir` and its parents real directories, replacing blockers only under `force`. */
   ensureDir(dir: string): void {
     if (this.realDirs.has(dir)) return;
-    const slash = dir.lastIndexOf('/');
-    const parent = slash < 0 ? '' : dir.slice(0, slash);
-    this.ensureDir(parent);
-    const abs = this.abs(dir);
+    // Iterative, shallowest first: a tree may be deep (docs/FORMAT.md §7.1), the stack is not.
+    const parts = splitRepoPath(dir);
+    let parent = '';
+    let abs = this.root;
+    for (const name of parts) {
+      const d = parent === '' ? name : `${parent}/${name}`;
+      abs = `${abs}/${name}`;
+      if (!this.realDirs.has(d)) this.makeDir(d, abs, parent);
+      parent = d;
+    }
+  }
+
+  private makeDir(dir: string, abs: string, parent: string): void {
     if (!this.createdDirs.has(parent)) {
       const st = lstatMaybe(abs);
       if (st?.isDirectory()) {
@@ -94,14 +105,7 @@ export class WorktreeWriter {
         return;
       }
       if (st !== undefined) {
-        if (!this.opts.force) {
-          if (st.isSymbolicLink())
-            throw new UnsafePathError(
-              dir,
-              'is a symlink in the worktree where the tree has a folder; cairn never writes through a symlink (use --force to replace it)',
-            );
-          throw new DirtyWorktreeError([dir], 'writing this folder');
-        }
+        if (!this.opts.force) throw blockedFolder(dir, st);
         unlinkSync(abs); // the link or file itself, never what a link points to
       }
     }
@@ -146,62 +150,6 @@ export class WorktreeWriter {
     return { path: leaf.path, kind: leaf.kind, id: leaf.id, ...statFields(st) };
   }
 
-  /**
-   * Writes many leaves, in input order for the results. New regular files go to a pool of worker
-   * threads when there are enough of them (see write-pool.ts); symlinks, files replacing
-   * something, and anything a worker found already present are written here.
-   */
-  writeMany(
-    items: readonly { leaf: Leaf; present: boolean }[],
-    opts: { threads?: number; onDone?: (done: number) => void } = {},
-  ): (IndexEntry | undefined)[] {
-    const out: (IndexEntry | undefined)[] = new Array(items.length);
-    const serial: number[] = [];
-    const pooled: number[] = [];
-    for (let i = 0; i < items.length; i++) (items[i]!.leaf.kind !== 'symlink' && !items[i]!.present ? pooled : serial).push(i);
-    let done = 0;
-    const repoRoot = this.opts.repoRoot;
-    const existed = new Set<number>();
-    if (pooled.length > 0 && repoRoot !== undefined && poolAvailable(pooled.length, opts.threads)) {
-      const jobs: PoolJob[] = pooled.map((i) => ({ leaf: items[i]!.leaf, abs: this.abs(items[i]!.leaf.path) }));
-      const pool = startPool(repoRoot, jobs, { stats: this.opts.stats !== false, threads: opts.threads });
-      try {
-        for (const { leaf } of jobs) {
-          const slash = leaf.path.lastIndexOf('/');
-          this.ensureDir(slash < 0 ? '' : leaf.path.slice(0, slash));
-        }
-      } catch (err) {
-        pool.abort();
-        throw err;
-      }
-      pool.go();
-      const res = pool.wait((n) => opts.onDone?.(n));
-      this.opts.onBytes?.(res.bytes);
-      pooled.forEach((i, k) => {
-        const st = res.stats[k];
-        if (st !== undefined)
-          out[i] = {
-            path: items[i]!.leaf.path,
-            kind: items[i]!.leaf.kind,
-            id: items[i]!.leaf.id,
-            size: st[0],
-            mtimeNs: st[1],
-            ctimeNs: st[2],
-            ino: st[3],
-          };
-      });
-      const paths = new Set(res.existed.map((j) => j.leaf.path));
-      for (const i of pooled) if (paths.has(items[i]!.leaf.path)) existed.add(i);
-      serial.push(...existed);
-      done = pooled.length - existed.size;
-    } else serial.push(...pooled);
-    for (const i of serial) {
-      out[i] = this.write(items[i]!.leaf, items[i]!.present || existed.has(i));
-      opts.onDone?.(++done);
-    }
-    return out;
-  }
-
   /** Deletes a file or symlink; false when it was already gone (or not reachable without a symlink). */
   remove(path: string): boolean {
     if (!this.parentsReal(path)) return false;
@@ -242,7 +190,8 @@ export class WorktreeWriter {
     }
   }
 
-  private clearDirectory(path: string, abs: string): void {
+  /** Removes the directory at `abs` so a file can take its place (its contents only under `force`). */
+  clearDirectory(path: string, abs: string): void {
     try {
       rmdirSync(abs);
     } catch (err) {
@@ -254,27 +203,22 @@ export class WorktreeWriter {
   }
 
   /**
-   * The target of a symlink leaf, read and checked (kept inside the folder, valid UTF-8).
-   * Callers check every symlink before writing anything, so a hostile one refuses the whole
-   * checkout up front rather than half-way.
+   * The target of a symlink leaf, read and checked: any target a link can hold (docs/FORMAT.md
+   * §5.1), as raw bytes, so what `add` stored is what checkout creates. Callers read every target
+   * before writing anything, so an unreadable one refuses the whole checkout up front.
    */
-  symlinkTarget(leaf: Leaf): string {
+  symlinkTarget(leaf: Leaf): Buffer {
     const known = this.targets.get(leaf.path);
     if (known !== undefined && known.id === leaf.id) return known.target;
-    const bytes = Buffer.concat([...fileContent(this.store, leaf.id)]);
-    let target: string;
-    try {
-      target = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      throw new UnsafePathError(leaf.path, 'symlink target is not valid UTF-8');
-    }
-    const problem = symlinkTargetProblem(leaf.path, target);
+    const target = Buffer.concat([...fileContent(this.store, leaf.id)]);
+    const problem = symlinkTargetProblem(target);
     if (problem !== null) throw new UnsafePathError(leaf.path, problem);
     this.targets.set(leaf.path, { id: leaf.id, target });
     return target;
   }
 
-  private writeSymlink(leaf: Leaf, abs: string, exists: boolean): Stats | undefined {
+  /** Creates the link at `abs` (or, when something may be there, at a temp name renamed over it). */
+  writeSymlink(leaf: Leaf, abs: string, exists: boolean): Stats | undefined {
     const target = this.symlinkTarget(leaf);
     if (!exists) {
       try {
@@ -290,7 +234,8 @@ export class WorktreeWriter {
     return this.opts.stats === false ? undefined : lstatSync(abs);
   }
 
-  private writeFile(leaf: Leaf, abs: string, exists: boolean): Stats | undefined {
+  /** Writes the file at `abs`: in place when nothing is there, else via a temp name renamed over it. */
+  writeFile(leaf: Leaf, abs: string, exists: boolean): Stats | undefined {
     const mode = leaf.kind === 'exec' ? 0o777 : 0o666;
     if (!exists) {
       let fd: number | undefined;
@@ -321,7 +266,7 @@ export class WorktreeWriter {
   }
 
   /** Streams the content into fd chunk by chunk (memory: one chunk) and closes it. */
-  private fill(fd: number, leaf: Leaf, viaTemp: boolean): Stats | undefined {
+  fill(fd: number, leaf: Leaf, viaTemp: boolean): Stats | undefined {
     try {
       let total = 0;
       const f = readFileObject(this.store, leaf.id);
@@ -343,7 +288,8 @@ export class WorktreeWriter {
     }
   }
 
-  private tempFor(abs: string): string {
+  /** The temp name beside `abs`, with any leftover of an interrupted run removed. */
+  tempFor(abs: string): string {
     const slash = abs.lastIndexOf('/');
     const tmp = `${abs.slice(0, slash)}/${tempName(abs.slice(slash + 1))}`;
     // A leftover from an interrupted run (or anything squatting on the reserved name).
@@ -354,4 +300,14 @@ export class WorktreeWriter {
     }
     return tmp;
   }
+}
+
+/** The error for a file or symlink standing where the tree has a folder (without `force`). */
+export function blockedFolder(dir: string, st: Stats): Error {
+  if (st.isSymbolicLink())
+    return new UnsafePathError(
+      dir,
+      'is a symlink in the worktree where the tree has a folder; cairn never writes through a symlink (use --force to replace it)',
+    );
+  return new DirtyWorktreeError([dir], 'writing this folder');
 }

@@ -68,16 +68,30 @@ class TreeLister {
     private readonly out: ObjectId[],
   ) {}
 
-  /** Lists `tree` and what it reaches, except what equals the entry at the same path in `against`. */
-  walk(tree: ObjectId, against: readonly ObjectId[]): void {
-    if (this.seen.has(tree) || against.includes(tree)) return;
-    this.seen.add(tree);
-    this.out.push(tree);
-    const others = against.map((t) => this.trees.entries(t));
-    for (const e of this.trees.entries(tree).values()) {
-      const same = others.map((m) => m.get(e.name)).filter((x): x is TreeEntry => x !== undefined);
+  /**
+   * Lists `tree` and what it reaches, except what equals the entry at the same path in `against`.
+   * Depth first in tree order, with an explicit stack: a tree may nest deeper than the call stack.
+   */
+  walk(root: ObjectId, rootAgainst: readonly ObjectId[]): void {
+    const stack: { entries: Iterator<TreeEntry>; others: Map<string, TreeEntry>[] }[] = [];
+    const enter = (tree: ObjectId, against: readonly ObjectId[]): void => {
+      if (this.seen.has(tree) || against.includes(tree)) return;
+      this.seen.add(tree);
+      this.out.push(tree);
+      stack.push({ entries: this.trees.entries(tree).values(), others: against.map((t) => this.trees.entries(t)) });
+    };
+    enter(root, rootAgainst);
+    while (stack.length > 0) {
+      const f = stack[stack.length - 1]!;
+      const next = f.entries.next();
+      if (next.done === true) {
+        stack.pop();
+        continue;
+      }
+      const e = next.value;
+      const same = f.others.map((m) => m.get(e.name)).filter((x): x is TreeEntry => x !== undefined);
       if (e.kind === 'tree') {
-        this.walk(
+        enter(
           e.id,
           same.filter((x) => x.kind === 'tree').map((x) => x.id),
         );
