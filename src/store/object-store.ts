@@ -4,9 +4,11 @@
 import { closeSync, fsyncSync, openSync, readSync, writeSync, mkdirSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { inflateRawSync } from 'node:zlib';
+import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import { BadFormatError, CorruptObjectError, MissingObjectError } from '../errors.js';
 import { hashObject, OBJECT_TYPES, type ObjectId, type ObjectType } from '../core/hash.js';
+import { readVarint } from '../core/varint.js';
+import { decodeFile } from '../core/file-object.js';
 import { COMP_DEFLATE, COMP_NONE, maybeCompress } from '../core/compress.js';
 import { fsyncDir } from './atomic-file.js';
 import { writeTransaction, type Db } from './database.js';
@@ -257,20 +259,59 @@ export class PackStore implements ObjectReader, ObjectWriter {
     return moved;
   }
 
-  /** For each id found: where it lives (the store wins over the quarantine) and its type. */
-  whereMany(ids: readonly ObjectId[]): Map<ObjectId, { where: 'store' | 'staged'; type: ObjectType }> {
-    const out = new Map<ObjectId, { where: 'store' | 'staged'; type: ObjectType }>();
+  /**
+   * For each id found: where it lives (the store wins over the quarantine), its type and its body
+   * length (`size`: for a chunk, the chunk's size; for an inline file object, its content plus 2).
+   */
+  whereMany(ids: readonly ObjectId[]): Map<ObjectId, { where: 'store' | 'staged'; type: ObjectType; size: number }> {
+    const out = new Map<ObjectId, { where: 'store' | 'staged'; type: ObjectType; size: number }>();
     for (let i = 0; i < ids.length; i += 500) {
       const batch = ids.slice(i, i + 500);
       const marks = batch.map(() => '?').join(',');
       for (const table of ['objects', 'staged'] as const) {
-        for (const r of this.db.prepare(`SELECT id, type FROM ${table} WHERE id IN (${marks})`).all(...batch) as {
+        for (const r of this.db.prepare(`SELECT id, type, raw_len FROM ${table} WHERE id IN (${marks})`).all(...batch) as {
           id: string;
           type: number;
+          raw_len: number;
         }[]) {
-          if (!out.has(r.id)) out.set(r.id, { where: table === 'objects' ? 'store' : 'staged', type: typeOf(r.type, r.id) });
+          if (!out.has(r.id))
+            out.set(r.id, { where: table === 'objects' ? 'store' : 'staged', type: typeOf(r.type, r.id), size: r.raw_len });
         }
       }
+    }
+    return out;
+  }
+
+  /**
+   * The content size of each `file` object in `ids` (FORMAT §5), read from the first bytes of its
+   * body: an inline file's size is its body length minus 2, a chunked file's is its header's
+   * total_size. A size check (PROTOCOL §6.3) needs only that, not the whole object: reading and
+   * hashing every unchanged file a changed directory names would cost a fetch as much as a clone.
+   * These few bytes are not hashed: the object was verified when it entered the store, fsck
+   * verifies it again, and a damaged prefix can only make a size check fail, never supply data.
+   * A body whose prefix does not tell (deflate needing more bytes) is read whole and verified.
+   */
+  fileSizes(ids: readonly ObjectId[]): Map<ObjectId, number> {
+    const out = new Map<ObjectId, number>();
+    const PREFIX = 1024;
+    for (const r of this.locate(ids)) {
+      if (typeOf(r.type, r.id) !== 'file')
+        throw new BadFormatError(`object ${r.id} is a ${typeOf(r.type, r.id)}, expected a file`, { id: r.id });
+      const fd = this.packFd(r.pack, r.id);
+      const head = Buffer.allocUnsafe(Math.min(r.stored_len, PREFIX));
+      const n = readFully(fd, head, r.offset);
+      let body: Buffer | undefined;
+      if (r.comp === COMP_NONE) body = head.subarray(0, n);
+      else if (r.comp === COMP_DEFLATE) {
+        try {
+          body = inflateRawSync(head.subarray(0, n), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: r.raw_len + 1 });
+        } catch {
+          body = undefined;
+        }
+      }
+      let size = body === undefined ? undefined : sizeFromPrefix(body, r.raw_len);
+      size ??= decodeFile(this.get(r.id, 'file').data, `file ${r.id}`).size;
+      out.set(r.id, size);
     }
     return out;
   }
@@ -460,6 +501,18 @@ function decodeStored(id: ObjectId, row: Pick<IndexRow, 'type' | 'comp' | 'raw_l
     throw new CorruptObjectError(id, 'content does not hash to its id');
   }
   return { type, data };
+}
+
+/** A file object's content size from the first bytes of its body (FORMAT §5); undefined when they do not tell. */
+function sizeFromPrefix(body: Buffer, rawLen: number): number | undefined {
+  if (body.length < 2) return undefined;
+  if (body[1] === 0) return rawLen - 2;
+  if (body[1] !== 1) return undefined;
+  try {
+    return readVarint(body, 2, 'file')[0];
+  } catch {
+    return undefined;
+  }
 }
 
 function typeOf(code: number, id: ObjectId): ObjectType {

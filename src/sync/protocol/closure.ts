@@ -1,8 +1,9 @@
 // Quarantine exit (docs/PROTOCOL.md §6.3): before any ref may name a received commit, everything it reaches must be
-// present. The store only ever holds whole closures (children are stored before parents, and
-// received objects enter it only through here), so the walk stops at the first object already in
-// the store and reads only what waits in the quarantine. It goes level by level, a few queries and
-// one coalesced read per level, not several queries per object.
+// present, of the type each reference says, and of the size each reference claims. The store only
+// ever holds whole closures (children are stored before parents, and received objects enter it
+// only through here), so the walk stops at the first object already in the store and reads only
+// what waits in the quarantine. It goes level by level, a few queries and one coalesced read per
+// level, not several queries per object.
 import { BadFormatError, MissingObjectError } from '../../errors.js';
 import type { ObjectId, ObjectType } from '../../core/hash.js';
 import { decodeCommit } from '../../core/commit-object.js';
@@ -14,12 +15,19 @@ interface Want {
   id: ObjectId;
   type: ObjectType;
   from: ObjectId | null;
+  /** What `from` calls it ("entry 'a.csv'", "chunk 3"), for messages. */
+  name?: string;
+  /** The size `from` claims for it (FORMAT §5, §7): a tree entry's size, a file's chunk size. */
+  claim?: number;
 }
 
 /**
  * The quarantined objects reachable from `tips`, all of which must be present: a missing one
- * throws MISSING_OBJECT naming it (the push or fetch is incomplete; re-running resumes it), and
- * one of the wrong type (a commit whose tree is a chunk) BAD_FORMAT.
+ * throws MISSING_OBJECT naming it (the push or fetch is incomplete; re-running resumes it). Every
+ * reference is checked, not only the first to reach an object: one of the wrong type (a commit
+ * whose tree is a chunk, a tree naming one id as a folder and as a file, a parent that is a tree)
+ * or of another size than its referrer claims (a tree entry saying 999 bytes for a 6-byte file, a
+ * chunk shorter than its file object says) throws BAD_FORMAT (PROTOCOL §6.3, FORMAT §7.1).
  */
 export function stagedClosure(
   staging: PackStore,
@@ -27,15 +35,33 @@ export function stagedClosure(
   known: { inlineFiles?: ReadonlySet<ObjectId> } = {},
 ): ObjectId[] {
   // File objects the caller decoded when it verified them (receive.ts) and found inline: their
-  // staged bytes are those bytes, so reading them again could only say "no children" again.
+  // staged bytes are those bytes, so reading them again could only say "no children" again; their
+  // size is their body length minus the 2-byte header.
   const inline = known.inlineFiles ?? new Set<ObjectId>();
   const out: ObjectId[] = [];
-  const seen = new Set<ObjectId>();
+  const seen = new Map<ObjectId, ObjectType>();
+  // True content sizes (a tree's: the sum of its entries' sizes), and every claim to check against them.
+  const sizes = new Map<ObjectId, number>();
+  const claims: Want[] = [];
   let level: Want[] = tips.map((id) => ({ id, type: 'commit', from: null }));
   while (level.length > 0) {
-    const wants = level.filter((w) => !seen.has(w.id) && (seen.add(w.id), true));
+    const wants: Want[] = [];
+    // References to an id already reached: checked below, once the first reference's type is
+    // known to be the object's own (an id is not skipped whatever type was wanted).
+    const again: Want[] = [];
+    for (const w of level) {
+      if (w.claim !== undefined) claims.push(w);
+      if (seen.has(w.id)) again.push(w);
+      else {
+        seen.set(w.id, w.type);
+        wants.push(w);
+      }
+    }
     const found = staging.whereMany(wants.map((w) => w.id));
     const read: ObjectId[] = [];
+    // Objects already in the store that a quarantined object claims a size for.
+    const storedFiles: ObjectId[] = [];
+    const storedTrees: ObjectId[] = [];
     for (const w of wants) {
       const f = found.get(w.id);
       if (f === undefined) {
@@ -44,29 +70,67 @@ export function stagedClosure(
           { id: w.id, from: w.from },
         );
       }
-      if (f.type !== w.type)
-        throw new BadFormatError(`object ${w.id} is a ${f.type} but ${w.from ?? 'a ref'} uses it as a ${w.type}`, {
-          id: w.id,
-          from: w.from,
-        });
-      if (f.where === 'store') continue;
+      if (f.type !== w.type) throw mistyped(w, f.type);
+      if (f.type === 'chunk') sizes.set(w.id, f.size);
+      else if (f.type === 'file' && f.where === 'staged' && inline.has(w.id)) sizes.set(w.id, f.size - 2);
+      if (f.where === 'store') {
+        if (w.claim !== undefined && f.type === 'file') storedFiles.push(w.id);
+        else if (w.claim !== undefined && f.type === 'tree') storedTrees.push(w.id);
+        continue;
+      }
       out.push(w.id);
       if (f.type !== 'chunk' && !(f.type === 'file' && inline.has(w.id))) read.push(w.id);
     }
+    // Every id in `seen` now carries its actual type (a wrong first reference threw above).
+    for (const w of again) if (seen.get(w.id) !== w.type) throw mistyped(w, seen.get(w.id)!);
     const next: Want[] = [];
     for (const [id, { type, data }] of staging.getMany(read)) {
       if (type === 'commit') {
         const c = decodeCommit(data, `commit ${id}`);
-        next.push({ id: c.tree, type: 'tree', from: id });
-        for (const p of c.parents) next.push({ id: p, type: 'commit', from: id });
+        next.push({ id: c.tree, type: 'tree', from: id, name: 'tree' });
+        c.parents.forEach((p, i) => next.push({ id: p, type: 'commit', from: id, name: `parent ${i + 1}` }));
       } else if (type === 'tree') {
-        for (const e of decodeTree(data, `tree ${id}`)) next.push({ id: e.id, type: e.kind === 'tree' ? 'tree' : 'file', from: id });
+        let sum = 0;
+        for (const e of decodeTree(data, `tree ${id}`)) {
+          sum += e.size;
+          next.push({ id: e.id, type: e.kind === 'tree' ? 'tree' : 'file', from: id, name: `entry '${e.name}'`, claim: e.size });
+        }
+        sizes.set(id, sum);
       } else {
         const f = decodeFile(data, `file ${id}`);
-        if (f.kind === 'chunked') for (const c of f.chunks) next.push({ id: c.id, type: 'chunk', from: id });
+        sizes.set(id, f.size);
+        if (f.kind === 'chunked')
+          f.chunks.forEach((c, i) => next.push({ id: c.id, type: 'chunk', from: id, name: `chunk ${i + 1}`, claim: c.size }));
       }
     }
+    // A stored file's size is in its first bytes; a stored tree (a folder left unchanged beside a
+    // changed one) is read for its entries' sizes only, one level, not walked.
+    for (const [id, size] of staging.fileSizes(storedFiles)) sizes.set(id, size);
+    for (const [id, { data }] of staging.getMany(storedTrees, 'tree'))
+      sizes.set(
+        id,
+        decodeTree(data, `tree ${id}`).reduce((s, e) => s + e.size, 0),
+      );
     level = next;
   }
+  for (const c of claims) {
+    const size = sizes.get(c.id);
+    if (size !== undefined && size !== c.claim) {
+      throw new BadFormatError(
+        `${c.type === 'chunk' ? 'file' : 'tree'} ${c.from} says ${c.name} holds ${c.claim} bytes, but ${c.type} ${c.id} holds ${size}`,
+        {
+          id: c.from!,
+          object: c.id,
+          claimed: c.claim,
+          found: size,
+        },
+      );
+    }
+  }
   return out;
+}
+
+function mistyped(w: Want, actual: ObjectType): BadFormatError {
+  const by = w.from === null ? 'a ref' : `${w.name ?? 'an entry'} of ${w.from}`;
+  return new BadFormatError(`object ${w.id} is a ${actual} but ${by} uses it as a ${w.type}`, { id: w.id, from: w.from });
 }
