@@ -3,7 +3,7 @@
 // reach) the remote lacks, answered as one bit per id, so objects it kept from an interrupted push
 // are not sent again; the lacking objects, streamed straight from the packs; and the ref update,
 // which the server applies atomically by compare-and-swap after checking closure.
-import { CairnError, NotFoundError, RefMovedError, RejectedError, UsageError } from '../../errors.js';
+import { CairnError, MissingObjectError, NotFoundError, RefMovedError, RejectedError, UsageError } from '../../errors.js';
 import type { ObjectId } from '../../core/hash.js';
 import type { Repository } from '../../store/repository.js';
 import { isAncestor } from '../../ops/history/commit-graph.js';
@@ -97,10 +97,15 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
     if (wants.length > 0) {
       const haves = advert.refs.map((r) => r.id).filter((id) => repo.objects.has(id));
       opts.progress?.({ phase: 'negotiating', done: 0, unit: 'objects' });
-      const list = listObjects(repo.objects, wants, haves).ids;
+      const list = localOnly(() => listObjects(repo.objects, wants, haves).ids);
       stats.listed = list.length;
       const lack = list.length === 0 ? [] : await client.pushLacks(list);
       const send = list.filter((_, i) => lack[i]);
+      // Checked before the stream starts: an object lost from the local store found while
+      // streaming would end the request midway and read as a network failure (exit 8).
+      const gone = repo.objects.lacking(send);
+      const lost = send.find((_, i) => gone[i]);
+      if (lost !== undefined) throw lostLocally(lost);
       stats.requested = send.length;
       alreadyThere = list.length - send.length;
       if (send.length > 0) {
@@ -144,6 +149,25 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
     return { ...stats, url: opts.url, refs: results, alreadyThere };
   } finally {
     await client.close();
+  }
+}
+
+/** What a push says when this replica lacks an object its own refs reach (FORMAT §15.1 broken here). */
+function lostLocally(id: ObjectId, cause?: unknown): MissingObjectError {
+  return new MissingObjectError(
+    `cannot push: object ${id}, which the pushed commits reach, is missing from this repository (its store is damaged); run 'cairn fsck' to see what is lost, and 'cairn fetch --repair' to bring back what a remote still has`,
+    { id, reason: 'local' },
+    cause,
+  );
+}
+
+/** Runs the sender's walk over the local store, naming a lost object as lostLocally does. */
+function localOnly<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof MissingObjectError && typeof err.data['id'] === 'string') throw lostLocally(err.data['id'], err);
+    throw err;
   }
 }
 

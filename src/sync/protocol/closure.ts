@@ -84,25 +84,7 @@ export function stagedClosure(
     // Every id in `seen` now carries its actual type (a wrong first reference threw above).
     for (const w of again) if (seen.get(w.id) !== w.type) throw mistyped(w, seen.get(w.id)!);
     const next: Want[] = [];
-    for (const [id, { type, data }] of staging.getMany(read)) {
-      if (type === 'commit') {
-        const c = decodeCommit(data, `commit ${id}`);
-        next.push({ id: c.tree, type: 'tree', from: id, name: 'tree' });
-        c.parents.forEach((p, i) => next.push({ id: p, type: 'commit', from: id, name: `parent ${i + 1}` }));
-      } else if (type === 'tree') {
-        let sum = 0;
-        for (const e of decodeTree(data, `tree ${id}`)) {
-          sum += e.size;
-          next.push({ id: e.id, type: e.kind === 'tree' ? 'tree' : 'file', from: id, name: `entry '${e.name}'`, claim: e.size });
-        }
-        sizes.set(id, sum);
-      } else {
-        const f = decodeFile(data, `file ${id}`);
-        sizes.set(id, f.size);
-        if (f.kind === 'chunked')
-          f.chunks.forEach((c, i) => next.push({ id: c.id, type: 'chunk', from: id, name: `chunk ${i + 1}`, claim: c.size }));
-      }
-    }
+    for (const [id, { type, data }] of staging.getMany(read)) childrenOf(id, type, data, next, sizes);
     // A stored file's size is in its first bytes; a stored tree (a folder left unchanged beside a
     // changed one) is read for its entries' sizes only, one level, not walked.
     for (const [id, size] of staging.fileSizes(storedFiles)) sizes.set(id, size);
@@ -113,24 +95,126 @@ export function stagedClosure(
       );
     level = next;
   }
+  checkClaims(claims, sizes);
+  return out;
+}
+
+/** Decodes one commit, tree or file object: its references go to `next`, its size to `sizes`. */
+function childrenOf(id: ObjectId, type: ObjectType, data: Buffer, next: Want[], sizes: Map<ObjectId, number>): void {
+  if (type === 'commit') {
+    const c = decodeCommit(data, `commit ${id}`);
+    next.push({ id: c.tree, type: 'tree', from: id, name: 'tree' });
+    c.parents.forEach((p, i) => next.push({ id: p, type: 'commit', from: id, name: `parent ${i + 1}` }));
+  } else if (type === 'tree') {
+    let sum = 0;
+    for (const e of decodeTree(data, `tree ${id}`)) {
+      sum += e.size;
+      next.push({ id: e.id, type: e.kind === 'tree' ? 'tree' : 'file', from: id, name: `entry '${e.name}'`, claim: e.size });
+    }
+    sizes.set(id, sum);
+  } else if (type === 'file') {
+    const f = decodeFile(data, `file ${id}`);
+    sizes.set(id, f.size);
+    if (f.kind === 'chunked')
+      f.chunks.forEach((c, i) => next.push({ id: c.id, type: 'chunk', from: id, name: `chunk ${i + 1}`, claim: c.size }));
+  }
+}
+
+/** Every claimed size against the size found (an object not found was reported missing instead). */
+function checkClaims(claims: readonly Want[], sizes: ReadonlyMap<ObjectId, number>): void {
   for (const c of claims) {
     const size = sizes.get(c.id);
     if (size !== undefined && size !== c.claim) {
       throw new BadFormatError(
         `${c.type === 'chunk' ? 'file' : 'tree'} ${c.from} says ${c.name} holds ${c.claim} bytes, but ${c.type} ${c.id} holds ${size}`,
-        {
-          id: c.from!,
-          object: c.id,
-          claimed: c.claim,
-          found: size,
-        },
+        { id: c.from!, object: c.id, claimed: c.claim, found: size },
       );
     }
   }
-  return out;
 }
 
 function mistyped(w: Want, actual: ObjectType): BadFormatError {
   const by = w.from === null ? 'a ref' : `${w.name ?? 'an entry'} of ${w.from}`;
   return new BadFormatError(`object ${w.id} is a ${actual} but ${by} uses it as a ${w.type}`, { id: w.id, from: w.from });
+}
+
+export interface RepairClosure {
+  /** Quarantined objects whose whole closure is now present: safe to promote. */
+  whole: ObjectId[];
+  /** Ids referenced but neither stored nor received: what the remote could not supply. */
+  missing: ObjectId[];
+  /** How many of `whole` the local refs already reached: objects the store had lost. */
+  repaired: number;
+}
+
+/**
+ * The closure check of a repairing fetch (`cairn fetch --repair`, PROTOCOL §6.3): the local store
+ * is known to be damaged, so an object in it no longer proves its closure whole. Walks everything
+ * reachable from `tips`, store and quarantine alike (an fsck's cost, once, when asked for), with
+ * the same type and size checks as stagedClosure. Missing objects are collected, not thrown: the
+ * quarantined objects that do not reach one are promoted by the caller, so a remote that has only
+ * part of what was lost still repairs that part, and the store still gains only whole closures.
+ */
+export function repairClosure(staging: PackStore, localTips: readonly ObjectId[], remoteTips: readonly ObjectId[]): RepairClosure {
+  const seen = new Map<ObjectId, ObjectType>();
+  const staged = new Set<ObjectId>();
+  const sizes = new Map<ObjectId, number>();
+  const claims: Want[] = [];
+  // Child -> the objects that reference it, to mark whatever reaches a missing object broken.
+  const referrers = new Map<ObjectId, ObjectId[]>();
+  const missing: ObjectId[] = [];
+  // The local refs' closures first: what they reach from the quarantine was lost, not new.
+  walk(localTips);
+  const lost = staged.size;
+  walk(remoteTips);
+  checkClaims(claims, sizes);
+  const broken = new Set<ObjectId>(missing);
+  const queue = [...missing];
+  while (queue.length > 0) {
+    for (const r of referrers.get(queue.pop()!) ?? []) {
+      if (broken.has(r)) continue;
+      broken.add(r);
+      queue.push(r);
+    }
+  }
+  const whole = [...staged].filter((id) => !broken.has(id));
+  return { whole, missing, repaired: [...staged].slice(0, lost).filter((id) => !broken.has(id)).length };
+
+  function walk(tips: readonly ObjectId[]): void {
+    let level: Want[] = tips.map((id) => ({ id, type: 'commit', from: null }));
+    while (level.length > 0) {
+      const wants: Want[] = [];
+      const again: Want[] = [];
+      for (const w of level) {
+        if (w.claim !== undefined) claims.push(w);
+        if (w.from !== null) {
+          const r = referrers.get(w.id);
+          if (r === undefined) referrers.set(w.id, [w.from]);
+          else r.push(w.from);
+        }
+        if (seen.has(w.id)) again.push(w);
+        else {
+          seen.set(w.id, w.type);
+          wants.push(w);
+        }
+      }
+      const found = staging.whereMany(wants.map((w) => w.id));
+      const read: ObjectId[] = [];
+      for (const w of wants) {
+        const f = found.get(w.id);
+        if (f === undefined) {
+          missing.push(w.id);
+          continue;
+        }
+        if (f.type !== w.type) throw mistyped(w, f.type);
+        if (f.where === 'staged') staged.add(w.id);
+        if (f.type === 'chunk') sizes.set(w.id, f.size);
+        else read.push(w.id);
+      }
+      for (const w of again) if (seen.get(w.id) !== w.type) throw mistyped(w, seen.get(w.id)!);
+      const next: Want[] = [];
+      for (const [id, { type, data }] of staging.getMany(read)) childrenOf(id, type, data, next, sizes);
+      level = next;
+    }
+  }
 }
