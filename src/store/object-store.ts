@@ -22,6 +22,15 @@ const WRITE_BUFFER = 4 << 20;
 const MAX_PACK_BYTES = 2 ** 31;
 const AUTO_FLUSH_OBJECTS = 20_000;
 
+/** An object found by `whereMany`: in the store or the quarantine, its type, body length and pack place. */
+export interface Located {
+  where: 'store' | 'staged';
+  type: ObjectType;
+  /** Uncompressed body length. */
+  size: number;
+  row: IndexRow;
+}
+
 export interface StoredObject {
   type: ObjectType;
   data: Buffer;
@@ -260,22 +269,21 @@ export class PackStore implements ObjectReader, ObjectWriter {
   }
 
   /**
-   * For each id found: where it lives (the store wins over the quarantine), its type and its body
-   * length (`size`: for a chunk, the chunk's size; for an inline file object, its content plus 2).
+   * For each id found: where it lives (the store wins over the quarantine), its type, its body
+   * length (`size`: for a chunk, the chunk's size; for an inline file object, its content plus 2),
+   * and its place in a pack, which `fileSizes` takes so as not to look the object up again.
    */
-  whereMany(ids: readonly ObjectId[]): Map<ObjectId, { where: 'store' | 'staged'; type: ObjectType; size: number }> {
-    const out = new Map<ObjectId, { where: 'store' | 'staged'; type: ObjectType; size: number }>();
+  whereMany(ids: readonly ObjectId[]): Map<ObjectId, Located> {
+    const out = new Map<ObjectId, Located>();
     for (let i = 0; i < ids.length; i += 500) {
       const batch = ids.slice(i, i + 500);
       const marks = batch.map(() => '?').join(',');
       for (const table of ['objects', 'staged'] as const) {
-        for (const r of this.db.prepare(`SELECT id, type, raw_len FROM ${table} WHERE id IN (${marks})`).all(...batch) as {
+        for (const r of this.db.prepare(`SELECT ${ROW_COLUMNS} FROM ${table} WHERE id IN (${marks})`).all(...batch) as (IndexRow & {
           id: string;
-          type: number;
-          raw_len: number;
-        }[]) {
+        })[]) {
           if (!out.has(r.id))
-            out.set(r.id, { where: table === 'objects' ? 'store' : 'staged', type: typeOf(r.type, r.id), size: r.raw_len });
+            out.set(r.id, { where: table === 'objects' ? 'store' : 'staged', type: typeOf(r.type, r.id), size: r.raw_len, row: r });
         }
       }
     }
@@ -283,23 +291,25 @@ export class PackStore implements ObjectReader, ObjectWriter {
   }
 
   /**
-   * The content size of each `file` object in `ids` (FORMAT §5), read from the first bytes of its
-   * body: an inline file's size is its body length minus 2, a chunked file's is its header's
-   * total_size. A size check (PROTOCOL §6.3) needs only that, not the whole object: reading and
-   * hashing every unchanged file a changed directory names would cost a fetch as much as a clone.
-   * These few bytes are not hashed: the object was verified when it entered the store, fsck
-   * verifies it again, and a damaged prefix can only make a size check fail, never supply data.
-   * A body whose prefix does not tell (deflate needing more bytes) is read whole and verified.
+   * The content size of each `file` object (FORMAT §5), as located by `whereMany`, read from the
+   * first bytes of its body: an inline file's size is its body length minus 2, a chunked file's is
+   * its header's total_size. A size check (FORMAT §7.1) needs only that: reading and hashing every
+   * unchanged file a changed folder names would cost a fetch as much as a clone. These few bytes
+   * are not hashed: the object was verified when it entered the store, fsck verifies it again,
+   * and a damaged prefix can only make a size check fail, never supply data. A body whose prefix
+   * does not tell (deflate needing more bytes) is read whole and verified.
    */
-  fileSizes(ids: readonly ObjectId[]): Map<ObjectId, number> {
+  fileSizes(located: Iterable<[ObjectId, Located]>): Map<ObjectId, number> {
     const out = new Map<ObjectId, number>();
-    const PREFIX = 1024;
-    for (const r of this.locate(ids)) {
-      if (typeOf(r.type, r.id) !== 'file')
-        throw new BadFormatError(`object ${r.id} is a ${typeOf(r.type, r.id)}, expected a file`, { id: r.id });
-      const fd = this.packFd(r.pack, r.id);
-      const head = Buffer.allocUnsafe(Math.min(r.stored_len, PREFIX));
-      const n = readFully(fd, head, r.offset);
+    // Version, layout and a varint of at most 8 bytes (core/varint.ts); deflate needs more input.
+    const RAW_PREFIX = 10;
+    const DEFLATE_PREFIX = 1024;
+    const head = Buffer.allocUnsafe(DEFLATE_PREFIX);
+    for (const [id, { type, row: r }] of located) {
+      if (type !== 'file') throw new BadFormatError(`object ${id} is a ${type}, expected a file`, { id });
+      const fd = this.packFd(r.pack, id);
+      const want = Math.min(r.stored_len, r.comp === COMP_NONE ? RAW_PREFIX : DEFLATE_PREFIX);
+      const n = readFully(fd, head.subarray(0, want), r.offset);
       let body: Buffer | undefined;
       if (r.comp === COMP_NONE) body = head.subarray(0, n);
       else if (r.comp === COMP_DEFLATE) {
@@ -309,9 +319,9 @@ export class PackStore implements ObjectReader, ObjectWriter {
           body = undefined;
         }
       }
-      let size = body === undefined ? undefined : sizeFromPrefix(body, r.raw_len);
-      size ??= decodeFile(this.get(r.id, 'file').data, `file ${r.id}`).size;
-      out.set(r.id, size);
+      const size =
+        (body === undefined ? undefined : sizeFromPrefix(body, r.raw_len)) ?? decodeFile(this.get(id, 'file').data, `file ${id}`).size;
+      out.set(id, size);
     }
     return out;
   }
@@ -473,7 +483,7 @@ export class PackStore implements ObjectReader, ObjectWriter {
   }
 }
 
-interface IndexRow {
+export interface IndexRow {
   type: number;
   pack: number;
   offset: number;

@@ -9,7 +9,7 @@ import type { ObjectId, ObjectType } from '../../core/hash.js';
 import { decodeCommit } from '../../core/commit-object.js';
 import { decodeFile } from '../../core/file-object.js';
 import { decodeTree } from '../../core/tree-object.js';
-import type { PackStore } from '../../store/object-store.js';
+import type { Located, PackStore } from '../../store/object-store.js';
 
 interface Want {
   id: ObjectId;
@@ -60,7 +60,7 @@ export function stagedClosure(
     const found = staging.whereMany(wants.map((w) => w.id));
     const read: ObjectId[] = [];
     // Objects already in the store that a quarantined object claims a size for.
-    const storedFiles: ObjectId[] = [];
+    const storedFiles: [ObjectId, Located][] = [];
     const storedTrees: ObjectId[] = [];
     for (const w of wants) {
       const f = found.get(w.id);
@@ -74,7 +74,7 @@ export function stagedClosure(
       if (f.type === 'chunk') sizes.set(w.id, f.size);
       else if (f.type === 'file' && f.where === 'staged' && inline.has(w.id)) sizes.set(w.id, f.size - 2);
       if (f.where === 'store') {
-        if (w.claim !== undefined && f.type === 'file') storedFiles.push(w.id);
+        if (w.claim !== undefined && f.type === 'file') storedFiles.push([w.id, f]);
         else if (w.claim !== undefined && f.type === 'tree') storedTrees.push(w.id);
         continue;
       }
