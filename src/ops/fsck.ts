@@ -7,7 +7,7 @@ import { CairnError } from '../errors.js';
 import { OBJECT_TYPES, type ObjectId, type ObjectType } from '../core/hash.js';
 import { PACK_MAGIC, RECORD_HEADER } from '../store/object-store.js';
 import type { Repository } from '../store/repository.js';
-import { readCommit, readFileObject, readTree } from '../store/typed-objects.js';
+import { fileLayoutProblem, readCommit, readFileObject, readTree } from '../store/typed-objects.js';
 import type { ProgressFn } from './progress.js';
 
 export type ProblemKind = 'missing' | 'corrupt' | 'bad-format' | 'unsafe-name';
@@ -165,6 +165,9 @@ export function fsck(repo: Repository, opts: FsckOptions = {}): FsckResult {
         }
         checked.files++;
         seen.set(v.id, { type: 'file', size: f.size });
+        const layout = fileLayoutProblem(f);
+        if (layout !== null)
+          problems.push({ id: v.id, kind: 'bad-format', type: 'file', path: v.where, message: `file ${v.id} is ${layout} (FORMAT §5)` });
         checkClaim(v, f.size);
         if (f.kind === 'inline') checked.bytes += f.size;
         else {

@@ -156,6 +156,24 @@ const CASES: Case[] = [
     message: /file [0-9a-f]{64} says chunk 2 holds 100 bytes, but chunk [0-9a-f]{64} holds 12/,
   },
   {
+    // Sizes agree everywhere, but the layout is the wrong one for 6 bytes (FORMAT §5): a sender
+    // deciding by the entry's size would never list its chunk, and every clone would fail.
+    name: 'a chunked file object for 6 bytes',
+    make: (o) => {
+      const f = o.chunkedFile([{ id: o.chunk(Buffer.from('pwned\n')), size: 6 }]);
+      return o.commit(o.tree([{ name: 'x.txt', kind: 'file', id: f, size: 6 }]), [], 'small file chunked');
+    },
+    message: /chunked, but its 6 bytes are at most 16384/,
+  },
+  {
+    name: 'an inline file object of 20,000 bytes',
+    make: (o) => {
+      const f = o.add('file', Buffer.concat([Buffer.from([1, 0]), Buffer.alloc(20_000, 7)]));
+      return o.commit(o.tree([{ name: 'x.bin', kind: 'file', id: f, size: 20_000 }]), [], 'large file inline');
+    },
+    message: /inline, but its 20000 bytes are more than 16384/,
+  },
+  {
     name: 'a new tree naming a stored file with a lying size',
     storedOnly: true,
     make: (o) => {
@@ -323,17 +341,21 @@ function serverRefs(): Record<string, string> {
 
 describe('a lying pusher: the server refuses a mistyped or mis-sized reference', () => {
   CASES.forEach((c, i) => {
-    test(`${c.name}: push-refs answers 400 BAD_FORMAT, nothing moves`, async () => {
+    test(`${c.name}: the push is refused with 400 BAD_FORMAT, nothing moves`, async () => {
       const before = serverRefs();
       const objs = new ObjectSet();
       const commit = c.make(objs);
+      // A lie one object shows (a layout) is refused with the objects; one that needs the closure
+      // (a type, a size) when the refs would name it.
       const sent = await post('/good/v1/push-objects', streamOf(objs), 'application/x-cairn-objects');
-      expect(sent.status, sent.body).toBe(200);
-      const a = await post(
-        '/good/v1/push-refs',
-        JSON.stringify({ updates: [{ name: `refs/heads/lie-${i}`, old: null, new: commit, force: false }] }),
-        'application/json',
-      );
+      const a =
+        sent.status !== 200
+          ? sent
+          : await post(
+              '/good/v1/push-refs',
+              JSON.stringify({ updates: [{ name: `refs/heads/lie-${i}`, old: null, new: commit, force: false }] }),
+              'application/json',
+            );
       expect(a.status, a.body).toBe(400);
       const err = (JSON.parse(a.body) as { error: { code: string; message: string } }).error;
       expect(err.code).toBe('BAD_FORMAT');
