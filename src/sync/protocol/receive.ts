@@ -1,9 +1,8 @@
-// The receiver's side of an object stream: every record is checked (id against content, type,
-// size, decompressed size, and for trees, commits and file objects a full strict decode, so a
-// hostile tree name is refused before it is stored, and a file object in the wrong layout for its
-// size too, FORMAT §5; docs/PROTOCOL.md §6.1) and then written to the
-// quarantine (§6.2). What was
-// verified is flushed often, so an interrupted transfer keeps nearly everything that arrived.
+// The receiver's side of an object stream (docs/PROTOCOL.md §6.1): every record is checked (id
+// against content, type, size, decompressed size, and for trees, commits and file objects a full
+// strict decode, so a hostile tree name is refused before it is stored, as is a file object in the
+// layout its size does not call for: FORMAT §5), then written to the quarantine (PROTOCOL §6.2).
+// What was verified is flushed often, so an interrupted transfer keeps nearly everything that arrived.
 import { BadFormatError, RejectedError, RemoteError } from '../../errors.js';
 import { OBJECT_TYPES, type ObjectId } from '../../core/hash.js';
 import { decodeCommit } from '../../core/commit-object.js';
