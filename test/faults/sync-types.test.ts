@@ -13,6 +13,8 @@ import { fsck, type FsckProblem } from '../../src/ops/fsck.js';
 import { stagedClosure } from '../../src/sync/protocol/closure.js';
 import { PackStore } from '../../src/store/object-store.js';
 import { CairnError } from '../../src/errors.js';
+import { readCommit, readFileObject, readTree } from '../../src/store/typed-objects.js';
+import { storeBuffer } from '../../src/store/file-writer.js';
 import { spawnCairn, tempDir } from '../helpers/cli.js';
 import { startServer, repoUrl, type TestServer } from '../helpers/server.js';
 import { endBytes, MAGIC, ObjectSet, recordBytes, startFakeRemote, type FakeRemote } from '../helpers/fake-remote.js';
@@ -499,6 +501,67 @@ describe('fsck reports a mistyped or mis-sized reference wherever it is met', ()
       const r = await run(['fsck'], t.dir);
       expect(r.code).toBe(7);
       expect(r.stdout).toMatch(/says entry 'x.txt' holds 999 bytes, but file [0-9a-f]{64} holds 6/);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
+// ---- typed reads and the size reads the checks rest on ----
+
+describe('typed reads refuse an object of another type; sizes come from headers', () => {
+  test('readCommit, readTree and readFileObject on an object of another type: BAD_FORMAT', () => {
+    const t = tempDir('cairn-typed-reads-');
+    try {
+      const repo = Repository.init(t.dir).repo;
+      try {
+        const objs = new ObjectSet();
+        const file = objs.file('pwned\n');
+        const tree = objs.tree([{ name: 'x.txt', kind: 'file', id: file, size: 6 }]);
+        const commit = objs.commit(tree, [], 'm');
+        for (const o of objs.list) repo.objects.put(o.type, o.body);
+        repo.objects.flush();
+        const code = (fn: () => unknown) => {
+          try {
+            fn();
+            return null;
+          } catch (err) {
+            return (err as CairnError).code;
+          }
+        };
+        expect(code(() => readCommit(repo.objects, tree))).toBe('BAD_FORMAT');
+        expect(code(() => readTree(repo.objects, file))).toBe('BAD_FORMAT');
+        expect(code(() => readTree(repo.objects, commit))).toBe('BAD_FORMAT');
+        expect(code(() => readFileObject(repo.objects, tree))).toBe('BAD_FORMAT');
+        expect(code(() => readFileObject(repo.objects, file))).toBeNull();
+      } finally {
+        repo.close();
+      }
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  test('PackStore.fileSizes: inline, deflated inline and chunked files, as decodeFile says', () => {
+    const t = tempDir('cairn-file-sizes-');
+    try {
+      const repo = Repository.init(t.dir).repo;
+      try {
+        const ids = [
+          storeBuffer(repo.objects, Buffer.from('six b\n')).id,
+          storeBuffer(repo.objects, Buffer.alloc(0)).id,
+          storeBuffer(repo.objects, Buffer.from('compressible '.repeat(1000))).id,
+          storeBuffer(repo.objects, Buffer.alloc(300_000, 3)).id,
+        ];
+        repo.objects.flush();
+        const comp = repo.db.prepare('SELECT comp FROM objects WHERE id = ?');
+        expect((comp.get(ids[2]) as { comp: number }).comp).toBe(1); // the deflate path is taken
+        const sizes = repo.objects.fileSizes(repo.objects.whereMany(ids));
+        expect(ids.map((id) => sizes.get(id))).toEqual(ids.map((id) => readFileObject(repo.objects, id).size));
+        expect(ids.map((id) => sizes.get(id))).toEqual([6, 0, 13_000, 300_000]);
+      } finally {
+        repo.close();
+      }
     } finally {
       t.cleanup();
     }

@@ -163,6 +163,7 @@ export function repairClosure(staging: PackStore, localTips: readonly ObjectId[]
   // Child -> the objects that reference it, to mark whatever reaches a missing object broken.
   const referrers = new Map<ObjectId, ObjectId[]>();
   const missing: ObjectId[] = [];
+  const absent = new Set<ObjectId>();
   // The local refs' closures first: what they reach from the quarantine was lost, not new.
   walk(localTips);
   const lost = staged.size;
@@ -204,6 +205,7 @@ export function repairClosure(staging: PackStore, localTips: readonly ObjectId[]
         const f = found.get(w.id);
         if (f === undefined) {
           missing.push(w.id);
+          absent.add(w.id);
           continue;
         }
         if (f.type !== w.type) throw mistyped(w, f.type);
@@ -211,7 +213,8 @@ export function repairClosure(staging: PackStore, localTips: readonly ObjectId[]
         if (f.type === 'chunk') sizes.set(w.id, f.size);
         else read.push(w.id);
       }
-      for (const w of again) if (seen.get(w.id) !== w.type) throw mistyped(w, seen.get(w.id)!);
+      // A missing object's type is unknown: only the references to objects found are compared.
+      for (const w of again) if (seen.get(w.id) !== w.type && !absent.has(w.id)) throw mistyped(w, seen.get(w.id)!);
       const next: Want[] = [];
       for (const [id, { type, data }] of staging.getMany(read)) childrenOf(id, type, data, next, sizes);
       level = next;
