@@ -1,5 +1,6 @@
 // A store that lost objects (issue 9, Integrity): `push` names the lost object (exit 7, not "cannot
-// reach URL", exit 8) before sending anything, and `fetch` / `pull` bring lost objects back from a
+// reach URL", exit 8) before sending anything, and a corrupt one the remote refuses as damage
+// here (exit 7), and `fetch` / `pull` bring lost objects back from a
 // remote that has them — by themselves when a fetch meets one, and for the whole store with
 // --repair — so fsck's advice ('cairn fetch --repair') is true. Objects are lost the way fsck's
 // tests lose them: their index row deleted (test/helpers/fsck-damage.ts).
@@ -11,7 +12,7 @@ import { fsck } from '../../src/ops/fsck.js';
 import { readFileObject } from '../../src/store/typed-objects.js';
 import { cairnOk, runCairn, tempDir } from '../helpers/cli.js';
 import { startServer, repoUrl, type TestServer } from '../helpers/server.js';
-import { deleteIndexRow, noise } from '../helpers/fsck-damage.js';
+import { deleteIndexRow, flipByte, noise } from '../helpers/fsck-damage.js';
 
 let sandbox: { dir: string; cleanup: () => void };
 let srv: TestServer;
@@ -101,6 +102,24 @@ describe('push with an object lost from the local store', () => {
     expect(r.stderr).not.toMatch(/cannot reach|\n\s+at /);
     expect(serverMain(name)).toBe(before);
     expect(problems(origin)).toContainEqual({ id: lost, kind: 'missing' });
+  });
+});
+
+describe('push with an object corrupt in the local store', () => {
+  test('the remote refuses it, and push says the damage is here: exit 7 CORRUPT_OBJECT, not a remote failure (exit 8)', () => {
+    const { origin, name } = setup(false);
+    const before = serverMain(name);
+    writeFileSync(join(origin, 'c.txt'), 'will rot\n');
+    cairnOk(['add', '.'], { cwd: origin });
+    cairnOk(['commit', '-m', 'two'], { cwd: origin });
+    const bad = idOf(origin, 'HEAD:c.txt');
+    flipByte(origin, bad);
+    const r = runCairn(['push'], { cwd: origin });
+    expect(r.code, r.stderr).toBe(7);
+    expect(r.stderr).toContain(`cannot push: object ${bad} is corrupt in this repository`);
+    expect(r.stderr).toMatch(/cairn fsck/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(serverMain(name)).toBe(before);
   });
 });
 

@@ -3,7 +3,15 @@
 // reach) the remote lacks, answered as one bit per id, so objects it kept from an interrupted push
 // are not sent again; the lacking objects, streamed straight from the packs; and the ref update,
 // which the server applies atomically by compare-and-swap after checking closure.
-import { CairnError, MissingObjectError, NotFoundError, RefMovedError, RejectedError, UsageError } from '../../errors.js';
+import {
+  CairnError,
+  CorruptObjectError,
+  MissingObjectError,
+  NotFoundError,
+  RefMovedError,
+  RejectedError,
+  UsageError,
+} from '../../errors.js';
 import type { ObjectId } from '../../core/hash.js';
 import type { Repository } from '../../store/repository.js';
 import { isAncestor } from '../../ops/history/commit-graph.js';
@@ -110,7 +118,9 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
       alreadyThere = list.length - send.length;
       if (send.length > 0) {
         const batch = client.capabilities.has(CAP_BATCH);
-        const sent = await client.pushObjects(objectStream(repo, send, batch, opts.progress));
+        const sent = await client.pushObjects(objectStream(repo, send, batch, opts.progress)).catch((err: unknown) => {
+          throw corruptHere(repo, err) ?? err;
+        });
         stats.received = sent.objects;
       }
     }
@@ -159,6 +169,28 @@ function lostLocally(id: ObjectId, cause?: unknown): MissingObjectError {
     { id, reason: 'local' },
     cause,
   );
+}
+
+/**
+ * The sender streams its records as they lie in its packs; the receiver verifies them. When the
+ * receiver refuses one as corrupt and the local copy does not verify either, the damage is here:
+ * say so (exit 7), not as a remote failure (exit 8). A copy that verifies here was damaged on
+ * the way or by the server: its answer stands.
+ */
+function corruptHere(repo: Repository, err: unknown): CorruptObjectError | undefined {
+  if (!(err instanceof CairnError) || err.data['remoteCode'] !== 'CORRUPT_OBJECT' || typeof err.data['id'] !== 'string') return undefined;
+  const id = err.data['id'];
+  try {
+    repo.objects.get(id);
+    return undefined;
+  } catch (local) {
+    if (!(local instanceof CorruptObjectError)) return undefined;
+    return new CorruptObjectError(
+      `cannot push: object ${id} is corrupt in this repository (${String(local.data['reason'] ?? local.message)}), and the remote refused it; run 'cairn fsck' to see what is damaged, and restore it from a backup (a fetch does not replace a stored object)`,
+      { id, reason: 'local' },
+      err,
+    );
+  }
 }
 
 /** Runs the sender's walk over the local store, naming a lost object as lostLocally does. */
