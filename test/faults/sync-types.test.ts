@@ -206,6 +206,16 @@ const CASES: Case[] = [
     message: /is a tree but entry 'd' of [0-9a-f]{64} uses it as a file/,
   },
   {
+    name: 'a ref naming a tree this replica already stores',
+    storedOnly: true,
+    make: (o) => {
+      const { treeD } = honestObjects(o);
+      o.list.splice(0);
+      return treeD;
+    },
+    message: /is a tree/,
+  },
+  {
     name: 'a commit whose parent is a stored tree',
     storedOnly: true,
     make: (o) => {

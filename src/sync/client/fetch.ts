@@ -3,7 +3,7 @@
 // replica's tips already reach (computed by the server); and the objects this replica lacks from
 // that list, streamed. Received objects wait in the quarantine until closure is verified; then
 // they are promoted and the remote-tracking refs move, in one transaction.
-import { MissingObjectError, RemoteError } from '../../errors.js';
+import { BadFormatError, MissingObjectError, RemoteError } from '../../errors.js';
 import type { ObjectId } from '../../core/hash.js';
 import { refNameProblem } from '../../core/names.js';
 import { PackStore } from '../../store/object-store.js';
@@ -100,7 +100,17 @@ export async function transfer(
   // An ordinary fetch trusts the store: a commit in it is a whole closure, so neither it nor
   // anything below it is asked for. A repair cannot trust that, so it asks for everything the
   // remote's refs reach and lets the lack answer keep only what is really absent.
-  const wants = opts.repair === true ? advertised : advertised.filter((id) => !repo.objects.has(id));
+  // A ref names a commit (FORMAT §7.1): an advertised id this replica stores as anything else is
+  // refused here, since nothing below would look at it again before a tracking ref named it.
+  // (Quarantined ones are left to the closure check, which reads them as the commits they must be.)
+  const stored = new Set<ObjectId>();
+  for (const [id, { where, type }] of repo.objects.whereMany(advertised)) {
+    if (where !== 'store') continue;
+    if (type !== 'commit')
+      throw new BadFormatError(`the remote advertises ${id} as a ref, but it is a ${type}: a ref names a commit`, { id });
+    stored.add(id);
+  }
+  const wants = opts.repair === true ? advertised : advertised.filter((id) => !stored.has(id));
   const stats: TransferStats = { listed: 0, requested: 0, received: 0, bytesSent: 0, bytesReceived: 0, requests: 0 };
   if (opts.repair === true) stats.repaired = 0;
   if (wants.length > 0) {
