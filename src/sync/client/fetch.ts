@@ -98,9 +98,9 @@ export async function transfer(
 ): Promise<TransferStats> {
   const advertised = [...new Set(advert.refs.map((r) => r.id))];
   // An ordinary fetch trusts the store: a commit in it is a whole closure, so neither it nor
-  // anything below it is asked for. A repair cannot trust that, so it asks for everything the
-  // remote's refs reach and lets the lack answer keep only what is really absent.
-  // A ref names a commit (FORMAT §7.1): an advertised id this replica stores as anything else is
+  // anything below it is asked for. A repair (docs/PROTOCOL.md §6.4) cannot trust that, so it asks
+  // for everything the remote's refs reach and lets the lack answer keep only what is absent.
+  // A ref names a commit (PROTOCOL §6.3): an advertised id this replica stores as anything else is
   // refused here, since nothing below would look at it again before a tracking ref named it.
   // (Quarantined ones are left to the closure check, which reads them as the commits they must be.)
   const stored = new Set<ObjectId>();

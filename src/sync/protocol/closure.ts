@@ -148,7 +148,7 @@ export interface RepairClosure {
 }
 
 /**
- * The closure check of a repairing fetch (`cairn fetch --repair`, PROTOCOL §6.3): the local store
+ * The closure check of a repairing fetch (`cairn fetch --repair`, PROTOCOL §6.4): the local store
  * is known to be damaged, so an object in it no longer proves its closure whole. Walks everything
  * reachable from `tips`, store and quarantine alike (an fsck's cost, once, when asked for), with
  * the same type and size checks as stagedClosure. Missing objects are collected, not thrown: the
