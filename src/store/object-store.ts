@@ -11,6 +11,7 @@ import { readVarint } from '../core/varint.js';
 import { decodeFile } from '../core/file-object.js';
 import { COMP_DEFLATE, COMP_NONE, maybeCompress } from '../core/compress.js';
 import { fsyncDir } from './atomic-file.js';
+import type { Statement } from 'better-sqlite3';
 import { writeTransaction, type Db } from './database.js';
 
 export const PACK_MAGIC = Buffer.from('CAIRNPK1', 'latin1');
@@ -28,7 +29,8 @@ export interface Located {
   type: ObjectType;
   /** Uncompressed body length. */
   size: number;
-  row: IndexRow;
+  /** Its index row, for an object in the store. */
+  row?: IndexRow;
 }
 
 export interface StoredObject {
@@ -277,17 +279,27 @@ export class PackStore implements ObjectReader, ObjectWriter {
     const out = new Map<ObjectId, Located>();
     for (let i = 0; i < ids.length; i += 500) {
       const batch = ids.slice(i, i + 500);
-      const marks = batch.map(() => '?').join(',');
-      for (const table of ['objects', 'staged'] as const) {
-        for (const r of this.db.prepare(`SELECT ${ROW_COLUMNS} FROM ${table} WHERE id IN (${marks})`).all(...batch) as (IndexRow & {
-          id: string;
-        })[]) {
-          if (!out.has(r.id))
-            out.set(r.id, { where: table === 'objects' ? 'store' : 'staged', type: typeOf(r.type, r.id), size: r.raw_len, row: r });
-        }
-      }
+      // Only a stored object's place is wanted (fileSizes reads stored files): the quarantine's
+      // rows, all of a clone's, are fetched with the three columns the closure check uses.
+      for (const r of this.whereStatement('objects', batch.length).all(...batch) as (IndexRow & { id: string })[])
+        out.set(r.id, { where: 'store', type: typeOf(r.type, r.id), size: r.raw_len, row: r });
+      for (const r of this.whereStatement('staged', batch.length).all(...batch) as { id: string; type: number; raw_len: number }[])
+        if (!out.has(r.id)) out.set(r.id, { where: 'staged', type: typeOf(r.type, r.id), size: r.raw_len });
     }
     return out;
+  }
+
+  // One prepared statement per table and batch length: a closure check runs thousands of batches.
+  private readonly whereStatements = new Map<string, Statement<unknown[]>>();
+  private whereStatement(table: 'objects' | 'staged', n: number): Statement<unknown[]> {
+    const key = `${table}:${n}`;
+    let st = this.whereStatements.get(key);
+    if (st === undefined) {
+      const columns = table === 'objects' ? ROW_COLUMNS : 'id, type, raw_len';
+      st = this.db.prepare<unknown[]>(`SELECT ${columns} FROM ${table} WHERE id IN (${new Array(n).fill('?').join(',')})`);
+      this.whereStatements.set(key, st);
+    }
+    return st;
   }
 
   /**
@@ -305,8 +317,9 @@ export class PackStore implements ObjectReader, ObjectWriter {
     const RAW_PREFIX = 10;
     const DEFLATE_PREFIX = 1024;
     const head = Buffer.allocUnsafe(DEFLATE_PREFIX);
-    for (const [id, { type, row: r }] of located) {
+    for (const [id, { type, row }] of located) {
       if (type !== 'file') throw new BadFormatError(`object ${id} is a ${type}, expected a file`, { id });
+      const r = row ?? this.locate([id])[0]!;
       const fd = this.packFd(r.pack, id);
       const want = Math.min(r.stored_len, r.comp === COMP_NONE ? RAW_PREFIX : DEFLATE_PREFIX);
       const n = readFully(fd, head.subarray(0, want), r.offset);
