@@ -196,6 +196,20 @@ const CASES: Case[] = [
     message: /says entry 'd' holds 999 bytes, but tree [0-9a-f]{64} holds 7/,
   },
   {
+    // The stored folder is reached first as a commit's tree (no size claimed), then from a new
+    // tree that lies about its size: the lie is checked though the folder was already reached.
+    name: 'a stored folder reached first as a root tree, then from a new tree with a lying size',
+    storedOnly: true,
+    make: (o) => {
+      const { treeD } = honestObjects(o);
+      o.list.splice(0);
+      const base = o.commit(treeD, [], 'root is the stored folder'); // streamed first: read first
+      const top = o.tree([{ name: 'd', kind: 'tree', id: treeD, size: 999 }]);
+      return o.commit(top, [base], 'lies about it');
+    },
+    message: /says entry 'd' holds 999 bytes, but tree [0-9a-f]{64} holds 7/,
+  },
+  {
     name: 'a new tree naming a stored folder as a file',
     storedOnly: true,
     make: (o) => {

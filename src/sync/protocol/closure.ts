@@ -43,6 +43,8 @@ export function stagedClosure(
   // True content sizes (a tree's: the sum of its entries' sizes), and every claim to check against them.
   const sizes = new Map<ObjectId, number>();
   const claims: Want[] = [];
+  // Stored files and trees met: their sizes are read at the end, for those a claim names.
+  const stored = new Map<ObjectId, Located>();
   let level: Want[] = tips.map((id) => ({ id, type: 'commit', from: null }));
   while (level.length > 0) {
     const wants: Want[] = [];
@@ -59,9 +61,6 @@ export function stagedClosure(
     }
     const found = staging.whereMany(wants.map((w) => w.id));
     const read: ObjectId[] = [];
-    // Objects already in the store that a quarantined object claims a size for.
-    const storedFiles: [ObjectId, Located][] = [];
-    const storedTrees: ObjectId[] = [];
     for (const w of wants) {
       const f = found.get(w.id);
       if (f === undefined) {
@@ -74,8 +73,7 @@ export function stagedClosure(
       if (f.type === 'chunk') sizes.set(w.id, f.size);
       else if (f.type === 'file' && f.where === 'staged' && inline.has(w.id)) sizes.set(w.id, f.size - 2);
       if (f.where === 'store') {
-        if (w.claim !== undefined && f.type === 'file') storedFiles.push([w.id, f]);
-        else if (w.claim !== undefined && f.type === 'tree') storedTrees.push(w.id);
+        if (f.type === 'file' || f.type === 'tree') stored.set(w.id, f);
         continue;
       }
       out.push(w.id);
@@ -85,16 +83,26 @@ export function stagedClosure(
     for (const w of again) if (seen.get(w.id) !== w.type) throw mistyped(w, seen.get(w.id)!);
     const next: Want[] = [];
     for (const [id, { type, data }] of staging.getMany(read)) childrenOf(id, type, data, next, sizes);
-    // A stored file's size is in its first bytes; a stored tree (a folder left unchanged beside a
-    // changed one) is read for its entries' sizes only, one level, not walked.
-    for (const [id, size] of staging.fileSizes(storedFiles)) sizes.set(id, size);
-    for (const [id, { data }] of staging.getMany(storedTrees, 'tree'))
-      sizes.set(
-        id,
-        decodeTree(data, `tree ${id}`).reduce((s, e) => s + e.size, 0),
-      );
     level = next;
   }
+  // Stored objects some reference claims a size for (whichever reference reached them first): a
+  // stored file's size is in its first bytes; a stored tree (a folder left unchanged beside a
+  // changed one) is read for its entries' sizes only, one level, not walked.
+  const files: [ObjectId, Located][] = [];
+  const trees: ObjectId[] = [];
+  for (const c of claims) {
+    const f = sizes.has(c.id) ? undefined : stored.get(c.id);
+    if (f === undefined) continue;
+    sizes.set(c.id, -1); // asked for once
+    if (f.type === 'file') files.push([c.id, f]);
+    else trees.push(c.id);
+  }
+  for (const [id, size] of staging.fileSizes(files)) sizes.set(id, size);
+  for (const [id, { data }] of staging.getMany(trees, 'tree'))
+    sizes.set(
+      id,
+      decodeTree(data, `tree ${id}`).reduce((s, e) => s + e.size, 0),
+    );
   checkClaims(claims, sizes);
   return out;
 }
