@@ -242,7 +242,12 @@ export class MissingObjectError extends CairnError {
   constructor(message: string, data: ObjectData, cause?: unknown);
   constructor(a: string, data?: ObjectData, cause?: unknown) {
     if (isData(data)) super('MISSING_OBJECT', a, data, cause);
-    else super('MISSING_OBJECT', `object ${a} is missing from the store; run 'cairn fsck', and fetch it again from a replica`, { id: a });
+    else
+      super(
+        'MISSING_OBJECT',
+        `object ${a} is missing from the store; run 'cairn fsck' to see what is lost, and 'cairn fetch --repair' to bring it back from a replica that has it`,
+        { id: a },
+      );
   }
 }
 

@@ -7,7 +7,7 @@ import { CairnError } from '../errors.js';
 import { OBJECT_TYPES, type ObjectId, type ObjectType } from '../core/hash.js';
 import { PACK_MAGIC, RECORD_HEADER } from '../store/object-store.js';
 import type { Repository } from '../store/repository.js';
-import { readCommit, readFileObject, readTree } from '../store/typed-objects.js';
+import { fileLayoutProblem, readCommit, readFileObject, readTree } from '../store/typed-objects.js';
 import type { ProgressFn } from './progress.js';
 
 export type ProblemKind = 'missing' | 'corrupt' | 'bad-format' | 'unsafe-name';
@@ -46,8 +46,10 @@ export function fsck(repo: Repository, opts: FsckOptions = {}): FsckResult {
   const store = repo.objects;
   const checked = { commits: 0, trees: 0, files: 0, chunks: 0, bytes: 0 };
   const problems: FsckProblem[] = [];
-  // Id -> content size as found (-1: broken), so each object is read once however often it is shared.
-  const seen = new Map<ObjectId, number>();
+  // Id -> its type and content size as found (-1: broken), so each object is read once however
+  // often it is shared, and every later reference is still checked against both: an id named as a
+  // folder and as a file, or a commit's parent that is a tree, is reported (FORMAT §7.1).
+  const seen = new Map<ObjectId, { type: ObjectType; size: number }>();
   const total = storedObjectCount(repo);
   let done = 0;
   const tick = () => {
@@ -57,6 +59,18 @@ export function fsck(repo: Repository, opts: FsckOptions = {}): FsckResult {
     problems.push({ id: v.id, kind: problemKind(err), type: v.type, path: v.where, message: (err as Error).message });
   };
   // The referrer is at fault: the object itself hashed to its id, so its size is the true one.
+  // A later reference wanting another type than the object has: the referrer is at fault.
+  const checkType = (v: Visit, found: ObjectType): boolean => {
+    if (found === v.type) return true;
+    problems.push({
+      id: v.id,
+      kind: 'bad-format',
+      type: v.type,
+      path: v.where,
+      message: `object ${v.id} is a ${found}, but ${v.where} uses it as a ${v.type}`,
+    });
+    return false;
+  };
   const checkClaim = (v: Visit, found: number) => {
     const c = v.claim;
     if (c === undefined || c.size === found) return;
@@ -83,14 +97,18 @@ export function fsck(repo: Repository, opts: FsckOptions = {}): FsckResult {
     const commits: Visit[] = [{ id: ref.id, type: 'commit', where: ref.name }];
     while (commits.length > 0) {
       const c = commits.pop()!;
-      if (seen.has(c.id)) continue;
-      seen.set(c.id, 0);
+      const known = seen.get(c.id);
+      if (known !== undefined) {
+        if (known.size >= 0) checkType(c, known.type);
+        continue;
+      }
       tick();
       let commit;
       try {
         commit = readCommit(store, c.id);
+        seen.set(c.id, { type: 'commit', size: 0 });
       } catch (err) {
-        seen.set(c.id, -1);
+        if (!mistyped(err)) seen.set(c.id, { type: 'commit', size: -1 });
         report(c, err);
         continue;
       }
@@ -109,7 +127,7 @@ export function fsck(repo: Repository, opts: FsckOptions = {}): FsckResult {
       const v = stack.pop()!;
       const known = seen.get(v.id);
       if (known !== undefined) {
-        if (known >= 0) checkClaim(v, known);
+        if (known.size >= 0 && checkType(v, known.type)) checkClaim(v, known.size);
         continue;
       }
       tick();
@@ -118,13 +136,13 @@ export function fsck(repo: Repository, opts: FsckOptions = {}): FsckResult {
         try {
           entries = readTree(store, v.id);
         } catch (err) {
-          seen.set(v.id, -1);
+          if (!mistyped(err)) seen.set(v.id, { type: v.type, size: -1 });
           report(v, err);
           continue;
         }
         checked.trees++;
         const sum = entries.reduce((s, e) => s + e.size, 0);
-        seen.set(v.id, sum);
+        seen.set(v.id, { type: 'tree', size: sum });
         checkClaim(v, sum);
         for (let i = entries.length - 1; i >= 0; i--) {
           const e = entries[i]!;
@@ -141,12 +159,15 @@ export function fsck(repo: Repository, opts: FsckOptions = {}): FsckResult {
         try {
           f = readFileObject(store, v.id);
         } catch (err) {
-          seen.set(v.id, -1);
+          if (!mistyped(err)) seen.set(v.id, { type: v.type, size: -1 });
           report(v, err);
           continue;
         }
         checked.files++;
-        seen.set(v.id, f.size);
+        seen.set(v.id, { type: 'file', size: f.size });
+        const layout = fileLayoutProblem(f);
+        if (layout !== null)
+          problems.push({ id: v.id, kind: 'bad-format', type: 'file', path: v.where, message: `file ${v.id} is ${layout} (FORMAT §5)` });
         checkClaim(v, f.size);
         if (f.kind === 'inline') checked.bytes += f.size;
         else {
@@ -166,13 +187,13 @@ export function fsck(repo: Repository, opts: FsckOptions = {}): FsckResult {
         try {
           size = store.get(v.id, 'chunk').data.length;
         } catch (err) {
-          seen.set(v.id, -1);
+          if (!mistyped(err)) seen.set(v.id, { type: v.type, size: -1 });
           report(v, err);
           continue;
         }
         checked.chunks++;
         checked.bytes += size;
-        seen.set(v.id, size);
+        seen.set(v.id, { type: 'chunk', size });
         checkClaim(v, size);
       }
     }
@@ -191,6 +212,14 @@ export function fsck(repo: Repository, opts: FsckOptions = {}): FsckResult {
 /** HEAD (when detached) and every branch, tag and remote-tracking ref, in name order. */
 function listRefs(repo: Repository): { name: string; id: ObjectId }[] {
   return repo.refs.list('');
+}
+
+/**
+ * The read failed because the object is of another type than this reference wants: the referrer is
+ * at fault, not the object, which another reference may still use rightly and must then walk.
+ */
+function mistyped(err: unknown): boolean {
+  return err instanceof CairnError && err.code === 'BAD_FORMAT' && err.data['expected'] !== undefined;
 }
 
 function problemKind(err: unknown): ProblemKind {

@@ -4,11 +4,14 @@
 import { closeSync, fsyncSync, openSync, readSync, writeSync, mkdirSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { inflateRawSync } from 'node:zlib';
+import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import { BadFormatError, CorruptObjectError, MissingObjectError } from '../errors.js';
 import { hashObject, OBJECT_TYPES, type ObjectId, type ObjectType } from '../core/hash.js';
+import { readVarint } from '../core/varint.js';
+import { decodeFile } from '../core/file-object.js';
 import { COMP_DEFLATE, COMP_NONE, maybeCompress } from '../core/compress.js';
 import { fsyncDir } from './atomic-file.js';
+import type { Statement } from 'better-sqlite3';
 import { writeTransaction, type Db } from './database.js';
 
 export const PACK_MAGIC = Buffer.from('CAIRNPK1', 'latin1');
@@ -19,6 +22,16 @@ const TYPE_CODE: Record<ObjectType, number> = { chunk: 0, file: 1, tree: 2, comm
 const WRITE_BUFFER = 4 << 20;
 const MAX_PACK_BYTES = 2 ** 31;
 const AUTO_FLUSH_OBJECTS = 20_000;
+
+/** An object found by `whereMany`: in the store or the quarantine, its type, body length and pack place. */
+export interface Located {
+  where: 'store' | 'staged';
+  type: ObjectType;
+  /** Uncompressed body length. */
+  size: number;
+  /** Its index row, for an object in the store. */
+  row?: IndexRow;
+}
 
 export interface StoredObject {
   type: ObjectType;
@@ -257,20 +270,71 @@ export class PackStore implements ObjectReader, ObjectWriter {
     return moved;
   }
 
-  /** For each id found: where it lives (the store wins over the quarantine) and its type. */
-  whereMany(ids: readonly ObjectId[]): Map<ObjectId, { where: 'store' | 'staged'; type: ObjectType }> {
-    const out = new Map<ObjectId, { where: 'store' | 'staged'; type: ObjectType }>();
+  /**
+   * For each id found: where it lives (the store wins over the quarantine), its type, its body
+   * length (`size`: for a chunk, the chunk's size; for an inline file object, its content plus 2),
+   * and its place in a pack, which `fileSizes` takes so as not to look the object up again.
+   */
+  whereMany(ids: readonly ObjectId[]): Map<ObjectId, Located> {
+    const out = new Map<ObjectId, Located>();
     for (let i = 0; i < ids.length; i += 500) {
       const batch = ids.slice(i, i + 500);
-      const marks = batch.map(() => '?').join(',');
-      for (const table of ['objects', 'staged'] as const) {
-        for (const r of this.db.prepare(`SELECT id, type FROM ${table} WHERE id IN (${marks})`).all(...batch) as {
-          id: string;
-          type: number;
-        }[]) {
-          if (!out.has(r.id)) out.set(r.id, { where: table === 'objects' ? 'store' : 'staged', type: typeOf(r.type, r.id) });
+      // Only a stored object's place is wanted (fileSizes reads stored files): the quarantine's
+      // rows, all of a clone's, are fetched with the three columns the closure check uses.
+      for (const r of this.whereStatement('objects', batch.length).all(...batch) as (IndexRow & { id: string })[])
+        out.set(r.id, { where: 'store', type: typeOf(r.type, r.id), size: r.raw_len, row: r });
+      for (const r of this.whereStatement('staged', batch.length).all(...batch) as { id: string; type: number; raw_len: number }[])
+        if (!out.has(r.id)) out.set(r.id, { where: 'staged', type: typeOf(r.type, r.id), size: r.raw_len });
+    }
+    return out;
+  }
+
+  // One prepared statement per table and batch length: a closure check runs thousands of batches.
+  private readonly whereStatements = new Map<string, Statement<unknown[]>>();
+  private whereStatement(table: 'objects' | 'staged', n: number): Statement<unknown[]> {
+    const key = `${table}:${n}`;
+    let st = this.whereStatements.get(key);
+    if (st === undefined) {
+      const columns = table === 'objects' ? ROW_COLUMNS : 'id, type, raw_len';
+      st = this.db.prepare<unknown[]>(`SELECT ${columns} FROM ${table} WHERE id IN (${new Array(n).fill('?').join(',')})`);
+      this.whereStatements.set(key, st);
+    }
+    return st;
+  }
+
+  /**
+   * The content size of each `file` object (FORMAT §5), as located by `whereMany`, read from the
+   * first bytes of its body: an inline file's size is its body length minus 2, a chunked file's is
+   * its header's total_size. A size check (FORMAT §7.1) needs only that: reading and hashing every
+   * unchanged file a changed folder names would cost a fetch as much as a clone. These few bytes
+   * are not hashed: the object was verified when it entered the store, fsck verifies it again,
+   * and a damaged prefix can only make a size check fail, never supply data. A body whose prefix
+   * does not tell (deflate needing more bytes) is read whole and verified.
+   */
+  fileSizes(located: Iterable<[ObjectId, Located]>): Map<ObjectId, number> {
+    const out = new Map<ObjectId, number>();
+    // Version, layout and a varint of at most 8 bytes (core/varint.ts); deflate needs more input.
+    const RAW_PREFIX = 10;
+    const DEFLATE_PREFIX = 1024;
+    const head = Buffer.allocUnsafe(DEFLATE_PREFIX);
+    for (const [id, { type, row }] of located) {
+      if (type !== 'file') throw new BadFormatError(`object ${id} is a ${type}, expected a file`, { id });
+      const r = row ?? this.locate([id])[0]!;
+      const fd = this.packFd(r.pack, id);
+      const want = Math.min(r.stored_len, r.comp === COMP_NONE ? RAW_PREFIX : DEFLATE_PREFIX);
+      const n = readFully(fd, head.subarray(0, want), r.offset);
+      let body: Buffer | undefined;
+      if (r.comp === COMP_NONE) body = head.subarray(0, n);
+      else if (r.comp === COMP_DEFLATE) {
+        try {
+          body = inflateRawSync(head.subarray(0, n), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: r.raw_len + 1 });
+        } catch {
+          body = undefined;
         }
       }
+      const size =
+        (body === undefined ? undefined : sizeFromPrefix(body, r.raw_len)) ?? decodeFile(this.get(id, 'file').data, `file ${id}`).size;
+      out.set(id, size);
     }
     return out;
   }
@@ -432,7 +496,7 @@ export class PackStore implements ObjectReader, ObjectWriter {
   }
 }
 
-interface IndexRow {
+export interface IndexRow {
   type: number;
   pack: number;
   offset: number;
@@ -460,6 +524,18 @@ function decodeStored(id: ObjectId, row: Pick<IndexRow, 'type' | 'comp' | 'raw_l
     throw new CorruptObjectError(id, 'content does not hash to its id');
   }
   return { type, data };
+}
+
+/** A file object's content size from the first bytes of its body (FORMAT §5); undefined when they do not tell. */
+function sizeFromPrefix(body: Buffer, rawLen: number): number | undefined {
+  if (body.length < 2) return undefined;
+  if (body[1] === 0) return rawLen - 2;
+  if (body[1] !== 1) return undefined;
+  try {
+    return readVarint(body, 2, 'file')[0];
+  } catch {
+    return undefined;
+  }
 }
 
 function typeOf(code: number, id: ObjectId): ObjectType {

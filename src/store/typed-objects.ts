@@ -6,6 +6,7 @@ import { decodeCommit, encodeCommit, type Commit } from '../core/commit-object.j
 import { decodeTree, encodeTree, type TreeEntry } from '../core/tree-object.js';
 import { decodeFile, type FileObject } from '../core/file-object.js';
 import type { ObjectReader, ObjectWriter } from './object-store.js';
+import { INLINE_MAX } from './file-limits.js';
 
 export function readCommit(store: ObjectReader, id: ObjectId): Commit {
   const { data } = store.get(id, 'commit');
@@ -20,6 +21,20 @@ export function readTree(store: ObjectReader, id: ObjectId): TreeEntry[] {
 export function readFileObject(store: ObjectReader, id: ObjectId): FileObject {
   const { data } = store.get(id, 'file');
   return withId(id, () => decodeFile(data, `file ${id}`));
+}
+
+/**
+ * Why a decoded file object breaks the layout rule (FORMAT §5), or null: content of at most
+ * INLINE_MAX bytes is inline, larger content chunked. The v1 decoder accepts either layout; a
+ * receiver refuses the other one (a second id for the same content, and a sender deciding by a tree
+ * entry's size whether to list chunks would never list this file's: every clone would then fail).
+ */
+export function fileLayoutProblem(f: FileObject): string | null {
+  if (f.kind === 'chunked' && f.size <= INLINE_MAX)
+    return `chunked, but its ${f.size} bytes are at most ${INLINE_MAX}: a file that small is stored inline`;
+  if (f.kind === 'inline' && f.size > INLINE_MAX)
+    return `inline, but its ${f.size} bytes are more than ${INLINE_MAX}: a file that large is chunked`;
+  return null;
 }
 
 export function writeCommit(store: ObjectWriter, commit: Commit): ObjectId {

@@ -53,9 +53,9 @@ describe('cairn fsck', () => {
     expect(r.stdout).toBe(
       `missing file ${x}\n` +
         `  at refs/heads/main: commit ${head.slice(0, 12)} file data/x.csv\n` +
-        `  object ${x} is missing from the store; run 'cairn fsck', and fetch it again from a replica\n` +
+        `  object ${x} is missing from the store; run 'cairn fsck' to see what is lost, and 'cairn fetch --repair' to bring it back from a replica that has it\n` +
         'checked 2 commits, 3 trees, 2 files, 0 chunks (17 B)\n' +
-        '1 problem found: restore the damaged objects from a replica (cairn pull) or from a backup\n',
+        "1 problem found: bring missing objects back from a replica that has them ('cairn fetch --repair REMOTE'), or restore damaged ones from a backup\n",
     );
     const j = runCairn(['fsck', '--json'], { cwd });
     expect(j.code).toBe(7);

@@ -61,6 +61,16 @@ export class ObjectSet {
     return this.add('chunk', bytes);
   }
 
+  /**
+   * A chunked file object (version 1, kind 1, total, count, then id and size per chunk) exactly as
+   * given: the sizes may lie about the chunks, and `total` defaults to their sum (so it decodes).
+   */
+  chunkedFile(chunks: readonly { id: string; size: number }[], total = chunks.reduce((s, c) => s + c.size, 0)): string {
+    const parts: Buffer[] = [Buffer.from([1, 1]), varint(total), varint(chunks.length)];
+    for (const c of chunks) parts.push(Buffer.from(c.id, 'hex'), varint(c.size));
+    return this.add('file', Buffer.concat(parts));
+  }
+
   /** A tree body exactly as given, entries in the order given: names are not checked. */
   tree(entries: readonly FakeEntry[]): string {
     const parts: Buffer[] = [Buffer.from([1]), varint(entries.length)];

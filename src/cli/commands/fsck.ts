@@ -41,6 +41,6 @@ function humanReport(res: FsckResult): string {
   s +=
     n === 0
       ? 'no problems found\n'
-      : `${n} problem${n === 1 ? '' : 's'} found: restore the damaged objects from a replica (cairn pull) or from a backup\n`;
+      : `${n} problem${n === 1 ? '' : 's'} found: bring missing objects back from a replica that has them ('cairn fetch --repair REMOTE'), or restore damaged ones from a backup\n`;
   return s;
 }

@@ -16,6 +16,7 @@ interface PullFlags {
   ffOnly?: boolean;
   favor?: string;
   json?: boolean;
+  repair?: boolean;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -26,6 +27,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .argument('[branch]', "remote branch to merge (default: the upstream's branch, else the current branch's name)")
     .option('--ff-only', 'refuse unless the merge is a fast-forward')
     .option('--favor <rule>', 'settle conflicts: ours, theirs or newer (see cairn merge --help)')
+    .option('--repair', "also bring back objects missing from the local store (see 'cairn fetch --repair')")
     .option('--json', 'print the result as JSON: {fetch, merge}')
     .addHelpText(
       'after',
@@ -48,7 +50,7 @@ Examples:
           const upstreamMerge =
             repo.config.get(`branch.${local}.remote`) === remoteName ? repo.config.get(`branch.${local}.merge`) : undefined;
           const remoteBranch = branch ?? upstreamMerge?.replace(/^refs\/heads\//, '') ?? local;
-          const fetched = await fetchInto(ctx, repo, remoteName, progress.report);
+          const fetched = await fetchInto(ctx, repo, remoteName, progress.report, { repair: opts.repair === true });
           progress.stop();
           const tracking = `refs/remotes/${remoteName}/${remoteBranch}`;
           if (repo.refs.resolve(tracking) === null)

@@ -3,13 +3,13 @@
 // replica's tips already reach (computed by the server); and the objects this replica lacks from
 // that list, streamed. Received objects wait in the quarantine until closure is verified; then
 // they are promoted and the remote-tracking refs move, in one transaction.
-import { RemoteError } from '../../errors.js';
+import { BadFormatError, MissingObjectError, RemoteError } from '../../errors.js';
 import type { ObjectId } from '../../core/hash.js';
 import { refNameProblem } from '../../core/names.js';
 import { PackStore } from '../../store/object-store.js';
 import type { Repository } from '../../store/repository.js';
 import type { ProgressFn } from '../../ops/progress.js';
-import { stagedClosure } from '../protocol/closure.js';
+import { repairClosure, stagedClosure } from '../protocol/closure.js';
 import { RemoteClient, type RemoteOptions } from './http-client.js';
 import { receiveStream } from '../protocol/receive.js';
 import type { RefsResponse } from '../protocol/schemas.js';
@@ -27,6 +27,11 @@ export interface FetchOptions extends RemoteOptions {
   tags?: boolean;
   /** Delete remote-tracking refs whose branch the remote no longer has. */
   prune?: boolean;
+  /**
+   * The local store is damaged (fsck found objects missing): also bring back every object the
+   * remote's refs reach that this replica lacks, even below commits it already has.
+   */
+  repair?: boolean;
 }
 
 export interface RefChange {
@@ -40,6 +45,8 @@ export interface TransferStats {
   listed: number;
   requested: number;
   received: number;
+  /** A repairing fetch: objects missing from the local store that came back (promoted). */
+  repaired?: number;
   /** Body bytes on the wire, both ways, and HTTP requests made. */
   bytesSent: number;
   bytesReceived: number;
@@ -63,7 +70,7 @@ export async function fetchRemote(repo: Repository, opts: FetchOptions): Promise
   const client = new RemoteClient(opts.url, opts);
   try {
     const advert = await client.refs();
-    const stats = await transfer(repo, client, advert, opts.progress);
+    const stats = await transfer(repo, client, advert, opts.progress, { repair: opts.repair === true });
     return {
       ...stats,
       ...moveTrackingRefs(repo, advert, opts),
@@ -87,13 +94,29 @@ export async function transfer(
   client: RemoteClient,
   advert: RefsResponse,
   progress?: ProgressFn,
+  opts: { repair?: boolean } = {},
 ): Promise<TransferStats> {
-  const wants = [...new Set(advert.refs.map((r) => r.id))].filter((id) => !repo.objects.has(id));
+  const advertised = [...new Set(advert.refs.map((r) => r.id))];
+  // An ordinary fetch trusts the store: a commit in it is a whole closure, so neither it nor
+  // anything below it is asked for. A repair (docs/PROTOCOL.md §6.4) cannot trust that, so it asks
+  // for everything the remote's refs reach and lets the lack answer keep only what is absent.
+  // A ref names a commit (PROTOCOL §6.3): an advertised id this replica stores as anything else is
+  // refused here, since nothing below would look at it again before a tracking ref named it.
+  // (Quarantined ones are left to the closure check, which reads them as the commits they must be.)
+  const stored = new Set<ObjectId>();
+  for (const [id, { where, type }] of repo.objects.whereMany(advertised)) {
+    if (where !== 'store') continue;
+    if (type !== 'commit')
+      throw new BadFormatError(`the remote advertises ${id} as a ref, but it is a ${type}: a ref names a commit`, { id });
+    stored.add(id);
+  }
+  const wants = opts.repair === true ? advertised : advertised.filter((id) => !stored.has(id));
   const stats: TransferStats = { listed: 0, requested: 0, received: 0, bytesSent: 0, bytesReceived: 0, requests: 0 };
+  if (opts.repair === true) stats.repaired = 0;
   if (wants.length > 0) {
     const staging = new PackStore(repo.db, repo.cairnDir, { staging: true });
     try {
-      const haves = localTips(repo);
+      const haves = opts.repair === true ? [] : localTips(repo);
       progress?.({ phase: 'negotiating', done: 0, total: wants.length, unit: 'objects' });
       const list = await client.fetchList(wants, haves);
       stats.listed = list.ids.length;
@@ -113,8 +136,25 @@ export async function transfer(
           );
         inlineFiles = r.inlineFiles;
       }
-      const closure = stagedClosure(staging, wants, { inlineFiles });
-      repo.refs.transaction(() => staging.promote(closure));
+      if (opts.repair === true) {
+        const local = [...new Set(repo.refs.list('').map((r) => r.id))];
+        stats.repaired = promoteRepair(repo, staging, local, wants);
+      } else {
+        let closure: ObjectId[];
+        try {
+          closure = stagedClosure(staging, wants, { inlineFiles });
+        } catch (err) {
+          // An object the remote did not list, because this replica's refs said it was here: the
+          // local store has lost it. Asking again would get the same list; a repair asks for all.
+          // (Not a tip, nor anything listed: those the remote owed, and re-running resumes them.)
+          const id = err instanceof MissingObjectError ? (err.data['id'] as ObjectId) : undefined;
+          if (id === undefined || haves.length === 0 || wants.includes(id) || list.ids.includes(id)) throw err;
+          staging.close();
+          const again = await transfer(repo, client, advert, progress, { repair: true });
+          return { ...again, received: again.received + stats.received };
+        }
+        repo.refs.transaction(() => staging.promote(closure));
+      }
     } finally {
       staging.close();
     }
@@ -123,6 +163,24 @@ export async function transfer(
   stats.bytesReceived = client.traffic.received;
   stats.requests = client.traffic.requests;
   return stats;
+}
+
+/**
+ * Promotes what a repairing fetch received and returns how many objects the local store gained.
+ * Objects that reach one still missing stay in the quarantine (the store gains only whole
+ * closures); the missing ones are then named (exit 7): no remote here has them.
+ */
+function promoteRepair(repo: Repository, staging: PackStore, local: readonly ObjectId[], remote: readonly ObjectId[]): number {
+  const { whole, missing, repaired } = repairClosure(staging, local, remote);
+  repo.refs.transaction(() => staging.promote(whole));
+  if (missing.length > 0) {
+    const shown = missing.slice(0, 5).join(', ');
+    throw new MissingObjectError(
+      `${missing.length} object(s) are still missing after the repair (${shown}${missing.length > 5 ? ', …' : ''}): the remote does not have them either (${repaired} other lost object(s) came back); run 'cairn fsck' to see what they belong to, and fetch them from another replica or restore them from a backup`,
+      { id: missing[0]!, missing: missing.slice(0, 100), repaired },
+    );
+  }
+  return repaired;
 }
 
 /** The server takes at most this many haves; branches and remote-tracking refs come first. */

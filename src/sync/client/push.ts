@@ -3,7 +3,15 @@
 // reach) the remote lacks, answered as one bit per id, so objects it kept from an interrupted push
 // are not sent again; the lacking objects, streamed straight from the packs; and the ref update,
 // which the server applies atomically by compare-and-swap after checking closure.
-import { CairnError, NotFoundError, RefMovedError, RejectedError, UsageError } from '../../errors.js';
+import {
+  CairnError,
+  CorruptObjectError,
+  MissingObjectError,
+  NotFoundError,
+  RefMovedError,
+  RejectedError,
+  UsageError,
+} from '../../errors.js';
 import type { ObjectId } from '../../core/hash.js';
 import type { Repository } from '../../store/repository.js';
 import { isAncestor } from '../../ops/history/commit-graph.js';
@@ -97,15 +105,22 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
     if (wants.length > 0) {
       const haves = advert.refs.map((r) => r.id).filter((id) => repo.objects.has(id));
       opts.progress?.({ phase: 'negotiating', done: 0, unit: 'objects' });
-      const list = listObjects(repo.objects, wants, haves).ids;
+      const list = localOnly(() => listObjects(repo.objects, wants, haves).ids);
       stats.listed = list.length;
       const lack = list.length === 0 ? [] : await client.pushLacks(list);
       const send = list.filter((_, i) => lack[i]);
+      // Checked before the stream starts: an object lost from the local store found while
+      // streaming would end the request midway and read as a network failure (exit 8).
+      const gone = repo.objects.lacking(send);
+      const lost = send.find((_, i) => gone[i]);
+      if (lost !== undefined) throw lostLocally(lost);
       stats.requested = send.length;
       alreadyThere = list.length - send.length;
       if (send.length > 0) {
         const batch = client.capabilities.has(CAP_BATCH);
-        const sent = await client.pushObjects(objectStream(repo, send, batch, opts.progress));
+        const sent = await client.pushObjects(objectStream(repo, send, batch, opts.progress)).catch((err: unknown) => {
+          throw corruptHere(repo, err) ?? err;
+        });
         stats.received = sent.objects;
       }
     }
@@ -144,6 +159,47 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
     return { ...stats, url: opts.url, refs: results, alreadyThere };
   } finally {
     await client.close();
+  }
+}
+
+/** What a push says when this replica lacks an object its own refs reach (FORMAT §15.1 broken here). */
+function lostLocally(id: ObjectId, cause?: unknown): MissingObjectError {
+  return new MissingObjectError(
+    `cannot push: object ${id}, which the pushed commits reach, is missing from this repository (its store is damaged); run 'cairn fsck' to see what is lost, and 'cairn fetch --repair' to bring back what a remote still has`,
+    { id, reason: 'local' },
+    cause,
+  );
+}
+
+/**
+ * The sender streams its records as they lie in its packs; the receiver verifies them. When the
+ * receiver refuses one as corrupt and the local copy does not verify either, the damage is here:
+ * say so (exit 7), not as a remote failure (exit 8). A copy that verifies here was damaged on
+ * the way or by the server: its answer stands.
+ */
+function corruptHere(repo: Repository, err: unknown): CorruptObjectError | undefined {
+  if (!(err instanceof CairnError) || err.data['remoteCode'] !== 'CORRUPT_OBJECT' || typeof err.data['id'] !== 'string') return undefined;
+  const id = err.data['id'];
+  try {
+    repo.objects.get(id);
+    return undefined;
+  } catch (local) {
+    if (!(local instanceof CorruptObjectError)) return undefined;
+    return new CorruptObjectError(
+      `cannot push: object ${id} is corrupt in this repository (${String(local.data['reason'] ?? local.message)}), and the remote refused it; run 'cairn fsck' to see what is damaged, and restore it from a backup (a fetch does not replace a stored object)`,
+      { id, reason: 'local' },
+      err,
+    );
+  }
+}
+
+/** Runs the sender's walk over the local store, naming a lost object as lostLocally does. */
+function localOnly<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof MissingObjectError && typeof err.data['id'] === 'string') throw lostLocally(err.data['id'], err);
+    throw err;
   }
 }
 

@@ -1,14 +1,15 @@
-// The receiver's side of an object stream: every record is checked (id against content, type,
-// size, decompressed size, and for trees, commits and file objects a full strict decode, so a
-// hostile tree name is refused before it is stored; docs/PROTOCOL.md §6.1) and then written to the
-// quarantine (§6.2). What was
-// verified is flushed often, so an interrupted transfer keeps nearly everything that arrived.
+// The receiver's side of an object stream (docs/PROTOCOL.md §6.1): every record is checked (id
+// against content, type, size, decompressed size, and for trees, commits and file objects a full
+// strict decode, so a hostile tree name is refused before it is stored, as is a file object in the
+// layout its size does not call for: FORMAT §5), then written to the quarantine (PROTOCOL §6.2).
+// What was verified is flushed often, so an interrupted transfer keeps nearly everything that arrived.
 import { BadFormatError, RejectedError, RemoteError } from '../../errors.js';
 import { OBJECT_TYPES, type ObjectId } from '../../core/hash.js';
 import { decodeCommit } from '../../core/commit-object.js';
 import { decodeFile } from '../../core/file-object.js';
 import { decodeTree } from '../../core/tree-object.js';
 import { verifyRecord, type PackStore } from '../../store/object-store.js';
+import { fileLayoutProblem } from '../../store/typed-objects.js';
 import type { ProgressFn } from '../../ops/progress.js';
 import { StreamParser, type WireRecord } from './wire.js';
 
@@ -121,7 +122,12 @@ function acceptRecord(rec: WireRecord, staging: PackStore, maxRaw: number, fresh
   const what = `received ${type} ${rec.id}`;
   if (type === 'tree') decodeTree(data, what);
   else if (type === 'commit') decodeCommit(data, what);
-  else if (type === 'file' && decodeFile(data, what).kind === 'inline') inline.add(rec.id);
+  else if (type === 'file') {
+    const f = decodeFile(data, what);
+    const problem = fileLayoutProblem(f);
+    if (problem !== null) throw new BadFormatError(what, problem, { id: rec.id });
+    if (f.kind === 'inline') inline.add(rec.id);
+  }
   staging.putEncoded(rec.id, type, rec.stored, rec.comp, data.length, fresh);
   return data.length;
 }
