@@ -1,0 +1,385 @@
+// Glob patterns of .cairnignore and .cairnattributes (gitignore / gitattributes syntax, git's
+// wildmatch rules), matched in linear time: a pattern is compiled to a small NFA that is run over
+// the path once, keeping the set of live states, so no input can make matching backtrack
+// (docs/FORMAT.md §14.1). These files arrive with every pull: they are remote input.
+import { BadFormatError } from '../errors.js';
+
+/** A longer pattern is refused (docs/FORMAT.md §14.1); git's own limit is PATH_MAX-like. */
+export const MAX_PATTERN_LENGTH = 1024;
+/** More rules than this in one file are refused (docs/FORMAT.md §14.1). */
+export const MAX_RULES = 10_000;
+
+const SLASH = 0x2f;
+const LIT = 0;
+const ONE = 1;
+const CLASS = 2;
+const STAR = 3; // any run of characters except '/'
+const ANYSTAR = 4; // any run of characters, '/' included
+const OPT = 5; // epsilon to the next state and past the next two ("**/": zero or more folders)
+
+type ClassTest = (c: number) => boolean;
+
+/**
+ * One compiled wildmatch pattern (git's WM_PATHNAME mode): `*` and `?` and `[...]` never match '/',
+ * `**` between slashes (or at either end) crosses folders, any other `**` is `*`, `\x` is `x`.
+ * Matching walks the text once with a set of NFA states: O(pattern length × text length) at worst,
+ * whatever the pattern.
+ */
+export class Glob {
+  private constructor(
+    private readonly kinds: Uint8Array,
+    private readonly codes: Int32Array,
+    private readonly classes: readonly ClassTest[],
+    /** Patterns git can never match (an unclosed '[', a lone trailing '\'). */
+    private readonly never: boolean,
+    /** Fast paths: the whole pattern is a literal, or '*' followed by a literal without '/'. */
+    private readonly literal: string | undefined,
+    private readonly starSuffix: string | undefined,
+  ) {}
+
+  static compile(pattern: string): Glob {
+    if (pattern.length > MAX_PATTERN_LENGTH) throw new BadFormatError('pattern', `longer than ${MAX_PATTERN_LENGTH} characters`);
+    const kinds: number[] = [];
+    const codes: number[] = [];
+    const classes: ClassTest[] = [];
+    let never = false;
+    const p = pattern;
+    for (let i = 0; i < p.length && !never; i++) {
+      const ch = p.charCodeAt(i);
+      if (ch === 0x2a /* * */) {
+        let j = i;
+        while (p.charCodeAt(j + 1) === 0x2a) j++;
+        const run = j - i + 1;
+        const atStart = i === 0 || p.charCodeAt(i - 1) === SLASH;
+        const next = j + 1;
+        const escapedSlash = p.charCodeAt(next) === 0x5c && p.charCodeAt(next + 1) === SLASH;
+        if (run >= 2 && atStart && p.charCodeAt(next) === SLASH) {
+          // "**/" is zero or more whole folders: (any characters, then '/') or nothing.
+          push(OPT);
+          push(ANYSTAR);
+          push(LIT, SLASH);
+          j = next;
+        } else if (run >= 2 && atStart && (next === p.length || escapedSlash)) push(ANYSTAR);
+        else push(STAR);
+        i = j;
+      } else if (ch === 0x3f /* ? */) push(ONE);
+      else if (ch === 0x5b /* [ */) {
+        const parsed = parseClass(p, i);
+        if (parsed === null) never = true;
+        else {
+          push(CLASS, classes.length);
+          classes.push(parsed.test);
+          i = parsed.end;
+        }
+      } else if (ch === 0x5c /* \ */) {
+        if (i + 1 >= p.length) never = true;
+        else push(LIT, p.charCodeAt(++i));
+      } else push(LIT, ch);
+    }
+    let literal: string | undefined;
+    let starSuffix: string | undefined;
+    if (!never && kinds.every((k) => k === LIT)) literal = String.fromCharCode(...codes);
+    else if (!never && kinds[0] === STAR && kinds.slice(1).every((k) => k === LIT) && !codes.slice(1).includes(SLASH))
+      starSuffix = String.fromCharCode(...codes.slice(1));
+    return new Glob(Uint8Array.from(kinds), Int32Array.from(codes), classes, never, literal, starSuffix);
+
+    function push(kind: number, code = 0): void {
+      kinds.push(kind);
+      codes.push(code);
+    }
+  }
+
+  matches(text: string): boolean {
+    if (this.never) return false;
+    if (this.literal !== undefined) return text === this.literal;
+    if (this.starSuffix !== undefined) {
+      return text.endsWith(this.starSuffix) && text.lastIndexOf('/', text.length - this.starSuffix.length - 1) < 0;
+    }
+    const { kinds, codes, classes } = this;
+    const m = kinds.length;
+    let cur = new Uint8Array(m + 1);
+    let next = new Uint8Array(m + 1);
+    cur[0] = 1;
+    let lo = 0;
+    let hi = close(cur, 0, 0);
+    for (let t = 0; t < text.length; t++) {
+      const c = text.charCodeAt(t);
+      let nlo = m + 1;
+      let nhi = -1;
+      for (let j = lo; j <= hi && j < m; j++) {
+        if (cur[j] === 0) continue;
+        let to = -1;
+        switch (kinds[j]) {
+          case LIT:
+            if (c === codes[j]) to = j + 1;
+            break;
+          case ONE:
+            if (c !== SLASH) to = j + 1;
+            break;
+          case CLASS:
+            if (c !== SLASH && classes[codes[j]!]!(c)) to = j + 1;
+            break;
+          case STAR:
+            if (c !== SLASH) to = j;
+            break;
+          case ANYSTAR:
+            to = j;
+            break;
+        }
+        if (to < 0) continue;
+        next[to] = 1;
+        if (to < nlo) nlo = to;
+        if (to > nhi) nhi = to;
+      }
+      if (nhi < 0) return false;
+      cur.fill(0, lo, hi + 1); // keeps `next` all zeros for the following step
+      [cur, next] = [next, cur];
+      lo = nlo;
+      hi = close(cur, lo, nhi);
+    }
+    return cur[m] === 1;
+
+    /** Adds the epsilon moves (forward only, so one pass in order suffices); returns the new highest state. */
+    function close(set: Uint8Array, from: number, top: number): number {
+      let high = top;
+      for (let j = from; j <= high && j < m; j++) {
+        if (set[j] === 0) continue;
+        const k = kinds[j];
+        if (k === STAR || k === ANYSTAR || k === OPT) {
+          set[j + 1] = 1;
+          if (j + 1 > high) high = j + 1;
+          if (k === OPT) {
+            set[j + 3] = 1;
+            if (j + 3 > high) high = j + 3;
+          }
+        }
+      }
+      return high;
+    }
+  }
+}
+
+const POSIX: Record<string, ClassTest> = {
+  alnum: (c) => isDigit(c) || isAlpha(c),
+  alpha: (c) => isAlpha(c),
+  blank: (c) => c === 0x20 || c === 0x09,
+  cntrl: (c) => c < 0x20 || c === 0x7f,
+  digit: (c) => isDigit(c),
+  graph: (c) => c > 0x20 && c < 0x7f,
+  lower: (c) => c >= 0x61 && c <= 0x7a,
+  print: (c) => c >= 0x20 && c < 0x7f,
+  punct: (c) => c > 0x20 && c < 0x7f && !isDigit(c) && !isAlpha(c),
+  space: (c) => c === 0x20 || (c >= 0x09 && c <= 0x0d),
+  upper: (c) => c >= 0x41 && c <= 0x5a,
+  xdigit: (c) => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66),
+};
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+function isAlpha(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+/**
+ * A bracket expression starting at p[start] === '[', as git's wildmatch reads it: '!' or '^'
+ * negates, a leading ']' is a member, 'a-z' is a range, '\x' is x, '[:alpha:]' a POSIX class.
+ * Null when git would abort the match (no closing ']', an unknown POSIX class).
+ */
+function parseClass(p: string, start: number): { test: ClassTest; end: number } | null {
+  let i = start + 1;
+  let negated = false;
+  if (p[i] === '!' || p[i] === '^') {
+    negated = true;
+    i++;
+  }
+  const ranges: number[] = [];
+  const named: ClassTest[] = [];
+  let prev = -1;
+  let first = true;
+  for (; i < p.length; i++, first = false) {
+    let ch = p.charCodeAt(i);
+    if (ch === 0x5d /* ] */ && !first) {
+      const test: ClassTest = (c) => {
+        let hit = false;
+        for (let r = 0; r < ranges.length && !hit; r += 2) hit = c >= ranges[r]! && c <= ranges[r + 1]!;
+        for (let n = 0; n < named.length && !hit; n++) hit = named[n]!(c);
+        return hit !== negated;
+      };
+      return { test, end: i };
+    }
+    if (ch === 0x5c) {
+      if (++i >= p.length) return null;
+      ch = p.charCodeAt(i);
+      ranges.push(ch, ch);
+      prev = ch;
+    } else if (ch === 0x2d /* - */ && prev >= 0 && i + 1 < p.length && p[i + 1] !== ']') {
+      let hiCh = p.charCodeAt(++i);
+      if (hiCh === 0x5c) {
+        if (++i >= p.length) return null;
+        hiCh = p.charCodeAt(i);
+      }
+      // git keeps the range's low end as a member even when the range is empty (z-a).
+      ranges.push(prev, hiCh);
+      prev = -1;
+    } else if (ch === 0x5b && p[i + 1] === ':') {
+      const close = p.indexOf(']', i + 2);
+      if (close < 0) return null;
+      if (p[close - 1] !== ':' || close - 1 < i + 2) {
+        // No ":]": the '[' is an ordinary member, as in git.
+        ranges.push(ch, ch);
+        prev = ch;
+        continue;
+      }
+      const fn = POSIX[p.slice(i + 2, close - 1)];
+      if (fn === undefined) return null;
+      named.push(fn);
+      i = close;
+      prev = -1;
+    } else {
+      ranges.push(ch, ch);
+      prev = ch;
+    }
+  }
+  return null;
+}
+
+/**
+ * A gitignore/gitattributes line's pattern: with a '/' other than a trailing one it is matched
+ * against the whole path from the root (a leading '/' only anchors); without, against the base
+ * name at any depth. `dirOnly`: the pattern ended in '/', so it names folders only.
+ */
+export class PathPattern {
+  private constructor(
+    private readonly glob: Glob,
+    private readonly anchored: boolean,
+    readonly dirOnly: boolean,
+  ) {}
+
+  static compile(pattern: string): PathPattern {
+    let p = pattern;
+    // As git: one trailing '/' is taken off (escaped or not) and makes the pattern folders-only.
+    const dirOnly = p.endsWith('/');
+    if (dirOnly) p = p.slice(0, -1);
+    const anchored = p.includes('/');
+    if (p.startsWith('/')) p = p.slice(1);
+    return new PathPattern(Glob.compile(p), anchored, dirOnly);
+  }
+
+  /** `path` is repository-relative, without a trailing '/'; `isDir` says whether it names a folder. */
+  matches(path: string, isDir: boolean): boolean {
+    if (this.dirOnly && !isDir) return false;
+    if (this.anchored) return this.glob.matches(path);
+    const slash = path.lastIndexOf('/');
+    return this.glob.matches(slash < 0 ? path : path.slice(slash + 1));
+  }
+}
+
+interface IgnoreRule {
+  pattern: PathPattern;
+  negated: boolean;
+  /** The line as written, negation included: equal keys are equal rules. */
+  key: string;
+}
+
+/**
+ * The rules of one .cairnignore, with gitignore semantics: the last matching line wins, '!'
+ * re-includes, and nothing inside an ignored folder can be re-included (docs/FORMAT.md §14.1).
+ */
+export class IgnoreRules {
+  private readonly dirCache = new Map<string, boolean>();
+
+  private constructor(private readonly rules: readonly IgnoreRule[]) {}
+
+  get size(): number {
+    return this.rules.length;
+  }
+
+  /** Parses the file's text; more than MAX_RULES rules or an overlong pattern is BAD_FORMAT naming the line. */
+  static parse(text: string, source = '.cairnignore'): IgnoreRules {
+    const rules: IgnoreRule[] = [];
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      let line = lines[i]!;
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      if (line === '' || line.startsWith('#')) continue;
+      line = trimTrailingSpaces(line);
+      let negated = false;
+      if (line.startsWith('!')) {
+        negated = true;
+        line = line.slice(1);
+      }
+      if (line === '' || line === '/') continue;
+      if (rules.length >= MAX_RULES) throw rulesError(source, i + 1, `more than ${MAX_RULES} rules`);
+      rules.push({ pattern: compileLine(line, source, i + 1), negated, key: `${negated ? '!' : ''}${line}` });
+    }
+    return new IgnoreRules(dedupe(rules));
+  }
+
+  /** Whether `path` is ignored; a trailing '/' says it is a folder (the `ignore` package's convention). */
+  ignores(path: string): boolean {
+    const isDir = path.endsWith('/');
+    const p = isDir ? path.slice(0, -1) : path;
+    for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) if (this.dirIgnored(p.slice(0, i))) return true;
+    return isDir ? this.dirIgnored(p) : this.own(p, false);
+  }
+
+  private dirIgnored(dir: string): boolean {
+    let hit = this.dirCache.get(dir);
+    if (hit === undefined) {
+      hit = this.own(dir, true);
+      this.dirCache.set(dir, hit);
+    }
+    return hit;
+  }
+
+  /** The last matching rule's verdict for the path itself, parents aside. */
+  private own(path: string, isDir: boolean): boolean {
+    for (let i = this.rules.length - 1; i >= 0; i--) {
+      const r = this.rules[i]!;
+      if (r.pattern.matches(path, isDir)) return !r.negated;
+    }
+    return false;
+  }
+}
+
+/** A pattern from line `line` of `source`, its limit breaches reported as BAD_FORMAT naming the line. */
+export function compileLine(pattern: string, source: string, line: number): PathPattern {
+  try {
+    return PathPattern.compile(pattern);
+  } catch (err) {
+    if (err instanceof BadFormatError) throw rulesError(source, line, `pattern ${(err.data['reason'] as string) ?? err.message}`);
+    throw err;
+  }
+}
+
+function rulesError(source: string, line: number, reason: string): BadFormatError {
+  return new BadFormatError(`${source} line ${line}: ${reason}; shorten the file (docs/FORMAT.md §14.1), then run the command again`, {
+    what: source,
+    reason,
+    line,
+  });
+}
+
+/** git drops unescaped trailing spaces ("a\ " keeps its space). */
+function trimTrailingSpaces(line: string): string {
+  let end = line.length;
+  while (end > 0 && line[end - 1] === ' ') {
+    let backslashes = 0;
+    for (let k = end - 2; k >= 0 && line[k] === '\\'; k--) backslashes++;
+    if (backslashes % 2 === 1) break;
+    end--;
+  }
+  return line.slice(0, end);
+}
+
+/**
+ * The same line repeated changes nothing but the cost of matching: only the last copy of each is
+ * kept (the last match wins, so an earlier identical rule can never decide), which takes away
+ * the cheapest way to make a rules file slow.
+ */
+function dedupe(rules: IgnoreRule[]): IgnoreRule[] {
+  const last = new Map<string, number>();
+  rules.forEach((r, i) => last.set(r.key, i));
+  return last.size === rules.length ? rules : rules.filter((r, i) => last.get(r.key) === i);
+}
