@@ -310,7 +310,7 @@ export class IgnoreRules {
         line = line.slice(1);
       }
       if (line === '' || line === '/') continue;
-      if (rules.length >= MAX_RULES) throw rulesError(source, i + 1, `more than ${MAX_RULES} rules`);
+      if (rules.length >= MAX_RULES) throw rulesFileError(source, i + 1, `more than ${MAX_RULES} rules`);
       rules.push({ pattern: compileLine(line, source, i + 1), negated, key: `${negated ? '!' : ''}${line}` });
     }
     return new IgnoreRules(dedupe(rules));
@@ -348,12 +348,13 @@ export function compileLine(pattern: string, source: string, line: number): Path
   try {
     return PathPattern.compile(pattern);
   } catch (err) {
-    if (err instanceof BadFormatError) throw rulesError(source, line, `pattern ${(err.data['reason'] as string) ?? err.message}`);
+    if (err instanceof BadFormatError) throw rulesFileError(source, line, `pattern ${(err.data['reason'] as string) ?? err.message}`);
     throw err;
   }
 }
 
-function rulesError(source: string, line: number, reason: string): BadFormatError {
+/** A rules file (.cairnignore, .cairnattributes) past the limits of docs/FORMAT.md §14.1, at `line`. */
+export function rulesFileError(source: string, line: number, reason: string): BadFormatError {
   return new BadFormatError(`${source} line ${line}: ${reason}; shorten the file (docs/FORMAT.md §14.1), then run the command again`, {
     what: source,
     reason,

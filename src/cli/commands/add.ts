@@ -18,6 +18,7 @@ export function register(program: Command, ctx: CommandContext): void {
         progress.stop();
         if (opts.json) printJson(ctx, res);
         else {
+          for (const w of res.warnings ?? []) ctx.err.write(`${ctx.color.yellow('warning:')} ${w}\n`);
           for (const u of res.unstorable) ctx.err.write(`${ctx.color.yellow('warning:')} skipped '${u.path}': ${u.reason}\n`);
           if (res.added.length + res.modified.length + res.removed.length > 0) {
             ctx.out.write(`staged ${res.added.length} new, ${res.modified.length} modified, ${res.removed.length} deleted file(s)\n`);

@@ -76,6 +76,7 @@ Examples:
           onProgress: progress.report,
         });
         progress.stop();
+        for (const w of res.warnings ?? []) ctx.err.write(`${ctx.color.yellow('warning:')} ${w}\n`);
         for (const u of res.unstorable) ctx.err.write(`${ctx.color.yellow('warning:')} skipped '${u.path}': ${u.reason}\n`);
         if (!opts.json) printHuman(ctx, res, opts.message);
         const pushed = target === undefined ? null : await pushSnapshot(ctx, repo, target, res, opts);

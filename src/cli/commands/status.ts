@@ -42,6 +42,7 @@ Examples:
             for (let i = e.path.indexOf('/'); i >= 0; i = e.path.indexOf('/', i + 1)) tracked.add(e.path.slice(0, i));
         }
         const untracked = opts.untrackedFiles === 'all' ? res.untracked : collapse(res.untracked, tracked);
+        if (!opts.json) for (const w of res.warnings ?? []) ctx.err.write(`${ctx.color.yellow('warning:')} ${w}\n`);
         if (opts.json) printJson(ctx, jsonForm(res, untracked));
         else if (opts.short) ctx.out.write((opts.branch ? branchHeader(ctx, res) : '') + shortFormat(res, untracked));
         else ctx.out.write(longFormat(ctx, res, untracked));
