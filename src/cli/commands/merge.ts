@@ -87,6 +87,7 @@ Example:
           onProgress: progress.report,
         });
         progress.stop();
+        if (!opts.json) for (const w of res.warnings ?? []) ctx.err.write(`${ctx.color.yellow('warning:')} ${w}\n`);
         if (opts.json) printExactJson(ctx, res);
         else ctx.out.write(describeMerge(res, opts.favor));
         return res.status === 'conflicts' ? EXIT.CONFLICTS : EXIT.OK;
