@@ -5,8 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cairnOk, tempDir } from '../helpers/cli.js';
-import { runCairnTimed } from './helpers.js';
+import { cairnOk, runCairn, tempDir } from '../helpers/cli.js';
+import { ObjectSet, REFUSED_REF_NAMES, TERMINAL_ESCAPES, escapesInError, startFakeRemote } from '../helpers/fake-remote.js';
+import { runCairnAsync, runCairnTimed } from './helpers.js';
+import { Repository } from '../../src/store/repository.js';
 
 const tmp = tempDir('cairn-hostile-content-');
 afterAll(() => tmp.cleanup());
@@ -104,5 +106,129 @@ describe('hostile .cairnignore and .cairnattributes', () => {
     expect(r.code).toBe(7);
     expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'BAD_FORMAT', data: { what: '.cairnignore', reason: 'too-large' } } });
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});
+
+/** Raw terminal controls (ESC, CR, BEL, C1) that must never reach the terminal unescaped. */
+const RAW_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+const EVIL_NAME = 'evil\u001b[2J\r\nerror: forged.txt';
+const EVIL_QUOTED = '"evil\\033[2J\\r\\nerror: forged.txt"';
+
+describe('names and remote messages in human output', () => {
+  it('quotes a file name holding ESC[2J and CR LF as git does, in status, ls and diff; --json keeps it exact', () => {
+    const dir = fresh();
+    writeFileSync(join(dir, EVIL_NAME), 'v1\n');
+    const short = cairnOk(['status', '--short'], { cwd: dir });
+    expect(short).toBe(`?? ${EVIL_QUOTED}\n`);
+    const long = cairnOk(['status'], { cwd: dir });
+    expect(long).toContain(`\t${EVIL_QUOTED}\n`);
+    expect((JSON.parse(cairnOk(['status', '--json'], { cwd: dir })) as { untracked: string[] }).untracked).toEqual([EVIL_NAME]);
+    cairnOk(['commit', '-a', '-m', 'evil'], { cwd: dir });
+    expect(cairnOk(['ls'], { cwd: dir })).toBe(`${EVIL_QUOTED}\n`);
+    writeFileSync(join(dir, EVIL_NAME), 'v2\n');
+    expect(cairnOk(['diff', '--name-only'], { cwd: dir })).toBe(`${EVIL_QUOTED}\n`);
+    for (const args of [['status'], ['status', '-s'], ['diff'], ['diff', '--stat'], ['ls', '-l']]) {
+      const r = runCairn(args, { cwd: dir });
+      expect(RAW_CONTROLS.test(r.stdout + r.stderr), args.join(' ')).toBe(false);
+    }
+  });
+
+  it("escapes a remote's error message (clear screen, OSC, CR, a forged error: line) into one line; --json keeps it JSON-escaped", async () => {
+    const objs = new ObjectSet();
+    const fake = await startFakeRemote(objs, []);
+    try {
+      fake.attacks['refs'] = escapesInError;
+      const human = await runCairnAsync(['clone', fake.url, 'victim'], tmp.dir);
+      expect(human.code).toBe(8);
+      expect(RAW_CONTROLS.test(human.stderr)).toBe(false);
+      expect(human.stderr.trimEnd().split('\n')).toHaveLength(1); // no forged second line
+      expect(human.stderr).toMatch(/^error: .*denied \\033\[2J\\033\]0;owned\\a\\rfine\\nerror: forged line/);
+      const json = await runCairnAsync(['clone', '--json', fake.url, 'victim2'], tmp.dir);
+      expect(json.code).toBe(8);
+      expect(RAW_CONTROLS.test(json.stdout)).toBe(false);
+      const err = (JSON.parse(json.stdout) as { error: { code: string; data: { note: string } } }).error;
+      expect(err.code).toBe('REMOTE');
+      expect(err.data.note).toBe(TERMINAL_ESCAPES);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('ref names a hostile remote advertises', () => {
+  it('clone and fetch take only names git accepts: none becomes HEAD, a local branch, a tag or a tracking ref', async () => {
+    const objs = new ObjectSet();
+    const f = objs.file('hello\n');
+    const c = objs.commit(objs.tree([{ name: 'a.txt', kind: 'file', id: f, size: 6 }]), [], 'init');
+    const refs = [{ name: 'refs/heads/main', id: c }, ...REFUSED_REF_NAMES.map((name) => ({ name, id: c }))];
+    const fake = await startFakeRemote(objs, refs, 'refs/heads/-x');
+    try {
+      const r = await runCairnAsync(['clone', fake.url, 'refs-victim'], tmp.dir);
+      expect(r.code, r.stderr).toBe(0);
+      const dir = join(tmp.dir, 'refs-victim');
+      const listed = () => {
+        const repo = Repository.open(dir);
+        try {
+          return { refs: repo.refs.list('').map((x) => x.name), head: repo.refs.read('HEAD') };
+        } finally {
+          repo.close();
+        }
+      };
+      const after = listed();
+      expect(after.refs.sort()).toEqual(['refs/heads/main', 'refs/remotes/origin/main']);
+      expect(after.head).toMatchObject({ symbolic: true, target: 'refs/heads/main' });
+      const fetched = await runCairnAsync(['fetch'], dir);
+      expect(fetched.code, fetched.stderr).toBe(0);
+      expect(listed().refs.sort()).toEqual(['refs/heads/main', 'refs/remotes/origin/main']);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('a clone offered only refused names fails (exit 8) and quotes the name escaped and bounded', async () => {
+    const objs = new ObjectSet();
+    const c = objs.commit(objs.tree([]), [], 'init');
+    const fake = await startFakeRemote(objs, [{ name: `refs/heads/-${'\u001b'.repeat(900)}`, id: c }], 'refs/heads/main');
+    try {
+      const r = await runCairnAsync(['clone', fake.url, 'only-bad'], tmp.dir);
+      expect(r.code).toBe(8);
+      expect(RAW_CONTROLS.test(r.stderr)).toBe(false);
+      expect(r.stderr.length).toBeLessThan(1000);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('bounded quoting', () => {
+  it('a 100 KiB branch name is not echoed whole: the message shows 200 characters, an ellipsis and the length', () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'a'), 'a\n');
+    cairnOk(['commit', '-a', '-m', 'a'], { cwd: dir });
+    const name = 'x'.repeat(100_000);
+    const r = runCairn(['branch', name], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr.length).toBeLessThan(600);
+    expect(r.stderr).toContain(`\u2026 (${name.length} characters)`);
+    const json = runCairn(['branch', '--json', name], { cwd: dir });
+    expect((JSON.parse(json.stdout) as { error: { data: { name: string } } }).error.data.name).toBe(name);
+    // Led by '-', the name is an unknown option to the argument parser: its message is bounded too.
+    const dash = runCairn(['branch', `-${name}`], { cwd: dir });
+    expect(dash.code).toBe(2);
+    expect(dash.stderr.length).toBeLessThan(1000);
+  });
+
+  it('a tree entry name of 1 MiB from a remote is refused (exit 7) with a bounded message', async () => {
+    const objs = new ObjectSet();
+    const f = objs.file('x\n');
+    const c = objs.commit(objs.tree([{ name: 'n'.repeat(1 << 20), kind: 'file', id: f, size: 2 }]), [], 'huge name');
+    const fake = await startFakeRemote(objs, [{ name: 'refs/heads/main', id: c }]);
+    try {
+      const r = await runCairnAsync(['clone', fake.url, 'huge-name'], tmp.dir);
+      expect(r.code).toBe(7);
+      expect(r.stderr.length).toBeLessThan(2000);
+    } finally {
+      await fake.close();
+    }
   });
 });

@@ -3,7 +3,7 @@
 // same clone again resumes it (objects already received are not asked for again).
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AlreadyExistsError, NotFoundError, RemoteError } from '../../errors.js';
+import { AlreadyExistsError, NotFoundError, quoteForMessage, RemoteError } from '../../errors.js';
 import { refNameProblem } from '../../core/names.js';
 import { CAIRN_DIR, DB_FILE, DEFAULT_BRANCH, Repository } from '../../store/repository.js';
 import { readCommit } from '../../store/typed-objects.js';
@@ -56,7 +56,7 @@ export async function cloneRepo(opts: CloneOptions): Promise<CloneResult> {
     if (bad !== undefined && heads.length === 0) {
       throw new RemoteError(
         opts.url,
-        `the remote advertises an invalid ref name '${bad.name.slice(0, 100)}' and no valid branch; nothing was cloned`,
+        `the remote advertises an invalid ref name '${quoteForMessage(bad.name, 100)}' and no valid branch; nothing was cloned`,
         { url: opts.url },
       );
     }
