@@ -35,7 +35,16 @@ export class Glob {
     /** Fast paths: the whole pattern is a literal, or '*' followed by a literal without '/'. */
     private readonly literal: string | undefined,
     private readonly starSuffix: string | undefined,
+    /** Literal text every match starts and ends with (a cheap rejection before the automaton runs). */
+    private readonly head: string,
+    private readonly tail: string,
+    /** The longest literal run every match contains somewhere ("cache/" in "**\/cache/**"). */
+    private readonly needle: string,
   ) {}
+
+  /** The automaton's two state sets, reused by every call (matching is synchronous). */
+  private cur = new Uint8Array(0);
+  private next = new Uint8Array(0);
 
   static compile(pattern: string): Glob {
     if (pattern.length > MAX_PATTERN_LENGTH) throw new BadFormatError('pattern', `longer than ${MAX_PATTERN_LENGTH} characters`);
@@ -81,7 +90,21 @@ export class Glob {
     if (!never && kinds.every((k) => k === LIT)) literal = String.fromCharCode(...codes);
     else if (!never && kinds[0] === STAR && kinds.slice(1).every((k) => k === LIT) && !codes.slice(1).includes(SLASH))
       starSuffix = String.fromCharCode(...codes.slice(1));
-    return new Glob(Uint8Array.from(kinds), Int32Array.from(codes), classes, never, literal, starSuffix);
+    let h = 0;
+    while (h < kinds.length && kinds[h] === LIT) h++;
+    let t = kinds.length;
+    // The '/' closing a "**/" group is optional (the group may match nothing): not part of the tail.
+    while (t > h && kinds[t - 1] === LIT && !(t - 3 >= 0 && kinds[t - 3] === OPT)) t--;
+    const head = String.fromCharCode(...codes.slice(0, h));
+    const tail = String.fromCharCode(...codes.slice(t));
+    let needle = '';
+    for (let i = h; i < t; i++) {
+      let j = i;
+      while (j < t && kinds[j] === LIT && !(j >= 2 && kinds[j - 2] === OPT)) j++;
+      if (j - i > needle.length) needle = String.fromCharCode(...codes.slice(i, j));
+      i = j;
+    }
+    return new Glob(Uint8Array.from(kinds), Int32Array.from(codes), classes, never, literal, starSuffix, head, tail, needle);
 
     function push(kind: number, code = 0): void {
       kinds.push(kind);
@@ -96,9 +119,17 @@ export class Glob {
       return text.endsWith(this.starSuffix) && text.lastIndexOf('/', text.length - this.starSuffix.length - 1) < 0;
     }
     const { kinds, codes, classes } = this;
+    if (!text.startsWith(this.head) || !text.endsWith(this.tail) || text.length < this.head.length + this.tail.length) return false;
+    if (this.needle !== '' && !text.includes(this.needle, this.head.length)) return false;
     const m = kinds.length;
-    let cur = new Uint8Array(m + 1);
-    let next = new Uint8Array(m + 1);
+    if (this.cur.length !== m + 1) {
+      this.cur = new Uint8Array(m + 1);
+      this.next = new Uint8Array(m + 1);
+    }
+    let cur = this.cur;
+    let next = this.next;
+    cur.fill(0);
+    next.fill(0);
     cur[0] = 1;
     let lo = 0;
     let hi = close(cur, 0, 0);
@@ -266,13 +297,20 @@ export class PathPattern {
     return new PathPattern(Glob.compile(p), anchored, dirOnly);
   }
 
-  /** `path` is repository-relative, without a trailing '/'; `isDir` says whether it names a folder. */
-  matches(path: string, isDir: boolean): boolean {
+  /**
+   * `path` is repository-relative, without a trailing '/'; `isDir` says whether it names a folder;
+   * `base`, its last component, may be passed by a caller matching many patterns against one path.
+   */
+  matches(path: string, isDir: boolean, base?: string): boolean {
     if (this.dirOnly && !isDir) return false;
     if (this.anchored) return this.glob.matches(path);
-    const slash = path.lastIndexOf('/');
-    return this.glob.matches(slash < 0 ? path : path.slice(slash + 1));
+    return this.glob.matches(base ?? baseName(path));
   }
+}
+
+function baseName(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? path : path.slice(slash + 1);
 }
 
 interface IgnoreRule {
@@ -335,9 +373,10 @@ export class IgnoreRules {
 
   /** The last matching rule's verdict for the path itself, parents aside. */
   private own(path: string, isDir: boolean): boolean {
+    const base = baseName(path);
     for (let i = this.rules.length - 1; i >= 0; i--) {
       const r = this.rules[i]!;
-      if (r.pattern.matches(path, isDir)) return !r.negated;
+      if (r.pattern.matches(path, isDir, base)) return !r.negated;
     }
     return false;
   }

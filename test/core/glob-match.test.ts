@@ -26,7 +26,8 @@ function referenceRegExp(pattern: string): RegExp | null {
       else re += '[^/]*';
       i = j;
     } else if (c === '?') re += '[^/]';
-    else if (c === '[') return null; // classes are checked against git below
+    else if (c === '[')
+      return null; // classes are checked against git below
     else if (c === '\\') {
       if (i + 1 >= pattern.length) return /(?!)/;
       re += escapeRe(pattern[++i]!);
@@ -68,6 +69,25 @@ describe('Glob', () => {
       ['a[/]b', 'a/b', false],
       ['a[b', 'a[b', false], // an unclosed '[' makes git abort the match
       ['[a-]', '-', true],
+    ];
+    for (const [p, t, want] of cases) expect(Glob.compile(p).matches(t), `${p} ~ ${t}`).toBe(want);
+  });
+
+  it('keeps the literal fast paths (head, tail, inner literal) out of the way of an optional "**/"', () => {
+    const cases: [string, string, boolean][] = [
+      ['**/y', 'y', true],
+      ['**/y', 'a/b/y', true],
+      ['**/y', 'ay', false],
+      ['a/**/b', 'a/b', true],
+      ['a/**/b', 'a/x/y/b', true],
+      ['a/**/b', 'ab', false],
+      ['**/cache/**', 'cache/x', true],
+      ['**/cache/**', 'x/cache/y/z', true],
+      ['**/cache/**', 'x/nocache/y', false],
+      ['x*y*x', 'xyx', true],
+      ['x*y*x', 'xx', false],
+      ['*.tmp', 'a.tmp', true],
+      ['*.tmp', 'd/a.tmp', false],
     ];
     for (const [p, t, want] of cases) expect(Glob.compile(p).matches(t), `${p} ~ ${t}`).toBe(want);
   });
@@ -209,12 +229,16 @@ describe('IgnoreRules against git check-ignore', () => {
       .tuple(fc.array(fc.constantFrom('a', 'b', 'ab', 'ba', 'c'), { minLength: 1, maxLength: 4 }), fc.boolean())
       .map(([parts, dir]) => `${parts.join('/')}${dir ? '/' : ''}`);
     fc.assert(
-      fc.property(fc.array(rule, { minLength: 1, maxLength: 4 }), fc.uniqueArray(pathArb, { minLength: 1, maxLength: 12 }), (rules, paths) => {
-        const text = rules.join('\n') + '\n';
-        const ours = IgnoreRules.parse(text);
-        const mine = paths.filter((p) => ours.ignores(p)).sort();
-        expect(mine, text).toEqual([...gitIgnored(text, paths)].sort());
-      }),
+      fc.property(
+        fc.array(rule, { minLength: 1, maxLength: 4 }),
+        fc.uniqueArray(pathArb, { minLength: 1, maxLength: 12 }),
+        (rules, paths) => {
+          const text = rules.join('\n') + '\n';
+          const ours = IgnoreRules.parse(text);
+          const mine = paths.filter((p) => ours.ignores(p)).sort();
+          expect(mine, text).toEqual([...gitIgnored(text, paths)].sort());
+        },
+      ),
       { numRuns: 30 },
     );
   });
