@@ -105,13 +105,19 @@ export function commitJson(id: ObjectId, c: Commit, refs: readonly string[] = []
 export function commitMedium(color: ChalkInstance, id: ObjectId, c: Commit, refs?: readonly string[]): string[] {
   const lines = [color.yellow(`commit ${id}`) + colorDecorations(color, refs)];
   if (c.parents.length > 1) lines.push(`Merge: ${c.parents.map((p) => shortId(p)).join(' ')}`);
-  lines.push(`Author: ${formatPerson(c.author)}`, `Date:   ${formatDate(c.time, c.tzOffset)}`, '', ...indentMessage(c.message));
+  // Author and message may come from a remote: controls escaped (a message keeps its newlines and tabs).
+  lines.push(
+    `Author: ${humanText(formatPerson(c.author))}`,
+    `Date:   ${formatDate(c.time, c.tzOffset)}`,
+    '',
+    ...indentMessage(humanLines(c.message)),
+  );
   return lines;
 }
 
 /** "ID (decorations) subject" for --oneline. */
 export function commitOneline(color: ChalkInstance, id: ObjectId, c: Commit, refs?: readonly string[]): string {
-  return `${color.yellow(shortId(id))}${colorDecorations(color, refs)} ${subject(c.message)}`;
+  return `${color.yellow(shortId(id))}${colorDecorations(color, refs)} ${humanText(subject(c.message))}`;
 }
 
 function colorDecorations(color: ChalkInstance, refs: readonly string[] | undefined): string {
@@ -140,6 +146,14 @@ export function quotePath(path: string): string {
 /** Free text from a remote, a file or a name (messages, reasons): control characters escaped. */
 export function humanText(s: string): string {
   return escapeControls(s);
+}
+
+/** Multi-line text (a commit message): like humanText, but its newlines and tabs stay as they are. */
+export function humanLines(s: string): string {
+  return s
+    .split('\n')
+    .map((line) => line.split('\t').map(escapeControls).join('\t'))
+    .join('\n');
 }
 
 /** An error message as its one human line: controls escaped (even newlines) and length bounded. */

@@ -5,7 +5,7 @@ import { JsonNumber, JsonString } from '../core/merge/json-value.js';
 import { stringifyPlain } from '../core/merge/json-print.js';
 import type { ConflictedPath } from '../ops/merge/merge-tree.js';
 import type { CommandContext } from './context.js';
-import { quotePath, jsonSafe } from './format.js';
+import { quotePath, jsonSafe, humanText } from './format.js';
 
 /** One JSON document on a line, exact: undefined fields dropped (iteratively: values may be deep). */
 export function printExactJson(ctx: CommandContext, value: unknown): void {
@@ -14,7 +14,7 @@ export function printExactJson(ctx: CommandContext, value: unknown): void {
 
 /** A conflict value on one line: compact exact JSON, or '(absent)'. */
 export function showValue(v: unknown): string {
-  return v === undefined ? '(absent)' : stringifyPlain(dropUndefined(v));
+  return v === undefined ? '(absent)' : jsonSafe(stringifyPlain(dropUndefined(v)));
 }
 
 export function parseFavor(v: string | undefined): 'ours' | 'theirs' | 'newer' | undefined {
@@ -37,7 +37,7 @@ const SHOWN_LOCATIONS = 5;
 /** git-like "CONFLICT (kind): ..." line for a conflicted path. */
 export function conflictLine(c: ConflictedPath, ours: string, theirs: string): string {
   const where = (n: number) => {
-    const locs = c.conflicts.filter((e) => e.kind !== 'directory-file').map((e) => e.location || '(whole file)');
+    const locs = c.conflicts.filter((e) => e.kind !== 'directory-file').map((e) => humanText(e.location) || '(whole file)');
     const shown = locs.slice(0, SHOWN_LOCATIONS).join(', ') + (locs.length > SHOWN_LOCATIONS ? ', ...' : '');
     return `${n} conflict(s) at ${shown}`;
   };

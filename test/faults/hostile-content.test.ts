@@ -155,6 +155,37 @@ describe('names and remote messages in human output', () => {
   });
 });
 
+describe('commit text from a remote', () => {
+  it('log and show print a message and author holding terminal escapes with the controls escaped', async () => {
+    const objs = new ObjectSet();
+    const f = objs.file('x\n');
+    const c = objs.commit(
+      objs.tree([{ name: 'a.txt', kind: 'file', id: f, size: 2 }]),
+      [],
+      `subject \u001b[2J\u001b]0;t\u0007\n\nbody\u009b1m\tend\n`,
+    );
+    const fake = await startFakeRemote(objs, [{ name: 'refs/heads/main', id: c }]);
+    try {
+      const r = await runCairnAsync(['clone', fake.url, 'msg-victim'], tmp.dir);
+      expect(r.code, r.stderr).toBe(0);
+      const dir = join(tmp.dir, 'msg-victim');
+      const log = runCairn(['log'], { cwd: dir });
+      expect(log.code).toBe(0);
+      expect(RAW_CONTROLS.test(log.stdout)).toBe(false);
+      expect(log.stdout).toContain('    subject \\033[2J\\033]0;t\\a\n');
+      expect(log.stdout).toContain('    body\\u009b1m\tend\n');
+      for (const args of [['log', '--oneline'], ['show'], ['log', '--graph']]) {
+        const out = runCairn(args, { cwd: dir });
+        expect(RAW_CONTROLS.test(out.stdout), args.join(' ')).toBe(false);
+      }
+      const json = JSON.parse(runCairn(['log', '--json', '-n', '1'], { cwd: dir }).stdout) as { message: string };
+      expect(json.message).toContain('\u001b[2J');
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
 describe('ref names a hostile remote advertises', () => {
   it('clone and fetch take only names git accepts: none becomes HEAD, a local branch, a tag or a tracking ref', async () => {
     const objs = new ObjectSet();

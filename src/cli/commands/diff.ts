@@ -13,7 +13,7 @@ import { toRepoPath, underPath } from '../../ops/worktree/scan.js';
 import type { Repository } from '../../store/repository.js';
 import { printJson, type CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
-import { formatSize, quotePath, jsonSafe } from '../format.js';
+import { formatSize, quotePath, jsonSafe, humanText } from '../format.js';
 import { repoAction } from '../repo-action.js';
 
 interface DiffFlags {
@@ -184,11 +184,11 @@ const SHOWN_VALUE = 60;
 
 /** "    ~ /price: 10 -> 12", "    + key=7: {...}", indented under the file's line. */
 export function structureLines(ctx: CommandContext, s: FileStructure): string {
-  if ('skipped' in s) return `    (no structural diff: ${s.skipped.message})\n`;
+  if ('skipped' in s) return `    (no structural diff: ${humanText(s.skipped.message)})\n`;
   let out = s.key === null ? `    (no unique key: lines compared)\n` : '';
   for (const c of s.changes) {
     const paint = { added: ctx.color.green, removed: ctx.color.red, changed: ctx.color.yellow }[c.change];
-    out += `    ${paint(MARK[c.change])} ${c.location === '' ? '(whole document)' : c.location}${valuesOf(c)}\n`;
+    out += `    ${paint(MARK[c.change])} ${c.location === '' ? '(whole document)' : humanText(c.location)}${valuesOf(c)}\n`;
   }
   return out;
 }
@@ -200,7 +200,7 @@ function valuesOf(c: StructuralChange): string {
 }
 
 function shown(v: unknown): string {
-  const text = stringifyPlain(v);
+  const text = jsonSafe(stringifyPlain(v));
   return text.length > SHOWN_VALUE ? `${text.slice(0, SHOWN_VALUE - 1)}…` : text;
 }
 
