@@ -67,6 +67,9 @@ describe('hostile .cairnignore and .cairnattributes', () => {
     expect(z.code, z.stderr).toBe(0);
     expect(z.stderr).toMatch(/^warning: \.cairnignore is a symlink, which cairn does not follow: its rules are not applied$/m);
     expect(z.stdout).toContain('?? a.tmp\n');
+    const commitAll = runCairnTimed(['commit', '-a', '-m', 'all'], zero, 15_000);
+    expect(commitAll.code, commitAll.stderr).toBe(0);
+    expect(commitAll.stderr).toMatch(/warning: \.cairnignore is a symlink/);
 
     const fifo = fresh();
     execFileSync('mkfifo', [join(tmp.dir, `pipe${n}`)]);
