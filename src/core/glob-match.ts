@@ -8,6 +8,13 @@ import { BadFormatError } from '../errors.js';
 export const MAX_PATTERN_LENGTH = 1024;
 /** More rules than this in one file are refused (docs/FORMAT.md §14.1). */
 export const MAX_RULES = 10_000;
+/**
+ * At most this many automaton states over all of a file's wildcard patterns (docs/FORMAT.md §14.1):
+ * matching one path costs at most (states × path length) steps, so this bounds the cost of a path
+ * (~17M steps for a 255-character name) whatever the file holds. Literal patterns, `*.ext` and
+ * folder names take the fast paths and cost nothing here.
+ */
+export const MAX_AUTOMATON_STATES = 65_536;
 
 const SLASH = 0x2f;
 const LIT = 0;
@@ -22,8 +29,8 @@ type ClassTest = (c: number) => boolean;
 /**
  * One compiled wildmatch pattern (git's WM_PATHNAME mode): `*` and `?` and `[...]` never match '/',
  * `**` between slashes (or at either end) crosses folders, any other `**` is `*`, `\x` is `x`.
- * Matching walks the text once with a set of NFA states: O(pattern length × text length) at worst,
- * whatever the pattern.
+ * Matching walks the text once with the set of live NFA states as a bit set: O(pattern length ×
+ * text length / 32) at worst, whatever the pattern.
  */
 export class Glob {
   private constructor(
@@ -42,9 +49,14 @@ export class Glob {
     private readonly needle: string,
   ) {}
 
+  /** Automaton states a match may step through per character: 0 on the literal fast paths. */
+  get cost(): number {
+    return this.never || this.literal !== undefined || this.starSuffix !== undefined ? 0 : this.kinds.length;
+  }
+
   /** The automaton's two state sets, reused by every call (matching is synchronous). */
-  private cur = new Uint8Array(0);
-  private next = new Uint8Array(0);
+  private cur: Uint32Array = new Uint32Array(0);
+  private next: Uint32Array = new Uint32Array(0);
 
   static compile(pattern: string): Glob {
     if (pattern.length > MAX_PATTERN_LENGTH) throw new BadFormatError('pattern', `longer than ${MAX_PATTERN_LENGTH} characters`);
@@ -63,10 +75,14 @@ export class Glob {
         const next = j + 1;
         const escapedSlash = p.charCodeAt(next) === 0x5c && p.charCodeAt(next + 1) === SLASH;
         if (run >= 2 && atStart && p.charCodeAt(next) === SLASH) {
-          // "**/" is zero or more whole folders: (any characters, then '/') or nothing.
-          push(OPT);
-          push(ANYSTAR);
-          push(LIT, SLASH);
+          // "**/" is zero or more whole folders: (any characters, then '/') or nothing. Twice in a
+          // row means the same ("**/**/"), so a run is one group: epsilon chains stay short.
+          const n = kinds.length;
+          if (!(n >= 3 && kinds[n - 3] === OPT && kinds[n - 2] === ANYSTAR && kinds[n - 1] === LIT && codes[n - 1] === SLASH)) {
+            push(OPT);
+            push(ANYSTAR);
+            push(LIT, SLASH);
+          }
           j = next;
         } else if (run >= 2 && atStart && (next === p.length || escapedSlash)) push(ANYSTAR);
         else push(STAR);
@@ -118,75 +134,98 @@ export class Glob {
     if (this.starSuffix !== undefined) {
       return text.endsWith(this.starSuffix) && text.lastIndexOf('/', text.length - this.starSuffix.length - 1) < 0;
     }
-    const { kinds, codes, classes } = this;
+    const kinds = this.kinds;
     if (!text.startsWith(this.head) || !text.endsWith(this.tail) || text.length < this.head.length + this.tail.length) return false;
     if (this.needle !== '' && !text.includes(this.needle, this.head.length)) return false;
-    const m = kinds.length;
-    if (this.cur.length !== m + 1) {
-      this.cur = new Uint8Array(m + 1);
-      this.next = new Uint8Array(m + 1);
+    // Bit-parallel simulation (Shift-And with self-loops): state j is bit j; one character costs
+    // a few word operations per 32 states, whatever the pattern.
+    const words = (kinds.length >>> 5) + 1;
+    if (this.cur.length !== words) {
+      this.cur = new Uint32Array(words);
+      this.next = new Uint32Array(words);
+      const { eps, opt } = this.epsilonMasks(words);
+      this.eps = eps;
+      this.opt = opt;
     }
     let cur = this.cur;
     let next = this.next;
     cur.fill(0);
-    next.fill(0);
     cur[0] = 1;
-    let lo = 0;
-    let hi = close(cur, 0, 0);
+    this.close(cur);
     for (let t = 0; t < text.length; t++) {
-      const c = text.charCodeAt(t);
-      let nlo = m + 1;
-      let nhi = -1;
-      for (let j = lo; j <= hi && j < m; j++) {
-        if (cur[j] === 0) continue;
-        let to = -1;
-        switch (kinds[j]) {
-          case LIT:
-            if (c === codes[j]) to = j + 1;
-            break;
-          case ONE:
-            if (c !== SLASH) to = j + 1;
-            break;
-          case CLASS:
-            if (c !== SLASH && classes[codes[j]!]!(c)) to = j + 1;
-            break;
-          case STAR:
-            if (c !== SLASH) to = j;
-            break;
-          case ANYSTAR:
-            to = j;
-            break;
-        }
-        if (to < 0) continue;
-        next[to] = 1;
-        if (to < nlo) nlo = to;
-        if (to > nhi) nhi = to;
+      const masks = this.masksFor(text.charCodeAt(t), words);
+      const adv = masks.adv;
+      const loop = masks.loop;
+      let carry = 0;
+      let any = 0;
+      for (let w = 0; w < words; w++) {
+        const a = cur[w]! & adv[w]!;
+        const v = (a << 1) | carry | (cur[w]! & loop[w]!);
+        carry = a >>> 31;
+        next[w] = v;
+        any |= v;
       }
-      if (nhi < 0) return false;
-      cur.fill(0, lo, hi + 1); // keeps `next` all zeros for the following step
+      if (any === 0) return false;
+      this.close(next);
       [cur, next] = [next, cur];
-      lo = nlo;
-      hi = close(cur, lo, nhi);
     }
-    return cur[m] === 1;
+    const m = kinds.length;
+    return ((cur[m >>> 5]! >>> (m & 31)) & 1) === 1;
+  }
 
-    /** Adds the epsilon moves (forward only, so one pass in order suffices); returns the new highest state. */
-    function close(set: Uint8Array, from: number, top: number): number {
-      let high = top;
-      for (let j = from; j <= high && j < m; j++) {
-        if (set[j] === 0) continue;
-        const k = kinds[j];
-        if (k === STAR || k === ANYSTAR || k === OPT) {
-          set[j + 1] = 1;
-          if (j + 1 > high) high = j + 1;
-          if (k === OPT) {
-            set[j + 3] = 1;
-            if (j + 3 > high) high = j + 3;
-          }
-        }
+  private eps: Uint32Array = new Uint32Array(0);
+  private opt: Uint32Array = new Uint32Array(0);
+  private readonly asciiMasks: ({ adv: Uint32Array; loop: Uint32Array } | undefined)[] = [];
+  private readonly otherMasks = new Map<number, { adv: Uint32Array; loop: Uint32Array }>();
+
+  /** Bits of the states with an epsilon move to the next state (stars, "**\/"), and of "**\/" (to 3 on). */
+  private epsilonMasks(words: number): { eps: Uint32Array; opt: Uint32Array } {
+    const eps = new Uint32Array(words);
+    const opt = new Uint32Array(words);
+    this.kinds.forEach((k, j) => {
+      if (k === STAR || k === ANYSTAR || k === OPT) eps[j >>> 5]! |= 1 << (j & 31);
+      if (k === OPT) opt[j >>> 5]! |= 1 << (j & 31);
+    });
+    return { eps, opt };
+  }
+
+  /** Adds the epsilon moves to `set` until nothing changes (chains are short: "**\/" runs are merged). */
+  private close(set: Uint32Array): void {
+    const { eps, opt } = this;
+    for (let changed = 1; changed !== 0;) {
+      changed = 0;
+      let c1 = 0;
+      let c3 = 0;
+      for (let w = 0; w < set.length; w++) {
+        const e = set[w]! & eps[w]!;
+        const o = set[w]! & opt[w]!;
+        const v = set[w]! | (e << 1) | c1 | (o << 3) | c3;
+        c1 = e >>> 31;
+        c3 = o >>> 29;
+        changed |= v ^ set[w]!;
+        set[w] = v;
       }
-      return high;
     }
+  }
+
+  /** For character `c`: the states it advances (`adv`) and the stars it keeps (`loop`), cached. */
+  private masksFor(c: number, words: number): { adv: Uint32Array; loop: Uint32Array } {
+    const cached = c < 128 ? this.asciiMasks[c] : this.otherMasks.get(c);
+    if (cached !== undefined) return cached;
+    const adv = new Uint32Array(words);
+    const loop = new Uint32Array(words);
+    const { kinds, codes, classes } = this;
+    for (let j = 0; j < kinds.length; j++) {
+      const bit = 1 << (j & 31);
+      const k = kinds[j];
+      if ((k === LIT && c === codes[j]) || (k === ONE && c !== SLASH) || (k === CLASS && c !== SLASH && classes[codes[j]!]!(c)))
+        adv[j >>> 5]! |= bit;
+      else if ((k === STAR && c !== SLASH) || k === ANYSTAR) loop[j >>> 5]! |= bit;
+    }
+    const masks = { adv, loop };
+    if (c < 128) this.asciiMasks[c] = masks;
+    else if (this.otherMasks.size < 256) this.otherMasks.set(c, masks);
+    return masks;
   }
 }
 
@@ -287,6 +326,10 @@ export class PathPattern {
     readonly dirOnly: boolean,
   ) {}
 
+  get cost(): number {
+    return this.glob.cost;
+  }
+
   static compile(pattern: string): PathPattern {
     let p = pattern;
     // As git: one trailing '/' is taken off (escaped or not) and makes the pattern folders-only.
@@ -336,6 +379,7 @@ export class IgnoreRules {
   /** Parses the file's text; more than MAX_RULES rules or an overlong pattern is BAD_FORMAT naming the line. */
   static parse(text: string, source = '.cairnignore'): IgnoreRules {
     const rules: IgnoreRule[] = [];
+    const budget = new AutomatonBudget(source);
     const lines = text.split('\n');
     for (let i = 0; i < lines.length; i++) {
       let line = lines[i]!;
@@ -349,7 +393,9 @@ export class IgnoreRules {
       }
       if (line === '' || line === '/') continue;
       if (rules.length >= MAX_RULES) throw rulesFileError(source, i + 1, `more than ${MAX_RULES} rules`);
-      rules.push({ pattern: compileLine(line, source, i + 1), negated, key: `${negated ? '!' : ''}${line}` });
+      const pattern = compileLine(line, source, i + 1);
+      budget.spend(pattern, i + 1);
+      rules.push({ pattern, negated, key: `${negated ? '!' : ''}${line}` });
     }
     return new IgnoreRules(dedupe(rules));
   }
@@ -379,6 +425,19 @@ export class IgnoreRules {
       if (r.pattern.matches(path, isDir, base)) return !r.negated;
     }
     return false;
+  }
+}
+
+/** Counts a rules file's automaton states against MAX_AUTOMATON_STATES; BAD_FORMAT past it. */
+export class AutomatonBudget {
+  private used = 0;
+
+  constructor(private readonly source: string) {}
+
+  spend(pattern: PathPattern, line: number): void {
+    this.used += pattern.cost;
+    if (this.used > MAX_AUTOMATON_STATES)
+      throw rulesFileError(this.source, line, `wildcard patterns too complex (over ${MAX_AUTOMATON_STATES} automaton states in all)`);
   }
 }
 

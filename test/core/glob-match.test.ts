@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Glob, IgnoreRules, MAX_PATTERN_LENGTH, MAX_RULES, PathPattern } from '../../src/core/glob-match.js';
+import { Glob, IgnoreRules, MAX_AUTOMATON_STATES, MAX_PATTERN_LENGTH, MAX_RULES, PathPattern } from '../../src/core/glob-match.js';
+import { Attributes } from '../../src/ops/merge/attributes.js';
 import { codeOf } from '../helpers/errors.js';
 
 /** The reference: the same wildmatch rules as a JS regular expression (fine for tiny inputs). */
@@ -51,6 +52,37 @@ describe('Glob', () => {
         expect(Glob.compile(pattern).matches(text), `${JSON.stringify(pattern)} ~ ${JSON.stringify(text)}`).toBe(ref.test(text));
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('agrees with the reference on long patterns spanning several 32-state words (property)', () => {
+    // Texts are made from the pattern (each wildcard filled in), then possibly mutated: most match.
+    const piece = fc.oneof(
+      fc.constantFrom('a', 'b', '/', 'ab', 'ba/', '.c').map((l) => ({ p: l, t: fc.constant(l) })),
+      fc.constant({ p: '*', t: fc.constantFrom('', 'a', 'ab', 'bba') }),
+      fc.constant({ p: '?', t: fc.constantFrom('a', 'b') }),
+      fc.constant({ p: '/**/', t: fc.constantFrom('/', '/x/', '/x/y/') }),
+    );
+    const arb = fc
+      .array(piece, { minLength: 10, maxLength: 40 })
+      .filter((ps) => ps.filter((x) => x.p === '*').length <= 6)
+      .chain((ps) =>
+        fc.tuple(
+          fc.constant(ps.map((x) => x.p).join('')),
+          fc.tuple(...ps.map((x) => x.t)).map((ts) => ts.join('')),
+          fc.option(fc.tuple(fc.nat(), fc.constantFrom('a', 'b', '/', 'z')), { nil: undefined }),
+        ),
+      );
+    fc.assert(
+      fc.property(arb, ([pattern, made, mutation]) => {
+        let text = made;
+        if (mutation !== undefined && text.length > 0) {
+          const at = mutation[0] % text.length;
+          text = text.slice(0, at) + mutation[1] + text.slice(at + 1);
+        }
+        expect(Glob.compile(pattern).matches(text), `${pattern} ~ ${text}`).toBe(referenceRegExp(pattern)!.test(text));
+      }),
+      { numRuns: 1500 },
     );
   });
 
@@ -249,6 +281,20 @@ describe('IgnoreRules limits', () => {
     const many = Array.from({ length: MAX_RULES + 1 }, (_, i) => `f${i}`).join('\n');
     expect(codeOf(() => IgnoreRules.parse(many))).toBe('BAD_FORMAT');
     expect(() => IgnoreRules.parse(`ok\n${'x'.repeat(MAX_PATTERN_LENGTH + 1)}\n`)).toThrow(/line 2/);
+  });
+
+  it(`refuses wildcard patterns past ${MAX_AUTOMATON_STATES} automaton states in all, and bounds a hostile file's cost per path`, () => {
+    const hostile = (n: number) => Array.from({ length: n }, (_, i) => `${'*a'.repeat(40)}[a${i}]`).join('\n');
+    expect(codeOf(() => IgnoreRules.parse(hostile(1000)))).toBe('BAD_FORMAT');
+    expect(codeOf(() => Attributes.parse(hostile(1000).replace(/\n/g, ' merge=text\n')))).toBe('BAD_FORMAT');
+    // Literal names and '*.ext' cost nothing: a long list of them is fine.
+    expect(IgnoreRules.parse(Array.from({ length: MAX_RULES }, (_, i) => (i % 2 ? `/data/f${i}.csv` : `*.x${i}`)).join('\n')).size).toBe(
+      MAX_RULES,
+    );
+    const worst = IgnoreRules.parse(hostile(790));
+    const started = performance.now();
+    for (let i = 0; i < 5; i++) expect(worst.ignores(`${'a'.repeat(249)}b`)).toBe(false);
+    expect(performance.now() - started).toBeLessThan(2500);
   });
 
   it('keeps one copy of a repeated rule, so repetition cannot multiply the cost', () => {

@@ -4,7 +4,7 @@
 // Patterns are matched in linear time (core/glob-match.ts) and the file is read within the limits
 // of docs/FORMAT.md §14.1: it arrives with every pull.
 import { UsageError } from '../../errors.js';
-import { compileLine, MAX_RULES, rulesFileError, type PathPattern } from '../../core/glob-match.js';
+import { AutomatonBudget, compileLine, MAX_RULES, rulesFileError, type PathPattern } from '../../core/glob-match.js';
 import type { ObjectId } from '../../core/hash.js';
 import type { Repository } from '../../store/repository.js';
 import { readWholeFile } from '../../store/typed-objects.js';
@@ -39,6 +39,7 @@ export class Attributes {
   /** Parses the file's text; an unknown driver or a malformed line is a UsageError naming the line. */
   static parse(text: string, source = ATTRIBUTES_FILE, warnings: readonly string[] = []): Attributes {
     const rules: Rule[] = [];
+    const budget = new AutomatonBudget(source);
     text.split(/\r?\n/).forEach((raw, i) => {
       const line = raw.trim();
       if (line === '' || line.startsWith('#')) return;
@@ -48,6 +49,7 @@ export class Attributes {
       if (pattern!.endsWith('/')) return;
       if (rules.length >= MAX_RULES) throw rulesFileError(source, i + 1, `more than ${MAX_RULES} rules`);
       const match = compileLine(pattern!, source, i + 1);
+      budget.spend(match, i + 1);
       const rule: Rule = { match, options: [] };
       for (const a of attrs) {
         if (a === 'binary' || a === '-merge') rule.driver = 'binary';
