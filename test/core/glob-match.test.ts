@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Glob, IgnoreRules, MAX_AUTOMATON_STATES, MAX_PATTERN_LENGTH, MAX_RULES, PathPattern } from '../../src/core/glob-match.js';
+import { Glob, MAX_PATTERN_LENGTH } from '../../src/core/glob-match.js';
+import { IgnoreRules, MAX_AUTOMATON_STATES, MAX_RULES, PathPattern } from '../../src/core/path-rules.js';
 import { Attributes } from '../../src/ops/merge/attributes.js';
 import { codeOf } from '../helpers/errors.js';
 

@@ -4,7 +4,7 @@
 // Patterns are matched in linear time (core/glob-match.ts) and the file is read within the limits
 // of docs/FORMAT.md §14.1: it arrives with every pull.
 import { UsageError } from '../../errors.js';
-import { AutomatonBudget, compileLine, MAX_RULES, rulesFileError, type PathPattern } from '../../core/glob-match.js';
+import { AutomatonBudget, compileLine, MAX_RULES, rulesFileError, type PathPattern } from '../../core/path-rules.js';
 import type { ObjectId } from '../../core/hash.js';
 import type { Repository } from '../../store/repository.js';
 import { readWholeFile } from '../../store/typed-objects.js';

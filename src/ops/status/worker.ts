@@ -4,7 +4,7 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { lstatSync } from 'node:fs';
 import { sep } from 'node:path';
-import { IgnoreRules } from '../../core/glob-match.js';
+import { IgnoreRules } from '../../core/path-rules.js';
 import { KIND_CODES, KIND_NAMES, readDirChecked } from '../worktree/scan-shared.js';
 import type { StatusWorkerInput, StatusWorkerReply, SeenFile } from './protocol.js';
 

@@ -5,7 +5,7 @@
 import { lstatSync, type Dirent, type Stats } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { IgnoreRules } from '../../core/glob-match.js';
+import { IgnoreRules } from '../../core/path-rules.js';
 import { entryNameProblem } from '../../core/names.js';
 import type { Repository } from '../../store/repository.js';
 import { readDirChecked } from './scan-shared.js';

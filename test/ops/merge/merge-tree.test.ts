@@ -2,7 +2,7 @@
 // type changes, directory/file collisions, renames by content, favor, virtual-base mode, attributes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Attributes } from '../../../src/ops/merge/attributes.js';
-import { PathPattern } from '../../../src/core/glob-match.js';
+import { PathPattern } from '../../../src/core/path-rules.js';
 import { mergeTrees, type TreeMergeOptions, type TreeMergeResult } from '../../../src/ops/merge/merge-tree.js';
 import { flattenToMap } from '../../../src/ops/tree/tree-walk.js';
 import { storeBuffer } from '../../../src/store/file-writer.js';
