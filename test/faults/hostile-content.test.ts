@@ -2,7 +2,7 @@
 // files that are symlinks to /dev/zero or a FIFO, or too large (docs/FORMAT.md §14.1); file names
 // and remote messages holding terminal escapes; ref names git refuses; names of a megabyte.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cairnOk, runCairn, tempDir } from '../helpers/cli.js';
@@ -100,6 +100,23 @@ describe('hostile .cairnignore and .cairnattributes', () => {
     const m = runCairnTimed(['merge', 'feature'], dir, 15_000);
     expect(m.code, m.stderr).toBe(0);
     expect(m.stderr).toMatch(/warning: \.cairnattributes is a symlink/);
+  });
+
+  it('a committed .cairnattributes over 1 MiB is BAD_FORMAT (exit 7) when a merge reads it from the tree', () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'f.txt'), '1\n2\n3\n4\n5\n');
+    writeFileSync(join(dir, '.cairnattributes'), `${'# padding\n'.repeat(110_000)}*.txt merge=text\n`);
+    cairnOk(['commit', '-a', '-m', 'base'], { cwd: dir });
+    cairnOk(['switch', '-c', 'feature'], { cwd: dir });
+    writeFileSync(join(dir, 'f.txt'), 'one\n2\n3\n4\n5\n');
+    cairnOk(['commit', '-a', '-m', 'feature'], { cwd: dir });
+    cairnOk(['switch', 'main'], { cwd: dir });
+    writeFileSync(join(dir, 'f.txt'), '1\n2\n3\n4\nfive\n');
+    cairnOk(['commit', '-a', '-m', 'main'], { cwd: dir });
+    rmSync(join(dir, '.cairnattributes')); // not in the worktree: the merge reads ours from the tree
+    const r = runCairnTimed(['merge', '--json', 'feature'], dir, 15_000);
+    expect(r.code, r.stderr).toBe(7);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'BAD_FORMAT', data: { what: '.cairnattributes', reason: 'too-large' } } });
   });
 
   it('a .cairnignore over 1 MiB is BAD_FORMAT (exit 7) naming the file, not silently dropped', () => {

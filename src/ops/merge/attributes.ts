@@ -7,7 +7,7 @@ import { UsageError } from '../../errors.js';
 import { AutomatonBudget, compileLine, MAX_RULES, rulesFileError, type PathPattern } from '../../core/path-rules.js';
 import type { ObjectId } from '../../core/hash.js';
 import type { Repository } from '../../store/repository.js';
-import { readWholeFile } from '../../store/typed-objects.js';
+import { fileContent } from '../../store/typed-objects.js';
 import { driverNamed, type DriverName } from '../../core/merge/driver-choice.js';
 import { lookupPath } from '../tree/tree-walk.js';
 import { checkRulesFileSize, readRulesFile } from '../worktree/rules-file.js';
@@ -94,5 +94,12 @@ export function loadAttributes(repo: Repository, tree: ObjectId | null): Attribu
   const entry = lookupPath(repo.objects, tree, ATTRIBUTES_FILE);
   if (entry === undefined || entry.kind === 'tree' || entry.kind === 'symlink') return none;
   checkRulesFileSize(ATTRIBUTES_FILE, entry.size);
-  return Attributes.parse(readWholeFile(repo.objects, entry.id).toString('utf8'), ATTRIBUTES_FILE, warnings);
+  // The declared size may lie (a remote wrote the tree): the bytes are counted as they are read.
+  const parts: Buffer[] = [];
+  let total = 0;
+  for (const part of fileContent(repo.objects, entry.id)) {
+    checkRulesFileSize(ATTRIBUTES_FILE, (total += part.length));
+    parts.push(part);
+  }
+  return Attributes.parse(Buffer.concat(parts).toString('utf8'), ATTRIBUTES_FILE, warnings);
 }
