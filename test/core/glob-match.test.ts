@@ -158,7 +158,9 @@ describe('PathPattern', () => {
 // ---- git check-ignore as the baseline for whole rule files ----
 
 const scratch = mkdtempSync(join(tmpdir(), 'cairn-glob-'));
-spawnSync('git', ['init', '-q', scratch]);
+// No user or system configuration: a global core.excludesFile would add rules of its own.
+const GIT_ENV = { PATH: process.env['PATH'] ?? '', HOME: scratch, XDG_CONFIG_HOME: scratch, GIT_CONFIG_NOSYSTEM: '1' };
+spawnSync('git', ['init', '-q', scratch], { env: GIT_ENV });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 let runs = 0;
 
@@ -181,7 +183,7 @@ function gitIgnored(rules: string, paths: readonly string[]): Set<string> {
     writeFileSync(join(dir, '.gitignore'), rules);
     if (makeDirs) for (const d of asked) mkdirSync(join(dir, d), { recursive: true });
     const input = asked.map((p) => p.replace(/\/$/, '')).join('\n') + '\n';
-    const r = spawnSync('git', ['-C', dir, 'check-ignore', '--no-index', '--stdin'], { input, encoding: 'utf8' });
+    const r = spawnSync('git', ['-C', dir, 'check-ignore', '--no-index', '--stdin'], { input, encoding: 'utf8', env: GIT_ENV });
     if (r.status !== 0 && r.status !== 1) throw new Error(`git check-ignore failed: ${r.stderr}`);
     rmSync(dir, { recursive: true, force: true });
     for (const l of r.stdout.split('\n')) if (l !== '') out.add(makeDirs ? `${l}/` : l);
