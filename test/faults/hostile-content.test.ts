@@ -2,7 +2,7 @@
 // files that are symlinks to /dev/zero or a FIFO, or too large (docs/FORMAT.md §14.1); file names
 // and remote messages holding terminal escapes; ref names git refuses; names of a megabyte.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cairnOk, runCairn, tempDir } from '../helpers/cli.js';
@@ -231,6 +231,10 @@ describe('ref names a hostile remote advertises', () => {
       const fetched = await runCairnAsync(['fetch'], dir);
       expect(fetched.code, fetched.stderr).toBe(0);
       expect(listed().refs.sort()).toEqual(['refs/heads/main', 'refs/remotes/origin/main']);
+      // Asking for an advertised but refused name by hand is refused too (exit 2), before anything is made.
+      const asked = await runCairnAsync(['clone', '-b', 'a..b', fake.url, 'refs-asked'], tmp.dir);
+      expect(asked.code).toBe(2);
+      expect(existsSync(join(tmp.dir, 'refs-asked'))).toBe(false);
     } finally {
       await fake.close();
     }

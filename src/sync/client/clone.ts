@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AlreadyExistsError, NotFoundError, quoteForMessage, RemoteError } from '../../errors.js';
-import { refNameProblem } from '../../core/names.js';
+import { checkRefName, refNameProblem } from '../../core/names.js';
 import { CAIRN_DIR, DB_FILE, DEFAULT_BRANCH, Repository } from '../../store/repository.js';
 import { readCommit } from '../../store/typed-objects.js';
 import { materialize } from '../../ops/worktree/materialize.js';
@@ -43,6 +43,7 @@ export async function cloneRepo(opts: CloneOptions): Promise<CloneResult> {
   const remoteName = opts.remoteName ?? 'origin';
   // Checked before anything is created: the name becomes config keys and refs/remotes/NAME/*.
   checkRemoteName(remoteName);
+  if (opts.branch !== undefined) checkRefName(opts.branch); // it becomes HEAD and a local branch
   const root = resolve(opts.dir);
   const client = new RemoteClient(opts.url, opts);
   let repo: Repository | undefined;
