@@ -165,7 +165,11 @@ export class NotFoundError extends CairnError {
   constructor(message: string, data: NotFoundData, cause?: unknown);
   constructor(a: string, b: string | NotFoundData, c?: unknown) {
     if (isData(b)) super('NOT_FOUND', a, b, c);
-    else super('NOT_FOUND', `${a} '${b}' not found${typeof c === 'string' && c !== '' ? `: ${c}` : ''}`, { what: a, name: b });
+    else
+      super('NOT_FOUND', `${a} '${quoteForMessage(b)}' not found${typeof c === 'string' && c !== '' ? `: ${c}` : ''}`, {
+        what: a,
+        name: b,
+      });
   }
 }
 
@@ -175,7 +179,7 @@ export class AlreadyExistsError extends CairnError {
   constructor(message: string, data: AlreadyExistsData, cause?: unknown);
   constructor(a: string, b: string | AlreadyExistsData, c?: unknown) {
     if (isData(b)) super('ALREADY_EXISTS', a, b, c);
-    else super('ALREADY_EXISTS', `${a} '${b}' already exists; ${c as string}`, { what: a, name: b });
+    else super('ALREADY_EXISTS', `${a} '${quoteForMessage(b)}' already exists; ${c as string}`, { what: a, name: b });
   }
 }
 
@@ -184,7 +188,11 @@ export class AmbiguousError extends CairnError {
   constructor(message: string, data: ErrorData, cause?: unknown);
   constructor(a: string, b: string[] | ErrorData, c?: unknown) {
     if (isData(b)) super('AMBIGUOUS', a, b, c);
-    else super('AMBIGUOUS', `short id '${a}' is ambiguous (${b.length} objects match): use more digits`, { prefix: a, candidates: b });
+    else
+      super('AMBIGUOUS', `short id '${quoteForMessage(a)}' is ambiguous (${b.length} objects match): use more digits`, {
+        prefix: a,
+        candidates: b,
+      });
   }
 }
 
@@ -194,7 +202,7 @@ export class InvalidNameError extends CairnError {
   constructor(message: string, data: NameData, cause?: unknown);
   constructor(a: string, b: string | NameData, c?: unknown) {
     if (isData(b)) super('INVALID_NAME', a, b, c);
-    else super('INVALID_NAME', `invalid name '${a}': ${b}`, { name: a, reason: b });
+    else super('INVALID_NAME', `invalid name '${quoteForMessage(a)}': ${b}`, { name: a, reason: b });
   }
 }
 
@@ -205,7 +213,7 @@ export class InvalidPathError extends CairnError {
   constructor(message: string, data: PathData, cause?: unknown);
   constructor(a: string, b: string | PathData, c?: unknown) {
     if (isData(b)) super('INVALID_PATH', a, b, c);
-    else super('INVALID_PATH', `invalid path '${a}': ${b}`, { path: a, reason: b });
+    else super('INVALID_PATH', `invalid path '${quoteForMessage(a)}': ${b}`, { path: a, reason: b });
   }
 }
 
@@ -216,7 +224,7 @@ export class UnsafePathError extends CairnError {
   constructor(message: string, data: PathData, cause?: unknown);
   constructor(a: string, b: string | PathData, c?: unknown) {
     if (isData(b)) super('UNSAFE_PATH', a, b, c);
-    else super('UNSAFE_PATH', `refusing unsafe path '${printable(a)}': ${b}`, { path: a, reason: b });
+    else super('UNSAFE_PATH', `refusing unsafe path '${quoteForMessage(a)}': ${b}`, { path: a, reason: b });
   }
 }
 
@@ -277,7 +285,7 @@ export class RefMovedError extends CairnError {
           : '';
       super(
         'REF_MOVED',
-        `branch moved: '${a}' changed since you started (expected ${short(b)}, found ${short(c as string | null)}).${own}`,
+        `branch moved: '${quoteForMessage(a)}' changed since you started (expected ${short(b)}, found ${short(c as string | null)}).${own}`,
         { ref: a, expected: b, found: c, ...data },
       );
     }
@@ -392,6 +400,42 @@ export function withContext(err: CairnError, prefix: string, extra: ErrorData = 
   return errorFor(err.code, `${prefix}${err.message}`, { ...err.data, ...extra }, err);
 }
 
-function printable(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+// ---- Quoting input in messages: names, paths and remote text are escaped and bounded here ----
+
+/**
+ * Characters a terminal may act on: C0 controls (ESC, CR, LF...), DEL, C1 controls (U+009B is CSI
+ * on some terminals), the Unicode line separators and the bidirectional overrides.
+ */
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const C_ESCAPES: Record<string, string> = { '\u0007': '\\a', '\b': '\\b', '\t': '\\t', '\n': '\\n', '\v': '\\v', '\f': '\\f', '\r': '\\r' };
+
+/** `s` with every control character written as git writes it in a quoted path: \n, \t, \033, or \u009b beyond ASCII. */
+export function escapeControls(s: string): string {
+  return s.replace(CONTROLS, (c) => {
+    const code = c.charCodeAt(0);
+    return C_ESCAPES[c] ?? (code < 0x80 ? `\\${code.toString(8).padStart(3, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+  });
+}
+
+/** Whether `s` holds a character escapeControls would rewrite. */
+export function hasControls(s: string): boolean {
+  CONTROLS.lastIndex = 0;
+  const found = CONTROLS.test(s);
+  CONTROLS.lastIndex = 0;
+  return found;
+}
+
+/** How much of one quoted input a message shows. */
+export const MESSAGE_QUOTE_MAX = 200;
+
+/**
+ * User or remote input as a message quotes it: control characters escaped, and cut after `max`
+ * characters with an ellipsis and the full length ("aaaa… (1048576 characters)"), so a hostile
+ * name can neither drive the terminal nor flood it. Error data keeps the exact value.
+ */
+export function quoteForMessage(s: string, max = MESSAGE_QUOTE_MAX): string {
+  if (s.length <= max) return escapeControls(s);
+  let cut = s.slice(0, max);
+  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${escapeControls(cut)}\u2026 (${s.length} characters)`;
 }

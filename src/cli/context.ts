@@ -2,6 +2,7 @@
 // output mode. Commands print only through this, so tests and --json stay exact.
 import { Chalk, type ChalkInstance } from 'chalk';
 import { Repository } from '../store/repository.js';
+import { jsonSafe } from './format.js';
 
 export interface Writer {
   write(s: string): unknown;
@@ -36,5 +37,5 @@ export function openRepo(ctx: CommandContext): Repository {
 
 /** Prints one JSON document (or one record per line for streams). */
 export function printJson(ctx: CommandContext, value: unknown): void {
-  ctx.out.write(`${JSON.stringify(value)}\n`);
+  ctx.out.write(`${jsonSafe(JSON.stringify(value))}\n`);
 }

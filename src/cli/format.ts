@@ -3,6 +3,7 @@
 import type { ObjectId } from '../core/hash.js';
 import type { ChalkInstance } from 'chalk';
 import type { Commit, Person } from '../core/commit-object.js';
+import { escapeControls, hasControls, quoteForMessage } from '../errors.js';
 
 /** Digits shown for an abbreviated id; the same length errors.ts uses in its messages. */
 export const SHORT_ID = 12;
@@ -104,13 +105,19 @@ export function commitJson(id: ObjectId, c: Commit, refs: readonly string[] = []
 export function commitMedium(color: ChalkInstance, id: ObjectId, c: Commit, refs?: readonly string[]): string[] {
   const lines = [color.yellow(`commit ${id}`) + colorDecorations(color, refs)];
   if (c.parents.length > 1) lines.push(`Merge: ${c.parents.map((p) => shortId(p)).join(' ')}`);
-  lines.push(`Author: ${formatPerson(c.author)}`, `Date:   ${formatDate(c.time, c.tzOffset)}`, '', ...indentMessage(c.message));
+  // Author and message may come from a remote: controls escaped (a message keeps its newlines and tabs).
+  lines.push(
+    `Author: ${humanText(formatPerson(c.author))}`,
+    `Date:   ${formatDate(c.time, c.tzOffset)}`,
+    '',
+    ...indentMessage(humanLines(c.message)),
+  );
   return lines;
 }
 
 /** "ID (decorations) subject" for --oneline. */
 export function commitOneline(color: ChalkInstance, id: ObjectId, c: Commit, refs?: readonly string[]): string {
-  return `${color.yellow(shortId(id))}${colorDecorations(color, refs)} ${subject(c.message)}`;
+  return `${color.yellow(shortId(id))}${colorDecorations(color, refs)} ${humanText(subject(c.message))}`;
 }
 
 function colorDecorations(color: ChalkInstance, refs: readonly string[] | undefined): string {
@@ -122,4 +129,46 @@ function colorDecorations(color: ChalkInstance, refs: readonly string[] | undefi
     return r.includes('/') ? color.red.bold(r) : color.green.bold(r);
   });
   return color.yellow(' (') + painted.join(color.yellow(', ')) + color.yellow(')');
+}
+
+// ---- Untrusted text in human output: one place for every printer (issue 9) ----
+
+/**
+ * A path as human output shows it, as git does (core.quotePath, minus the octal for UTF-8): as is
+ * when plain, else in double quotes with '"', '\' and control characters escaped ("a\nb",
+ * "x\033[2J"), so a name can neither drive the terminal nor forge a line. --json keeps it exact.
+ */
+export function quotePath(path: string): string {
+  if (!hasControls(path) && !/["\\]/.test(path)) return path;
+  return `"${escapeControls(path.replace(/["\\]/g, '\\$&'))}"`;
+}
+
+/** Free text from a remote, a file or a name (messages, reasons): control characters escaped. */
+export function humanText(s: string): string {
+  return escapeControls(s);
+}
+
+/** Multi-line text (a commit message): like humanText, but its newlines and tabs stay as they are. */
+export function humanLines(s: string): string {
+  return s
+    .split('\n')
+    .map((line) => line.split('\t').map(escapeControls).join('\t'))
+    .join('\n');
+}
+
+/** An error message as its one human line: controls escaped (even newlines) and length bounded. */
+export function humanMessage(message: string, max = 4096): string {
+  return quoteForMessage(message, max);
+}
+
+/**
+ * JSON text with the characters JSON.stringify leaves raw but a terminal may act on (C1 controls,
+ * U+2028/2029, bidirectional overrides) written as \u escapes: still the same JSON value. Every
+ * --json printer passes its text through here.
+ */
+export function jsonSafe(json: string): string {
+  return json.replace(
+    /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { makeContext } from './context.js';
 import type { Register } from './commands/index.js';
 import { EXIT } from './exit.js';
+import { quoteForMessage } from '../errors.js';
 
 export async function main(argv: string[]): Promise<number> {
   const ctx = makeContext();
@@ -14,7 +15,12 @@ export async function main(argv: string[]): Promise<number> {
     .showSuggestionAfterError(true)
     // Options after a command name belong to that command (`cairn remote add --json`), as in git.
     .enablePositionalOptions()
-    .configureOutput({ writeOut: (s) => ctx.out.write(s), writeErr: (s) => ctx.err.write(s) })
+    .configureOutput({
+      writeOut: (s) => ctx.out.write(s),
+      writeErr: (s) => ctx.err.write(s),
+      // commander quotes argv in its errors ("unknown option '-…'"): escaped and bounded like ours.
+      outputError: (s, write) => write(s.replace(/[^\n]+/g, (line) => quoteForMessage(line, 400))),
+    })
     .exitOverride()
     .addHelpText(
       'after',

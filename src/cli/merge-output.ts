@@ -5,15 +5,16 @@ import { JsonNumber, JsonString } from '../core/merge/json-value.js';
 import { stringifyPlain } from '../core/merge/json-print.js';
 import type { ConflictedPath } from '../ops/merge/merge-tree.js';
 import type { CommandContext } from './context.js';
+import { quotePath, jsonSafe, humanText } from './format.js';
 
 /** One JSON document on a line, exact: undefined fields dropped (iteratively: values may be deep). */
 export function printExactJson(ctx: CommandContext, value: unknown): void {
-  ctx.out.write(`${stringifyPlain(dropUndefined(value))}\n`);
+  ctx.out.write(`${jsonSafe(stringifyPlain(dropUndefined(value)))}\n`);
 }
 
 /** A conflict value on one line: compact exact JSON, or '(absent)'. */
 export function showValue(v: unknown): string {
-  return v === undefined ? '(absent)' : stringifyPlain(dropUndefined(v));
+  return v === undefined ? '(absent)' : jsonSafe(stringifyPlain(dropUndefined(v)));
 }
 
 export function parseFavor(v: string | undefined): 'ours' | 'theirs' | 'newer' | undefined {
@@ -36,25 +37,25 @@ const SHOWN_LOCATIONS = 5;
 /** git-like "CONFLICT (kind): ..." line for a conflicted path. */
 export function conflictLine(c: ConflictedPath, ours: string, theirs: string): string {
   const where = (n: number) => {
-    const locs = c.conflicts.filter((e) => e.kind !== 'directory-file').map((e) => e.location || '(whole file)');
+    const locs = c.conflicts.filter((e) => e.kind !== 'directory-file').map((e) => humanText(e.location) || '(whole file)');
     const shown = locs.slice(0, SHOWN_LOCATIONS).join(', ') + (locs.length > SHOWN_LOCATIONS ? ', ...' : '');
     return `${n} conflict(s) at ${shown}`;
   };
-  const moved = c.movedTo !== undefined ? `; the file stands at ${c.movedTo}` : '';
+  const moved = c.movedTo !== undefined ? `; the file stands at ${quotePath(c.movedTo)}` : '';
   switch (c.kind) {
     case 'content':
     case 'add-add':
-      return `CONFLICT (${c.kind === 'content' ? 'content' : 'add/add'}): ${c.path}: ${where(c.conflicts.length)}${c.driver !== null ? ` (${c.driver})` : ''}${moved}`;
+      return `CONFLICT (${c.kind === 'content' ? 'content' : 'add/add'}): ${quotePath(c.path)}: ${where(c.conflicts.length)}${c.driver !== null ? ` (${c.driver})` : ''}${moved}`;
     case 'modify-delete':
-      return `CONFLICT (modify/delete): ${c.path} deleted in ${theirs} and modified in ${ours}; ${ours}'s version left in the worktree${moved}`;
+      return `CONFLICT (modify/delete): ${quotePath(c.path)} deleted in ${theirs} and modified in ${ours}; ${ours}'s version left in the worktree${moved}`;
     case 'delete-modify':
-      return `CONFLICT (modify/delete): ${c.path} deleted in ${ours} and modified in ${theirs}; ${theirs}'s version left in the worktree${moved}`;
+      return `CONFLICT (modify/delete): ${quotePath(c.path)} deleted in ${ours} and modified in ${theirs}; ${theirs}'s version left in the worktree${moved}`;
     case 'type-change':
-      return `CONFLICT (type change): ${c.path} is a symlink on one side and a file on the other; ${c.ours !== null ? ours : theirs}'s version left in the worktree${moved}`;
+      return `CONFLICT (type change): ${quotePath(c.path)} is a symlink on one side and a file on the other; ${c.ours !== null ? ours : theirs}'s version left in the worktree${moved}`;
     case 'directory-file':
-      return `CONFLICT (directory/file): ${c.path} is a folder on one side and a file on the other${moved}`;
+      return `CONFLICT (directory/file): ${quotePath(c.path)} is a folder on one side and a file on the other${moved}`;
     case 'rename-rename':
-      return `CONFLICT (rename/rename): ${c.path} renamed to ${c.ours?.path} in ${ours} and to ${c.theirs?.path} in ${theirs}; both kept`;
+      return `CONFLICT (rename/rename): ${quotePath(c.path)} renamed to ${quotePath(c.ours?.path ?? '')} in ${ours} and to ${quotePath(c.theirs?.path ?? '')} in ${theirs}; both kept`;
   }
 }
 

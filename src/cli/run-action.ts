@@ -4,6 +4,7 @@ import { CairnError } from '../errors.js';
 import { storeError } from '../store/database.js';
 import type { CommandContext } from './context.js';
 import { EXIT, exitCodeFor } from './exit.js';
+import { humanMessage, jsonSafe } from './format.js';
 
 /** What a command's work returns: its exit code, or nothing for success. */
 export type ActionResult = Promise<number | void> | number | void;
@@ -24,16 +25,18 @@ export function reportError(ctx: CommandContext, json: boolean, raw: unknown): n
   // environment trouble with a documented exit code, not a bug: docs/FORMAT.md §11.1.
   const err = storeError(raw) ?? raw;
   if (err instanceof CairnError) {
-    if (json) ctx.out.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
-    ctx.err.write(`${ctx.color.red('error:')} ${err.message}\n`);
+    if (json) ctx.out.write(`${jsonSafe(JSON.stringify({ error: err.toJSON() }))}\n`);
+    // A message may quote a remote's words or a file name: one line, no terminal control, bounded.
+    ctx.err.write(`${ctx.color.red('error:')} ${humanMessage(err.message)}\n`);
     return exitCodeFor(err.code);
   }
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e.code === 'string' && typeof e.syscall === 'string') {
     // File-system failures the user can act on (permissions, full disk): no stack trace.
     const hint = FS_HINTS[e.code];
-    ctx.err.write(`${ctx.color.red('error:')} ${e.message}${hint === undefined ? '' : `: ${hint}`}\n`);
-    if (json) ctx.out.write(`${JSON.stringify({ error: { code: 'IO', message: e.message, data: { errno: e.code, path: e.path } } })}\n`);
+    ctx.err.write(`${ctx.color.red('error:')} ${humanMessage(e.message)}${hint === undefined ? '' : `: ${hint}`}\n`);
+    if (json)
+      ctx.out.write(`${jsonSafe(JSON.stringify({ error: { code: 'IO', message: e.message, data: { errno: e.code, path: e.path } } }))}\n`);
     return e.code === 'ENOSPC' ? EXIT.IO : EXIT.IO;
   }
   ctx.err.write(`cairn: internal error (a bug; please report it with this trace):\n${(err as Error)?.stack ?? String(err)}\n`);

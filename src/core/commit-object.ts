@@ -1,6 +1,6 @@
 // The `commit` object: UTF-8 text, git-like so it reads well in `cairn cat-object`, but strict:
 // one canonical form per commit so ids are reproducible. Format: docs/FORMAT.md §8.
-import { BadFormatError } from '../errors.js';
+import { BadFormatError, quoteForMessage } from '../errors.js';
 import { isObjectId, type ObjectId } from './hash.js';
 
 export interface Person {
@@ -43,7 +43,7 @@ export function encodeCommit(c: Commit): Buffer {
   for (const p of c.parents) s += `parent ${p}\n`;
   s += `author ${c.author.name.trim()} <${c.author.email.trim()}> ${c.time} ${formatTz(c.tzOffset)}\n`;
   for (const key of Object.keys(c.meta).sort()) {
-    if (!META_KEY.test(key)) throw new BadFormatError('commit', `bad metadata key '${key}'`);
+    if (!META_KEY.test(key)) throw new BadFormatError('commit', `bad metadata key '${quoteForMessage(key)}'`);
     s += `meta ${key} ${JSON.stringify(c.meta[key])}\n`;
   }
   s += `\n${c.message}`;

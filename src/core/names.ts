@@ -87,25 +87,44 @@ export function compareNames(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
+/** Longer ref names are refused (cairn's narrowing of git's rules: they become SQLite keys and messages). */
+export const MAX_REF_NAME = 200;
+
+// Characters git's check-ref-format refuses anywhere: ASCII controls, DEL, space, ~ ^ : ? * [ \.
+// C1 controls (U+0080-U+009F) are cairn's narrowing: some terminals act on them (U+009B is CSI).
+const REF_FORBIDDEN = /[\u0000-\u0020\u007f-\u009f~^:?*[\\]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /**
- * Ref names (branches, tags, remotes): git's rules, narrowed. Components separated by '/', no
- * component starting with '.', none ending in '.lock', no '..', no control characters or ' ~^:?*[\'.
+ * Why `name` cannot be a ref name, or null: git's check-ref-format rules (git help
+ * check-ref-format; for a branch, as `--branch` checks it), narrowed (docs/FORMAT.md §13):
+ * - components separated by '/', none empty, none starting with '.', none ending in '.lock';
+ * - no '..', no '@{', no control character, space or one of ~ ^ : ? * [ \; not ending in '.';
+ * - not '@' alone (git: as a whole ref; cairn: also as a branch, since '@' means HEAD here);
+ * - a branch or tag name (the short name, or the part after refs/heads/ or refs/tags/) does not
+ *   start with '-' and is not 'HEAD' (git --branch);
+ * - narrowed: at most MAX_REF_NAME characters, C1 controls refused, valid UTF-8.
+ * Names from a remote pass through here before they become refs (fetch, clone, the server's push).
  */
 export function refNameProblem(name: string): string | null {
   if (name.length === 0) return 'empty';
-  if (name.length > 200) return 'longer than 200 characters';
-  if (name === 'HEAD') return "'HEAD' is reserved";
+  if (name.length > MAX_REF_NAME) return `longer than ${MAX_REF_NAME} characters`;
+  if (REF_FORBIDDEN.test(name)) return 'contains a space, control character or one of ~^:?*[\\';
+  if (LONE_SURROGATE.test(name)) return 'not valid UTF-8';
   if (name.startsWith('/') || name.endsWith('/')) return "starts or ends with '/'";
   if (name.includes('//')) return "contains '//'";
   if (name.includes('..')) return "contains '..'";
   if (name.includes('@{')) return "contains '@{'";
-  if (/[\u0000-\u0020\u007f~^:?*[\\]/.test(name)) return 'contains a space, control character or one of ~^:?*[\\';
   if (name.endsWith('.')) return "ends with '.'";
+  if (name === '@') return "'@' is reserved (it means HEAD)";
   for (const part of name.split('/')) {
     if (part.startsWith('.')) return "a component starts with '.'";
     if (part.endsWith('.lock')) return "a component ends with '.lock'";
   }
-  if (name.startsWith('-')) return "starts with '-'";
+  const short = name.startsWith('refs/heads/') ? name.slice(11) : name.startsWith('refs/tags/') ? name.slice(10) : name;
+  if (short === 'HEAD') return "'HEAD' is reserved";
+  if (short === '@') return "'@' is reserved (it means HEAD)";
+  if (short.startsWith('-')) return "starts with '-'";
   return null;
 }
 

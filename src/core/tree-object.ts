@@ -1,7 +1,7 @@
 // The `tree` object: one directory, entries sorted by UTF-8 name bytes. Decoding validates every
 // name (no '/', '\', NUL, '.', '..', '.cairn', no case/normalisation twins): a hostile tree is
 // refused here, before any path is built from it. Format: docs/FORMAT.md §7.
-import { BadFormatError, UnsafePathError } from '../errors.js';
+import { BadFormatError, UnsafePathError, quoteForMessage } from '../errors.js';
 import { isObjectId, type ObjectId } from './hash.js';
 import { compareNames, entryNameProblem, foldName } from './names.js';
 import { readVarint, varintLength, writeVarint } from './varint.js';
@@ -24,7 +24,7 @@ export interface TreeEntry {
 export function encodeTree(entries: readonly TreeEntry[]): Buffer {
   const sorted = [...entries].sort((a, b) => compareNames(a.name, b.name));
   checkEntries(sorted, 'tree');
-  for (const e of sorted) if (!isObjectId(e.id)) throw new BadFormatError('tree', `bad id ${e.id} for entry '${e.name}'`);
+  for (const e of sorted) if (!isObjectId(e.id)) throw new BadFormatError('tree', `bad id ${e.id} for entry '${quoteForMessage(e.name)}'`);
   const names = sorted.map((e) => Buffer.from(e.name, 'utf8'));
   let len = 1 + varintLength(sorted.length);
   sorted.forEach((e, i) => {
@@ -85,7 +85,7 @@ function checkEntries(entries: readonly TreeEntry[], what: string): void {
     const problem = entryNameProblem(e.name);
     if (problem !== null) throw new UnsafePathError(e.name, `tree entry ${problem}`);
     if (i > 0 && compareNames(entries[i - 1]!.name, e.name) >= 0) {
-      throw new BadFormatError(what, `entries not sorted or duplicated at '${e.name}'`);
+      throw new BadFormatError(what, `entries not sorted or duplicated at '${quoteForMessage(e.name)}'`);
     }
     const f = foldName(e.name);
     if (folded.has(f)) throw new UnsafePathError(e.name, 'collides with another entry on a case-insensitive file system');

@@ -26,6 +26,8 @@ export interface AddResult {
   unchanged: number;
   bytes: number;
   unstorable: { path: string; reason: string }[];
+  /** E.g. a .cairnignore that is a symlink and was not applied; present only when there are some. */
+  warnings?: string[];
 }
 
 export function add(repo: Repository, opts: AddOptions): AddResult {
@@ -54,6 +56,7 @@ export function add(repo: Repository, opts: AddOptions): AddResult {
   }
   const totalBytes = todo.reduce((s, f) => s + f.size, 0);
   const result: AddResult = { added: [], modified: [], removed: [], unchanged, bytes: 0, unstorable: scan.unstorable };
+  if (scan.warnings.length > 0) result.warnings = scan.warnings;
   const upserts: IndexEntry[] = [];
   const refresh: IndexEntry[] = [];
   let done = 0;

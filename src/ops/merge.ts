@@ -72,6 +72,8 @@ export interface MergeResult {
   removed: number;
   /** This run finished a merge a kill had interrupted. */
   resumed: boolean;
+  /** E.g. a .cairnattributes that is a symlink and was not applied; present only when there are some. */
+  warnings?: string[];
 }
 
 export function merge(repo: Repository, opts: MergeOptions): MergeResult {
@@ -220,6 +222,7 @@ function threeWay(repo: Repository, m: ThreeWay): MergeResult {
     ...(favored ? { favored } : {}),
     updated: w.updated,
     removed: w.removed,
+    ...(attributes.warnings.length > 0 ? { warnings: [...attributes.warnings] } : {}),
   };
 }
 

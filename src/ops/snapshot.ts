@@ -59,6 +59,8 @@ export interface SnapshotResult {
   tag: SnapshotTag | null;
   /** Files skipped while staging (unreadable, special files), with why. */
   unstorable: { path: string; reason: string }[];
+  /** E.g. a .cairnignore that is a symlink and was not applied; present only when there are some. */
+  warnings?: string[];
 }
 
 const TAGS = 'refs/tags/';
@@ -94,6 +96,7 @@ export function snapshot(repo: Repository, opts: SnapshotOptions): SnapshotResul
     bytes: 0,
     tag: null,
     unstorable: staged.unstorable,
+    ...(staged.warnings !== undefined ? { warnings: staged.warnings } : {}),
   };
   if (res?.committed) {
     const parent = res.parents[0] ?? null;

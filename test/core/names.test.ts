@@ -1,4 +1,6 @@
 // Entry names, repository paths and ref names: what is accepted, what is refused, and why.
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
@@ -8,6 +10,7 @@ import {
   entryNameProblem,
   foldName,
   joinRepoPath,
+  MAX_REF_NAME,
   refNameProblem,
   splitRepoPath,
 } from '../../src/core/names.js';
@@ -202,5 +205,75 @@ describe('ref names', () => {
         JSON.stringify(name),
       ).toBe('INVALID_NAME');
     }
+  });
+});
+
+describe('ref names against git check-ref-format --branch', () => {
+  /** Real git's verdict on a branch name (run outside any repository, so '@{-1}' cannot expand). */
+  const gitAccepts = (name: string): boolean =>
+    spawnSync('git', ['check-ref-format', '--branch', name], { cwd: tmpdir(), stdio: 'ignore' }).status === 0;
+  /** Where cairn is stricter than git on purpose (docs/FORMAT.md §13): refused by cairn, accepted by git. */
+  const narrowed = (name: string) => name.length > MAX_REF_NAME || name === '@' || /[\u0080-\u009f]/.test(name);
+
+  it('agrees with git on generated names (property), refusing more only where it says so', () => {
+    const unit = fc.constantFrom(
+      'a',
+      'b',
+      '.',
+      '/',
+      '-',
+      '@',
+      '{',
+      '}',
+      '~',
+      '^',
+      ':',
+      '?',
+      '*',
+      '[',
+      '\\',
+      ' ',
+      '\t',
+      '\u0001',
+      '\u007f',
+      '\u009b',
+      'é',
+      '.lock',
+      'HEAD',
+      '@{',
+      'x',
+    );
+    fc.assert(
+      fc.property(fc.string({ unit, minLength: 0, maxLength: 6 }), (name) => {
+        const ours = refNameProblem(name) === null;
+        if (narrowed(name)) expect(ours, JSON.stringify(name)).toBe(false);
+        else expect(ours, JSON.stringify(name)).toBe(gitAccepts(name));
+      }),
+      { numRuns: 250 },
+    );
+  });
+
+  it('agrees with git on the names a hostile remote sends', () => {
+    const names = [
+      '-delete-me',
+      '--force',
+      'a..b',
+      'a@{0}',
+      'x.lock',
+      'a/b.lock',
+      'HEAD',
+      '.hidden',
+      'a/',
+      'a\u001b[2Jb',
+      'a\rb',
+      'ok/-fine',
+      'v1.0',
+      'é/ü',
+    ];
+    for (const name of names) expect(refNameProblem(name) === null, JSON.stringify(name)).toBe(gitAccepts(name));
+    // The same rules hold for the short part of a full name, so no such name becomes a local branch.
+    for (const name of ['refs/heads/-x', 'refs/heads/HEAD', 'refs/tags/-t', 'refs/heads/@', 'refs/heads/a..b'])
+      expect(refNameProblem(name), name).not.toBeNull();
+    expect(refNameProblem('refs/heads/ok/-fine')).toBeNull();
   });
 });

@@ -206,3 +206,33 @@ export async function startFakeRemote(
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/evil`;
   return fake;
 }
+
+// ---- Hostile content scenarios (issue 9) ----
+
+/**
+ * A refusal whose message tries to drive the terminal: clear screen, an OSC title, a bell, a CR
+ * that rewinds the line and a forged "error:" line after a LF.
+ */
+export const TERMINAL_ESCAPES = '\u001b[2J\u001b]0;owned\u0007\rfine\nerror: forged line \u001b[31mred\u009b1m';
+
+/** Answers every request with a 403 whose message (and data) hold TERMINAL_ESCAPES. */
+export const escapesInError: Attack = ({ res }) =>
+  sendJson(res, 403, {
+    error: { code: 'REJECTED', message: `denied ${TERMINAL_ESCAPES}`, data: { reason: 'auth', note: TERMINAL_ESCAPES } },
+  });
+
+/** Ref names git's rules refuse, as a hostile server would advertise them beside a valid main. */
+export const REFUSED_REF_NAMES = [
+  'refs/heads/-x',
+  'refs/heads/--upload-pack=evil',
+  'refs/heads/a..b',
+  'refs/heads/a@{0}',
+  'refs/heads/x.lock',
+  'refs/heads/HEAD',
+  'refs/heads/@',
+  'refs/heads/.hidden',
+  'refs/heads/tab\there',
+  'refs/heads/esc\u001b[2J',
+  'refs/tags/-t',
+  `refs/heads/${'n'.repeat(300)}`, // over cairn's 200-character limit, within the answer's 1024
+];

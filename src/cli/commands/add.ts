@@ -4,6 +4,7 @@ import { add } from '../../ops/add.js';
 import { toRepoPath } from '../../ops/worktree/scan.js';
 import { printJson, type CommandContext } from '../context.js';
 import { repoAction } from '../repo-action.js';
+import { humanText } from '../format.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -18,7 +19,9 @@ export function register(program: Command, ctx: CommandContext): void {
         progress.stop();
         if (opts.json) printJson(ctx, res);
         else {
-          for (const u of res.unstorable) ctx.err.write(`${ctx.color.yellow('warning:')} skipped '${u.path}': ${u.reason}\n`);
+          for (const w of res.warnings ?? []) ctx.err.write(`${ctx.color.yellow('warning:')} ${humanText(w)}\n`);
+          for (const u of res.unstorable)
+            ctx.err.write(`${ctx.color.yellow('warning:')} skipped '${humanText(u.path)}': ${humanText(u.reason)}\n`);
           if (res.added.length + res.modified.length + res.removed.length > 0) {
             ctx.out.write(`staged ${res.added.length} new, ${res.modified.length} modified, ${res.removed.length} deleted file(s)\n`);
           }

@@ -6,6 +6,8 @@ import { resolveAuthor } from '../../ops/identity.js';
 import { printJson, type CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { repoAction } from '../repo-action.js';
+import { loadIgnore } from '../../ops/worktree/scan.js';
+import { humanText } from '../format.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -41,6 +43,9 @@ Example:
           onProgress: progress.report,
         });
         progress.stop();
+        // -a staged through .cairnignore: say so when it was not applied (a symlink, a FIFO).
+        if (opts.all && !opts.json)
+          for (const w of loadIgnore(repo.root).warnings) ctx.err.write(`${ctx.color.yellow('warning:')} ${humanText(w)}\n`);
         if (opts.json) printJson(ctx, res);
         else if (res.committed) {
           const where = res.branch ?? 'detached HEAD';

@@ -6,6 +6,7 @@ import { toRepoPath, underPath } from '../../ops/worktree/scan.js';
 import { type CommandContext } from '../context.js';
 import { printExactJson, showValue } from '../merge-output.js';
 import { repoAction } from '../repo-action.js';
+import { quotePath, humanText } from '../format.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -51,9 +52,9 @@ Example:
         const open = state.paths.filter((p) => !p.resolved).length;
         let s = `Merging '${state.theirsLabel}' (${state.theirs.slice(0, 12)}) into ${state.origHead.slice(0, 12)}: ${open} unresolved path(s), ${state.paths.length - open} resolved\n`;
         for (const c of shown) {
-          s += `\n${c.path}  [${[c.driver, c.kind].filter((x) => x !== null).join(', ')}]${c.resolved ? ' (resolved)' : ''}${c.movedTo !== undefined ? `  file moved to ${c.movedTo}` : ''}\n`;
+          s += `\n${quotePath(c.path)}  [${[c.driver, c.kind].filter((x) => x !== null).join(', ')}]${c.resolved ? ' (resolved)' : ''}${c.movedTo !== undefined ? `  file moved to ${quotePath(c.movedTo)}` : ''}\n`;
           for (const e of c.conflicts) {
-            s += `  ${e.location || '(whole file)'}  ${e.kind}${e.resolved ? ' (resolved)' : ''}\n`;
+            s += `  ${humanText(e.location) || '(whole file)'}  ${e.kind}${e.resolved ? ' (resolved)' : ''}\n`;
             s += `    base:   ${showValue(e.base)}\n    ours:   ${showValue(e.ours)}\n    theirs: ${showValue(e.theirs)}\n`;
           }
         }

@@ -13,7 +13,7 @@ import { toRepoPath, underPath } from '../../ops/worktree/scan.js';
 import type { Repository } from '../../store/repository.js';
 import { printJson, type CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
-import { formatSize } from '../format.js';
+import { formatSize, quotePath, jsonSafe, humanText } from '../format.js';
 import { repoAction } from '../repo-action.js';
 
 interface DiffFlags {
@@ -76,16 +76,18 @@ Examples:
             });
           const patch =
             only === undefined ? [] : jsonPatchOf(repo, res.from, res.to, only, opts.key !== undefined ? { key: opts.key } : {});
-          ctx.out.write(`${stringifyPlain(patch)}\n`);
-        } else if (opts.json && structural) ctx.out.write(`${stringifyPlain(withoutUndefined(res))}\n`);
+          ctx.out.write(`${jsonSafe(stringifyPlain(patch))}\n`);
+        } else if (opts.json && structural) ctx.out.write(`${jsonSafe(stringifyPlain(withoutUndefined(res)))}\n`);
         else if (opts.json) printJson(ctx, res);
-        else if (opts.nameOnly) ctx.out.write(res.changes.map((c) => `${c.path}\n`).join(''));
-        else if (opts.nameStatus) ctx.out.write(res.changes.map((c) => `${LETTER[c.change]}\t${c.path}\n`).join(''));
+        else if (opts.nameOnly) ctx.out.write(res.changes.map((c) => `${quotePath(c.path)}\n`).join(''));
+        else if (opts.nameStatus) ctx.out.write(res.changes.map((c) => `${LETTER[c.change]}\t${quotePath(c.path)}\n`).join(''));
         else if (opts.stat) ctx.out.write(statTable(res));
         else
           ctx.out.write(
             res.changes
-              .map((c) => `${colorLetter(ctx, c)} ${c.path}${detail(c)}\n${c.structural ? structureLines(ctx, c.structural) : ''}`)
+              .map(
+                (c) => `${colorLetter(ctx, c)} ${quotePath(c.path)}${detail(c)}\n${c.structural ? structureLines(ctx, c.structural) : ''}`,
+              )
               .join(''),
           );
         return opts.exitCode && res.changes.length > 0 ? EXIT.FALSE : EXIT.OK;
@@ -182,11 +184,11 @@ const SHOWN_VALUE = 60;
 
 /** "    ~ /price: 10 -> 12", "    + key=7: {...}", indented under the file's line. */
 export function structureLines(ctx: CommandContext, s: FileStructure): string {
-  if ('skipped' in s) return `    (no structural diff: ${s.skipped.message})\n`;
+  if ('skipped' in s) return `    (no structural diff: ${humanText(s.skipped.message)})\n`;
   let out = s.key === null ? `    (no unique key: lines compared)\n` : '';
   for (const c of s.changes) {
     const paint = { added: ctx.color.green, removed: ctx.color.red, changed: ctx.color.yellow }[c.change];
-    out += `    ${paint(MARK[c.change])} ${c.location === '' ? '(whole document)' : c.location}${valuesOf(c)}\n`;
+    out += `    ${paint(MARK[c.change])} ${c.location === '' ? '(whole document)' : humanText(c.location)}${valuesOf(c)}\n`;
   }
   return out;
 }
@@ -198,7 +200,7 @@ function valuesOf(c: StructuralChange): string {
 }
 
 function shown(v: unknown): string {
-  const text = stringifyPlain(v);
+  const text = jsonSafe(stringifyPlain(v));
   return text.length > SHOWN_VALUE ? `${text.slice(0, SHOWN_VALUE - 1)}…` : text;
 }
 
@@ -209,7 +211,7 @@ function withoutUndefined(res: DiffResult): unknown {
 
 function statTable(res: DiffResult): string {
   if (res.changes.length === 0) return '';
-  const width = Math.min(60, Math.max(...res.changes.map((c) => c.path.length)));
+  const width = Math.min(60, Math.max(...res.changes.map((c) => quotePath(c.path).length)));
   let s = '';
   for (const c of res.changes) {
     let what: string;
@@ -225,7 +227,7 @@ function statTable(res: DiffResult): string {
         );
       what = parts.join(', ');
     }
-    s += ` ${LETTER[c.change]} ${c.path.padEnd(width)} | ${what}\n`;
+    s += ` ${LETTER[c.change]} ${quotePath(c.path).padEnd(width)} | ${what}\n`;
   }
   return s + ` ${summaryLine(res)}\n`;
 }

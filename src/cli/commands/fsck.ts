@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { fsck, type FsckResult } from '../../ops/fsck.js';
 import { printJson, type CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
-import { formatSize } from '../format.js';
+import { formatSize, humanText, quotePath } from '../format.js';
 import { repoAction } from '../repo-action.js';
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -34,7 +34,7 @@ Example:
 
 function humanReport(res: FsckResult): string {
   let s = '';
-  for (const p of res.problems) s += `${p.kind} ${p.type} ${p.id}\n  at ${p.path}\n  ${p.message}\n`;
+  for (const p of res.problems) s += `${p.kind} ${p.type} ${p.id}\n  at ${quotePath(p.path)}\n  ${humanText(p.message)}\n`;
   const c = res.checked;
   s += `checked ${c.commits} commits, ${c.trees} trees, ${c.files} files, ${c.chunks} chunks (${formatSize(c.bytes)})\n`;
   const n = res.problems.length;

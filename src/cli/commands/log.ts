@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { decorations, walkLog } from '../../ops/history/log.js';
 import type { CommandContext } from '../context.js';
-import { commitJson, commitMedium, commitOneline } from '../format.js';
+import { commitJson, commitMedium, commitOneline, jsonSafe } from '../format.js';
 import { besideGraph, LogGraph } from '../log-graph.js';
 import { checkedRepoAction } from '../repo-action.js';
 import { StreamOut } from '../stream-out.js';
@@ -47,7 +47,7 @@ Examples:
           let separator: string | undefined;
           for (const { id, commit } of walkLog(repo, { revs, limit, order: graph ? 'topo' : 'date' })) {
             let lines: string[];
-            if (opts.json) lines = [JSON.stringify(commitJson(id, commit, refs.get(id)))];
+            if (opts.json) lines = [jsonSafe(JSON.stringify(commitJson(id, commit, refs.get(id))))];
             else if (opts.oneline) lines = [commitOneline(ctx.color, id, commit, refs.get(id))];
             else lines = commitMedium(ctx.color, id, commit, refs.get(id));
             if (graph) {

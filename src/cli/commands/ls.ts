@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { listTree, type LsEntry } from '../../ops/ls.js';
 import { type CommandContext } from '../context.js';
-import { shortId } from '../format.js';
+import { shortId, quotePath, jsonSafe } from '../format.js';
 import { repoAction } from '../repo-action.js';
 import { StreamOut } from '../stream-out.js';
 
@@ -35,7 +35,7 @@ Examples:
         const out = new StreamOut(ctx.out);
         const width = Math.max(0, ...res.entries.map((e) => String(e.size).length));
         for (const e of res.entries) {
-          const line = opts.json ? JSON.stringify(entryJson(e)) : opts.long ? longLine(e, width) : displayName(e);
+          const line = opts.json ? jsonSafe(JSON.stringify(entryJson(e))) : opts.long ? longLine(e, width) : displayName(e);
           if (!(await out.write(`${line}\n`))) break;
         }
       }),
@@ -47,7 +47,7 @@ function entryJson(e: LsEntry) {
 }
 
 function displayName(e: LsEntry): string {
-  return e.kind === 'tree' ? `${e.relative}/` : e.relative;
+  return e.kind === 'tree' ? `${quotePath(e.relative)}/` : quotePath(e.relative);
 }
 
 /** "file     3f2a…  1234  name": kind padded to the widest kind ('symlink'), size right-aligned. */

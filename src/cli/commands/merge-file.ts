@@ -8,6 +8,7 @@ import { mergeFile, type MergeFileResult } from '../../ops/merge-file.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { action } from '../run-action.js';
+import { jsonSafe } from '../format.js';
 
 interface MergeFileFlags {
   stdout?: boolean;
@@ -79,7 +80,7 @@ Examples:
           write: opts.stdout !== true,
         });
         if (opts.stdout) ctx.out.write(res.content);
-        if (opts.json) ctx.out.write(`${stringifyPlain(report(res))}\n`);
+        if (opts.json) ctx.out.write(`${jsonSafe(stringifyPlain(report(res)))}\n`);
         else if (!opts.quiet && res.conflicts.length > 0) ctx.err.write(describeConflicts(res, opts.path ?? ours));
         return res.conflicts.length > 0 ? EXIT.FALSE : EXIT.OK;
       }),

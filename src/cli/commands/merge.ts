@@ -8,6 +8,7 @@ import { printJson, type CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { commitTime, conflictLine, parseFavor, printExactJson } from '../merge-output.js';
 import { repoAction } from '../repo-action.js';
+import { humanText, quotePath } from '../format.js';
 
 interface MergeFlags {
   ff: boolean;
@@ -87,6 +88,7 @@ Example:
           onProgress: progress.report,
         });
         progress.stop();
+        if (!opts.json) for (const w of res.warnings ?? []) ctx.err.write(`${ctx.color.yellow('warning:')} ${humanText(w)}\n`);
         if (opts.json) printExactJson(ctx, res);
         else ctx.out.write(describeMerge(res, opts.favor));
         return res.status === 'conflicts' ? EXIT.CONFLICTS : EXIT.OK;
@@ -103,8 +105,9 @@ export function describeMerge(res: MergeResult, favorRule?: string): string {
   let s = res.resumed ? 'Finishing the interrupted merge.\n' : '';
   if (res.bases.length > 1) s += `Merge base: virtual, merged from ${res.bases.length} common ancestors (criss-cross history)\n`;
   for (const r of res.renames)
-    s += `Renamed ${r.from} -> ${r.to} (in ${r.side === 'ours' ? ours : res.theirsLabel}); merged the other side's changes into it\n`;
-  for (const m of res.merged) s += `Auto-merging ${m.path} (${m.driver})${m.fallback !== undefined ? ` [fallback: ${m.fallback}]` : ''}\n`;
+    s += `Renamed ${quotePath(r.from)} -> ${quotePath(r.to)} (in ${r.side === 'ours' ? ours : res.theirsLabel}); merged the other side's changes into it\n`;
+  for (const m of res.merged)
+    s += `Auto-merging ${quotePath(m.path)} (${m.driver})${m.fallback !== undefined ? ` [fallback: ${humanText(m.fallback)}]` : ''}\n`;
   if (res.settled > 0)
     s += `Settled ${res.settled} conflict(s) in favor of ${res.favored === 'ours' ? ours : res.theirsLabel} (--favor ${favorRule ?? res.favored}).\n`;
   if (res.status === 'merged') return `${s}Merge made: [${ours} ${res.commit!.slice(0, 12)}] ${counts}\n`;

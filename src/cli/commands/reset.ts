@@ -8,6 +8,7 @@ import { toRepoPath } from '../../ops/worktree/scan.js';
 import type { Repository } from '../../store/repository.js';
 import { printJson, type CommandContext } from '../context.js';
 import { checkedRepoAction } from '../repo-action.js';
+import { quotePath } from '../format.js';
 
 interface ResetFlags {
   soft?: boolean;
@@ -47,7 +48,8 @@ export function register(program: Command, ctx: CommandContext): void {
           if (res.rebuiltIndex && !opts.json) ctx.err.write('the worktree index was damaged: rebuilt it from HEAD\n');
           if (opts.json) printJson(ctx, res);
           else if (paths.length > 0) {
-            if (res.unstaged.length > 0) ctx.out.write(`Unstaged changes after reset:\n${res.unstaged.map((p) => `\t${p}\n`).join('')}`);
+            if (res.unstaged.length > 0)
+              ctx.out.write(`Unstaged changes after reset:\n${res.unstaged.map((p) => `\t${quotePath(p)}\n`).join('')}`);
           } else if (res.head !== null) {
             const counts = res.updated + res.removed > 0 ? ` (${res.updated} file(s) updated, ${res.removed} removed)` : '';
             ctx.out.write(`HEAD is now at ${res.head.slice(0, 12)}${counts}\n`);

@@ -6,6 +6,7 @@ import { resolveConflicts } from '../../ops/merge/resolve.js';
 import { toRepoPath } from '../../ops/worktree/scan.js';
 import { printJson, type CommandContext } from '../context.js';
 import { checkedRepoAction } from '../repo-action.js';
+import { quotePath } from '../format.js';
 
 interface ResolveFlags {
   ours?: boolean;
@@ -51,7 +52,7 @@ Example:
           else {
             let s = '';
             for (const r of res.resolved)
-              s += `Resolved ${r.path}${r.location !== undefined ? ` at ${r.location || "''"}` : ''} (${r.how === 'worktree' ? 'as in the worktree' : r.how})\n`;
+              s += `Resolved ${quotePath(r.path)}${r.location !== undefined ? ` at ${r.location || "''"}` : ''} (${r.how === 'worktree' ? 'as in the worktree' : r.how})\n`;
             s +=
               res.remaining.length === 0
                 ? "All conflicts resolved: run 'cairn merge --continue' to commit the merge.\n"

@@ -4,6 +4,7 @@ import { rm } from '../../ops/rm.js';
 import { toRepoPath } from '../../ops/worktree/scan.js';
 import { printJson, type CommandContext } from '../context.js';
 import { repoAction } from '../repo-action.js';
+import { humanText } from '../format.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -24,7 +25,7 @@ export function register(program: Command, ctx: CommandContext): void {
           recursive: opts.recursive,
         });
         if (opts.json) printJson(ctx, res);
-        else for (const p of res.removed) ctx.out.write(`rm '${p}'\n`);
+        else for (const p of res.removed) ctx.out.write(`rm '${humanText(p)}'\n`);
       }),
     );
 }

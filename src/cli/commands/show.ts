@@ -6,7 +6,7 @@ import { resolvePath } from '../../ops/ls.js';
 import { splitRevPath } from '../../ops/history/rev-parse.js';
 import { showCommit } from '../../ops/show.js';
 import { printJson, type CommandContext } from '../context.js';
-import { commitJson, commitMedium } from '../format.js';
+import { commitJson, commitMedium, quotePath } from '../format.js';
 import { repoAction } from '../repo-action.js';
 import { detail, summaryLine } from './diff.js';
 import { catFile } from './cat.js';
@@ -45,7 +45,7 @@ Examples:
         const lines = commitMedium(ctx.color, id, commit, refs);
         if (diff.changes.length > 0) {
           lines.push('');
-          for (const c of diff.changes) lines.push(`${LETTER[c.change]} ${c.path}${detail(c)}`);
+          for (const c of diff.changes) lines.push(`${LETTER[c.change]} ${quotePath(c.path)}${detail(c)}`);
           lines.push(summaryLine(diff));
         }
         ctx.out.write(lines.map((l) => `${l}\n`).join(''));

@@ -10,7 +10,7 @@ import type { Repository } from '../../store/repository.js';
 import { pushRefs, type PushedRef, type Refspec } from '../../sync/client/push.js';
 import { printJson, type CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
-import { formatSize, shortId } from '../format.js';
+import { formatSize, humanText, shortId } from '../format.js';
 import { commitTime } from '../merge-output.js';
 import { repoAction } from '../repo-action.js';
 import { remoteOptions, remoteTarget, transferProgress, who, type RemoteTarget, setUpstreams } from '../sync-common.js';
@@ -76,7 +76,9 @@ Examples:
           onProgress: progress.report,
         });
         progress.stop();
-        for (const u of res.unstorable) ctx.err.write(`${ctx.color.yellow('warning:')} skipped '${u.path}': ${u.reason}\n`);
+        for (const w of res.warnings ?? []) ctx.err.write(`${ctx.color.yellow('warning:')} ${humanText(w)}\n`);
+        for (const u of res.unstorable)
+          ctx.err.write(`${ctx.color.yellow('warning:')} skipped '${humanText(u.path)}': ${humanText(u.reason)}\n`);
         if (!opts.json) printHuman(ctx, res, opts.message);
         const pushed = target === undefined ? null : await pushSnapshot(ctx, repo, target, res, opts);
         if (opts.json) printJson(ctx, toJson(res, pushed));

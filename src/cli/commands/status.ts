@@ -4,6 +4,7 @@ import { status, type Change, type StatusResult, type UpstreamStatus } from '../
 import { printJson, type CommandContext } from '../context.js';
 import { UNMERGED_LABEL, UNMERGED_SHORT } from '../merge-output.js';
 import { repoAction } from '../repo-action.js';
+import { humanText, quotePath } from '../format.js';
 
 const LABEL: Record<Change['change'], string> = {
   added: 'new file:',
@@ -42,6 +43,7 @@ Examples:
             for (let i = e.path.indexOf('/'); i >= 0; i = e.path.indexOf('/', i + 1)) tracked.add(e.path.slice(0, i));
         }
         const untracked = opts.untrackedFiles === 'all' ? res.untracked : collapse(res.untracked, tracked);
+        if (!opts.json) for (const w of res.warnings ?? []) ctx.err.write(`${ctx.color.yellow('warning:')} ${humanText(w)}\n`);
         if (opts.json) printJson(ctx, jsonForm(res, untracked));
         else if (opts.short) ctx.out.write((opts.branch ? branchHeader(ctx, res) : '') + shortFormat(res, untracked));
         else ctx.out.write(longFormat(ctx, res, untracked));
@@ -113,8 +115,8 @@ function shortFormat(res: StatusResult, untracked: string[]): string {
   for (const c of res.unstaged) rows.set(c.path, [rows.get(c.path)?.[0] ?? ' ', SHORT[c.change]]);
   for (const u of res.merge?.unmerged ?? []) rows.set(u.path, [UNMERGED_SHORT[u.kind][0]!, UNMERGED_SHORT[u.kind][1]!]);
   let s = '';
-  for (const [path, [x, y]] of [...rows].sort((a, b) => (a[0] < b[0] ? -1 : 1))) s += `${x}${y} ${path}\n`;
-  for (const p of untracked) s += `?? ${p}\n`;
+  for (const [path, [x, y]] of [...rows].sort((a, b) => (a[0] < b[0] ? -1 : 1))) s += `${x}${y} ${quotePath(path)}\n`;
+  for (const p of untracked) s += `?? ${quotePath(p)}\n`;
   return s;
 }
 
@@ -135,7 +137,7 @@ function longFormat(ctx: CommandContext, res: StatusResult, untracked: string[])
   const section = (title: string, hint: string, rows: Change[], color: (x: string) => string) => {
     if (rows.length === 0) return;
     s += `\n${title}:\n  (${hint})\n`;
-    for (const r of rows) s += color(`\t${LABEL[r.change].padEnd(12)}${r.path}`) + '\n';
+    for (const r of rows) s += color(`\t${LABEL[r.change].padEnd(12)}${quotePath(r.path)}`) + '\n';
   };
   section(
     'Changes to be committed',
@@ -145,14 +147,14 @@ function longFormat(ctx: CommandContext, res: StatusResult, untracked: string[])
   );
   if (unmerged.size > 0) {
     s += '\nUnmerged paths:\n  (use "cairn conflicts" to see them, "cairn resolve <path>..." to mark resolution)\n';
-    for (const u of merge!.unmerged) s += c.red(`\t${UNMERGED_LABEL[u.kind].padEnd(17)}${u.path}`) + '\n';
+    for (const u of merge!.unmerged) s += c.red(`\t${UNMERGED_LABEL[u.kind].padEnd(17)}${quotePath(u.path)}`) + '\n';
   }
   section('Changes not staged for commit', 'use "cairn add <file>..." to stage, "cairn restore <file>..." to discard', res.unstaged, c.red);
   if (untracked.length > 0) {
     s += '\nUntracked files:\n  (use "cairn add <file>..." to include in what will be committed)\n';
-    for (const p of untracked) s += c.red(`\t${p}`) + '\n';
+    for (const p of untracked) s += c.red(`\t${quotePath(p)}`) + '\n';
   }
-  for (const u of res.unstorable) s += `${c.yellow('warning:')} cannot track '${u.path}': ${u.reason}\n`;
+  for (const u of res.unstorable) s += `${c.yellow('warning:')} cannot track '${humanText(u.path)}': ${humanText(u.reason)}\n`;
   if (res.staged.length + res.unstaged.length + untracked.length + unmerged.size === 0) s += '\nnothing to commit, working tree clean\n';
   else if (res.staged.length === 0 && merge === undefined) s += '\nno changes added to commit (use "cairn add" or "cairn commit -a")\n';
   return s;

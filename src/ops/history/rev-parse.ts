@@ -1,6 +1,6 @@
 // Revision syntax: full or abbreviated ids (unique prefix, at least 4 hex digits), branch, tag,
 // remote-tracking ref, HEAD, and the suffixes REV~N and REV^N, as git users expect.
-import { AmbiguousError, MissingObjectError, NotFoundError, UsageError } from '../../errors.js';
+import { AmbiguousError, MissingObjectError, NotFoundError, UsageError, quoteForMessage } from '../../errors.js';
 import { isObjectId, type ObjectId } from '../../core/hash.js';
 import type { Repository } from '../../store/repository.js';
 import { readCommit } from '../../store/typed-objects.js';
@@ -19,7 +19,7 @@ export function resolveRevision(repo: Repository, rev: string): ObjectId {
   const m = /^(.*?)((?:[~^]\d*)*)$/.exec(rev);
   const base = m?.[1] ?? rev;
   const suffix = m?.[2] ?? '';
-  if (base === '') throw new UsageError(`empty revision in '${rev}'`);
+  if (base === '') throw new UsageError(`empty revision in '${quoteForMessage(rev)}'`);
   let id = resolveBase(repo, base);
   const steps = suffix.match(/[~^]\d*/g) ?? [];
   for (const step of steps) {

@@ -1,14 +1,16 @@
 // .cairnattributes: which merge driver, with which options, a path gets. gitattributes-like lines
 // `PATTERN merge=json|jsonl|csv|text|binary key=FIELD [NAME=VALUE...]`; for each attribute the
 // last matching line wins, as in git. Only the file at the worktree root is read (no per-folder files).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Patterns are matched in linear time (core/glob-match.ts) and the file is read within the limits
+// of docs/FORMAT.md §14.1: it arrives with every pull.
 import { UsageError } from '../../errors.js';
+import { AutomatonBudget, compileLine, MAX_RULES, rulesFileError, type PathPattern } from '../../core/path-rules.js';
 import type { ObjectId } from '../../core/hash.js';
 import type { Repository } from '../../store/repository.js';
-import { readWholeFile } from '../../store/typed-objects.js';
+import { fileContent } from '../../store/typed-objects.js';
 import { driverNamed, type DriverName } from '../../core/merge/driver-choice.js';
 import { lookupPath } from '../tree/tree-walk.js';
+import { checkRulesFileSize, readRulesFile } from '../worktree/rules-file.js';
 
 export const ATTRIBUTES_FILE = '.cairnattributes';
 
@@ -20,31 +22,34 @@ export interface PathAttributes {
 }
 
 interface Rule {
-  match: RegExp;
+  match: PathPattern;
   driver?: DriverName;
   options: [string, string][];
 }
 
 export class Attributes {
-  private constructor(private readonly rules: readonly Rule[]) {}
+  private constructor(
+    private readonly rules: readonly Rule[],
+    /** Why a .cairnattributes that is there was not applied (a symlink, a FIFO). */
+    readonly warnings: readonly string[] = [],
+  ) {}
 
   static readonly none = new Attributes([]);
 
   /** Parses the file's text; an unknown driver or a malformed line is a UsageError naming the line. */
-  static parse(text: string, source = ATTRIBUTES_FILE): Attributes {
+  static parse(text: string, source = ATTRIBUTES_FILE, warnings: readonly string[] = []): Attributes {
     const rules: Rule[] = [];
+    const budget = new AutomatonBudget(source);
     text.split(/\r?\n/).forEach((raw, i) => {
       const line = raw.trim();
       if (line === '' || line.startsWith('#')) return;
       const [pattern, ...attrs] = line.split(/\s+/);
       const where = `${source} line ${i + 1}`;
-      let match: RegExp | null;
-      try {
-        match = globRegExp(pattern!);
-      } catch {
-        throw new UsageError(`${where}: bad pattern '${pattern}'`, { line: i + 1 });
-      }
-      if (match === null) return; // folder-only patterns never name a file, as in git
+      // Folder-only patterns never name a file, as in git.
+      if (pattern!.endsWith('/')) return;
+      if (rules.length >= MAX_RULES) throw rulesFileError(source, i + 1, `more than ${MAX_RULES} rules`);
+      const match = compileLine(pattern!, source, i + 1);
+      budget.spend(match, i + 1);
       const rule: Rule = { match, options: [] };
       for (const a of attrs) {
         if (a === 'binary' || a === '-merge') rule.driver = 'binary';
@@ -62,13 +67,13 @@ export class Attributes {
       }
       rules.push(rule);
     });
-    return new Attributes(rules);
+    return new Attributes(rules, warnings);
   }
 
   lookup(path: string): PathAttributes {
     const out: PathAttributes = { options: Object.create(null) as Record<string, string> };
     for (const r of this.rules) {
-      if (!r.match.test(path)) continue;
+      if (!r.match.matches(path, false)) continue;
       if (r.driver !== undefined) out.driver = r.driver;
       for (const [k, v] of r.options) out.options[k] = v;
     }
@@ -81,63 +86,20 @@ export class Attributes {
  * committed file applies, as in git), else the one in `tree` (ours), else none.
  */
 export function loadAttributes(repo: Repository, tree: ObjectId | null): Attributes {
-  try {
-    return Attributes.parse(readFileSync(join(repo.root, ATTRIBUTES_FILE), 'utf8'));
-  } catch (err) {
-    if (!isMissing(err)) throw err;
-  }
-  if (tree === null) return Attributes.none;
+  const file = readRulesFile(repo.root, ATTRIBUTES_FILE);
+  if (file.text !== null) return Attributes.parse(file.text);
+  const warnings = file.warning === undefined ? [] : [file.warning];
+  const none = warnings.length === 0 ? Attributes.none : Attributes.parse('', ATTRIBUTES_FILE, warnings);
+  if (tree === null) return none;
   const entry = lookupPath(repo.objects, tree, ATTRIBUTES_FILE);
-  if (entry === undefined || entry.kind === 'tree' || entry.kind === 'symlink') return Attributes.none;
-  return Attributes.parse(readWholeFile(repo.objects, entry.id).toString('utf8'));
-}
-
-function isMissing(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
-}
-
-/**
- * gitattributes pattern -> RegExp on a repository path. No '/' (but a trailing one): matches the
- * base name at any depth; otherwise anchored at the root. `*` and `?` stay within a component,
- * `**` crosses them, `[...]` is a class. A trailing '/' names folders only: null.
- */
-export function globRegExp(pattern: string): RegExp | null {
-  if (pattern.endsWith('/')) return null;
-  let p = pattern;
-  const anchored = p.includes('/');
-  if (p.startsWith('/')) p = p.slice(1);
-  let re = '';
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i]!;
-    if (c === '*') {
-      if (p[i + 1] === '*') {
-        const atStart = i === 0 || p[i - 1] === '/';
-        const slashAfter = p[i + 2] === '/';
-        if (atStart && slashAfter) {
-          re += '(?:.*/)?';
-          i += 2;
-        } else {
-          re += '.*';
-          i += 1;
-        }
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const close = p.indexOf(']', i + 2);
-      if (close < 0) re += '\\[';
-      else {
-        let body = p.slice(i + 1, close);
-        if (body.startsWith('!')) body = `^${body.slice(1)}`;
-        re += `[${body.replace(/\\/g, '\\\\')}]`;
-        i = close;
-      }
-    } else if (c === '\\' && i + 1 < p.length) re += escape(p[++i]!);
-    else re += escape(c);
+  if (entry === undefined || entry.kind === 'tree' || entry.kind === 'symlink') return none;
+  checkRulesFileSize(ATTRIBUTES_FILE, entry.size);
+  // The declared size may lie (a remote wrote the tree): the bytes are counted as they are read.
+  const parts: Buffer[] = [];
+  let total = 0;
+  for (const part of fileContent(repo.objects, entry.id)) {
+    checkRulesFileSize(ATTRIBUTES_FILE, (total += part.length));
+    parts.push(part);
   }
-  return new RegExp(anchored ? `^${re}$` : `(?:^|/)${re}$`);
-}
-
-function escape(c: string): string {
-  return /[.*+?^${}()|[\]\\/]/.test(c) ? `\\${c}` : c;
+  return Attributes.parse(Buffer.concat(parts).toString('utf8'), ATTRIBUTES_FILE, warnings);
 }

@@ -10,8 +10,7 @@ import type { Repository } from '../../store/repository.js';
 import type { IndexEntry } from '../../store/worktree-index.js';
 import { readDirChecked } from '../worktree/scan-shared.js';
 import type { StatusWorkerInput, StatusWorkerReply } from './protocol.js';
-import { ignoreRules, type WorktreeFile } from '../worktree/scan.js';
-import ignore from 'ignore';
+import { loadIgnore, type WorktreeFile } from '../worktree/scan.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 const WORKER_SILENCE_MS = 30_000;
@@ -21,12 +20,15 @@ export interface RawWorktreeChanges {
   deleted: StatusWorkerReply['deleted'];
   untracked: WorktreeFile[];
   unstorable: { path: string; reason: string }[];
+  /** E.g. a .cairnignore that is a symlink and was not applied. */
+  warnings: string[];
 }
 
 export function parallelCompare(repo: Repository): RawWorktreeChanges | undefined {
   if (!existsSync(fileURLToPath(WORKER_URL))) return undefined;
-  const rules = ignoreRules(repo.root);
-  const ig = rules === null ? undefined : ignore().add(rules);
+  const ignoreFile = loadIgnore(repo.root);
+  const rules = ignoreFile.text;
+  const ig = ignoreFile.rules;
   // Root entries: which are tracked is known only to the workers; an ignored root twin that is
   // tracked still collides, and is reported by add and commit.
   const top = readDirChecked(repo.root, true, ig === undefined ? undefined : (name, isDir) => ig.ignores(isDir ? `${name}/` : name));
@@ -81,7 +83,7 @@ export function parallelCompare(repo: Repository): RawWorktreeChanges | undefine
       );
     }
   }
-  const out: RawWorktreeChanges = { suspects: [], deleted: [], untracked: [], unstorable };
+  const out: RawWorktreeChanges = { suspects: [], deleted: [], untracked: [], unstorable, warnings: ignoreFile.warnings };
   for (const [t, port] of ports.entries()) {
     const reply = receiveMessageOnPort(port)!.message as StatusWorkerReply;
     port.close();

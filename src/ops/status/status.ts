@@ -35,6 +35,8 @@ export interface StatusResult {
   unstaged: Change[];
   untracked: string[];
   unstorable: { path: string; reason: string }[];
+  /** E.g. a .cairnignore that is a symlink and was not applied; present only when there are some. */
+  warnings?: string[];
   /** Present only while a merge is stopped on conflicts (or was interrupted). */
   merge?: MergeInProgress;
   /** The current branch against its upstream; present only when asked for and one is configured. */
@@ -79,6 +81,7 @@ export function status(repo: Repository, opts: StatusOptions = {}): StatusResult
     unstaged: wt.changes,
     untracked: wt.untracked,
     unstorable: wt.unstorable,
+    ...(wt.warnings.length > 0 ? { warnings: wt.warnings } : {}),
     ...(merge ? { merge } : {}),
     ...(upstream ? { upstream } : {}),
   };
@@ -152,6 +155,7 @@ export interface WorktreeChanges {
   changes: Change[];
   untracked: string[];
   unstorable: { path: string; reason: string }[];
+  warnings: string[];
 }
 
 /**
@@ -199,6 +203,7 @@ export function worktreeChanges(repo: Repository, entries: readonly IndexEntry[]
     changes: changes.sort(byPath),
     untracked: opts.untracked === false ? [] : found.untracked.map((f) => f.path).sort(),
     unstorable: found.unstorable,
+    warnings: found.warnings,
   };
 }
 
@@ -208,7 +213,7 @@ function compareOnThisThread(repo: Repository, entries: readonly IndexEntry[], p
   for (const e of entries) if (paths === undefined || paths.some((p) => underPath(e.path, p))) indexed.set(e.path, e);
   const scan = scanWorktree(repo, { paths, tracked: new Set(indexed.keys()) });
   const racyBefore = repo.index.writtenAt() * 1e6;
-  const out: RawWorktreeChanges = { suspects: [], deleted: [], untracked: [], unstorable: scan.unstorable };
+  const out: RawWorktreeChanges = { suspects: [], deleted: [], untracked: [], unstorable: scan.unstorable, warnings: scan.warnings };
   const seen = new Set<string>();
   for (const f of scan.files) {
     const e = indexed.get(f.path);

@@ -4,13 +4,14 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { lstatSync } from 'node:fs';
 import { sep } from 'node:path';
-import ignore from 'ignore';
+import { IgnoreRules } from '../../core/path-rules.js';
 import { KIND_CODES, KIND_NAMES, readDirChecked } from '../worktree/scan-shared.js';
 import type { StatusWorkerInput, StatusWorkerReply, SeenFile } from './protocol.js';
 
 const input = workerData as StatusWorkerInput & { port: MessagePort; signal: SharedArrayBuffer };
 const beat = new Int32Array(input.signal);
-const ig = input.ignoreText === null ? undefined : ignore().add(input.ignoreText);
+// The main thread parsed the same text already (and refused it if over the limits).
+const ig = input.ignoreText === null ? undefined : IgnoreRules.parse(input.ignoreText);
 const mine = new Set(input.topDirs);
 
 // The index, in the columnar layout of store/worktree-index.ts (version 2), checked by the main

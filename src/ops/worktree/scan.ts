@@ -1,13 +1,15 @@
 // Walks the worktree: every file, executable and symlink, with the stat data the index compares
-// against. Skips `.cairn/` and untracked paths matched by `.cairnignore` (gitignore syntax, via
-// the `ignore` library); tracked files stay visible even when a pattern matches them, as in git.
-import { lstatSync, readFileSync, type Dirent, type Stats } from 'node:fs';
+// against. Skips `.cairn/` and untracked paths matched by `.cairnignore` (gitignore syntax, matched
+// in linear time by core/glob-match.ts); tracked files stay visible even when a pattern matches
+// them, as in git.
+import { lstatSync, type Dirent, type Stats } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import ignore, { type Ignore } from 'ignore';
 import { UsageError } from '../../errors.js';
+import { IgnoreRules } from '../../core/path-rules.js';
 import { entryNameProblem } from '../../core/names.js';
 import type { Repository } from '../../store/repository.js';
 import { readDirChecked } from './scan-shared.js';
+import { readRulesFile } from './rules-file.js';
 
 export type FileKind = 'file' | 'exec' | 'symlink';
 
@@ -31,6 +33,8 @@ export interface ScanResult {
   files: WorktreeFile[];
   /** Names cairn cannot store (e.g. containing '\'), reported rather than silently dropped. */
   unstorable: Unstorable[];
+  /** Things the user should know, e.g. a .cairnignore that is a symlink and was not applied. */
+  warnings: string[];
 }
 
 export interface Unstorable {
@@ -53,25 +57,30 @@ export function kindOf(st: Stats): FileKind | undefined {
   return undefined;
 }
 
-/** The ignore file's text, or null when it has no rules (matching 100k paths against none costs ~0.6 s). */
-export function ignoreRules(root: string): string | null {
-  let text: string;
-  try {
-    text = readFileSync(join(root, IGNORE_FILE), 'utf8');
-  } catch {
-    return null;
-  }
-  return /^\s*[^#\s]/m.test(text) ? text : null;
+export interface IgnoreFile {
+  /** The rules' text (handed to the status workers), or null when there are no rules. */
+  text: string | null;
+  rules: IgnoreRules | undefined;
+  /** Why a .cairnignore that is there was not applied (a symlink, a FIFO). */
+  warnings: string[];
 }
 
-export function loadIgnore(root: string): Ignore | undefined {
-  const text = ignoreRules(root);
-  return text === null ? undefined : ignore().add(text);
+/**
+ * The worktree's .cairnignore: read without following a symlink and within the size limit, parsed
+ * once (BAD_FORMAT past the limits of docs/FORMAT.md §14.1). No rules is `rules: undefined`:
+ * matching 100k paths against none would cost ~0.6 s.
+ */
+export function loadIgnore(root: string): IgnoreFile {
+  const file = readRulesFile(root, IGNORE_FILE);
+  const warnings = file.warning === undefined ? [] : [file.warning];
+  if (file.text === null || !/^\s*[^#\s]/m.test(file.text)) return { text: null, rules: undefined, warnings };
+  return { text: file.text, rules: IgnoreRules.parse(file.text, IGNORE_FILE), warnings };
 }
 
 export function scanWorktree(repo: Repository, opts: ScanOptions = {}): ScanResult {
   const root = repo.root;
-  const ig = loadIgnore(root);
+  const ignoreFile = loadIgnore(root);
+  const ig = ignoreFile.rules;
   const tracked = opts.tracked ?? new Set<string>();
   const trackedDirs = new Set<string>();
   for (const p of tracked) {
@@ -140,7 +149,7 @@ export function scanWorktree(repo: Repository, opts: ScanOptions = {}): ScanResu
     }
   }
   // Unsorted on purpose: sorting 100k paths costs ~100 ms and no caller needs the order.
-  return { files, unstorable };
+  return { files, unstorable, warnings: ignoreFile.warnings };
 }
 
 /**

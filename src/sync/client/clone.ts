@@ -3,8 +3,8 @@
 // same clone again resumes it (objects already received are not asked for again).
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AlreadyExistsError, NotFoundError, RemoteError } from '../../errors.js';
-import { refNameProblem } from '../../core/names.js';
+import { AlreadyExistsError, NotFoundError, quoteForMessage, RemoteError } from '../../errors.js';
+import { checkRefName, refNameProblem } from '../../core/names.js';
 import { CAIRN_DIR, DB_FILE, DEFAULT_BRANCH, Repository } from '../../store/repository.js';
 import { readCommit } from '../../store/typed-objects.js';
 import { materialize } from '../../ops/worktree/materialize.js';
@@ -43,6 +43,7 @@ export async function cloneRepo(opts: CloneOptions): Promise<CloneResult> {
   const remoteName = opts.remoteName ?? 'origin';
   // Checked before anything is created: the name becomes config keys and refs/remotes/NAME/*.
   checkRemoteName(remoteName);
+  if (opts.branch !== undefined) checkRefName(opts.branch); // it becomes HEAD and a local branch
   const root = resolve(opts.dir);
   const client = new RemoteClient(opts.url, opts);
   let repo: Repository | undefined;
@@ -56,7 +57,7 @@ export async function cloneRepo(opts: CloneOptions): Promise<CloneResult> {
     if (bad !== undefined && heads.length === 0) {
       throw new RemoteError(
         opts.url,
-        `the remote advertises an invalid ref name '${bad.name.slice(0, 100)}' and no valid branch; nothing was cloned`,
+        `the remote advertises an invalid ref name '${quoteForMessage(bad.name, 100)}' and no valid branch; nothing was cloned`,
         { url: opts.url },
       );
     }

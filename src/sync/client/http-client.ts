@@ -7,7 +7,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CairnError, errorFor, RemoteError, UsageError } from '../../errors.js';
+import { CairnError, errorFor, quoteForMessage, RemoteError, UsageError } from '../../errors.js';
 import type { ObjectId } from '../../core/hash.js';
 import { MEDIA, type Endpoint } from '../protocol/messages.js';
 import type { PushObjectsResponse, PushRefsResponse, RefsResponse, RefUpdate } from '../protocol/schemas.js';
@@ -213,7 +213,8 @@ export class RemoteClient {
       /* not JSON */
     }
     const status = res.statusCode;
-    const remoteMessage = parsed?.error.message ?? (text.replace(/\s+/g, ' ').slice(0, 200) || `HTTP ${status}`);
+    // The server's words are remote input: escaped and bounded before any message quotes them.
+    const remoteMessage = quoteForMessage(parsed?.error.message ?? (text.replace(/\s+/g, ' ') || `HTTP ${status}`));
     const data = { url: this.url, status, endpoint, remoteCode: parsed?.error.code, ...(parsed?.error.data ?? {}) };
     if (status === 401)
       return new RemoteError(

@@ -2,7 +2,7 @@
 // then promote the received closure and move every ref in one SQLite transaction, each by
 // compare-and-swap against the value the pusher saw. All refs move or none; a ref that moved since
 // the pusher read it fails the whole push with REF_MOVED, and the pusher is told to fetch first (docs/PROTOCOL.md §6.3).
-import { InvalidNameError, RefMovedError, RejectedError, UsageError } from '../../errors.js';
+import { InvalidNameError, RefMovedError, RejectedError, UsageError, quoteForMessage } from '../../errors.js';
 import { refNameProblem } from '../../core/names.js';
 import { PackStore } from '../../store/object-store.js';
 import type { Repository } from '../../store/repository.js';
@@ -26,9 +26,12 @@ export function applyRefUpdates(repo: Repository, updates: readonly RefUpdate[],
     names.add(u.name);
     const problem = refNameProblem(u.name);
     if (problem !== null || !pushableRef(u.name)) {
-      throw new InvalidNameError(`cannot push to '${u.name}': ${problem ?? 'only refs/heads/* and refs/tags/* can be pushed'}`, {
-        name: u.name,
-      });
+      throw new InvalidNameError(
+        `cannot push to '${quoteForMessage(u.name)}': ${problem ?? 'only refs/heads/* and refs/tags/* can be pushed'}`,
+        {
+          name: u.name,
+        },
+      );
     }
     if (opts.checkedOut !== undefined && opts.checkedOut !== null && u.name === opts.checkedOut) {
       throw new RejectedError(

@@ -1,7 +1,8 @@
 // The tree merge, kind by kind: clean adds/deletes/edits, driver merges, modify/delete, add/add,
 // type changes, directory/file collisions, renames by content, favor, virtual-base mode, attributes.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Attributes, globRegExp } from '../../../src/ops/merge/attributes.js';
+import { Attributes } from '../../../src/ops/merge/attributes.js';
+import { PathPattern } from '../../../src/core/path-rules.js';
 import { mergeTrees, type TreeMergeOptions, type TreeMergeResult } from '../../../src/ops/merge/merge-tree.js';
 import { flattenToMap } from '../../../src/ops/tree/tree-walk.js';
 import { storeBuffer } from '../../../src/store/file-writer.js';
@@ -202,7 +203,7 @@ describe('mergeTrees', () => {
 
 describe('.cairnattributes patterns', () => {
   it('match as in gitattributes', () => {
-    const m = (p: string, path: string) => globRegExp(p)!.test(path);
+    const m = (p: string, path: string) => PathPattern.compile(p).matches(path, false);
     expect(m('*.json', 'a/b/c.json')).toBe(true);
     expect(m('data/*.json', 'data/x.json')).toBe(true);
     expect(m('data/*.json', 'data/sub/x.json')).toBe(false);
@@ -212,7 +213,7 @@ describe('.cairnattributes patterns', () => {
     expect(m('data/**/*.jsonl', 'data/a/b/c.jsonl')).toBe(true);
     expect(m('data/**/*.jsonl', 'data/c.jsonl')).toBe(true);
     expect(m('f[0-9].txt', 'f7.txt')).toBe(true);
-    expect(globRegExp('folder/')).toBeNull();
+    expect(Attributes.parse('folder/ merge=json\n').lookup('folder')).toEqual({ options: {} });
   });
 
   it('let the last matching line win per attribute', () => {
