@@ -1,10 +1,10 @@
 // One glob pattern of .cairnignore and .cairnattributes (git's wildmatch rules), matched in linear
 // time: a pattern is compiled to a small NFA that is run over the path once, its live states kept
-// as a bit set, so no input can make matching backtrack (docs/FORMAT.md §14.1). These files arrive
+// as a bit set, so no input can make matching backtrack (docs/FORMAT.md §14.2). These files arrive
 // with every pull: they are remote input. The files' line rules are in path-rules.ts.
 import { BadFormatError } from '../errors.js';
 
-/** A longer pattern is refused (docs/FORMAT.md §14.1); git's own limit is PATH_MAX-like. */
+/** A longer pattern is refused (docs/FORMAT.md §14.2); git's own limit is PATH_MAX-like. */
 export const MAX_PATTERN_LENGTH = 1024;
 
 const SLASH = 0x2f;

@@ -1,13 +1,13 @@
 // The rules files built on glob-match.ts: a gitignore/gitattributes line's pattern (anchoring,
 // folders only), .cairnignore's rules (negation, last match wins, ignored folders), and the limits
-// that bound what one file can cost (docs/FORMAT.md §14.1).
+// that bound what one file can cost (docs/FORMAT.md §14.2).
 import { BadFormatError } from '../errors.js';
 import { Glob } from './glob-match.js';
 
-/** More rules than this in one file are refused (docs/FORMAT.md §14.1). */
+/** More rules than this in one file are refused (docs/FORMAT.md §14.2). */
 export const MAX_RULES = 10_000;
 /**
- * At most this many automaton states over all of a file's wildcard patterns (docs/FORMAT.md §14.1):
+ * At most this many automaton states over all of a file's wildcard patterns (docs/FORMAT.md §14.2):
  * matching one path costs at most (states × path length) steps, so this bounds the cost of a path
  * (~17M steps for a 255-character name) whatever the file holds. Literal patterns, `*.ext` and
  * folder names take the fast paths and cost nothing here.
@@ -65,7 +65,7 @@ interface IgnoreRule {
 
 /**
  * The rules of one .cairnignore, with gitignore semantics: the last matching line wins, '!'
- * re-includes, and nothing inside an ignored folder can be re-included (docs/FORMAT.md §14.1).
+ * re-includes, and nothing inside an ignored folder can be re-included (docs/FORMAT.md §14.2).
  */
 export class IgnoreRules {
   private readonly dirCache = new Map<string, boolean>();
@@ -151,9 +151,9 @@ export function compileLine(pattern: string, source: string, line: number): Path
   }
 }
 
-/** A rules file (.cairnignore, .cairnattributes) past the limits of docs/FORMAT.md §14.1, at `line`. */
+/** A rules file (.cairnignore, .cairnattributes) past the limits of docs/FORMAT.md §14.2, at `line`. */
 export function rulesFileError(source: string, line: number, reason: string): BadFormatError {
-  return new BadFormatError(`${source} line ${line}: ${reason}; shorten the file (docs/FORMAT.md §14.1), then run the command again`, {
+  return new BadFormatError(`${source} line ${line}: ${reason}; shorten the file (docs/FORMAT.md §14.2), then run the command again`, {
     what: source,
     reason,
     line,

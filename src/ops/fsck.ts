@@ -48,7 +48,7 @@ export function fsck(repo: Repository, opts: FsckOptions = {}): FsckResult {
   const problems: FsckProblem[] = [];
   // Id -> its type and content size as found (-1: broken), so each object is read once however
   // often it is shared, and every later reference is still checked against both: an id named as a
-  // folder and as a file, or a commit's parent that is a tree, is reported (FORMAT §7.1).
+  // folder and as a file, or a commit's parent that is a tree, is reported (FORMAT §7.2).
   const seen = new Map<ObjectId, { type: ObjectType; size: number }>();
   const total = storedObjectCount(repo);
   let done = 0;

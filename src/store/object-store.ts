@@ -305,7 +305,7 @@ export class PackStore implements ObjectReader, ObjectWriter {
   /**
    * The content size of each `file` object (FORMAT §5), as located by `whereMany`, read from the
    * first bytes of its body: an inline file's size is its body length minus 2, a chunked file's is
-   * its header's total_size. A size check (FORMAT §7.1) needs only that: reading and hashing every
+   * its header's total_size. A size check (FORMAT §7.2) needs only that: reading and hashing every
    * unchanged file a changed folder names would cost a fetch as much as a clone. These few bytes
    * are not hashed: the object was verified when it entered the store, fsck verifies it again,
    * and a damaged prefix can only make a size check fail, never supply data. A body whose prefix

@@ -1,5 +1,5 @@
 // Hostile repository content (issue 9): rules files whose patterns made regex matching hang, rules
-// files that are symlinks to /dev/zero or a FIFO, or too large (docs/FORMAT.md §14.1); file names
+// files that are symlinks to /dev/zero or a FIFO, or too large (docs/FORMAT.md §14.2); file names
 // and remote messages holding terminal escapes; ref names git refuses; names of a megabyte.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';

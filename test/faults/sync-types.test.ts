@@ -3,7 +3,7 @@
 // tree entry or a chunk list whose sizes lie. Each is refused by `cairn fetch` and `cairn clone`
 // from a lying server (test/helpers/fake-remote.ts: exit 7, refs unchanged, fsck clean), refused by
 // `cairn serve` from a lying pusher (400 BAD_FORMAT, nothing moves), and reported by fsck when it is
-// already in a store (docs/PROTOCOL.md §6.3, docs/FORMAT.md §7.1).
+// already in a store (docs/PROTOCOL.md §6.3, docs/FORMAT.md §7.2).
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';

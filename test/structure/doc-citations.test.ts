@@ -52,6 +52,16 @@ describe('spec citations', () => {
   const known: Record<string, Set<string>> = { 'FORMAT.md': sections('FORMAT.md'), 'PROTOCOL.md': sections('PROTOCOL.md') };
   const all = ['src', 'test', 'docs'].flatMap(files).flatMap(citations);
 
+  it('numbers each section once (two sections named 7.1 make every citation of 7.1 ambiguous)', () => {
+    for (const doc of ['FORMAT.md', 'PROTOCOL.md']) {
+      const numbers = readFileSync(join(root, 'docs', doc), 'utf8')
+        .split('\n')
+        .map((line) => /^#{2,4} (\d+(?:\.\d+)*)[. ]/.exec(line)?.[1])
+        .filter((n) => n !== undefined);
+      expect(numbers.filter((n, i) => numbers.indexOf(n) !== i), doc).toEqual([]);
+    }
+  });
+
   it('finds the documents numbered and the code citing them', () => {
     expect(known['FORMAT.md']!.has('15.1')).toBe(true);
     expect(known['PROTOCOL.md']!.has('6.3')).toBe(true);

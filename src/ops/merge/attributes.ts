@@ -2,7 +2,7 @@
 // `PATTERN merge=json|jsonl|csv|text|binary key=FIELD [NAME=VALUE...]`; for each attribute the
 // last matching line wins, as in git. Only the file at the worktree root is read (no per-folder files).
 // Patterns are matched in linear time (core/glob-match.ts) and the file is read within the limits
-// of docs/FORMAT.md §14.1: it arrives with every pull.
+// of docs/FORMAT.md §14.2: it arrives with every pull.
 import { UsageError } from '../../errors.js';
 import { AutomatonBudget, compileLine, MAX_RULES, rulesFileError, type PathPattern } from '../../core/path-rules.js';
 import type { ObjectId } from '../../core/hash.js';

@@ -1,12 +1,12 @@
 // Reading .cairnignore and .cairnattributes from the worktree root: never through a symlink, never
-// from a FIFO or device, never more than MAX_RULES_FILE_BYTES (docs/FORMAT.md §14.1). Both files
+// from a FIFO or device, never more than MAX_RULES_FILE_BYTES (docs/FORMAT.md §14.2). Both files
 // arrive with every pull, so they are remote input: a symlink to /dev/zero must not fill memory,
 // and one to a FIFO must not hang.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadFormatError } from '../../errors.js';
 
-/** A rules file larger than this is BAD_FORMAT (docs/FORMAT.md §14.1). */
+/** A rules file larger than this is BAD_FORMAT (docs/FORMAT.md §14.2). */
 export const MAX_RULES_FILE_BYTES = 1 << 20;
 
 export interface RulesFileText {
@@ -61,7 +61,7 @@ export function checkRulesFileSize(name: string, size: number): void {
 
 function tooLarge(name: string, size: number): BadFormatError {
   return new BadFormatError(
-    `${name} is ${size} bytes, over the ${MAX_RULES_FILE_BYTES} byte limit for rules files (docs/FORMAT.md §14.1); shorten it or remove it, then run the command again`,
+    `${name} is ${size} bytes, over the ${MAX_RULES_FILE_BYTES} byte limit for rules files (docs/FORMAT.md §14.2); shorten it or remove it, then run the command again`,
     { what: name, reason: 'too-large', path: name, limit: MAX_RULES_FILE_BYTES },
   );
 }

@@ -67,7 +67,7 @@ export interface IgnoreFile {
 
 /**
  * The worktree's .cairnignore: read without following a symlink and within the size limit, parsed
- * once (BAD_FORMAT past the limits of docs/FORMAT.md §14.1). No rules is `rules: undefined`:
+ * once (BAD_FORMAT past the limits of docs/FORMAT.md §14.2). No rules is `rules: undefined`:
  * matching 100k paths against none would cost ~0.6 s.
  */
 export function loadIgnore(root: string): IgnoreFile {

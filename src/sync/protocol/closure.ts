@@ -27,7 +27,7 @@ interface Want {
  * reference is checked, not only the first to reach an object: one of the wrong type (a commit
  * whose tree is a chunk, a tree naming one id as a folder and as a file, a parent that is a tree)
  * or of another size than its referrer claims (a tree entry saying 999 bytes for a 6-byte file, a
- * chunk shorter than its file object says) throws BAD_FORMAT (PROTOCOL §6.3, FORMAT §7.1).
+ * chunk shorter than its file object says) throws BAD_FORMAT (PROTOCOL §6.3, FORMAT §7.2).
  */
 export function stagedClosure(
   staging: PackStore,

@@ -1,4 +1,4 @@
-// Properties of the type and size checks (FORMAT §7.1): for any repository content, shared files
+// Properties of the type and size checks (FORMAT §7.2): for any repository content, shared files
 // and shared folders included, the honest closure passes stagedClosure and fsck, and one lie at any
 // single reference — a size off by any amount, a folder named as a file or a file as a folder, a
 // commit whose parent is a tree — makes stagedClosure throw BAD_FORMAT and fsck report it.
