@@ -58,7 +58,10 @@ describe('spec citations', () => {
         .split('\n')
         .map((line) => /^#{2,4} (\d+(?:\.\d+)*)[. ]/.exec(line)?.[1])
         .filter((n) => n !== undefined);
-      expect(numbers.filter((n, i) => numbers.indexOf(n) !== i), doc).toEqual([]);
+      expect(
+        numbers.filter((n, i) => numbers.indexOf(n) !== i),
+        doc,
+      ).toEqual([]);
     }
   });
 
