@@ -236,11 +236,15 @@ export class CorruptObjectError extends CairnError {
   constructor(a: string, b: string | ObjectData, c?: unknown) {
     if (isData(b)) super('CORRUPT_OBJECT', a, b, c);
     else
-      super('CORRUPT_OBJECT', `object ${a} is corrupt: ${b}; run 'cairn fsck' to list damage, and fetch the object again from a replica`, {
-        id: a,
-        reason: b,
-        ...(c as ObjectData | undefined),
-      });
+      super(
+        'CORRUPT_OBJECT',
+        `object ${a} is corrupt: ${b}; run 'cairn fsck' to list the damage; a fetch cannot replace a damaged copy, so restore the repository from a backup or clone it again from a replica`,
+        {
+          id: a,
+          reason: b,
+          ...(c as ObjectData | undefined),
+        },
+      );
   }
 }
 

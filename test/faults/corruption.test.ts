@@ -136,6 +136,9 @@ describe('a flipped byte inside an object record', () => {
       flipByte(dir, victim);
       const err = readError(dir, victim);
       expect(err.code).toBe('CORRUPT_OBJECT');
+      // The advice must be one that works: `fetch --repair` brings back lost objects, not damaged ones.
+      expect((err as Error).message).toMatch(/cairn fsck.*backup or clone it again/);
+      expect((err as Error).message).not.toMatch(/fetch the object/);
       expect(err.data?.['id']).toBe(victim);
 
       const cat = run(['cat', `HEAD:${c.file}`], dir);
