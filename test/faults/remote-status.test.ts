@@ -7,34 +7,11 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Repository } from '../../src/store/repository.js';
-import { cairnOk, spawnCairn, tempDir } from '../helpers/cli.js';
+import { cairnOk, runCairnAwaited, tempDir, type RunResult as Run } from '../helpers/cli.js';
 import { startServer } from '../helpers/server.js';
 import { ObjectSet, sendJson, startFakeRemote, type Attack, type FakeRemote } from '../helpers/fake-remote.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs cairn without blocking this process's event loop: the fake server lives in it. */
-function run(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const p = spawnCairn(args, { cwd, env });
-    let stdout = '';
-    let stderr = '';
-    p.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const t = setTimeout(() => {
-      p.kill('SIGKILL');
-      reject(new Error(`cairn ${args.join(' ')} still running after 30 s`));
-    }, 30_000);
-    p.on('close', (code) => {
-      clearTimeout(t);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], cwd: string, env: Record<string, string> = {}) => runCairnAwaited(args, { cwd, env });
 
 let sandbox: { dir: string; cleanup: () => void };
 let fake: FakeRemote;

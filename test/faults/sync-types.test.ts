@@ -15,34 +15,11 @@ import { PackStore } from '../../src/store/object-store.js';
 import { CairnError } from '../../src/errors.js';
 import { readCommit, readFileObject, readTree } from '../../src/store/typed-objects.js';
 import { storeBuffer } from '../../src/store/file-writer.js';
-import { spawnCairn, tempDir } from '../helpers/cli.js';
+import { runCairnAwaited, tempDir, type RunResult as Run } from '../helpers/cli.js';
 import { startServer, repoUrl, type TestServer } from '../helpers/server.js';
 import { endBytes, MAGIC, ObjectSet, recordBytes, startFakeRemote, type FakeRemote } from '../helpers/fake-remote.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs cairn without blocking this process's event loop: the fake server lives in it. */
-function run(args: string[], cwd: string, timeoutMs = 30_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const p = spawnCairn(args, { cwd });
-    let stdout = '';
-    let stderr = '';
-    p.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const t = setTimeout(() => {
-      p.kill('SIGKILL');
-      reject(new Error(`cairn ${args.join(' ')} still running after ${timeoutMs} ms`));
-    }, timeoutMs);
-    p.on('close', (code) => {
-      clearTimeout(t);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], cwd: string, timeoutMs?: number) => runCairnAwaited(args, { cwd, timeoutMs });
 
 async function ok(args: string[], cwd: string): Promise<void> {
   const r = await run(args, cwd);

@@ -48,6 +48,32 @@ export function spawnCairn(args: string[], opts: { cwd: string; env?: Record<str
   });
 }
 
+/**
+ * Runs cairn to completion without blocking this process's event loop (a fake server may live in
+ * it). A run still going after `timeoutMs` is killed and fails the test: it hangs.
+ */
+export function runCairnAwaited(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+): Promise<RunResult> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  return new Promise((resolve, reject) => {
+    const p = spawnCairn(args, opts);
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const t = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`cairn ${args.join(' ')} still running after ${timeoutMs} ms (hangs)`));
+    }, timeoutMs);
+    p.on('close', (code) => {
+      clearTimeout(t);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
 export function tempDir(prefix = 'cairn-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
