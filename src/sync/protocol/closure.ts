@@ -47,18 +47,7 @@ export function stagedClosure(
   const stored = new Map<ObjectId, Located>();
   let level: Want[] = tips.map((id) => ({ id, type: 'commit', from: null }));
   while (level.length > 0) {
-    const wants: Want[] = [];
-    // References to an id already reached: checked below, once the first reference's type is
-    // known to be the object's own (an id is not skipped whatever type was wanted).
-    const again: Want[] = [];
-    for (const w of level) {
-      if (w.claim !== undefined) claims.push(w);
-      if (seen.has(w.id)) again.push(w);
-      else {
-        seen.set(w.id, w.type);
-        wants.push(w);
-      }
-    }
+    const { wants, again } = splitLevel(level, seen, claims);
     const found = staging.whereMany(wants.map((w) => w.id));
     const read: ObjectId[] = [];
     for (const w of wants) {
@@ -80,7 +69,7 @@ export function stagedClosure(
       if (f.type !== 'chunk' && !(f.type === 'file' && inline.has(w.id))) read.push(w.id);
     }
     // Every id in `seen` now carries its actual type (a wrong first reference threw above).
-    for (const w of again) if (seen.get(w.id) !== w.type) throw mistyped(w, seen.get(w.id)!);
+    checkAgain(again, seen);
     const next: Want[] = [];
     for (const [id, { type, data }] of staging.getMany(read)) childrenOf(id, type, data, next, sizes);
     level = next;
@@ -141,6 +130,30 @@ function checkClaims(claims: readonly Want[], sizes: ReadonlyMap<ObjectId, numbe
   }
 }
 
+/**
+ * One level of a closure walk: the references to ids not reached before (`wants`, the first one
+ * fixes the id's expected type) and those to ids already reached (`again`: an id is never skipped
+ * whatever type was wanted, each such reference is compared by checkAgain). Claims are collected.
+ */
+function splitLevel(level: readonly Want[], seen: Map<ObjectId, ObjectType>, claims: Want[]): { wants: Want[]; again: Want[] } {
+  const wants: Want[] = [];
+  const again: Want[] = [];
+  for (const w of level) {
+    if (w.claim !== undefined) claims.push(w);
+    if (seen.has(w.id)) again.push(w);
+    else {
+      seen.set(w.id, w.type);
+      wants.push(w);
+    }
+  }
+  return { wants, again };
+}
+
+/** Each later reference against the type the object was found to have (a missing one's is unknown). */
+function checkAgain(again: readonly Want[], seen: ReadonlyMap<ObjectId, ObjectType>, absent?: ReadonlySet<ObjectId>): void {
+  for (const w of again) if (seen.get(w.id) !== w.type && absent?.has(w.id) !== true) throw mistyped(w, seen.get(w.id)!);
+}
+
 function mistyped(w: Want, actual: ObjectType): BadFormatError {
   const by = w.from === null ? 'a ref' : `${w.name ?? 'an entry'} of ${w.from}`;
   return new BadFormatError(`object ${w.id} is a ${actual} but ${by} uses it as a ${w.type}`, { id: w.id, from: w.from });
@@ -192,21 +205,13 @@ export function repairClosure(staging: PackStore, localTips: readonly ObjectId[]
   function walk(tips: readonly ObjectId[]): void {
     let level: Want[] = tips.map((id) => ({ id, type: 'commit', from: null }));
     while (level.length > 0) {
-      const wants: Want[] = [];
-      const again: Want[] = [];
       for (const w of level) {
-        if (w.claim !== undefined) claims.push(w);
-        if (w.from !== null) {
-          const r = referrers.get(w.id);
-          if (r === undefined) referrers.set(w.id, [w.from]);
-          else r.push(w.from);
-        }
-        if (seen.has(w.id)) again.push(w);
-        else {
-          seen.set(w.id, w.type);
-          wants.push(w);
-        }
+        if (w.from === null) continue;
+        const r = referrers.get(w.id);
+        if (r === undefined) referrers.set(w.id, [w.from]);
+        else r.push(w.from);
       }
+      const { wants, again } = splitLevel(level, seen, claims);
       const found = staging.whereMany(wants.map((w) => w.id));
       const read: ObjectId[] = [];
       for (const w of wants) {
@@ -222,7 +227,7 @@ export function repairClosure(staging: PackStore, localTips: readonly ObjectId[]
         else read.push(w.id);
       }
       // A missing object's type is unknown: only the references to objects found are compared.
-      for (const w of again) if (seen.get(w.id) !== w.type && !absent.has(w.id)) throw mistyped(w, seen.get(w.id)!);
+      checkAgain(again, seen, absent);
       const next: Want[] = [];
       for (const [id, { type, data }] of staging.getMany(read)) childrenOf(id, type, data, next, sizes);
       level = next;
