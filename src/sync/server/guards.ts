@@ -150,8 +150,13 @@ export function clientAddress(req: IncomingMessage, trusted: ReadonlySet<string>
 }
 
 /**
- * At most `perAddress` open connections from one address (a trusted proxy's excepted), and `total` in all (node's own
- * maxConnections): a connection over a cap is closed at once, before a byte is read.
+ * At most `perAddress` open connections from one address (a trusted proxy's excepted), and `total` in all: a
+ * connection over a cap is closed at once, before a byte is read.
+ *
+ * The open sockets are counted as sets pruned of those already destroyed, not as counters lowered on 'close'
+ * (nor by node's maxConnections, which works the same way): a socket this server destroys (headers timeout) is
+ * closed to the client at once, but its 'close' event comes in a later phase of the event loop, after a new
+ * connection from the same client may already have been accepted and refused as over the cap.
  */
 export function capConnections(
   server: Server,
@@ -160,22 +165,36 @@ export function capConnections(
   onRefused: (reason: string) => void,
   exempt: ReadonlySet<string> = new Set(),
 ): void {
-  server.maxConnections = total;
-  const open = new Map<string, number>();
-  server.on('connection', (socket) => {
-    const addr = plainAddress(socket.remoteAddress);
-    if (exempt.has(addr)) return;
-    const n = (open.get(addr) ?? 0) + 1;
-    if (n > perAddress) {
-      onRefused('connections-per-address');
+  const all = new Set<Socket>();
+  const byAddress = new Map<string, Set<Socket>>();
+  const live = (set: Set<Socket>): number => {
+    for (const s of set) if (s.destroyed) set.delete(s);
+    return set.size;
+  };
+  server.on('connection', (socket: Socket) => {
+    if (live(all) >= total) {
+      onRefused('connections');
       socket.destroy();
       return;
     }
-    open.set(addr, n);
+    const addr = plainAddress(socket.remoteAddress);
+    let mine: Set<Socket> | undefined;
+    if (!exempt.has(addr)) {
+      mine = byAddress.get(addr) ?? new Set<Socket>();
+      if (live(mine) >= perAddress) {
+        onRefused('connections-per-address');
+        socket.destroy();
+        return;
+      }
+      mine.add(socket);
+      byAddress.set(addr, mine);
+    }
+    all.add(socket);
     socket.once('close', () => {
-      const left = (open.get(addr) ?? 1) - 1;
-      if (left > 0) open.set(addr, left);
-      else open.delete(addr);
+      all.delete(socket);
+      if (mine === undefined) return;
+      mine.delete(socket);
+      if (mine.size === 0 && byAddress.get(addr) === mine) byAddress.delete(addr);
     });
   });
 }
