@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // PostgreSQL and radosgw for the server-backend tests: started once per run when not up.
+    globalSetup: ['test/helpers/engines-setup.ts'],
   },
 });
