@@ -6,6 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import pg from 'pg';
 import net from 'node:net';
+import fc from 'fast-check';
 import { engines } from '../../../helpers/engines.js';
 import { tempDir } from '../../../helpers/cli.js';
 import { refStoreConformance, type RefStoreFixture } from '../../../conformance/ref-store.suite.js';
@@ -337,5 +338,60 @@ describe('PgRefStore connection failures', () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => proxy.close(() => r()));
     }
+  });
+});
+
+describe('PgRefStore against the SQLite store (differential)', () => {
+  it('random batches of updates: the same outcome (applied, or the same error code and data) and the same refs and reflog', async () => {
+    const names = ['refs/heads/a', 'refs/heads/b', 'refs/tags/c'];
+    const slot = fc.integer({ min: 0, max: 4 }); // 0..3 a stored object, 4 the ghost
+    const update = fc.record({
+      name: fc.constantFrom(...names),
+      expected: fc.oneof(fc.constant<'any'>('any'), fc.constant<'none'>('none'), slot),
+      next: fc.oneof(fc.constant<'delete'>('delete'), slot),
+    });
+    const batches = fc.array(fc.array(update, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(batches, async (plan) => {
+        const { dir, cleanup } = tempDir('cairn-diff-refs-');
+        const repo = Repository.init(dir).repo;
+        const p = createPgPool(url, { max: 1 });
+        try {
+          const folder = new FolderRefStore(repo.refs);
+          const pgRefs = await openRepo(p, `diff-${++run}`);
+          const objs = [0, 1, 2, 3].map((i) => repo.objects.put('chunk', Buffer.from(`diff ${i}`)));
+          repo.objects.flush();
+          for (const id of objs) stored.add(id);
+          const ids = [...objs, 'f'.repeat(64)];
+          for (const [i, batch] of plan.entries()) {
+            const updates = batch.map((u) => ({
+              name: u.name,
+              expected: u.expected === 'any' ? undefined : u.expected === 'none' ? null : ids[u.expected]!,
+              next: u.next === 'delete' ? null : ids[u.next]!,
+            }));
+            const outcome = async (store: FolderRefStore | PgRefStore): Promise<unknown> => {
+              try {
+                await store.update(updates, 'me', `batch ${i}`);
+                return 'ok';
+              } catch (err) {
+                return { code: (err as { code?: unknown }).code, data: (err as { data?: unknown }).data };
+              }
+            };
+            expect(await outcome(pgRefs)).toEqual(await outcome(folder));
+          }
+          expect(await pgRefs.list('refs/')).toEqual(await folder.list('refs/'));
+          for (const n of names) {
+            const strip = (log: { old: unknown; new: unknown; message: string }[]): unknown[] => log.map((e) => [e.old, e.new, e.message]);
+            expect(strip(await pgRefs.reflog(n, 1000))).toEqual(strip(await folder.reflog(n, 1000)));
+          }
+        } finally {
+          await p.end();
+          repo.close();
+          cleanup();
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 });
