@@ -1,4 +1,4 @@
-// The refs contract: what every ref store (SQLite today; PostgreSQL for the server later) promises.
+// The refs contract: what every ref store (SQLite; PostgreSQL behind the server seam) promises.
 // It imports no implementation, so a backend can depend on it without loading SQLite; the shared
 // conformance suite (test/conformance/ref-store.suite.ts) checks each promise below.
 import type { ObjectId } from '../core/hash.js';
@@ -24,7 +24,8 @@ export interface ReflogEntry {
 
 /**
  * Refs: direct refs (name -> object id) and symbolic ones (HEAD -> another ref's name), with a reflog.
- * Synchronous, as the SQLite store is; an asynchronous backend needs this contract with promises.
+ * Synchronous, as the SQLite store is; the server's asynchronous seam is this contract with promises
+ * (ServerRefStore in src/sync/server/storage/refs.ts, implemented on this store and on PostgreSQL).
  *
  * - `update` applies all updates or none. Before writing, under one lock, every `expected` is
  *   compared with the stored value: a mismatch throws RefMovedError (REF_MOVED, data `ref`,

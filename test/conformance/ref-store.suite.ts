@@ -1,5 +1,6 @@
-// The RefStore conformance suite: every ref store (SQLite now, PostgreSQL for the server later) runs
-// these tests unchanged through a factory. It checks the contract in src/store/ref-store-contract.ts:
+// The RefStore conformance suite: every ref store (SQLite directly; FolderRefStore and PgRefStore
+// behind the server seam, test/sync/server/storage/pg-refs.test.ts) runs these tests unchanged through
+// a factory. It checks the contract in src/store/ref-store-contract.ts:
 // compare-and-swap, all-or-none batches, REF_MOVED and its data, deletion, symbolic refs, listing
 // order, the reflog, transactions, and two handles racing one compare-and-swap.
 //
