@@ -298,6 +298,37 @@ describe('PgRefStore connection failures', () => {
     }
   });
 
+  it('a backend terminated in the middle of an update (as by a restart): retryable IO, nothing applied, the retry succeeds', async () => {
+    const admin = pool(1);
+    const p = createPgPool(url, { max: 2 });
+    try {
+      let kill = true;
+      // The injected object check runs inside the update's transaction: there, the backend serving
+      // it is terminated by another connection (pg_terminate_backend: 57P01 on the next statement).
+      const killing: MissingObjects = async (ids, tx) => {
+        if (kill) {
+          kill = false;
+          const pid = (await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+          await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+        }
+        return missingObjects(ids, tx);
+      };
+      const { refs } = await openPgRepository(p, 'terminated', { url, schema: SCHEMA, missingObjects: killing, create: true });
+      const [x, y] = [idOf('term x'), idOf('term y')];
+      stored.add(x).add(y);
+      const err = await failure(() => refs.update([{ name: 'refs/heads/main', expected: null, next: x }], 'me', 'create'));
+      expect(err).toBeInstanceOf(StorageUnavailableError);
+      expect(err.data).toMatchObject({ backend: 'postgres', retryable: true });
+      expect(await refs.read('refs/heads/main')).toBeUndefined();
+      expect(await refs.reflog('refs/heads/main')).toEqual([]);
+      await refs.update([{ name: 'refs/heads/main', expected: null, next: x }], 'me', 'create');
+      await refs.update([{ name: 'refs/heads/main', expected: x, next: y }], 'me', 'move');
+      expect((await refs.reflog('refs/heads/main')).map((e) => e.message)).toEqual(['move', 'create']);
+    } finally {
+      await p.end();
+    }
+  });
+
   it('a store whose database goes away mid-life fails its next call as retryable, then works once it is back', async () => {
     // A TCP proxy in front of the real PostgreSQL, cut and restored: a real broken connection.
     const target = new URL(url);
