@@ -8,23 +8,23 @@ import { BadFormatError } from '../../../errors.js';
 /** The schema version this cairn implements: the number of MIGRATIONS. */
 export const PG_SCHEMA_VERSION = 1;
 
-/** Step i (0-based) takes the schema from version i to i + 1. `S` stands for the quoted schema name. */
+/** Step i (0-based) takes the schema from version i to i + 1. `{S}` stands for the quoted schema name. */
 const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE S.repositories (
+  `CREATE TABLE {S}.repositories (
      id bigserial PRIMARY KEY,
      name text COLLATE "C" NOT NULL UNIQUE,
      created bigint NOT NULL
    );
-   CREATE TABLE S.refs (
-     repo bigint NOT NULL REFERENCES S.repositories (id),
+   CREATE TABLE {S}.refs (
+     repo bigint NOT NULL REFERENCES {S}.repositories (id),
      name text COLLATE "C" NOT NULL,
      target text COLLATE "C" NOT NULL,
      symbolic boolean NOT NULL DEFAULT false,
      PRIMARY KEY (repo, name)
    );
-   CREATE TABLE S.reflog (
+   CREATE TABLE {S}.reflog (
      seq bigserial PRIMARY KEY,
-     repo bigint NOT NULL REFERENCES S.repositories (id),
+     repo bigint NOT NULL REFERENCES {S}.repositories (id),
      ref text COLLATE "C" NOT NULL,
      old text,
      new text,
@@ -32,7 +32,7 @@ const MIGRATIONS: readonly string[] = [
      time bigint NOT NULL,
      message text NOT NULL
    );
-   CREATE INDEX reflog_ref ON S.reflog (repo, ref, seq);`,
+   CREATE INDEX reflog_ref ON {S}.reflog (repo, ref, seq);`,
 ];
 
 /** A schema name this module will interpolate into SQL: lower-case letters, digits, underscores. */
@@ -89,7 +89,7 @@ export async function migrate(client: pg.PoolClient, schema: string): Promise<nu
         await client.query('COMMIT');
         return before;
       }
-      await client.query(MIGRATIONS[v]!.replaceAll('S.', `${s}.`));
+      await client.query(MIGRATIONS[v]!.replaceAll('{S}', s));
       await client.query(
         `INSERT INTO ${s}.meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
         [String(v + 1)],
