@@ -1,0 +1,431 @@
+// Immutable packs in an S3 bucket (docs/FORMAT.md §17): create-only puts, coalesced range reads with
+// exact lengths, bounded retries, per-operation figures. Credentials never reach a message or a figure.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+
+import { BadFormatError, IoError, UsageError } from '../../../errors.js';
+import type { PackCache } from './pack-cache.js';
+import { planRanges, splitSpan, type ByteRange, type Span } from './range-plan.js';
+
+export type { ByteRange } from './range-plan.js';
+
+/** The operations counted in the figures. */
+export const S3_OPS = ['put', 'get', 'head', 'bucket'] as const;
+export type S3Op = (typeof S3_OPS)[number];
+
+/** Upper bounds (ms) of the latency histogram's buckets; the last bucket is everything above. */
+export const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000] as const;
+
+export interface OpStats {
+  /** Attempts sent (each retry counts), those that failed, and those that were retries. */
+  requests: number;
+  errors: number;
+  retries: number;
+  /** Body bytes sent (put) or received (get) by successful attempts. */
+  bytes: number;
+  latencyMsSum: number;
+  /** Counts per LATENCY_BUCKETS_MS bucket, plus one for above the last bound (not cumulative). */
+  latencyBuckets: number[];
+}
+
+export type S3Stats = Record<S3Op, OpStats>;
+
+export interface RetryOptions {
+  /** Attempts per request, the first included. */
+  attempts: number;
+  /** Backoff before retry k (1-based) is uniform in [0, min(maxDelayMs, baseDelayMs * 2^(k-1))] ("full jitter"). */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** No retry starts once this long has passed since the first attempt. */
+  deadlineMs: number;
+  /** One attempt (headers and whole body) is abandoned after this long. */
+  attemptTimeoutMs: number;
+}
+
+export const DEFAULT_RETRY: RetryOptions = { attempts: 5, baseDelayMs: 50, maxDelayMs: 2000, deadlineMs: 30_000, attemptTimeoutMs: 10_000 };
+
+export interface PackBucketConfig {
+  bucket: string;
+  /** Key prefix inside the bucket ('' or ending in '/'); packs live under `<prefix>packs/`. */
+  prefix?: string;
+  /** e.g. http://127.0.0.1:17480 for radosgw; absent means AWS. Path-style addressing either way. */
+  endpoint?: string;
+  /** Else AWS_REGION, else us-east-1. */
+  region?: string;
+  /** Else AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from `env`. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  env?: Record<string, string | undefined>;
+  retry?: Partial<RetryOptions>;
+  /** Asked ranges at most this far apart are read by one GET (default 64 KiB). */
+  gapBytes?: number;
+  /** A GET made by merging ranges stays within this many bytes (default 8 MiB). */
+  maxSpanBytes?: number;
+  /** GETs in flight at once per readRanges call (default 8). */
+  concurrency?: number;
+  cache?: PackCache;
+}
+
+/** What putPack did: stored the bytes, or found this very pack already stored (a retried upload). */
+export type PutOutcome = 'stored' | 'already-stored';
+
+const PACK_NAME = /^[0-9a-f]{32}-[0-9a-f]{64}$/;
+const META_SHA = 'cairn-sha256';
+const META_LEN = 'cairn-length';
+
+/** A fresh pack name: 128 random bits (unique even for equal bytes) then the SHA-256 of the bytes. */
+export function newPackName(bytes: Uint8Array): string {
+  return `${randomBytes(16).toString('hex')}-${sha256(bytes)}`;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+type Failure = { status?: number; name: string; reason: 'unavailable' | 'timeout' | 'length' | 'refused' };
+
+/** A body that came back with the wrong length: retried like a 5xx, never returned. */
+class LengthMismatch extends Error {
+  constructor(
+    readonly expected: number,
+    readonly got: number,
+  ) {
+    super(`expected ${expected} bytes, got ${got}`);
+  }
+}
+
+class AttemptTimeout extends Error {}
+
+function newOpStats(): OpStats {
+  return {
+    requests: 0,
+    errors: 0,
+    retries: 0,
+    bytes: 0,
+    latencyMsSum: 0,
+    latencyBuckets: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0),
+  };
+}
+
+export class PackBucket {
+  readonly bucket: string;
+  readonly prefix: string;
+  private readonly s3: S3Client;
+  private readonly retry: RetryOptions;
+  private readonly gap: number;
+  private readonly maxSpan: number;
+  private readonly concurrency: number;
+  private readonly cache: PackCache | undefined;
+  private readonly figures: S3Stats = { put: newOpStats(), get: newOpStats(), head: newOpStats(), bucket: newOpStats() };
+
+  constructor(config: PackBucketConfig) {
+    const env = config.env ?? process.env;
+    const accessKeyId = config.credentials?.accessKeyId ?? env['AWS_ACCESS_KEY_ID'];
+    const secretAccessKey = config.credentials?.secretAccessKey ?? env['AWS_SECRET_ACCESS_KEY'];
+    if (!accessKeyId || !secretAccessKey)
+      throw new UsageError('no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or give them in the config file)', {
+        reason: 's3-credentials',
+      });
+    const prefix = config.prefix ?? '';
+    if (prefix !== '' && !prefix.endsWith('/')) throw new UsageError(`S3 prefix '${prefix}' must end with '/'`, { reason: 's3-prefix' });
+    this.bucket = config.bucket;
+    this.prefix = prefix;
+    this.retry = { ...DEFAULT_RETRY, ...config.retry };
+    this.gap = config.gapBytes ?? 64 << 10;
+    this.maxSpan = config.maxSpanBytes ?? 8 << 20;
+    this.concurrency = Math.max(1, config.concurrency ?? 8);
+    this.cache = config.cache;
+    this.s3 = new S3Client({
+      ...(config.endpoint !== undefined ? { endpoint: config.endpoint } : {}),
+      region: config.region ?? env['AWS_REGION'] ?? 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId, secretAccessKey },
+      // Retries are ours (see `attempt`): the SDK's would nest inside them, multiply the attempts,
+      // and not cover a body of the wrong length.
+      maxAttempts: 1,
+    });
+  }
+
+  /** The figures so far, by operation (a copy: for /metrics). */
+  stats(): S3Stats {
+    const copy = (s: OpStats): OpStats => ({ ...s, latencyBuckets: [...s.latencyBuckets] });
+    return { put: copy(this.figures.put), get: copy(this.figures.get), head: copy(this.figures.head), bucket: copy(this.figures.bucket) };
+  }
+
+  key(name: string): string {
+    return `${this.prefix}packs/${name}`;
+  }
+
+  destroy(): void {
+    this.s3.destroy();
+  }
+
+  /** Creates the bucket when it does not exist (a race with another server creating it is fine). */
+  async ensureBucket(): Promise<'exists' | 'created'> {
+    const exists = await this.attempt('bucket', 'check bucket', undefined, async (signal) => {
+      try {
+        await this.s3.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: signal });
+        return true;
+      } catch (err) {
+        if (statusOf(err) === 404) return false;
+        throw err;
+      }
+    });
+    if (exists) return 'exists';
+    return this.attempt('bucket', 'create bucket', undefined, async (signal) => {
+      try {
+        await this.s3.send(new CreateBucketCommand({ Bucket: this.bucket }), { abortSignal: signal });
+        return 'created' as const;
+      } catch (err) {
+        if (nameOf(err) === 'BucketAlreadyOwnedByYou') return 'exists' as const;
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Stores a pack under a new name, create-only (`If-None-Match: *`): never overwrites. A 412 means
+   * the name is taken; if the stored object has these bytes' length and SHA-256 it was this upload
+   * (a retry whose first attempt landed): 'already-stored'. Otherwise a bug gave one name to two
+   * packs: IoError reason 'pack-name-taken', and the stored pack is left as it was.
+   */
+  async putPack(name: string, bytes: Uint8Array): Promise<PutOutcome> {
+    if (!PACK_NAME.test(name)) throw new BadFormatError('pack name', `'${name}' is not <32 hex>-<64 hex> (see newPackName)`);
+    const sum = sha256(bytes);
+    if (name.slice(33) !== sum) throw new BadFormatError('pack name', `'${name}' does not end with the SHA-256 of its bytes`);
+    const Key = this.key(name);
+    const taken = await this.attempt('put', `upload pack ${name}`, name, async (signal, stats) => {
+      try {
+        await this.s3.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key,
+            Body: bytes,
+            ContentLength: bytes.length,
+            ContentType: 'application/octet-stream',
+            IfNoneMatch: '*',
+            Metadata: { [META_SHA]: sum, [META_LEN]: String(bytes.length) },
+          }),
+          { abortSignal: signal },
+        );
+        stats.bytes += bytes.length;
+        return false;
+      } catch (err) {
+        if (statusOf(err) === 412) return true;
+        throw err;
+      }
+    });
+    if (!taken) return 'stored';
+    const head = await this.headPack(name);
+    if (head.length === bytes.length && head.sha256 === sum) return 'already-stored';
+    throw new IoError(`pack name ${name} is already taken by other bytes in bucket ${this.bucket}: a bug gave one name to two packs`, {
+      reason: 'pack-name-taken',
+      name,
+      bucket: this.bucket,
+      storedLength: head.length,
+      length: bytes.length,
+    });
+  }
+
+  /** A stored pack's length and the SHA-256 its metadata records (undefined for a pack without it). */
+  async headPack(name: string): Promise<{ length: number; sha256: string | undefined }> {
+    return this.attempt('head', `check pack ${name}`, name, async (signal) => {
+      const h = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name) }), { abortSignal: signal });
+      return { length: h.ContentLength ?? -1, sha256: h.Metadata?.[META_SHA] };
+    });
+  }
+
+  /**
+   * The bytes of each range of one pack, in the order asked, each exactly `length` bytes. Ranges
+   * in the cache are served from it; the rest are coalesced (gap, maxSpan) into GETs run with
+   * bounded concurrency. A response of the wrong length is retried, then an IoError (reason
+   * 'length'): never returned. The caller still verifies object hashes.
+   */
+  async readRanges(pack: string, ranges: readonly ByteRange[]): Promise<Uint8Array[]> {
+    const out = new Array<Uint8Array | undefined>(ranges.length);
+    const missing: number[] = [];
+    for (let i = 0; i < ranges.length; i++) {
+      const r = ranges[i]!;
+      if (r.length === 0) out[i] = new Uint8Array(0);
+      else {
+        const hit = this.cache !== undefined ? await this.cache.get(pack, r.offset, r.length) : undefined;
+        if (hit !== undefined) out[i] = hit;
+        else missing.push(i);
+      }
+    }
+    const asked = missing.map((i) => ranges[i]!);
+    const spans = planRanges(asked, { gap: this.gap, maxSpan: this.maxSpan });
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < spans.length) {
+        const span = spans[next++]!;
+        const body = await this.getSpan(pack, span);
+        for (const [j, bytes] of splitSpan(span, body, asked)) {
+          const i = missing[j]!;
+          out[i] = bytes;
+          if (this.cache !== undefined) await this.cache.put(pack, ranges[i]!.offset, bytes);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, spans.length) }, worker));
+    return out.map((b, i) => {
+      if (b === undefined || b.length !== ranges[i]!.length) throw new Error(`internal: range ${i} of pack ${pack} was not filled exactly`);
+      return b;
+    });
+  }
+
+  private async getSpan(pack: string, span: Span): Promise<Uint8Array> {
+    const last = span.offset + span.length - 1;
+    return this.attempt('get', `read pack ${pack} bytes ${span.offset}-${last}`, pack, async (signal, stats) => {
+      const res = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.key(pack), Range: `bytes=${span.offset}-${last}` }),
+        {
+          abortSignal: signal,
+        },
+      );
+      // A server that ignored the Range header answers 200 with the whole object: not our bytes.
+      const cr = res.ContentRange;
+      if (cr !== undefined && !cr.startsWith(`bytes ${span.offset}-${last}/`)) throw new LengthMismatch(span.length, -1);
+      const body = await readExactly(res.Body as Readable | undefined, span.length, signal);
+      stats.bytes += body.length;
+      return body;
+    });
+  }
+
+  /**
+   * Runs `fn` with bounded retries: 5xx, 429, timeouts, dropped connections and wrong-length
+   * bodies are retried with exponential backoff and full jitter, within `attempts` and
+   * `deadlineMs`; anything else fails at once. Every failure becomes an IoError whose message and
+   * data carry the operation, bucket, status and the SDK error's name — never the SDK's own text or
+   * request (which can hold the signed headers).
+   */
+  private async attempt<T>(
+    op: S3Op,
+    what: string,
+    name: string | undefined,
+    fn: (signal: AbortSignal, stats: OpStats) => Promise<T>,
+  ): Promise<T> {
+    const stats = this.figures[op];
+    const started = Date.now();
+    let failure: Failure = { name: 'none', reason: 'unavailable' };
+    let n = 0;
+    for (; n < this.retry.attempts; n++) {
+      if (n > 0) {
+        const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (n - 1));
+        const delay = Math.random() * cap;
+        if (Date.now() - started + delay >= this.retry.deadlineMs) break;
+        await new Promise((r) => setTimeout(r, delay));
+        stats.retries++;
+      }
+      stats.requests++;
+      const t0 = performance.now();
+      const ac = new AbortController();
+      const timer = setTimeout(() => ac.abort(new AttemptTimeout()), this.retry.attemptTimeoutMs);
+      try {
+        const v = await fn(ac.signal, stats);
+        observe(stats, performance.now() - t0);
+        return v;
+      } catch (err) {
+        observe(stats, performance.now() - t0);
+        stats.errors++;
+        failure = classify(err, ac.signal);
+        if (failure.reason === 'refused') {
+          n++;
+          break;
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    const status = failure.status !== undefined ? ` (HTTP ${failure.status})` : '';
+    const why =
+      failure.reason === 'length'
+        ? 'answered with the wrong number of bytes'
+        : failure.reason === 'timeout'
+          ? `timed out (${this.retry.attemptTimeoutMs} ms per attempt)`
+          : failure.reason === 'refused'
+            ? `was refused: ${failure.name}`
+            : `failed: ${failure.name}`;
+    const retryable = failure.reason !== 'refused';
+    throw new IoError(
+      `S3 ${what} in bucket ${this.bucket} ${why}${status} after ${n} attempt${n === 1 ? '' : 's'}${retryable ? ': the object store is unavailable, try again' : ''}`,
+      {
+        reason: failure.reason,
+        op,
+        bucket: this.bucket,
+        ...(name !== undefined ? { name } : {}),
+        ...(failure.status !== undefined ? { status: failure.status } : {}),
+        s3Error: failure.name,
+        attempts: n,
+        retryable,
+      },
+    );
+  }
+}
+
+function observe(s: OpStats, ms: number): void {
+  s.latencyMsSum += ms;
+  let b = LATENCY_BUCKETS_MS.findIndex((bound) => ms <= bound);
+  if (b < 0) b = LATENCY_BUCKETS_MS.length;
+  s.latencyBuckets[b]!++;
+}
+
+function statusOf(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+}
+
+function nameOf(err: unknown): string {
+  const n = (err as { name?: unknown } | null)?.name;
+  return typeof n === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(n) ? n : 'Error';
+}
+
+function classify(err: unknown, signal: AbortSignal): Failure {
+  if (err instanceof LengthMismatch) return { name: 'LengthMismatch', reason: 'length' };
+  if (signal.aborted || err instanceof AttemptTimeout) return { name: 'Timeout', reason: 'timeout' };
+  const status = statusOf(err);
+  const name = nameOf(err);
+  if (status !== undefined) {
+    // 409: a conditional write racing another in flight (AWS) — try again; 408 / 429: slow down.
+    const again = status >= 500 || status === 408 || status === 409 || status === 429;
+    return { status, name, reason: again ? 'unavailable' : 'refused' };
+  }
+  // No HTTP answer: a dropped or refused connection, a parse error of a cut answer.
+  return { name, reason: 'unavailable' };
+}
+
+/** Reads a body that must be exactly `length` bytes, abandoning it (destroying the socket) on abort. */
+async function readExactly(body: Readable | undefined, length: number, signal: AbortSignal): Promise<Uint8Array> {
+  if (body === undefined) throw new LengthMismatch(length, 0);
+  const out = Buffer.allocUnsafe(length);
+  let got = 0;
+  const onAbort = (): void => {
+    body.destroy(new AttemptTimeout());
+  };
+  if (signal.aborted) onAbort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      if (got + chunk.length > length) {
+        body.destroy();
+        throw new LengthMismatch(length, got + chunk.length);
+      }
+      chunk.copy(out, got);
+      got += chunk.length;
+    }
+  } catch (err) {
+    if (signal.aborted) throw new AttemptTimeout();
+    throw err;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  if (got !== length) throw new LengthMismatch(length, got);
+  return out;
+}
