@@ -10,7 +10,7 @@ export type Fault =
   | { kind: 'status'; status: number }
   /** Forward, then send only the first half of the body, with a Content-Length saying so (Content-Range left as upstream sent it, like a lying server). */
   | { kind: 'truncate' }
-  /** Forward, then send the headers and half the body, and never the rest (until the proxy closes). */
+  /** Forward, then send the headers and half the body and never the rest (an empty answer: nothing at all). */
   | { kind: 'stall' };
 
 interface Rule {
@@ -72,8 +72,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
           res.writeHead(upRes.statusCode ?? 502, headers);
           res.end(half);
         } else {
-          res.writeHead(upRes.statusCode ?? 502, headers);
-          res.write(half);
+          // An empty answer (a PUT's) is dropped whole: the upstream did the work, the client never hears.
+          if (whole.length > 0) {
+            res.writeHead(upRes.statusCode ?? 502, headers);
+            res.write(half);
+          }
           // ... and nothing more: the socket stays open until the client gives up or close().
         }
       });
