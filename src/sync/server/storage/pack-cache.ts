@@ -20,6 +20,8 @@ export interface PackCacheStats {
   /** Entries found damaged (bad magic, checksum or length), deleted, counted as misses too. */
   corrupt: number;
   evictions: number;
+  /** Puts that failed to write (full disk, permissions): the range is simply not cached. */
+  writeErrors: number;
   /** Bytes of the bodies held now, and the bound. */
   bytes: number;
   maxBytes: number;
@@ -45,7 +47,7 @@ export class PackCache {
   private total = 0;
   /** Entries being written now: a second put of the same range waits for nothing and skips. */
   private readonly pending = new Set<string>();
-  private readonly counts = { hits: 0, misses: 0, corrupt: 0, evictions: 0 };
+  private readonly counts = { hits: 0, misses: 0, corrupt: 0, evictions: 0, writeErrors: 0 };
 
   private constructor(opts: PackCacheOptions) {
     this.dir = opts.dir;
@@ -122,28 +124,31 @@ export class PackCache {
 
   /**
    * Stores the range's bytes: written to a temp name and renamed, so a reader sees the whole file
-   * or none. No fsync: a file torn by a crash fails its checksum and is fetched again.
-   * A body larger than the whole bound is not kept.
+   * or none. No fsync: a file torn by a crash fails its checksum and is fetched again. A body
+   * larger than the whole bound is not kept. Never throws: a cache that cannot write is a slower
+   * cache, not a failed read (counted in `writeErrors`). Says whether the range is now cached.
    */
-  async put(pack: string, offset: number, bytes: Uint8Array): Promise<void> {
-    if (bytes.length > this.maxBytes) return;
+  async put(pack: string, offset: number, bytes: Uint8Array): Promise<boolean> {
+    if (bytes.length > this.maxBytes) return false;
     const name = entryName(pack, offset, bytes.length);
-    if (this.lru.has(name) || this.pending.has(name)) return;
+    if (this.lru.has(name) || this.pending.has(name)) return true;
     this.pending.add(name);
     const tmp = join(this.dir, `.tmp-${randomBytes(8).toString('hex')}`);
     const sum = createHash('sha256').update(bytes).digest();
     try {
       await writeFile(tmp, Buffer.concat([MAGIC, sum, bytes]));
       await rename(tmp, join(this.dir, name));
-    } catch (err) {
+    } catch {
+      this.counts.writeErrors++;
       await rm(tmp, { force: true }).catch(() => undefined);
-      throw ioError('write', this.dir, err);
+      return false;
     } finally {
       this.pending.delete(name);
     }
     this.lru.set(name, bytes.length);
     this.total += bytes.length;
     await this.evict();
+    return true;
   }
 
   private forget(name: string): void {
@@ -159,7 +164,7 @@ export class PackCache {
       this.lru.delete(name);
       this.total -= size;
       this.counts.evictions++;
-      await rm(join(this.dir, name), { force: true });
+      await rm(join(this.dir, name), { force: true }).catch(() => undefined);
     }
   }
 }

@@ -82,4 +82,11 @@ describe('PackCache', () => {
     }
     expect(kept).toBe(3);
   });
+
+  it('answers a put it cannot write (its folder gone) with false and a count, not an error', async () => {
+    const c = await fresh(1 << 20);
+    rmSync(c.dir, { recursive: true });
+    expect(await c.put('p', 0, bytes(10, 1))).toBe(false);
+    expect(c.stats()).toMatchObject({ writeErrors: 1, entries: 0, bytes: 0 });
+  });
 });
