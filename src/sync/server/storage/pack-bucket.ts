@@ -65,7 +65,7 @@ export interface PackBucketConfig {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   env?: Record<string, string | undefined>;
   retry?: Partial<RetryOptions>;
-  /** Asked ranges at most this far apart are read by one GET (default 64 KiB). */
+  /** Asked ranges at most this far apart are read by one GET (default 1 MiB: see docs/FORMAT.md §17). */
   gapBytes?: number;
   /** A GET made by merging ranges stays within this many bytes (default 8 MiB). */
   maxSpanBytes?: number;
@@ -139,7 +139,7 @@ export class PackBucket {
     this.bucket = config.bucket;
     this.prefix = prefix;
     this.retry = { ...DEFAULT_RETRY, ...config.retry };
-    this.gap = config.gapBytes ?? 64 << 10;
+    this.gap = config.gapBytes ?? 1 << 20;
     this.maxSpan = config.maxSpanBytes ?? 8 << 20;
     this.concurrency = Math.max(1, config.concurrency ?? 8);
     this.cache = config.cache;
@@ -250,17 +250,12 @@ export class PackBucket {
    * 'length'): never returned. The caller still verifies object hashes.
    */
   async readRanges(pack: string, ranges: readonly ByteRange[]): Promise<Uint8Array[]> {
-    const out = new Array<Uint8Array | undefined>(ranges.length);
+    const out: (Uint8Array | undefined)[] =
+      this.cache !== undefined
+        ? await this.cache.lookup(pack, ranges)
+        : ranges.map((r) => (r.length === 0 ? new Uint8Array(0) : undefined));
     const missing: number[] = [];
-    for (let i = 0; i < ranges.length; i++) {
-      const r = ranges[i]!;
-      if (r.length === 0) out[i] = new Uint8Array(0);
-      else {
-        const hit = this.cache !== undefined ? await this.cache.get(pack, r.offset, r.length) : undefined;
-        if (hit !== undefined) out[i] = hit;
-        else missing.push(i);
-      }
-    }
+    for (let i = 0; i < ranges.length; i++) if (out[i] === undefined) missing.push(i);
     const asked = missing.map((i) => ranges[i]!);
     const spans = planRanges(asked, { gap: this.gap, maxSpan: this.maxSpan });
     let next = 0;
@@ -268,11 +263,9 @@ export class PackBucket {
       while (next < spans.length) {
         const span = spans[next++]!;
         const body = await this.getSpan(pack, span);
-        for (const [j, bytes] of splitSpan(span, body, asked)) {
-          const i = missing[j]!;
-          out[i] = bytes;
-          if (this.cache !== undefined) await this.cache.put(pack, ranges[i]!.offset, bytes);
-        }
+        for (const [j, bytes] of splitSpan(span, body, asked)) out[missing[j]!] = bytes;
+        // The whole span, gap bytes included: any later range inside it is a hit.
+        if (this.cache !== undefined) await this.cache.put(pack, span.offset, body);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, spans.length) }, worker));

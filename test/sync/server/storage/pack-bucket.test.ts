@@ -246,12 +246,18 @@ describe('PackBucket on radosgw', () => {
     expect(proxy.counts()['GET']).toBe(1);
     expect(cache.stats()).toMatchObject({ hits: 10, misses: 10 });
 
-    const files = readdirSync(cache.dir).filter((f) => /^[0-9a-f]{64}$/.test(f));
-    writeFileSync(join(cache.dir, files[3]!), 'garbage');
+    // A range inside the span read before (its gap bytes included) is a hit too.
+    const inside = await b.readRanges(name, [{ offset: 10_500, length: 9000 }]);
+    expect(same(inside[0]!, bytes.subarray(10_500, 19_500))).toBe(true);
+    expect(proxy.counts()['GET']).toBe(1);
+
+    const files = readdirSync(cache.dir).filter((f) => /^[0-9a-f]{32}-\d+-\d+$/.test(f));
+    expect(files).toHaveLength(1); // one file per GET span, not one per range
+    writeFileSync(join(cache.dir, files[0]!), 'garbage');
     const third = await b.readRanges(name, some);
     some.forEach((r, i) => expect(same(third[i]!, bytes.subarray(r.offset, r.offset + r.length))).toBe(true));
     expect(proxy.counts()['GET']).toBe(2);
-    expect(cache.stats()).toMatchObject({ hits: 19, misses: 11, corrupt: 1 });
+    expect(cache.stats()).toMatchObject({ hits: 11, misses: 20, corrupt: 1, entries: 1 });
   });
 
   it('takes credentials from AWS_* variables, and never shows them in errors or figures', async () => {

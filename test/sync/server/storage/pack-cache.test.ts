@@ -11,17 +11,25 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const fresh = (maxBytes: number): Promise<PackCache> => PackCache.open({ dir: join(root, `c${n++}`), maxBytes });
 const bytes = (len: number, seed: number): Buffer => Buffer.from(Array.from({ length: len }, (_, i) => (i * 31 + seed) & 0xff));
-const entries = (c: PackCache): string[] => readdirSync(c.dir).filter((f) => /^[0-9a-f]{64}$/.test(f));
+const entries = (c: PackCache): string[] => readdirSync(c.dir).filter((f) => /^[0-9a-f]{32}-\d+-\d+$/.test(f));
 
 describe('PackCache', () => {
-  it('misses, then hits the same range with the same bytes; another offset or length is another entry', async () => {
+  it('misses, then serves any range inside a stored span with its bytes; a range reaching outside is a miss', async () => {
     const c = await fresh(1 << 20);
     expect(await c.get('p1', 0, 100)).toBeUndefined();
-    await c.put('p1', 0, bytes(100, 1));
-    expect(Buffer.from((await c.get('p1', 0, 100))!).equals(bytes(100, 1))).toBe(true);
-    expect(await c.get('p1', 0, 99)).toBeUndefined();
-    expect(await c.get('p2', 0, 100)).toBeUndefined();
-    expect(c.stats()).toMatchObject({ hits: 1, misses: 3, corrupt: 0, entries: 1, bytes: 100 });
+    expect(await c.put('p1', 1000, bytes(100, 1))).toBe(true);
+    expect(Buffer.from((await c.get('p1', 1000, 100))!).equals(bytes(100, 1))).toBe(true);
+    expect(Buffer.from((await c.get('p1', 1050, 20))!).equals(bytes(100, 1).subarray(50, 70))).toBe(true);
+    expect(await c.get('p1', 1050, 51)).toBeUndefined();
+    expect(await c.get('p1', 999, 2)).toBeUndefined();
+    expect(await c.get('p2', 1000, 100)).toBeUndefined();
+    const many = await c.lookup('p1', [
+      { offset: 1000, length: 1 },
+      { offset: 5, length: 0 },
+      { offset: 2000, length: 1 },
+    ]);
+    expect(many.map((b) => b?.length)).toEqual([1, 0, undefined]);
+    expect(c.stats()).toMatchObject({ hits: 3, misses: 5, corrupt: 0, entries: 1, bytes: 100 });
   });
 
   it('evicts the least recently used entries once the bodies pass the byte bound', async () => {
