@@ -25,6 +25,8 @@ export interface FaultProxy {
   inject(method: string, fault: Fault, times: number): void;
   /** Requests seen by method (faulted ones included). */
   counts(): Record<string, number>;
+  /** The most requests of one method in flight at once since the last reset. */
+  maxInFlight(method: string): number;
   resetCounts(): void;
   close(): Promise<void>;
 }
@@ -33,6 +35,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const up = new URL(upstream);
   const rules: Rule[] = [];
   let counts: Record<string, number> = {};
+  const inFlight: Record<string, number> = {};
+  let peak: Record<string, number> = {};
   const sockets = new Set<Socket>();
 
   const take = (method: string): Fault | undefined => {
@@ -45,6 +49,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const method = req.method ?? 'GET';
     counts[method] = (counts[method] ?? 0) + 1;
+    inFlight[method] = (inFlight[method] ?? 0) + 1;
+    peak[method] = Math.max(peak[method] ?? 0, inFlight[method]);
+    res.on('close', () => {
+      inFlight[method]!--;
+    });
     const fault = take(method);
     if (fault?.kind === 'status') {
       req.resume();
@@ -98,8 +107,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       rules.push({ method, fault, left: times });
     },
     counts: () => ({ ...counts }),
+    maxInFlight: (method) => peak[method] ?? 0,
     resetCounts() {
       counts = {};
+      peak = {};
     },
     close: () =>
       new Promise<void>((r) => {

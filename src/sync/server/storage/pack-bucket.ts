@@ -90,7 +90,7 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-type Failure = { status?: number; name: string; reason: 'unavailable' | 'timeout' | 'length' | 'refused' };
+type Failure = { status?: number; name: string; reason: 'unavailable' | 'timeout' | 'length' | 'missing' | 'refused' };
 
 /** A body that came back with the wrong length: retried like a 5xx, never returned. */
 class LengthMismatch extends Error {
@@ -330,7 +330,7 @@ export class PackBucket {
         observe(stats, performance.now() - t0);
         stats.errors++;
         failure = classify(err, ac.signal);
-        if (failure.reason === 'refused') {
+        if (failure.reason === 'refused' || failure.reason === 'missing') {
           n++;
           break;
         }
@@ -346,8 +346,10 @@ export class PackBucket {
           ? `timed out (${this.retry.attemptTimeoutMs} ms per attempt)`
           : failure.reason === 'refused'
             ? `was refused: ${failure.name}`
-            : `failed: ${failure.name}`;
-    const retryable = failure.reason !== 'refused';
+            : failure.reason === 'missing'
+              ? 'found no such object'
+              : `failed: ${failure.name}`;
+    const retryable = failure.reason !== 'refused' && failure.reason !== 'missing';
     throw new IoError(
       `S3 ${what} in bucket ${this.bucket} ${why}${status} after ${n} attempt${n === 1 ? '' : 's'}${retryable ? ': the object store is unavailable, try again' : ''}`,
       {
@@ -388,7 +390,8 @@ function classify(err: unknown, signal: AbortSignal): Failure {
   if (status !== undefined) {
     // 409: a conditional write racing another in flight (AWS) — try again; 408 / 429: slow down.
     const again = status >= 500 || status === 408 || status === 409 || status === 429;
-    return { status, name, reason: again ? 'unavailable' : 'refused' };
+    // 404 of a pack a row names is lost data, not an outage: its own reason, not retried.
+    return { status, name, reason: again ? 'unavailable' : status === 404 ? 'missing' : 'refused' };
   }
   // No HTTP answer: a dropped or refused connection, a parse error of a cut answer.
   return { name, reason: 'unavailable' };

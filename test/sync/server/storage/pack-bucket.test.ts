@@ -148,6 +148,8 @@ describe('PackBucket on radosgw', () => {
     const got2 = await bounded.readRanges(name, shuffled);
     shuffled.forEach((r, i) => expect(same(got2[i]!, bytes.subarray(r.offset, r.offset + r.length))).toBe(true));
     expect(proxy.counts()['GET']).toBe(16); // 1,000,000 bytes / 65,536 per GET, rounded up
+    expect(proxy.maxInFlight('GET')).toBeLessThanOrEqual(4);
+    expect(proxy.maxInFlight('GET')).toBeGreaterThan(1);
   });
 
   it('retries 500 and 503 answers with backoff and then succeeds, counting the failed attempts', async () => {
@@ -181,6 +183,9 @@ describe('PackBucket on radosgw', () => {
     proxy.inject('GET', { kind: 'status', status: 403 }, 1);
     const denied = await b.readRanges(name, [{ offset: 0, length: 10 }]).catch((x: unknown) => x);
     expect((denied as IoError).data).toMatchObject({ reason: 'refused', status: 403, attempts: 1, retryable: false });
+    // A pack that is not there is lost data, not an outage: reason missing, one attempt.
+    const gone = await b.readRanges(newPackName(Buffer.from('never stored')), [{ offset: 0, length: 10 }]).catch((x: unknown) => x);
+    expect((gone as IoError).data).toMatchObject({ reason: 'missing', status: 404, attempts: 1, retryable: false });
   });
 
   it('never returns a truncated range body: retried, and after the attempts an IoError (reason length)', async () => {
