@@ -12,7 +12,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 
-import { BadFormatError, IoError, UsageError } from '../../../errors.js';
+import { BadFormatError, IoError, UsageError, quoteForMessage } from '../../../errors.js';
 import type { PackCache } from './pack-cache.js';
 import { planRanges, splitSpan, type ByteRange, type Span } from './range-plan.js';
 
@@ -160,7 +160,9 @@ export class PackBucket {
     return { put: copy(this.figures.put), get: copy(this.figures.get), head: copy(this.figures.head), bucket: copy(this.figures.bucket) };
   }
 
+  /** The object key of pack `name`; a name not of newPackName's shape is refused (BAD_FORMAT). */
   key(name: string): string {
+    if (!PACK_NAME.test(name)) throw new BadFormatError('pack name', `${quoteForMessage(name)} is not <32 hex>-<64 hex> (see newPackName)`);
     return `${this.prefix}packs/${name}`;
   }
 
@@ -198,10 +200,9 @@ export class PackBucket {
    * packs: IoError reason 'pack-name-taken', and the stored pack is left as it was.
    */
   async putPack(name: string, bytes: Uint8Array): Promise<PutOutcome> {
-    if (!PACK_NAME.test(name)) throw new BadFormatError('pack name', `'${name}' is not <32 hex>-<64 hex> (see newPackName)`);
-    const sum = sha256(bytes);
-    if (name.slice(33) !== sum) throw new BadFormatError('pack name', `'${name}' does not end with the SHA-256 of its bytes`);
     const Key = this.key(name);
+    const sum = sha256(bytes);
+    if (name.slice(33) !== sum) throw new BadFormatError('pack name', `${name} does not end with the SHA-256 of its bytes`);
     const taken = await this.attempt('put', `upload pack ${name}`, name, async (signal, stats) => {
       try {
         await this.s3.send(
@@ -250,6 +251,7 @@ export class PackBucket {
    * 'length'): never returned. The caller still verifies object hashes.
    */
   async readRanges(pack: string, ranges: readonly ByteRange[]): Promise<Uint8Array[]> {
+    this.key(pack);
     const out: (Uint8Array | undefined)[] =
       this.cache !== undefined
         ? await this.cache.lookup(pack, ranges)

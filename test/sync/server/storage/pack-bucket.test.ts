@@ -12,6 +12,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CairnError, IoError, UsageError, BadFormatError } from '../../../../src/errors.js';
@@ -128,6 +129,7 @@ describe('PackBucket on radosgw', () => {
     // A name that does not carry its bytes' hash is refused before any request.
     await expect(b.putPack(newPackName(theirs), mine)).rejects.toBeInstanceOf(BadFormatError);
     await expect(b.putPack('../escape', mine)).rejects.toBeInstanceOf(BadFormatError);
+    await expect(b.readRanges('../escape', [{ offset: 0, length: 1 }])).rejects.toBeInstanceOf(BadFormatError);
   });
 
   it('reads 1,000 ranges of a 2,000-record pack with one GET, or few GETs under a 64 KiB span bound', async () => {
@@ -150,6 +152,34 @@ describe('PackBucket on radosgw', () => {
     expect(proxy.counts()['GET']).toBe(16); // 1,000,000 bytes / 65,536 per GET, rounded up
     expect(proxy.maxInFlight('GET')).toBeLessThanOrEqual(4);
     expect(proxy.maxInFlight('GET')).toBeGreaterThan(1);
+  });
+
+  it('returns exactly the asked bytes for any ranges and any gap / span / concurrency settings (fast-check, real GETs)', async () => {
+    const { bytes } = fakePack(1, 300_000);
+    const name = newPackName(bytes);
+    await packs().putPack(name, bytes);
+    const range = fc
+      .integer({ min: 0, max: 299_999 })
+      .chain((offset) =>
+        fc.record({ offset: fc.constant(offset), length: fc.integer({ min: 0, max: Math.min(20_000, 300_000 - offset) }) }),
+      );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(range, { maxLength: 40 }),
+        fc.record({
+          gapBytes: fc.nat({ max: 50_000 }),
+          maxSpanBytes: fc.integer({ min: 1, max: 100_000 }),
+          concurrency: fc.integer({ min: 1, max: 6 }),
+        }),
+        async (ranges, settings) => {
+          const b = packs(settings);
+          const got = await b.readRanges(name, ranges);
+          ranges.forEach((r, i) => expect(same(got[i]!, bytes.subarray(r.offset, r.offset + r.length))).toBe(true));
+          expect(b.stats().get.errors).toBe(0);
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 
   it('retries 500 and 503 answers with backoff and then succeeds, counting the failed attempts', async () => {
