@@ -33,6 +33,8 @@ export interface OpStats {
   /** Body bytes sent (put) or received (get) by successful attempts. */
   bytes: number;
   latencyMsSum: number;
+  /** Reads that joined an identical GET already in flight instead of sending their own (get only). */
+  shared: number;
   /** Counts per LATENCY_BUCKETS_MS bucket, plus one for above the last bound (not cumulative). */
   latencyBuckets: number[];
 }
@@ -111,6 +113,7 @@ function newOpStats(): OpStats {
     retries: 0,
     bytes: 0,
     latencyMsSum: 0,
+    shared: 0,
     latencyBuckets: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0),
   };
 }
@@ -124,6 +127,8 @@ export class PackBucket {
   private readonly maxSpan: number;
   private readonly concurrency: number;
   private readonly cache: PackCache | undefined;
+  /** GETs in flight by pack and span: a concurrent reader of the same span shares the answer. */
+  private readonly inFlight = new Map<string, Promise<Uint8Array>>();
   private readonly figures: S3Stats = { put: newOpStats(), get: newOpStats(), head: newOpStats(), bucket: newOpStats() };
 
   constructor(config: PackBucketConfig) {
@@ -277,7 +282,17 @@ export class PackBucket {
     });
   }
 
-  private async getSpan(pack: string, span: Span): Promise<Uint8Array> {
+  private getSpan(pack: string, span: Span): Promise<Uint8Array> {
+    const key = `${pack}:${span.offset}:${span.length}`;
+    let p = this.inFlight.get(key);
+    if (p === undefined) {
+      p = this.fetchSpan(pack, span).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, p);
+    } else this.figures.get.shared++;
+    return p;
+  }
+
+  private async fetchSpan(pack: string, span: Span): Promise<Uint8Array> {
     const last = span.offset + span.length - 1;
     return this.attempt('get', `read pack ${pack} bytes ${span.offset}-${last}`, pack, async (signal, stats) => {
       const res = await this.s3.send(

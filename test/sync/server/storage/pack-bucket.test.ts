@@ -182,6 +182,19 @@ describe('PackBucket on radosgw', () => {
     );
   });
 
+  it('sends one GET for readers asking the same span at the same time', async () => {
+    const b = packs({ viaProxy: true });
+    const { bytes, ranges } = fakePack(100, 1000);
+    const name = newPackName(bytes);
+    await b.putPack(name, bytes);
+    proxy.resetCounts();
+    const all = await Promise.all(Array.from({ length: 8 }, () => b.readRanges(name, ranges.slice(5, 50))));
+    for (const got of all)
+      ranges.slice(5, 50).forEach((r, i) => expect(same(got[i]!, bytes.subarray(r.offset, r.offset + r.length))).toBe(true));
+    expect(proxy.counts()['GET']).toBe(1);
+    expect(b.stats().get).toMatchObject({ requests: 1, shared: 7 });
+  });
+
   it('retries 500 and 503 answers with backoff and then succeeds, counting the failed attempts', async () => {
     const b = packs({ viaProxy: true });
     const bytes = randomBytes(20_000);
