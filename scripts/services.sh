@@ -102,7 +102,7 @@ memstore device bytes = 2147483648
 osd class update on start = false
 osd crush update on start = false
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:$S3_PORT
+rgw frontends = beast endpoint=127.0.0.1:$S3_PORT tcp_nodelay=1
 rgw data = $d/rgw
 CONF
   local c=(-c "$conf")
@@ -166,8 +166,17 @@ stop() {
   rm -rf "$DIR/ceph" "$DIR/env"
 }
 
+# Two test runs starting or stopping at once would delete each other's engine folders: one at a time.
+locked() {
+  mkdir -p "$(dirname "$DIR")"
+  exec 9>"$DIR.lock"
+  flock -w 300 9 || { log "another services.sh holds $DIR.lock"; exit 1; }
+  "$@"
+}
+
 case "${1:-}" in
-  install | start | status | stop) "$1" ;;
+  install | start | stop) locked "$1" ;;
+  status) status ;;
   *)
     echo "usage: bash scripts/services.sh install|start|status|stop" >&2
     exit 2
