@@ -59,7 +59,7 @@ start_pg() {
   mkdir -p "$DIR/pg"
   [ "$(id -u)" = 0 ] && chown postgres:postgres "$DIR/pg"
   as_pg "$PG_BIN/initdb -D $DIR/pg -U postgres --auth=trust -E UTF8" >"$DIR/pg-initdb.log"
-  as_pg "$PG_BIN/pg_ctl -D $DIR/pg -l $DIR/pg/server.log -w -o \"-c listen_addresses=127.0.0.1 -p $PG_PORT -k $DIR/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200\" start" >/dev/null
+  as_pg "$PG_BIN/pg_ctl -D $DIR/pg -l $DIR/pg/server.log -w -o \"-c listen_addresses=127.0.0.1 -p $PG_PORT -k $DIR/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200\" start" >/dev/null 9>&-
   "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc 'create database cairn' >/dev/null
 }
 
@@ -109,7 +109,7 @@ CONF
   ceph-authtool --create-keyring "$d/mon.keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
   monmaptool --create --add a "v1:127.0.0.1:$MON_PORT" --fsid "$fsid" "$d/monmap" >/dev/null
   ceph-mon "${c[@]}" --mkfs -i a --monmap "$d/monmap" --keyring "$d/mon.keyring"
-  ceph-mon "${c[@]}" -i a
+  ceph-mon "${c[@]}" -i a 9>&-
   wait_for 60 "the Ceph monitor" ceph "${c[@]}" -s --connect-timeout 2
   local uuid id
   uuid=$(uuidgen)
@@ -118,9 +118,9 @@ CONF
   ceph "${c[@]}" osd crush add-bucket node1 host >/dev/null 2>&1
   ceph "${c[@]}" osd crush move node1 root=default >/dev/null 2>&1
   ceph "${c[@]}" osd crush add "osd.$id" 1.0 host=node1 >/dev/null 2>&1
-  ceph-osd "${c[@]}" -i "$id" 2>/dev/null
+  ceph-osd "${c[@]}" -i "$id" 2>/dev/null 9>&-
   wait_for 60 "the Ceph OSD" sh -c "ceph -c $conf osd stat 2>/dev/null | grep -q '1 up'"
-  radosgw "${c[@]}" -n client.rgw.a
+  radosgw "${c[@]}" -n client.rgw.a 9>&-
   wait_for 120 "radosgw" s3_up
   radosgw-admin "${c[@]}" user create --uid=cairn --display-name=cairn --access-key="$S3_KEY" --secret="$S3_SECRET" >/dev/null
 }
@@ -162,11 +162,14 @@ stop() {
     if [ -f "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; fi
   done
   # The memstore OSD holds its data in memory: once its process ends there is nothing to keep.
-  for _ in $(seq 20); do pgrep -f "ceph.*$DIR/ceph" >/dev/null || break; sleep 0.5; done
+  # Bounded: what has not ended after 10 s is killed, so a next start finds its ports free.
+  for _ in $(seq 20); do pgrep -f -- "-c $DIR/ceph/ceph.conf" >/dev/null || break; sleep 0.5; done
+  pkill -9 -f -- "-c $DIR/ceph/ceph.conf" 2>/dev/null || true
   rm -rf "$DIR/ceph" "$DIR/env"
 }
 
 # Two test runs starting or stopping at once would delete each other's engine folders: one at a time.
+# The daemons are started with fd 9 closed (9>&-), or they would hold the lock for their lifetime.
 locked() {
   mkdir -p "$(dirname "$DIR")"
   exec 9>"$DIR.lock"
