@@ -150,6 +150,7 @@ describe('PathPattern', () => {
     expect(m('/top.csv', 'x/top.csv')).toBe(false);
     expect(m('data/**/*.jsonl', 'data/a/b/c.jsonl')).toBe(true);
     expect(m('data/**/*.jsonl', 'data/c.jsonl')).toBe(true);
+    expect(m('f[0-9].txt', 'f7.txt')).toBe(true);
     expect(m('folder/', 'folder')).toBe(false);
     expect(PathPattern.compile('folder/').matches('folder', true)).toBe(true);
   });
