@@ -48,7 +48,15 @@ install() {
 pg_up() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; }
 s3_up() { curl -sf -o /dev/null "http://127.0.0.1:$S3_PORT/"; }
 
-status() { pg_up && s3_up; }
+# Asked again before answering no: a start on a "no" deletes and rebuilds the Ceph folders, which
+# must never happen under engines that were only slow to answer once.
+status() {
+  for _ in 1 2 3; do
+    pg_up && s3_up && return 0
+    sleep 1
+  done
+  return 1
+}
 
 # PostgreSQL refuses to run as root: the cluster belongs to the postgres user when we are root.
 as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
