@@ -3,34 +3,10 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { Repository } from '../../src/store/repository.js';
 import { tempDir } from '../helpers/cli.js';
-import { refStoreConformance, type RefStoreFixture } from '../conformance/ref-store.suite.js';
+import { refStoreConformance } from '../conformance/ref-store.suite.js';
+import { openFolderRefs } from '../conformance/folder-refs.js';
 
-async function openSqliteRefs(): Promise<RefStoreFixture> {
-  const { dir, cleanup } = tempDir('cairn-refs-');
-  const repo = Repository.init(dir).repo;
-  const others: Repository[] = [];
-  return {
-    refs: repo.refs,
-    storeObject: async (seed) => {
-      const id = repo.objects.put('chunk', Buffer.from(seed));
-      repo.objects.flush();
-      return id;
-    },
-    // Another connection to the same database, as another cairn process or server would open it.
-    openAnother: async () => {
-      const other = Repository.open(dir);
-      others.push(other);
-      return { refs: other.refs, close: async () => other.close() };
-    },
-    close: async () => {
-      for (const o of others) if (o.db.open) o.close();
-      repo.close();
-      cleanup();
-    },
-  };
-}
-
-refStoreConformance('SQLite (repository folder)', openSqliteRefs);
+refStoreConformance('SQLite (repository folder)', () => openFolderRefs());
 
 describe('SQLite RefStore', () => {
   let dir: string;

@@ -9,6 +9,7 @@ import net from 'node:net';
 import fc from 'fast-check';
 import { engines } from '../../../helpers/engines.js';
 import { tempDir } from '../../../helpers/cli.js';
+import { openFolderRefs } from '../../../conformance/folder-refs.js';
 import { refStoreConformance, type RefStoreFixture } from '../../../conformance/ref-store.suite.js';
 import { failure } from '../../../conformance/helpers.js';
 import { Repository } from '../../../../src/store/repository.js';
@@ -73,31 +74,7 @@ async function openPgRefs(): Promise<RefStoreFixture> {
 
 refStoreConformance('PostgreSQL (PgRefStore)', openPgRefs, { transactions: false });
 
-async function openFolderRefs(): Promise<RefStoreFixture> {
-  const { dir, cleanup } = tempDir('cairn-folder-refs-');
-  const repo = Repository.init(dir).repo;
-  const others: Repository[] = [];
-  return {
-    refs: new FolderRefStore(repo.refs),
-    storeObject: async (seed) => {
-      const id = repo.objects.put('chunk', Buffer.from(seed));
-      repo.objects.flush();
-      return id;
-    },
-    openAnother: async () => {
-      const other = Repository.open(dir);
-      others.push(other);
-      return { refs: new FolderRefStore(other.refs), close: async () => other.close() };
-    },
-    close: async () => {
-      for (const o of others) if (o.db.open) o.close();
-      repo.close();
-      cleanup();
-    },
-  };
-}
-
-refStoreConformance('folder (FolderRefStore)', openFolderRefs, { transactions: false });
+refStoreConformance('folder (FolderRefStore)', () => openFolderRefs((refs) => new FolderRefStore(refs)), { transactions: false });
 
 describe('PgRefStore under concurrency', () => {
   let ids: ObjectId[];
