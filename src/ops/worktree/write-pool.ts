@@ -100,18 +100,6 @@ export function startPool(repoRoot: string, jobs: readonly PoolJob[], opts: { st
   };
 }
 
-export function writeWithPool(
-  repoRoot: string,
-  jobs: readonly PoolJob[],
-  opts: { stats: boolean; threads?: number; onDone?: (done: number) => void },
-): PoolResult {
-  const pool = startPool(repoRoot, jobs, opts);
-  pool.go();
-  const res = pool.wait(opts.onDone);
-  if (res.failure !== undefined) throw res.failure;
-  return res;
-}
-
 interface Running {
   signal: SharedArrayBuffer;
   progress: SharedArrayBuffer;
