@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Repository } from '../../src/store/repository.js';
 import { fsck, type FsckProblem } from '../../src/ops/fsck.js';
 import { stagedClosure } from '../../src/sync/protocol/closure.js';
+import { packStoreSource } from '../../src/sync/protocol/object-source.js';
 import { PackStore } from '../../src/store/object-store.js';
 import { CairnError } from '../../src/errors.js';
 import { readCommit, readFileObject, readTree } from '../../src/store/typed-objects.js';
@@ -371,7 +372,7 @@ describe('a lying pusher: the server refuses a mistyped or mis-sized reference',
 // ---- the closure check itself, on a quarantine filled by hand ----
 
 describe('stagedClosure', () => {
-  test('accepts an honest closure that names one file twice and a stored folder, and lists only what was staged', () => {
+  test('accepts an honest closure that names one file twice and a stored folder, and lists only what was staged', async () => {
     const t = tempDir('cairn-closure-');
     try {
       const repo = Repository.init(t.dir).repo;
@@ -393,8 +394,10 @@ describe('stagedClosure', () => {
         try {
           for (const o of objs.list) staging.put(o.type, o.body);
           staging.flush();
-          expect(stagedClosure(staging, [commit]).sort()).toEqual([commit, top, f].sort());
-          expect(stagedClosure(staging, [commit], { inlineFiles: new Set([f]) }).sort()).toEqual([commit, top, f].sort());
+          expect((await stagedClosure(packStoreSource(staging), [commit])).sort()).toEqual([commit, top, f].sort());
+          expect((await stagedClosure(packStoreSource(staging), [commit], { inlineFiles: new Set([f]) })).sort()).toEqual(
+            [commit, top, f].sort(),
+          );
         } finally {
           staging.close();
         }
@@ -406,7 +409,7 @@ describe('stagedClosure', () => {
     }
   });
 
-  test('a lie is BAD_FORMAT with the referrer and the object in its data', () => {
+  test('a lie is BAD_FORMAT with the referrer and the object in its data', async () => {
     const t = tempDir('cairn-closure-');
     try {
       const repo = Repository.init(t.dir).repo;
@@ -421,7 +424,7 @@ describe('stagedClosure', () => {
           staging.flush();
           let caught: unknown;
           try {
-            stagedClosure(staging, [commit], { inlineFiles: new Set([f]) });
+            await stagedClosure(packStoreSource(staging), [commit], { inlineFiles: new Set([f]) });
           } catch (err) {
             caught = err;
           }

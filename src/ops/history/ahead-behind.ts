@@ -17,7 +17,7 @@
 // whole history, and the sync sender (paintSides with no margin) must stay as cheap as it is.
 import type { ObjectId } from '../../core/hash.js';
 import type { ObjectReader } from '../../store/object-store.js';
-import { CommitGraph } from './commit-graph.js';
+import { CommitGraph, type CommitNode } from './commit-graph.js';
 import { PriorityQueue } from './priority-queue.js';
 
 const LEFT = 1;
@@ -80,20 +80,53 @@ export function paintSides(
   opts: AheadBehindOptions = {},
 ): Map<ObjectId, PaintedCommit> {
   const graph = new CommitGraph({ objects });
-  // The walk's paint, beside the graph's shared headers; also what the caller gets back.
+  const walk = paintWalk({ has: () => true, node: (id) => graph.node(id) }, lefts, rights, opts, 1);
+  // Headers are read lazily from the store: the walk never has to wait for any.
+  const step = walk.next();
+  if (step.done !== true) throw new Error('paintWalk asked for headers of a lazy graph');
+  return step.value;
+}
+
+/** Commit headers as a paint walk reads them: `has` says whether `node` can answer now. */
+export interface CommitHeaders {
+  has(id: ObjectId): boolean;
+  node(id: ObjectId): CommitNode;
+}
+
+/**
+ * The paint walk itself, for any source of commit headers. It pops up to `batch` commits at a time
+ * and, before it looks at their parents, yields the ids whose headers `headers.has` lacks; the
+ * driver loads them (one batched read for a whole level of a remote store) and resumes it.
+ * Popping a batch instead of one commit changes only how much is read past the stopping point,
+ * never which commits end up LEFT-only: the walk stops only when no unpainted-by-both commit is
+ * queued, whatever the order it took them in.
+ */
+export function* paintWalk(
+  headers: CommitHeaders,
+  lefts: readonly ObjectId[],
+  rights: readonly ObjectId[],
+  opts: AheadBehindOptions = {},
+  batch = 1,
+): Generator<ObjectId[], Map<ObjectId, PaintedCommit>, void> {
+  const newerFirst = (a: ObjectId, b: ObjectId): boolean => {
+    const ta = node(a).time;
+    const tb = node(b).time;
+    return ta !== tb ? ta > tb : a < b;
+  };
+  // The walk's paint, beside the shared headers; also what the caller gets back.
   const nodes = new Map<ObjectId, Node>();
-  const node = (id: ObjectId): Node => {
+  function node(id: ObjectId): Node {
     let n = nodes.get(id);
     if (n === undefined) {
-      const c = graph.node(id);
+      const c = headers.node(id);
       n = { time: c.time, parents: c.parents, flags: 0, queued: false };
       nodes.set(id, n);
     }
     return n;
-  };
-  const queue = new PriorityQueue<ObjectId>(graph.newerFirst);
+  }
+  const queue = new PriorityQueue<ObjectId>(newerFirst);
   // Commits seen on one side only so far, oldest first; entries that became common are skipped lazily.
-  const oneSided = new PriorityQueue<ObjectId>((x, y) => graph.newerFirst(y, x));
+  const oneSided = new PriorityQueue<ObjectId>((x, y) => newerFirst(y, x));
   let live = 0; // queued commits that are not STALE
   let skew = opts.skewMarginMs ?? DEFAULT_SKEW_MARGIN_MS;
 
@@ -110,21 +143,35 @@ export function paintSides(
       if (!(n.flags & STALE)) live++;
     }
   };
+  const tips = [...lefts, ...rights].filter((id) => !headers.has(id));
+  if (tips.length > 0) yield [...new Set(tips)];
   for (const id of lefts) mark(id, LEFT);
   for (const id of rights) mark(id, RIGHT);
 
+  const popped: ObjectId[] = [];
   while (queue.size > 0) {
-    if (live === 0 && !mayReachOneSided(queue.peek()!)) break;
-    const id = queue.pop()!;
-    const n = node(id);
-    n.queued = false;
-    if (!(n.flags & STALE)) live--;
-    if ((n.flags & BOTH) === BOTH) n.flags |= STALE;
-    const f = n.flags;
-    for (const p of n.parents) {
-      const pn = node(p);
-      if (pn.time > n.time) skew = Math.max(skew, pn.time - n.time);
-      if ((pn.flags & f) !== f) mark(p, f);
+    popped.length = 0;
+    while (queue.size > 0 && popped.length < batch) {
+      if (live === 0 && !mayReachOneSided(queue.peek()!)) break;
+      const id = queue.pop()!;
+      const n = node(id);
+      n.queued = false;
+      if (!(n.flags & STALE)) live--;
+      popped.push(id);
+    }
+    if (popped.length === 0) break;
+    const need = new Set<ObjectId>();
+    for (const id of popped) for (const p of node(id).parents) if (!nodes.has(p) && !headers.has(p)) need.add(p);
+    if (need.size > 0) yield [...need];
+    for (const id of popped) {
+      const n = node(id);
+      if ((n.flags & BOTH) === BOTH) n.flags |= STALE;
+      const f = n.flags;
+      for (const p of n.parents) {
+        const pn = node(p);
+        if (pn.time > n.time) skew = Math.max(skew, pn.time - n.time);
+        if ((pn.flags & f) !== f) mark(p, f);
+      }
     }
   }
 

@@ -12,6 +12,7 @@ import type { ProgressFn } from '../../ops/progress.js';
 import { repairClosure, stagedClosure } from '../protocol/closure.js';
 import { RemoteClient, type RemoteOptions } from './http-client.js';
 import { receiveStream } from '../protocol/receive.js';
+import { packStoreSource } from '../protocol/object-source.js';
 import type { RefsResponse } from '../protocol/schemas.js';
 
 /** What a client accepts from a server in one fetch (hostile servers cannot exhaust it). */
@@ -142,7 +143,7 @@ export async function transfer(
       } else {
         let closure: ObjectId[];
         try {
-          closure = stagedClosure(staging, wants, { inlineFiles });
+          closure = await stagedClosure(packStoreSource(staging), wants, { inlineFiles });
         } catch (err) {
           // An object the remote did not list, because this replica's refs said it was here: the
           // local store has lost it. Asking again would get the same list; a repair asks for all.

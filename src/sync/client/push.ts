@@ -19,6 +19,7 @@ import type { ProgressFn } from '../../ops/progress.js';
 import { RemoteClient, type RemoteOptions } from './http-client.js';
 import type { RefUpdate } from '../protocol/schemas.js';
 import { listObjects } from '../protocol/object-list.js';
+import { packStoreSource } from '../protocol/object-source.js';
 import type { TransferStats } from './fetch.js';
 import { CAP_BATCH, encodeObjectStream } from '../protocol/wire.js';
 
@@ -105,7 +106,7 @@ export async function pushRefs(repo: Repository, opts: PushOptions): Promise<Pus
     if (wants.length > 0) {
       const haves = advert.refs.map((r) => r.id).filter((id) => repo.objects.has(id));
       opts.progress?.({ phase: 'negotiating', done: 0, unit: 'objects' });
-      const list = localOnly(() => listObjects(repo.objects, wants, haves).ids);
+      const list = (await localOnly(() => listObjects(packStoreSource(repo.objects), wants, haves))).ids;
       stats.listed = list.length;
       const lack = list.length === 0 ? [] : await client.pushLacks(list);
       const send = list.filter((_, i) => lack[i]);
@@ -194,9 +195,9 @@ function corruptHere(repo: Repository, err: unknown): CorruptObjectError | undef
 }
 
 /** Runs the sender's walk over the local store, naming a lost object as lostLocally does. */
-function localOnly<T>(fn: () => T): T {
+async function localOnly<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
-    return fn();
+    return await fn();
   } catch (err) {
     if (err instanceof MissingObjectError && typeof err.data['id'] === 'string') throw lostLocally(err.data['id'], err);
     throw err;

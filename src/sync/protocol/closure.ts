@@ -10,6 +10,7 @@ import { decodeCommit } from '../../core/commit-object.js';
 import { decodeFile } from '../../core/file-object.js';
 import { decodeTree } from '../../core/tree-object.js';
 import type { Located, PackStore } from '../../store/object-store.js';
+import type { ObjectSource } from './object-source.js';
 
 interface Want {
   id: ObjectId;
@@ -29,11 +30,11 @@ interface Want {
  * or of another size than its referrer claims (a tree entry saying 999 bytes for a 6-byte file, a
  * chunk shorter than its file object says) throws BAD_FORMAT (PROTOCOL §6.3, FORMAT §7.2).
  */
-export function stagedClosure(
-  staging: PackStore,
+export async function stagedClosure(
+  staging: ObjectSource,
   tips: readonly ObjectId[],
   known: { inlineFiles?: ReadonlySet<ObjectId> } = {},
-): ObjectId[] {
+): Promise<ObjectId[]> {
   // File objects the caller decoded when it verified them (receive.ts) and found inline: their
   // staged bytes are those bytes, so reading them again could only say "no children" again; their
   // size is their body length minus the 2-byte header.
@@ -48,7 +49,7 @@ export function stagedClosure(
   let level: Want[] = tips.map((id) => ({ id, type: 'commit', from: null }));
   while (level.length > 0) {
     const { wants, again } = splitLevel(level, seen, claims);
-    const found = staging.whereMany(wants.map((w) => w.id));
+    const found = await staging.whereMany(wants.map((w) => w.id));
     const read: ObjectId[] = [];
     for (const w of wants) {
       const f = found.get(w.id);
@@ -71,7 +72,7 @@ export function stagedClosure(
     // Every id in `seen` now carries its actual type (a wrong first reference threw above).
     checkAgain(again, seen);
     const next: Want[] = [];
-    for (const [id, { type, data }] of staging.getMany(read)) childrenOf(id, type, data, next, sizes);
+    for (const [id, { type, data }] of await staging.getMany(read)) childrenOf(id, type, data, next, sizes);
     level = next;
   }
   // Stored objects some reference claims a size for (whichever reference reached them first): a
@@ -86,8 +87,8 @@ export function stagedClosure(
     if (f.type === 'file') files.push([c.id, f]);
     else trees.push(c.id);
   }
-  for (const [id, size] of staging.fileSizes(files)) sizes.set(id, size);
-  for (const [id, { data }] of staging.getMany(trees, 'tree'))
+  for (const [id, size] of await staging.fileSizes(files)) sizes.set(id, size);
+  for (const [id, { data }] of await staging.getMany(trees, 'tree'))
     sizes.set(
       id,
       decodeTree(data, `tree ${id}`).reduce((s, e) => s + e.size, 0),

@@ -23,10 +23,17 @@ export interface ObjectSource {
   fileSizes(located: Iterable<[ObjectId, Located]>): Promise<Map<ObjectId, number>>;
 }
 
-/** A PackStore as an ObjectSource (a staging store's view includes its quarantine). */
+/**
+ * A PackStore as an ObjectSource. A staging store's view includes its quarantine; an ordinary
+ * store's does not (PackStore.whereMany reports both, for the closure check).
+ */
 export function packStoreSource(store: PackStore): ObjectSource {
   return {
-    whereMany: async (ids) => store.whereMany(ids),
+    whereMany: async (ids) => {
+      const found = store.whereMany(ids);
+      if (!store.staging) for (const [id, l] of found) if (l.where === 'staged') found.delete(id);
+      return found;
+    },
     getMany: async (ids, expected) => new Map(store.getMany(ids, expected)),
     fileSizes: async (located) => store.fileSizes(located),
   };
@@ -42,7 +49,15 @@ export interface QuarantineWriter {
    * Stages one verified record. `knownAbsent`: the caller just learnt the id is lacking. `fileSize`:
    * for a file object, its content size, already decoded by the caller (a backend may index it).
    */
-  putEncoded(id: ObjectId, type: ObjectType, stored: Uint8Array, comp: number, rawLen: number, knownAbsent?: boolean, fileSize?: number): void;
+  putEncoded(
+    id: ObjectId,
+    type: ObjectType,
+    stored: Uint8Array,
+    comp: number,
+    rawLen: number,
+    knownAbsent?: boolean,
+    fileSize?: number,
+  ): void;
   flush(): void | Promise<void>;
 }
 

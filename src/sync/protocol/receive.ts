@@ -8,9 +8,10 @@ import { OBJECT_TYPES, type ObjectId } from '../../core/hash.js';
 import { decodeCommit } from '../../core/commit-object.js';
 import { decodeFile } from '../../core/file-object.js';
 import { decodeTree } from '../../core/tree-object.js';
-import { verifyRecord, type PackStore } from '../../store/object-store.js';
+import { verifyRecord } from '../../store/object-store.js';
 import { fileLayoutProblem } from '../../store/typed-objects.js';
 import type { ProgressFn } from '../../ops/progress.js';
+import type { QuarantineWriter } from './object-source.js';
 import { StreamParser, type WireRecord } from './wire.js';
 
 export interface ReceiveLimits {
@@ -54,7 +55,11 @@ export interface ReceiveResult {
   inlineFiles: Set<ObjectId>;
 }
 
-export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: PackStore, opts: ReceiveOptions): Promise<ReceiveResult> {
+export async function receiveStream(
+  body: AsyncIterable<Uint8Array>,
+  staging: QuarantineWriter,
+  opts: ReceiveOptions,
+): Promise<ReceiveResult> {
   if (!staging.staging) throw new Error('receiveStream writes to a staging store only');
   const { limits } = opts;
   const parser = new StreamParser(limits.maxObjectBytes);
@@ -74,8 +79,8 @@ export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: Pa
   let sinceObjects = 0;
   let lastFlush = Date.now();
   let lastReport = 0;
-  const flush = () => {
-    staging.flush();
+  const flush = async () => {
+    await staging.flush();
     sinceBytes = 0;
     sinceObjects = 0;
     lastFlush = Date.now();
@@ -98,7 +103,7 @@ export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: Pa
           throw new RejectedError(`object stream decompresses to more than ${limits.maxTotalBytes} bytes`, { limit: limits.maxTotalBytes });
         sinceBytes += rec.stored.length;
         sinceObjects++;
-        if (sinceBytes >= flushBytesNow() || sinceObjects >= flushObjects || Date.now() - lastFlush >= flushMs) flush();
+        if (sinceBytes >= flushBytesNow() || sinceObjects >= flushObjects || Date.now() - lastFlush >= flushMs) await flush();
         if (opts.progress !== undefined && (res.objects - lastReport >= 256 || res.objects === opts.total)) {
           lastReport = res.objects;
           opts.progress({ phase: 'receiving', done: res.objects, total: opts.total, unit: 'objects', bytes: res.bytes });
@@ -108,26 +113,28 @@ export async function receiveStream(body: AsyncIterable<Uint8Array>, staging: Pa
     res.complete = parser.ended;
   } finally {
     // Whatever was verified is kept, even when the stream failed: a re-run will not ask for it.
-    flush();
+    await flush();
   }
   opts.progress?.({ phase: 'receiving', done: res.objects, total: opts.total, unit: 'objects', bytes: res.bytes });
   return res;
 }
 
 /** Verifies one record and stages it; returns its decompressed size. An inline file object's id goes to `inline`. */
-function acceptRecord(rec: WireRecord, staging: PackStore, maxRaw: number, fresh: boolean, inline: Set<ObjectId>): number {
+function acceptRecord(rec: WireRecord, staging: QuarantineWriter, maxRaw: number, fresh: boolean, inline: Set<ObjectId>): number {
   const type = OBJECT_TYPES[rec.typeCode];
   if (type === undefined) throw new BadFormatError(`object ${rec.id} has unknown type code ${rec.typeCode}`, { id: rec.id });
   const { data } = verifyRecord(rec.id, rec.typeCode, rec.comp, rec.stored, maxRaw);
   const what = `received ${type} ${rec.id}`;
   if (type === 'tree') decodeTree(data, what);
   else if (type === 'commit') decodeCommit(data, what);
-  else if (type === 'file') {
+  let fileSize: number | undefined;
+  if (type === 'file') {
     const f = decodeFile(data, what);
     const problem = fileLayoutProblem(f);
     if (problem !== null) throw new BadFormatError(what, problem, { id: rec.id });
     if (f.kind === 'inline') inline.add(rec.id);
+    fileSize = f.size;
   }
-  staging.putEncoded(rec.id, type, rec.stored, rec.comp, data.length, fresh);
+  staging.putEncoded(rec.id, type, rec.stored, rec.comp, data.length, fresh, fileSize);
   return data.length;
 }

@@ -99,9 +99,12 @@ export interface StreamEncodeOptions {
  * with an error instead of a cut stream. With `batch`, small raw records are gathered and sent as
  * one deflated batch record when that saves at least 10%, as themselves otherwise.
  */
-export function* encodeObjectStream(records: Iterable<WireRecord>, opts: StreamEncodeOptions): Generator<Buffer> {
-  const it = records[Symbol.iterator]();
-  let next = it.next();
+export async function* encodeObjectStream(
+  records: Iterable<WireRecord> | AsyncIterable<WireRecord>,
+  opts: StreamEncodeOptions,
+): AsyncGenerator<Buffer> {
+  const it = Symbol.asyncIterator in records ? records[Symbol.asyncIterator]() : records[Symbol.iterator]();
+  let next = await it.next();
   yield STREAM_MAGIC;
   let count = 0;
   let pending: Buffer[] = [];
@@ -117,7 +120,7 @@ export function* encodeObjectStream(records: Iterable<WireRecord>, opts: StreamE
       yield packed;
     } else yield raw;
   }
-  while (!next.done) {
+  while (next.done !== true) {
     const r = next.value;
     const small = opts.batch && r.comp === COMP_NONE && r.stored.length < COMPRESS_MIN;
     if (small) {
@@ -131,7 +134,7 @@ export function* encodeObjectStream(records: Iterable<WireRecord>, opts: StreamE
     }
     count++;
     opts.onRecord?.(r.stored.length);
-    next = it.next();
+    next = await it.next();
   }
   yield* flushBatch();
   yield endRecord(count);

@@ -1,15 +1,17 @@
 // The last step of a push on the receiving side: check each update (name, fast-forward, closure),
-// then promote the received closure and move every ref in one SQLite transaction, each by
-// compare-and-swap against the value the pusher saw. All refs move or none; a ref that moved since
-// the pusher read it fails the whole push with REF_MOVED, and the pusher is told to fetch first (docs/PROTOCOL.md §6.3).
+// then promote the received closure and move every ref in ONE transaction of the backend
+// (RepositoryStorage.publish), each by compare-and-swap against the value the pusher saw. All refs
+// move or none; a ref that moved since the pusher read it fails the whole push with REF_MOVED, and
+// the pusher is told to fetch first (docs/PROTOCOL.md §6.3). A ref already at the value the pusher
+// asks for is up to date: that is how a retry finds a push whose first attempt committed but whose
+// answer was lost (issue 10), and it is neither moved again nor logged twice.
 import { InvalidNameError, RefMovedError, RejectedError, UsageError, quoteForMessage } from '../../errors.js';
 import { refNameProblem } from '../../core/names.js';
-import { PackStore } from '../../store/object-store.js';
-import type { Repository } from '../../store/repository.js';
-import { isAncestor } from '../../ops/history/commit-graph.js';
+import { isAncestorFrom, HeaderCache } from '../protocol/ancestry.js';
 import { stagedClosure } from '../protocol/closure.js';
 import { pushableRef } from '../protocol/messages.js';
 import type { PushRefsResponse, RefResult, RefUpdate } from '../protocol/schemas.js';
+import type { RepositoryStorage } from './storage/backend.js';
 
 export interface ApplyOptions {
   /** The server allows forced (non-fast-forward) updates and deletions. */
@@ -19,7 +21,11 @@ export interface ApplyOptions {
   who: string;
 }
 
-export function applyRefUpdates(repo: Repository, updates: readonly RefUpdate[], opts: ApplyOptions): PushRefsResponse {
+export async function applyRefUpdates(
+  repo: RepositoryStorage,
+  updates: readonly RefUpdate[],
+  opts: ApplyOptions,
+): Promise<PushRefsResponse> {
   const names = new Set<string>();
   for (const u of updates) {
     if (names.has(u.name)) throw new UsageError(`ref ${u.name} is named twice in one push`, { name: u.name });
@@ -40,51 +46,50 @@ export function applyRefUpdates(repo: Repository, updates: readonly RefUpdate[],
       );
     }
   }
-  const staging = new PackStore(repo.db, repo.cairnDir, { staging: true });
-  try {
-    const tips = updates.flatMap((u) => (u.new === null ? [] : [u.new]));
-    const closure = stagedClosure(staging, tips);
-    // The new tips are still in quarantine; the database caches their generations like any other's.
-    const source = { objects: staging, db: repo.db };
-    const results: RefResult[] = [];
-    for (const u of updates) {
-      const current = repo.refs.read(u.name);
-      const cur = current === undefined || current.symbolic ? null : current.id;
-      if (cur !== u.old) throw new RefMovedError(u.name, u.old, cur, { reason: 'fetch first' });
-      if (u.old === u.new) {
-        results.push({ ...u, status: 'up-to-date', forced: false });
-        continue;
-      }
-      const fastForward = u.old === null || (u.new !== null && u.name.startsWith('refs/heads/') && isAncestor(source, u.old, u.new));
-      if (!fastForward) {
-        if (!u.force) {
-          const what =
-            u.new === null
-              ? 'deleting it'
-              : u.name.startsWith('refs/tags/')
-                ? 'moving an existing tag'
-                : 'the update is not a fast-forward';
-          throw new RejectedError(`rejected ${u.name}: ${what}; fetch and merge first, or push with --force`, {
-            name: u.name,
-            reason: 'non-fast-forward',
-          });
-        }
-        if (!opts.allowForce)
-          throw new RejectedError(`rejected ${u.name}: this server does not allow forced updates`, {
-            name: u.name,
-            reason: 'force-denied',
-          });
-      }
-      results.push({ ...u, status: 'ok', forced: !fastForward });
+  const results: RefResult[] = [];
+  const current = await Promise.all(updates.map(async (u) => ({ u, value: await repo.refs.read(u.name) })));
+  const tips: string[] = [];
+  const force = new Map<string, boolean>();
+  for (const { u, value } of current) {
+    const cur = value === undefined || value.symbolic ? null : value.id;
+    // Already where the pusher wants it (its own earlier attempt, or someone pushing the same).
+    if (cur === u.new) {
+      results.push({ name: u.name, old: u.old, new: u.new, status: 'up-to-date', forced: false });
+      continue;
     }
-    let promoted = 0;
-    repo.refs.transaction(() => {
-      promoted = staging.promote(closure);
-      const moves = results.filter((r) => r.status === 'ok').map((r) => ({ name: r.name, expected: r.old, next: r.new }));
-      if (moves.length > 0) repo.refs.update(moves, opts.who, 'push', { reason: 'fetch first' });
-    });
-    return { results, promoted };
-  } finally {
-    staging.close();
+    if (cur !== u.old) throw new RefMovedError(u.name, u.old, cur, { reason: 'fetch first' });
+    if (u.new !== null) tips.push(u.new);
+    results.push({ name: u.name, old: u.old, new: u.new, status: 'ok', forced: false });
+    force.set(u.name, u.force);
   }
+  const closure = await stagedClosure(repo.staged, tips);
+  // The new tips may still be in quarantine: ancestry is read from the store and quarantine alike.
+  const headers = new HeaderCache(repo.staged);
+  for (const r of results) {
+    if (r.status !== 'ok') continue;
+    const fastForward =
+      r.old === null || (r.new !== null && r.name.startsWith('refs/heads/') && (await isAncestorFrom(headers, r.old, r.new)));
+    if (!fastForward) {
+      if (force.get(r.name) !== true) {
+        const what =
+          r.new === null ? 'deleting it' : r.name.startsWith('refs/tags/') ? 'moving an existing tag' : 'the update is not a fast-forward';
+        throw new RejectedError(`rejected ${r.name}: ${what}; fetch and merge first, or push with --force`, {
+          name: r.name,
+          reason: 'non-fast-forward',
+        });
+      }
+      if (!opts.allowForce)
+        throw new RejectedError(`rejected ${r.name}: this server does not allow forced updates`, {
+          name: r.name,
+          reason: 'force-denied',
+        });
+      r.forced = true;
+    }
+  }
+  const moves = results.filter((r) => r.status === 'ok').map((r) => ({ name: r.name, expected: r.old, next: r.new }));
+  const promoted =
+    moves.length === 0 && closure.length === 0
+      ? 0
+      : await repo.publish({ promote: closure, moves, who: opts.who, message: 'push', extra: { reason: 'fetch first' } });
+  return { results, promoted };
 }

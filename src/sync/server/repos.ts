@@ -27,7 +27,16 @@ export class RepoHost {
   private readonly users = new Map<Repository, number>();
   private readonly retired = new Set<Repository>();
 
-  constructor(readonly root: string) {}
+  /** `onClose` runs before a repository is closed: what its users built on it goes first. */
+  constructor(
+    readonly root: string,
+    private readonly onClose: (repo: Repository) => void = () => undefined,
+  ) {}
+
+  private closeRepo(repo: Repository): void {
+    this.onClose(repo);
+    repo.close();
+  }
 
   /**
    * The repository named `name`, or undefined when there is none (and `create` is false). Every
@@ -46,7 +55,7 @@ export class RepoHost {
       return;
     }
     this.users.delete(repo);
-    if (this.retired.delete(repo)) repo.close();
+    if (this.retired.delete(repo)) this.closeRepo(repo);
   }
 
   private lookup(name: string, create: boolean): Repository | undefined {
@@ -76,14 +85,14 @@ export class RepoHost {
       this.open.delete(oldest);
       // Still serving a request (a long clone, say): closed when that request releases it.
       if (this.users.has(r)) this.retired.add(r);
-      else r.close();
+      else this.closeRepo(r);
     }
     return repo;
   }
 
   close(): void {
-    for (const r of this.open.values()) r.close();
-    for (const r of this.retired) r.close();
+    for (const r of this.open.values()) this.closeRepo(r);
+    for (const r of this.retired) this.closeRepo(r);
     this.open.clear();
     this.retired.clear();
     this.users.clear();

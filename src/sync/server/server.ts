@@ -6,14 +6,13 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
 import { CairnError, NotFoundError, RejectedError, type RequestUsageReason, UsageError } from '../../errors.js';
-import { PackStore } from '../../store/object-store.js';
-import type { Repository } from '../../store/repository.js';
 import type { Authorizer } from './auth.js';
 import { type Right } from './auth.js';
 import { ServerMetrics } from './metrics.js';
-import { RepoHost } from './repos.js';
+import type { RepositoryStorage, ServerStorage } from './storage/backend.js';
+import { FolderStorage } from './storage/folder-backend.js';
 import { AuthFailures, capConnections, clientAddress, closeSilent, type Client, plainAddress, Pools, progressingBody } from './guards.js';
-import { ClientQuarantine, expireStaging, listRepositories, stagedBytes } from './quarantine.js';
+import { ClientQuarantine } from './quarantine.js';
 import { listObjects } from '../protocol/object-list.js';
 import { receiveStream } from '../protocol/receive.js';
 import { applyRefUpdates } from './ref-update.js';
@@ -32,7 +31,10 @@ import {
 } from '../protocol/wire.js';
 
 export interface ServerOptions {
-  root: string;
+  /** The folder backend's root: every repository under it (when `storage` is not given). */
+  root?: string;
+  /** Where repositories live (backend.ts); the server closes it when it closes. */
+  storage?: ServerStorage;
   auth: Authorizer;
   limits?: Partial<ServerLimits>;
   /** Forced (non-fast-forward) pushes and deletions are allowed when the client asks. */
@@ -70,8 +72,10 @@ function badRequest(message: string, reason: RequestUsageReason): UsageError {
 
 export function createCairnServer(opts: ServerOptions): CairnServer {
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const host = new RepoHost(opts.root);
+  if (opts.storage === undefined && opts.root === undefined) throw new Error('createCairnServer needs root or storage');
+  const storage = opts.storage ?? new FolderStorage(opts.root!);
   const metrics = new ServerMetrics();
+  storage.registerMetrics(metrics.registry);
   const log = opts.logger;
   const pools = new Pools(limits, !opts.auth.isOpen);
   const trusted = new Set((opts.trustedProxies ?? []).map((a) => plainAddress(a)));
@@ -147,6 +151,13 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
           endpoint = 'healthz';
           return sendJson(res, 200, { ok: true, version: PROTOCOL_VERSION });
         }
+        // Readiness: whether this process can serve now, i.e. every engine behind its storage
+        // answers. A load balancer or Kubernetes takes a 503 out of rotation, not out of life.
+        if (url.pathname === '/readyz') {
+          endpoint = 'readyz';
+          const state = await storage.ready();
+          return sendJson(res, state.ready ? 200 : 503, { ready: state.ready, backend: storage.kind, problems: state.problems });
+        }
         if (url.pathname === '/metrics') {
           endpoint = 'metrics';
           res.writeHead(200, { 'content-type': metrics.registry.contentType });
@@ -201,7 +212,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
         release = admitted.release;
         // Gone already (cannot happen before the first await, but a leaked slot is never freed).
         if (finished) release();
-        const repo = host.get(repoName, endpoint === 'push-lacks');
+        const repo = await storage.open(repoName, endpoint === 'push-lacks');
         if (repo === undefined) throw new NotFoundError(`no repository '${repoName}' on this server`, { reason: 'no-repo' });
         const push = endpoint.startsWith('push-');
         if (push) pushing.set(repoName, (pushing.get(repoName) ?? 0) + 1);
@@ -213,7 +224,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
             if (n > 0) pushing.set(repoName, n);
             else pushing.delete(repoName);
           }
-          host.release(repo);
+          storage.release(repo);
         }
       } catch (err) {
         sendError(res, err, log);
@@ -228,7 +239,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
 
   const dispatch = async (
     endpoint: Endpoint,
-    repo: Repository,
+    repo: RepositoryStorage,
     req: IncomingMessage,
     res: ServerResponse,
     ctx: { who: string; client: string; repoName: string },
@@ -236,16 +247,21 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
     const { who } = ctx;
     switch (endpoint) {
       case 'refs': {
-        const head = repo.refs.read('HEAD');
-        const refs = [...repo.refs.list('refs/heads/'), ...repo.refs.list('refs/tags/')];
+        const [head, heads, tags] = await Promise.all([
+          repo.refs.read('HEAD'),
+          repo.refs.list('refs/heads/'),
+          repo.refs.list('refs/tags/'),
+        ]);
+        const refs = [...heads, ...tags];
         return sendJson(res, 200, { version: PROTOCOL_VERSION, head: head?.symbolic ? head.target : null, refs } satisfies RefsResponse);
       }
       case 'fetch-list': {
         const body = parseJson(await readBody(req, limits.maxSmallBody, limits), FetchListRequest);
+        const found = await repo.objects.whereMany(body.wants);
         for (const w of body.wants) {
-          if (repo.objects.info(w)?.type !== 'commit') throw new NotFoundError(`no commit ${w} in this repository`, { reason: 'want' });
+          if (found.get(w)?.type !== 'commit') throw new NotFoundError(`no commit ${w} in this repository`, { reason: 'want' });
         }
-        const list = listObjects(repo.objects, body.wants, body.haves);
+        const list = await listObjects(repo.objects, body.wants, body.haves);
         res.writeHead(200, { 'content-type': MEDIA.ids, 'x-cairn-commits': String(list.commits) });
         res.end(encodeIds(list.ids));
         return;
@@ -254,14 +270,12 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
         const ids = decodeIds(await readBody(req, Math.min(limits.maxSmallBody * 4, limits.maxObjects * 32), limits), 'fetch-objects body');
         let count = 0;
         const batch = req.headers[ACCEPT_BATCH_HEADER] === CAP_BATCH;
-        const chunks = encodeObjectStream(repo.objects.rawRecords(ids), { batch, onRecord: () => count++ });
-        // The first step locates every id: a missing one is a 404 before any byte is sent.
-        let next = chunks.next();
+        // Every id is located first: a missing one is a 404 before any byte is sent.
+        const records = await repo.records(ids);
         res.writeHead(200, { 'content-type': MEDIA.stream, 'x-cairn-objects': String(ids.length) });
-        while (!next.done) {
+        for await (const chunk of encodeObjectStream(records, { batch, onRecord: () => count++ })) {
           if (res.destroyed) return;
-          if (!res.write(next.value)) await drained(res, limits.progressWindowMs);
-          next = chunks.next();
+          if (!res.write(chunk)) await drained(res, limits.progressWindowMs);
         }
         metrics.objectsSent.inc(count);
         res.end();
@@ -269,14 +283,9 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
       }
       case 'push-lacks': {
         const ids = decodeIds(await readBody(req, Math.min(limits.maxSmallBody * 4, limits.maxObjects * 32), limits), 'push-lacks body');
-        const staging = new PackStore(repo.db, repo.cairnDir, { staging: true });
-        try {
-          const lack = staging.lacking(ids);
-          res.writeHead(200, { 'content-type': MEDIA.bitmap, 'x-cairn-lacking': String(lack.filter(Boolean).length) });
-          res.end(encodeBitmap(lack));
-        } finally {
-          staging.close();
-        }
+        const lack = await repo.lacking(ids);
+        res.writeHead(200, { 'content-type': MEDIA.bitmap, 'x-cairn-lacking': String(lack.filter(Boolean).length) });
+        res.end(encodeBitmap(lack));
         return;
       }
       case 'push-objects': {
@@ -288,7 +297,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
           );
         // Quarantine bounds (§6.2, §8): what unfinished pushes hold in this repository, and what
         // this client has staged and not published, cannot grow past their limits.
-        const repoHeld = stagedBytes(repo);
+        const repoHeld = await repo.stagedBytes();
         const clientHeld = clientQuarantine.bytes(ctx.client);
         const room = Math.min(limits.maxQuarantineBytes - repoHeld, limits.maxClientQuarantineBytes - clientHeld);
         const full = () => {
@@ -305,7 +314,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
           );
         };
         if (room <= 0 || declared > room) throw full();
-        const staging = new PackStore(repo.db, repo.cairnDir, { staging: true });
+        const staging = repo.stager(ctx.client);
         let received = 0;
         const counted = async function* (body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
           for await (const c of body) {
@@ -319,8 +328,9 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
           // push-refs credits back): the repository's growth over the request, which a concurrent
           // push to the same repository can only make larger.
           const result = await receiveStream(counted(bounded(req, limits.maxPushBytes, limits)), staging, {
+            ...repo.flushPolicy,
             limits: { maxObjectBytes: limits.maxObjectBytes, maxObjects: limits.maxObjects, maxTotalBytes: limits.maxPushBytes * 4 },
-          }).finally(() => clientQuarantine.add(ctx.client, ctx.repoName, stagedBytes(repo) - repoHeld));
+          }).finally(async () => clientQuarantine.add(ctx.client, ctx.repoName, (await repo.stagedBytes()) - repoHeld));
           metrics.objectsReceived.inc(result.objects);
           if (!result.complete) throw badRequest('object stream ended without its end record', 'truncated');
           return sendJson(res, 200, {
@@ -329,23 +339,21 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
             complete: result.complete,
           } satisfies PushObjectsResponse);
         } finally {
-          staging.close();
+          await staging.close();
         }
       }
       case 'push-refs': {
         const body = parseJson(await readBody(req, limits.maxSmallBody, limits), PushRefsRequest);
-        const head = repo.refs.read('HEAD');
-        const bare = repo.config.get('core.bare') === 'true';
-        const heldBefore = stagedBytes(repo);
+        const [checkedOut, heldBefore] = await Promise.all([repo.checkedOut(), repo.stagedBytes()]);
         try {
-          const out = applyRefUpdates(repo, body.updates, {
+          const out = await applyRefUpdates(repo, body.updates, {
             allowForce: opts.allowForce !== false,
-            checkedOut: bare || !head?.symbolic ? null : head.target,
+            checkedOut,
             who: `push (${who})`,
           });
           // Published: what the update promoted out of the quarantine no longer counts against
           // this client.
-          clientQuarantine.published(ctx.client, ctx.repoName, heldBefore - stagedBytes(repo));
+          clientQuarantine.published(ctx.client, ctx.repoName, heldBefore - (await repo.stagedBytes()));
           return sendJson(res, 200, out);
         } catch (err) {
           if (err instanceof CairnError && (err.code === 'REF_MOVED' || err.data['reason'] === 'non-fast-forward')) {
@@ -377,24 +385,38 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
   closeSilent(server, opts.tls === undefined ? 'connection' : 'secureConnection', server.headersTimeout);
 
   // Abandoned staging is expired on start, then every quarter of its age (at most every 15 min).
-  const sweep = () => {
+  let sweeping: Promise<void> | undefined;
+  const sweepOnce = async () => {
     authFailures.prune();
     clientQuarantine.prune();
-    for (const name of listRepositories(host.root)) {
-      if (pushing.has(name)) continue;
-      let repo: Repository | undefined;
+    let names: string[];
+    try {
+      names = await storage.list();
+    } catch (err) {
+      log.warn({ err }, 'cannot list repositories to expire staging');
+      return;
+    }
+    for (const name of names) {
+      if (pushing.has(name) || closing) continue;
+      let repo: RepositoryStorage | undefined;
       try {
-        repo = host.get(name, false);
+        repo = await storage.open(name, false);
         if (repo === undefined) continue;
-        const gone = expireStaging(repo, limits.stagingMaxAgeMs);
+        const gone = await repo.expireStaging(limits.stagingMaxAgeMs);
         if (gone.objects > 0) log.info({ repo: name, ...gone }, 'expired abandoned staging');
       } catch (err) {
         log.warn({ repo: name, err }, 'cannot expire staging');
       } finally {
-        if (repo !== undefined) host.release(repo);
+        if (repo !== undefined) storage.release(repo);
       }
     }
   };
+  // Never two sweeps at once: a slow one (a database far away) is not overtaken by the next.
+  const sweep = () => {
+    if (sweeping !== undefined || closing) return;
+    sweeping = sweepOnce().finally(() => (sweeping = undefined));
+  };
+  let closing = false;
   sweep();
   const sweeper = setInterval(sweep, Math.max(100, Math.min(15 * 60_000, Math.floor(limits.stagingMaxAgeMs / 4))));
   sweeper.unref();
@@ -405,9 +427,12 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(sweeper);
+        closing = true;
         server.close(() => {
-          host.close();
-          resolve();
+          void (sweeping ?? Promise.resolve())
+            .then(() => storage.close())
+            .catch((err: unknown) => log.warn({ err }, 'closing the storage failed'))
+            .finally(resolve);
         });
         server.closeAllConnections();
       }),
@@ -514,7 +539,14 @@ function sendError(res: ServerResponse, err: unknown, log: Logger): void {
   let body: ErrorBody['error'];
   if (err instanceof CairnError) {
     status = ownStatus.get(err) ?? statusFor(err.code);
+    // An engine behind the storage (PostgreSQL, S3) cannot be reached now: the request may succeed
+    // when run again, and says so (PROTOCOL §3), instead of reading as a server fault.
+    if (err.code === 'IO' && err.data['retryable'] === true && ownStatus.get(err) === undefined) {
+      status = 503;
+      if (!res.headersSent) res.setHeader('Retry-After', '1');
+    }
     body = err.toJSON();
+    if (status >= 500) log.warn({ code: err.code, message: err.message }, 'storage failed');
   } else {
     log.error({ err }, 'internal error');
     body = { code: INTERNAL_CODE, message: 'internal server error' };

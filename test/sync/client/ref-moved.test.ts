@@ -66,7 +66,7 @@ describe('a ref update that loses the compare-and-swap', () => {
     const stale = 'f'.repeat(64);
     const client = new RemoteClient(url);
     try {
-      const err = await failure(client.pushRefs([{ name: MAIN, old: stale, new: first, force: false }]));
+      const err = await failure(client.pushRefs([{ name: MAIN, old: stale, new: 'e'.repeat(64), force: false }]));
       expect(err).toBeInstanceOf(RefMovedError);
       expect(err.code).toBe('REF_MOVED');
       expect(err.data).toMatchObject({
@@ -79,6 +79,18 @@ describe('a ref update that loses the compare-and-swap', () => {
         reason: 'fetch first',
       });
       expect(exitCodeFor(err.code)).toBe(EXIT.REJECTED);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('answers up to date, moving and logging nothing, when the ref already holds the new id (a retried push whose answer was lost)', async () => {
+    const client = new RemoteClient(url);
+    try {
+      const before = withRepo(join(server.root, 'data'), (served) => served.refs.reflog(MAIN).length);
+      const out = await client.pushRefs([{ name: MAIN, old: null, new: first, force: false }]);
+      expect(out.results).toEqual([{ name: MAIN, old: null, new: first, status: 'up-to-date', forced: false }]);
+      expect(withRepo(join(server.root, 'data'), (served) => served.refs.reflog(MAIN).length)).toBe(before);
     } finally {
       await client.close();
     }

@@ -9,6 +9,7 @@ import { fsck } from '../../../src/ops/fsck.js';
 import { PackStore } from '../../../src/store/object-store.js';
 import { Repository } from '../../../src/store/repository.js';
 import { stagedClosure } from '../../../src/sync/protocol/closure.js';
+import { packStoreSource } from '../../../src/sync/protocol/object-source.js';
 import { tempDir } from '../../helpers/cli.js';
 import { ObjectSet, type FakeEntry } from '../../helpers/fake-remote.js';
 
@@ -76,12 +77,12 @@ function storeHonest(objs: ObjectSet): void {
   repo.objects.flush();
 }
 
-function closureOf(objs: ObjectSet, commit: string): string | null {
+async function closureOf(objs: ObjectSet, commit: string): Promise<string | null> {
   const staging = new PackStore(repo.db, repo.cairnDir, { staging: true });
   try {
     for (const o of objs.list) staging.put(o.type, o.body);
     staging.flush();
-    stagedClosure(staging, [commit]);
+    await stagedClosure(packStoreSource(staging), [commit]);
     return null;
   } catch (err) {
     if (!(err instanceof CairnError)) throw err;
@@ -110,12 +111,12 @@ const lie = (refs: number): fc.Arbitrary<Lie> =>
   );
 
 describe('type and size checks at every reference', () => {
-  test('honest content, however shared, passes the closure check and fsck', () => {
-    fc.assert(
-      fc.property(dir, (root) => {
+  test('honest content, however shared, passes the closure check and fsck', async () => {
+    await fc.assert(
+      fc.asyncProperty(dir, async (root) => {
         const objs = new ObjectSet();
         const { commit } = build(objs, root);
-        expect(closureOf(objs, commit)).toBeNull();
+        expect(await closureOf(objs, commit)).toBeNull();
         expect(fsckOf(objs, commit)).toBe(0);
         storeHonest(objs);
       }),
@@ -123,17 +124,17 @@ describe('type and size checks at every reference', () => {
     );
   });
 
-  test('one lie at any one reference is BAD_FORMAT on receive and a bad-format problem in fsck', () => {
-    fc.assert(
-      fc.property(
+  test('one lie at any one reference is BAD_FORMAT on receive and a bad-format problem in fsck', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         dir.chain((root) => {
           const refs = build(new ObjectSet(), root).refs;
           return fc.tuple(fc.constant(root), lie(refs));
         }),
-        ([root, l]) => {
+        async ([root, l]) => {
           const objs = new ObjectSet();
           const { commit } = build(objs, root, l);
-          expect(closureOf(objs, commit)).toBe('BAD_FORMAT');
+          expect(await closureOf(objs, commit)).toBe('BAD_FORMAT');
           expect(fsckOf(objs, commit)).toBeGreaterThan(0);
         },
       ),

@@ -10,8 +10,12 @@ import { storeBuffer } from '../../../src/store/file-writer.js';
 import { Repository } from '../../../src/store/repository.js';
 import { writeCommit, writeTree } from '../../../src/store/typed-objects.js';
 import { stagedClosure } from '../../../src/sync/protocol/closure.js';
+import { packStoreSource } from '../../../src/sync/protocol/object-source.js';
 import { tempDir } from '../../helpers/cli.js';
-import { errorOf } from '../../helpers/errors.js';
+import { errorOfAsync } from '../../helpers/errors.js';
+
+const closure = (store: PackStore, tips: ObjectId[], known?: { inlineFiles?: ReadonlySet<ObjectId> }) =>
+  stagedClosure(packStoreSource(store), tips, known);
 import { AUTHOR, T0 } from '../../helpers/history-repo.js';
 
 let dir: string;
@@ -58,8 +62,8 @@ function recording(store: PackStore): { writer: PackStore; ids: Set<ObjectId> } 
   return { writer, ids };
 }
 
-describe('stagedClosure', () => {
-  it('returns exactly the quarantined objects a complete push reaches', () => {
+describe('stagedClosure', async () => {
+  it('returns exactly the quarantined objects a complete push reaches', async () => {
     const { writer, ids } = recording(staging);
     const f1 = storeBuffer(writer, big('one', 90_000));
     const f2 = storeBuffer(writer, Buffer.from('small'));
@@ -72,14 +76,14 @@ describe('stagedClosure', () => {
     const c2 = commit(writer, root, [c1], 'second');
     staging.flush();
     expect(ids.size).toBeGreaterThan(6);
-    const got = stagedClosure(staging, [c2]);
+    const got = await closure(staging, [c2]);
     expect(new Set(got)).toEqual(ids);
     expect(got.length).toBe(ids.size);
     // Nothing became visible to ordinary readers.
     expect(repo.objects.has(c2)).toBe(false);
   });
 
-  it('reads no inline file the caller vouches for, and still checks its presence and type', () => {
+  it('reads no inline file the caller vouches for, and still checks its presence and type', async () => {
     const small = Array.from({ length: 20 }, (_, i) => storeBuffer(staging, Buffer.from(`small ${i}`)));
     const chunked = storeBuffer(staging, big('two', 90_000));
     const tree = writeTree(staging, [
@@ -97,8 +101,8 @@ describe('stagedClosure', () => {
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
-    const plain = stagedClosure(staging, [c]);
-    const vouched = stagedClosure(counted, [c], { inlineFiles });
+    const plain = await closure(staging, [c]);
+    const vouched = await closure(counted, [c], { inlineFiles });
     expect(new Set(vouched)).toEqual(new Set(plain));
     // The commit, the tree and the chunked file object are read; none of the 20 small files.
     expect(new Set(reads)).toEqual(new Set([c, tree, chunked.id]));
@@ -107,11 +111,11 @@ describe('stagedClosure', () => {
     const c2 = commit(staging, writeTree(staging, [{ name: 'g', kind: 'file', id: ghost, size: 10 }]));
     const c3 = commit(staging, writeTree(staging, [{ name: 'h', kind: 'file', id: tree, size: 10 }]));
     staging.flush();
-    expect(errorOf(() => stagedClosure(staging, [c2], { inlineFiles: new Set([ghost]) })).code).toBe('MISSING_OBJECT');
-    expect(errorOf(() => stagedClosure(staging, [c3], { inlineFiles: new Set([tree]) })).code).toBe('BAD_FORMAT');
+    expect((await errorOfAsync(() => closure(staging, [c2], { inlineFiles: new Set([ghost]) }))).code).toBe('MISSING_OBJECT');
+    expect((await errorOfAsync(() => closure(staging, [c3], { inlineFiles: new Set([tree]) }))).code).toBe('BAD_FORMAT');
   });
 
-  it('stops at objects already in the store', () => {
+  it('stops at objects already in the store', async () => {
     const base = storeBuffer(repo.objects, Buffer.from('already here'));
     const baseTree = writeTree(repo.objects, [{ name: 'x', kind: 'file', id: base.id, size: base.size }]);
     const parent = commit(repo.objects, baseTree);
@@ -123,10 +127,10 @@ describe('stagedClosure', () => {
     ]);
     const child = commit(staging, tree, [parent]);
     staging.flush();
-    expect(new Set(stagedClosure(staging, [child]))).toEqual(new Set([child, tree, f.id]));
+    expect(new Set(await closure(staging, [child]))).toEqual(new Set([child, tree, f.id]));
   });
 
-  it('refuses a closure with a missing object, naming it and what reached it', () => {
+  it('refuses a closure with a missing object, naming it and what reached it', async () => {
     const f = storeBuffer(staging, Buffer.from('present'));
     const absent = HASH_ONLY.put('file', encodeInlineFile(Buffer.from('never sent')));
     const tree = writeTree(staging, [
@@ -135,36 +139,36 @@ describe('stagedClosure', () => {
     ]);
     const c = commit(staging, tree);
     staging.flush();
-    const err = errorOf(() => stagedClosure(staging, [c]));
+    const err = await errorOfAsync(() => closure(staging, [c]));
     expect(err.code).toBe('MISSING_OBJECT');
     expect(err.data).toMatchObject({ id: absent, from: tree });
   });
 
-  it('refuses a missing tip and a missing parent', () => {
+  it('refuses a missing tip and a missing parent', async () => {
     const ghost = commit(HASH_ONLY, 'ab'.repeat(32));
-    expect(errorOf(() => stagedClosure(staging, [ghost])).code).toBe('MISSING_OBJECT');
+    expect((await errorOfAsync(() => closure(staging, [ghost]))).code).toBe('MISSING_OBJECT');
     const tree = writeTree(staging, []);
     const c = commit(staging, tree, [ghost]);
     staging.flush();
-    expect(errorOf(() => stagedClosure(staging, [c])).data).toMatchObject({ id: ghost, from: c });
+    expect((await errorOfAsync(() => closure(staging, [c]))).data).toMatchObject({ id: ghost, from: c });
   });
 
-  it('refuses a commit whose tree is a chunk', () => {
+  it('refuses a commit whose tree is a chunk', async () => {
     const chunk = staging.put('chunk', Buffer.from('raw bytes, not a tree'));
     const c = commit(staging, chunk);
     staging.flush();
-    const err = errorOf(() => stagedClosure(staging, [c]));
+    const err = await errorOfAsync(() => closure(staging, [c]));
     expect(err.code).toBe('BAD_FORMAT');
     expect(err.data).toMatchObject({ id: chunk, from: c });
   });
 
-  it('refuses a tip that is a tree, and a tree entry whose file is a commit', () => {
+  it('refuses a tip that is a tree, and a tree entry whose file is a commit', async () => {
     const tree = writeTree(staging, []);
     const c = commit(staging, tree);
     const bad = writeTree(staging, [{ name: 'f', kind: 'file', id: c, size: 1 }]);
     const c2 = commit(staging, bad);
     staging.flush();
-    expect(errorOf(() => stagedClosure(staging, [tree])).code).toBe('BAD_FORMAT');
-    expect(errorOf(() => stagedClosure(staging, [c2])).code).toBe('BAD_FORMAT');
+    expect((await errorOfAsync(() => closure(staging, [tree]))).code).toBe('BAD_FORMAT');
+    expect((await errorOfAsync(() => closure(staging, [c2]))).code).toBe('BAD_FORMAT');
   });
 });

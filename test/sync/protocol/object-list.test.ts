@@ -9,6 +9,9 @@ import type { ObjectId } from '../../../src/core/hash.js';
 import type { PackStore } from '../../../src/store/object-store.js';
 import { readCommit, readFileObject, readTree } from '../../../src/store/typed-objects.js';
 import { listObjects } from '../../../src/sync/protocol/object-list.js';
+import { packStoreSource } from '../../../src/sync/protocol/object-source.js';
+
+const list = (store: PackStore, wants: string[], haves: string[]) => listObjects(packStoreSource(store), wants, haves);
 import { makeCommit, tempRepo, type TempRepo } from '../../helpers/history-repo.js';
 
 /** Deterministic pseudo-random bytes (SHA-256 in counter mode). */
@@ -109,21 +112,21 @@ function fresh(): TempRepo {
 }
 
 describe('listObjects', () => {
-  it('lists, with what the receiver holds, everything the wanted commits reach', () => {
-    fc.assert(
-      fc.property(
+  it('lists, with what the receiver holds, everything the wanted commits reach', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         history,
         fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
         fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
         fc.boolean(),
-        (gens, wantMask, haveMask, strangerHave) => {
+        async (gens, wantMask, haveMask, strangerHave) => {
           const t = fresh();
           const ids = build(t, gens);
           const wants = ids.filter((_, i) => wantMask[i]);
           const haves = ids.filter((_, i) => haveMask[i]);
           // A receiver may name commits the sender never saw: they must be ignored, not trusted.
           if (strangerHave) haves.push('ab'.repeat(32));
-          const listed = listObjects(t.repo.objects, wants, haves);
+          const listed = await list(t.repo.objects, wants, haves);
           const held = closure(
             t.repo.objects,
             haves.filter((id) => ids.includes(id)),
@@ -141,15 +144,15 @@ describe('listObjects', () => {
     );
   });
 
-  it('lists nothing when the receiver already has every wanted commit', () => {
-    fc.assert(
-      fc.property(history, fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), (gens, mask) => {
+  it('lists nothing when the receiver already has every wanted commit', async () => {
+    await fc.assert(
+      fc.asyncProperty(history, fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), async (gens, mask) => {
         const t = fresh();
         const ids = build(t, gens);
         const wants = ids.filter((_, i) => mask[i]);
-        expect(listObjects(t.repo.objects, wants, wants).ids).toEqual([]);
+        expect((await list(t.repo.objects, wants, wants)).ids).toEqual([]);
         // An ancestor is held when a descendant is.
-        expect(listObjects(t.repo.objects, [ids[0]!], [ids[ids.length - 1]!]).ids.length).toBeLessThanOrEqual(
+        expect((await list(t.repo.objects, [ids[0]!], [ids[ids.length - 1]!])).ids.length).toBeLessThanOrEqual(
           closure(t.repo.objects, [ids[0]!]).size,
         );
         t.cleanup();
@@ -159,11 +162,11 @@ describe('listObjects', () => {
     );
   });
 
-  it('lists only the chunks an edit changed when the receiver has the previous version', () => {
+  it('lists only the chunks an edit changed when the receiver has the previous version', async () => {
     const t = fresh();
     const a = makeCommit(t.repo, { files: { 'd/big': BIG[0]!, 'small.txt': 'x' }, message: 'one' });
     const b = makeCommit(t.repo, { files: { 'd/big': edited(BIG[0]!, 5), 'small.txt': 'x' }, message: 'two' });
-    const listed = listObjects(t.repo.objects, [b], [a]);
+    const listed = await list(t.repo.objects, [b], [a]);
     const whole = closure(t.repo.objects, [b]);
     const old = closure(t.repo.objects, [a]);
     expect(listed.commits).toBe(1);
