@@ -10,6 +10,7 @@ import { createCairnServer } from '../../sync/server/server.js';
 import { DEFAULT_LIMITS, type ServerLimits } from '../../sync/protocol/messages.js';
 import { printJson, type CommandContext } from '../context.js';
 import { action } from '../run-action.js';
+import { chooseStorage, type StorageFlags } from '../serve-storage.js';
 
 /**
  * The server's limits (docs/PROTOCOL.md §8, docs/DEPLOY.md "Limits"): each is a flag, else the
@@ -109,8 +110,7 @@ function camel(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-interface ServeFlags {
-  root: string;
+interface ServeFlags extends StorageFlags {
   host: string;
   port: string;
   tlsCert?: string;
@@ -127,8 +127,16 @@ interface ServeFlags {
 export function register(program: Command, ctx: CommandContext): void {
   const serve = program
     .command('serve')
-    .description('host every repository under a folder over HTTP(S) for clone, fetch and push')
-    .option('--root <dir>', 'folder holding the repositories (each is served at /<its path>)', '.')
+    .description('host repositories over HTTP(S) for clone, fetch and push: from a folder, or from PostgreSQL + S3 for several servers')
+    .option('--root <dir>', 'folder holding the repositories (each is served at /<its path>; default: the current folder)')
+    .option('--db <url>', 'PostgreSQL for refs, object index and quarantine: postgres://USER@HOST:PORT/DB (env CAIRN_SERVE_DB; with --objects)')
+    .option('--db-schema <name>', 'PostgreSQL schema holding cairn\'s tables (default cairn; env CAIRN_SERVE_DB_SCHEMA)')
+    .option('--objects <s3url>', 'S3-compatible storage for packs: s3://BUCKET/PREFIX/ (env CAIRN_SERVE_OBJECTS; with --db)')
+    .option('--s3-endpoint <url>', 'S3 endpoint, e.g. http://radosgw:7480 (default AWS; env CAIRN_SERVE_S3_ENDPOINT)')
+    .option('--s3-region <region>', 'S3 region (default AWS_REGION, else us-east-1)')
+    .option('--cache-dir <dir>', 'local cache of pack ranges read from S3 (default a folder under the temp dir; env CAIRN_SERVE_CACHE_DIR)')
+    .option('--cache-size <bytes>', `bound on --cache-dir (default ${1 << 30}; env CAIRN_SERVE_CACHE_SIZE)`)
+    .option('--config <file>', 'JSON file with db, dbSchema, objects, s3Endpoint, s3Region, awsAccessKeyId, awsSecretAccessKey, cacheDir, cacheSize (flags and env win)')
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free port)', '7070')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
@@ -149,14 +157,22 @@ export function register(program: Command, ctx: CommandContext): void {
     .addHelpText(
       'after',
       `
-Repositories are addressed by their path under --root: a repository in ROOT/team/sales is
+Repositories are addressed by their path: a repository in ROOT/team/sales is
 http://HOST:PORT/team/sales. A push to a path that holds no repository creates one when the token
 may write there. Without --tokens every request may read and write, which is only allowed on a
-loopback address. GET /healthz answers 200 when the server is up; GET /metrics serves Prometheus
-metrics (cairn_*). Stops cleanly on SIGINT or SIGTERM.
+loopback address. GET /healthz answers 200 when the server is up; GET /readyz answers 503 while its
+storage (PostgreSQL, S3) cannot be reached; GET /metrics serves Prometheus metrics (cairn_*). Stops
+cleanly on SIGINT or SIGTERM.
+
+With --db and --objects the server keeps nothing itself (but a cache): run several behind a load
+balancer (docs/DEPLOY.md). It creates its schema and the bucket when missing. S3 credentials come
+from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the --config file), the database password from
+the URL or PGPASSWORD.
 
 Examples:
   $ cairn serve --root /srv/cairn --port 7070
+  $ AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… cairn serve --host 0.0.0.0 --tokens /etc/cairn/tokens \\
+        --db postgres://cairn@db:5432/cairn --objects s3://cairn-packs/prod/ --s3-endpoint http://radosgw:7480
   $ cairn serve --root /srv/cairn --host 0.0.0.0 --tokens /etc/cairn/tokens \\
         --tls-cert cert.pem --tls-key key.pem
   tokens file:
@@ -167,7 +183,7 @@ Examples:
     // Not repoAction: serve has no repository of its own; the server opens the one each request names.
     .action(
       action(ctx, async (opts: ServeFlags & Record<string, string | boolean | undefined>) => {
-        const root = resolve(ctx.cwd, opts.root);
+        const choice = chooseStorage(opts, ctx.env, ctx.cwd);
         const port = intOption(opts.port, '--port', 0, 65535);
         const loopback = opts.host === '127.0.0.1' || opts.host === '::1' || opts.host === 'localhost';
         let auth = Authorizer.open();
@@ -202,7 +218,16 @@ Examples:
           .map((a) => a.trim())
           .filter((a) => a !== '');
         for (const a of proxies) if (isIP(a) === 0) throw new UsageError(`--trusted-proxy takes IP addresses, not '${a.slice(0, 100)}'`);
-        const srv = createCairnServer({ root, auth, limits, allowForce: !opts.denyForce, logger, tls, trustedProxies: proxies });
+        const storage = await choice.open();
+        const srv = createCairnServer({
+          ...(storage !== undefined ? { storage } : { root: choice.root! }),
+          auth,
+          limits,
+          allowForce: !opts.denyForce,
+          logger,
+          tls,
+          trustedProxies: proxies,
+        });
         await new Promise<void>((ok, fail) => {
           srv.server.once('error', (err: NodeJS.ErrnoException) =>
             fail(new IoError(`cannot listen on ${opts.host}:${port}: ${err.code ?? err.message}`, { host: opts.host, port })),
@@ -212,8 +237,18 @@ Examples:
         const addr = srv.server.address() as AddressInfo;
         const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
         const url = `${tls === undefined ? 'http' : 'https'}://${host}:${addr.port}`;
-        if (opts.json) printJson(ctx, { url, root, port: addr.port, auth: auth.isOpen ? 'open' : 'tokens', pid: process.pid });
-        else ctx.out.write(`cairn serve: listening on ${url} (root ${root}${auth.isOpen ? ', no tokens: open to local users' : ''})\n`);
+        if (opts.json)
+          printJson(ctx, {
+            url,
+            ...(choice.root !== undefined ? { root: choice.root } : {}),
+            backend: choice.kind,
+            storage: choice.describe,
+            port: addr.port,
+            auth: auth.isOpen ? 'open' : 'tokens',
+            pid: process.pid,
+          });
+        else
+          ctx.out.write(`cairn serve: listening on ${url} (${choice.describe}${auth.isOpen ? ', no tokens: open to local users' : ''})\n`);
         await new Promise<void>((done) => {
           const stop = () => {
             process.off('SIGINT', stop);
