@@ -14,8 +14,8 @@ import { migrate, quoteSchema } from './pg-schema.js';
 export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
 /**
- * Which of `ids` the repository does not store. Injected because the object index is not built yet;
- * it is called once per update, inside the update's transaction and with its client (`tx`), so the
+ * Which of `ids` the repository does not store. Injected (pg-objects.ts indexMissingObjects is the
+ * object index's answer; tests of refs alone pass a set); it is called once per update, inside the update's transaction and with its client (`tx`), so the
  * PostgreSQL object index can answer with one indexed query that sees the same snapshot and, in the
  * push transaction, the rows it has just promoted.
  */
@@ -81,7 +81,7 @@ export async function openPgRepository(
 /** Clients given an 'error' listener: pg emits 'error' on a checked-out client whose socket ends. */
 const listened = new WeakSet<pg.PoolClient>();
 
-async function connect(pool: pg.Pool, url: string, doing: string): Promise<pg.PoolClient> {
+export async function connect(pool: pg.Pool, url: string, doing: string): Promise<pg.PoolClient> {
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -98,7 +98,7 @@ async function connect(pool: pg.Pool, url: string, doing: string): Promise<pg.Po
 }
 
 /** Runs `fn`, turning any non-cairn failure into a typed one. */
-async function guard<T>(url: string, doing: string, fn: () => Promise<T>): Promise<T> {
+export async function guard<T>(url: string, doing: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
@@ -314,44 +314,63 @@ export class PgRefStore implements ServerRefStore {
     return guard(this.url, doing, fn);
   }
 
-  /**
-   * Runs `fn` in one READ COMMITTED transaction on a pooled client. A deadlock, a serialization
-   * failure or a unique violation (two creators of one absent ref) rolls back and runs `fn` again,
-   * at most maxAttempts times with a short jittered pause; the next attempt then sees the winner's
-   * committed rows, so a lost race ends as REF_MOVED with the found value. Cairn errors thrown by
-   * `fn` roll back and propagate; other failures become typed (pgFailure).
-   */
-  private async transaction<T>(doing: string, fn: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      const client = await connect(this.pool, this.url, doing);
-      let broken = false;
-      try {
-        await client.query('BEGIN');
-        const out = await fn(client);
-        await client.query('COMMIT');
-        return out;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-        if (err instanceof CairnError) throw err;
-        if (isRetryableConflict(err) || isUniqueViolation(err)) {
-          if (attempt >= this.maxAttempts) {
-            throw new LockedError(`the refs of this repository are busy (${attempt} attempts lost to concurrent updates); try again`, {
-              what: 'refs',
-              attempts: attempt,
-              retryable: true,
-            });
-          }
-          this.onRetry?.((err as { code: string }).code, attempt);
-          await sleep(Math.floor(Math.random() * 10 * attempt));
-          continue;
-        }
+  /** One transaction of this store (runTransaction with its retry settings). */
+  private transaction<T>(doing: string, fn: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
+    return runTransaction(this.pool, this.url, doing, fn, { maxAttempts: this.maxAttempts, onRetry: this.onRetry });
+  }
+}
+
+export interface TransactionOptions {
+  /** Runs at most (default 8). */
+  maxAttempts?: number;
+  onRetry?: ((sqlstate: string, attempt: number) => void) | undefined;
+}
+
+/**
+ * Runs `fn` in one READ COMMITTED transaction on a pooled client. A deadlock, a serialization
+ * failure or a unique violation (two creators of one absent ref) rolls back and runs `fn` again,
+ * at most maxAttempts times with a short jittered pause; the next attempt then sees the winner's
+ * committed rows, so a lost race ends as REF_MOVED with the found value. Cairn errors thrown by
+ * `fn` roll back and propagate; other failures become typed (pgFailure). Exported for the push
+ * transaction (pg-objects.ts publish), which promotes objects and then calls applyUpdates in it.
+ */
+export async function runTransaction<T>(
+  pool: pg.Pool,
+  url: string,
+  doing: string,
+  fn: (tx: pg.PoolClient) => Promise<T>,
+  opts: TransactionOptions = {},
+): Promise<T> {
+  const maxAttempts = opts.maxAttempts ?? 8;
+  for (let attempt = 1; ; attempt++) {
+    const client = await connect(pool, url, doing);
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
         broken = true;
-        throw pgFailure(err, this.url, doing);
-      } finally {
-        client.release(broken);
+      });
+      if (err instanceof CairnError) throw err;
+      if (isRetryableConflict(err) || isUniqueViolation(err)) {
+        if (attempt >= maxAttempts) {
+          throw new LockedError(`the refs of this repository are busy (${attempt} attempts lost to concurrent updates); try again`, {
+            what: 'refs',
+            attempts: attempt,
+            retryable: true,
+          });
+        }
+        opts.onRetry?.((err as { code: string }).code, attempt);
+        await sleep(Math.floor(Math.random() * 10 * attempt));
+        continue;
       }
+      broken = true;
+      throw pgFailure(err, url, doing);
+    } finally {
+      client.release(broken);
     }
   }
 }

@@ -1,12 +1,13 @@
 // The PostgreSQL schema of the server backend (docs/FORMAT.md §17): versioned by one
 // `meta.schema_version` row, migrated forward one step per transaction under an advisory lock (so
 // several servers starting at once migrate it once), and refused when newer than this cairn knows.
-// Later steps (the object index, the quarantine, the pack list) are appended to MIGRATIONS.
+// Version 2 adds the object index, the quarantine and the pack list (§17.1); later steps are
+// appended to MIGRATIONS.
 import type pg from 'pg';
 import { BadFormatError } from '../../../errors.js';
 
 /** The schema version this cairn implements: the number of MIGRATIONS. */
-export const PG_SCHEMA_VERSION = 1;
+export const PG_SCHEMA_VERSION = 2;
 
 /** Step i (0-based) takes the schema from version i to i + 1. `{S}` stands for the quoted schema name. */
 const MIGRATIONS: readonly string[] = [
@@ -33,6 +34,48 @@ const MIGRATIONS: readonly string[] = [
      message text NOT NULL
    );
    CREATE INDEX reflog_ref ON {S}.reflog (repo, ref, seq);`,
+  // Ids are bytea (32 bytes), not hex text: measured on 1M rows, the (repo, id) index is 85 MB
+  // against 131 MB and the table 73 MB against 104 MB, with the absent-ids query as fast or faster
+  // (docs/FORMAT.md §17.1). A smaller index stays in memory longer as a repository grows.
+  // `objects` has no foreign key to `repositories`: `pack` already names it through `packs`, and a
+  // second check per inserted row would only slow the promote of a 100k-object push.
+  `CREATE TABLE {S}.packs (
+     id bigserial PRIMARY KEY,
+     repo bigint NOT NULL REFERENCES {S}.repositories (id),
+     name text COLLATE "C" NOT NULL UNIQUE,
+     kind text NOT NULL CHECK (kind IN ('meta', 'data')),
+     bytes bigint NOT NULL,
+     objects integer NOT NULL,
+     created bigint NOT NULL
+   );
+   CREATE INDEX packs_repo ON {S}.packs (repo, created);
+   CREATE TABLE {S}.objects (
+     repo bigint NOT NULL,
+     id bytea NOT NULL,
+     type smallint NOT NULL,
+     size bigint NOT NULL,
+     pack bigint NOT NULL REFERENCES {S}.packs (id),
+     "offset" bigint NOT NULL,
+     stored_len bigint NOT NULL,
+     comp smallint NOT NULL,
+     file_size bigint,
+     PRIMARY KEY (repo, id)
+   );
+   CREATE TABLE {S}.staged (
+     repo bigint NOT NULL,
+     id bytea NOT NULL,
+     type smallint NOT NULL,
+     size bigint NOT NULL,
+     pack bigint NOT NULL REFERENCES {S}.packs (id),
+     "offset" bigint NOT NULL,
+     stored_len bigint NOT NULL,
+     comp smallint NOT NULL,
+     file_size bigint,
+     client text NOT NULL,
+     created bigint NOT NULL,
+     PRIMARY KEY (repo, id)
+   );
+   CREATE INDEX staged_created ON {S}.staged (repo, created);`,
 ];
 
 /** A schema name this module will interpolate into SQL: lower-case letters, digits, underscores. */
