@@ -334,7 +334,8 @@ export class PgRepository implements RepositoryStorage {
    * write, log) on the same transaction. Deadlocks and serialization failures run it again.
    */
   async publish(req: PublishRequest): Promise<number> {
-    const promote = checked(req.promote);
+    // Sorted: two pushes promoting the same objects lock their staged rows in the same order.
+    const promote = checked(req.promote).sort();
     for (const m of req.moves) {
       if (m.next !== null && !isObjectId(m.next)) throw new BadFormatError(`not an object id: ${String(m.next).slice(0, 80)}`, {});
     }

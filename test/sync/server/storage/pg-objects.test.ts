@@ -354,3 +354,91 @@ describe('PostgreSQL + S3: configuration, metrics, credentials', () => {
     ]);
   });
 });
+
+describe('PostgreSQL + S3: pushes racing through several servers', () => {
+  let servers: ServerStorage[];
+  beforeAll(async () => {
+    servers = [storage, await f.open({ poolSize: 3 }), await f.open({ poolSize: 3 })];
+  });
+
+  it('8 pushes to one branch from one base: exactly one wins, the others get REF_MOVED with the winner, their objects stay staged', async () => {
+    const name = `objects/race-${Date.now().toString(36)}`;
+    const first = await repo(servers[0], name);
+    const base = history('race8-base');
+    await stage(first, base.objects);
+    await first.publish({
+      promote: ids(base.objects),
+      moves: [{ name: 'refs/heads/main', expected: null, next: base.commit }],
+      who: 't',
+      message: 'base',
+    });
+    const clients = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const r = await repo(servers[i % servers.length], name);
+        const h = history(`race8-${i}`, [base.commit]);
+        await stage(r, h.objects);
+        return { r, h };
+      }),
+    );
+    const outcomes = await Promise.all(
+      clients.map(({ r, h }) =>
+        r
+          .publish({
+            promote: ids(h.objects),
+            moves: [{ name: 'refs/heads/main', expected: base.commit, next: h.commit }],
+            who: 't',
+            message: 'race',
+          })
+          .then(
+            () => ({ won: true as const, commit: h.commit }),
+            (err: unknown) => ({ won: false as const, commit: h.commit, err: err as CairnError }),
+          ),
+      ),
+    );
+    const winners = outcomes.filter((o) => o.won);
+    expect(winners).toHaveLength(1);
+    const tip = await first.refs.resolve('refs/heads/main');
+    expect(tip).toBe(winners[0]!.commit);
+    for (const o of outcomes.filter((x) => !x.won)) {
+      expect(o.err?.code).toBe('REF_MOVED');
+      expect(o.err?.data).toMatchObject({ found: tip });
+    }
+    for (const { r, h } of clients) {
+      const where = await r.staged.whereMany([h.commit]);
+      expect(where.get(h.commit)?.where).toBe(h.commit === tip ? 'store' : 'staged');
+    }
+    expect(await first.refs.reflog('refs/heads/main')).toHaveLength(2);
+  });
+
+  it('multi-ref publishes in opposite orders, sharing their objects, never fail with a deadlock', async () => {
+    const name = `objects/opposite-${Date.now().toString(36)}`;
+    const shared = history('opposite-shared');
+    const rs = await Promise.all(servers.map((s) => repo(s, name)));
+    for (const r of rs) await stage(r, shared.objects);
+    const names = ['refs/heads/a', 'refs/heads/b', 'refs/heads/c'];
+    const errors: unknown[] = [];
+    let promoted = 0;
+    await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        const r = rs[i % rs.length]!;
+        for (let round = 0; round < 5; round++) {
+          const order = i % 2 === 0 ? names : [...names].reverse();
+          try {
+            const n = await r.publish({
+              promote: i % 2 === 0 ? ids(shared.objects) : [...ids(shared.objects)].reverse(),
+              moves: order.map((n) => ({ name: n, expected: undefined, next: shared.commit })),
+              who: `client ${i}`,
+              message: `round ${round}`,
+            });
+            promoted += n; // after the await: `promoted += await …` would read it before
+          } catch (err) {
+            errors.push(err);
+          }
+        }
+      }),
+    );
+    expect(errors).toEqual([]);
+    expect(promoted).toBe(shared.objects.length);
+    for (const n of names) expect(await rs[0]!.refs.resolve(n)).toBe(shared.commit);
+  });
+});
