@@ -4,6 +4,8 @@
 // and never returned (a real fault proxy, test/helpers/s3-fault-proxy.ts, and a pack rewritten in
 // place), the crash window "S3 upload done, rows not inserted" leaving a pack no row names, readiness,
 // metrics, and no credentials in errors or figures. Real PostgreSQL 15 and radosgw.
+import { randomBytes } from 'node:crypto';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import { PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -440,5 +442,63 @@ describe('PostgreSQL + S3: pushes racing through several servers', () => {
     expect(errors).toEqual([]);
     expect(promoted).toBe(shared.objects.length);
     for (const n of names) expect(await rs[0]!.refs.resolve(n)).toBe(shared.commit);
+  });
+});
+
+describe('PostgreSQL + S3: large reads and a lost database', () => {
+  it('streams 24 MiB of records over three packs in verified groups', async () => {
+    const r = await repo();
+    const chunks: TestObject[] = Array.from({ length: 24 }, () => {
+      const body = randomBytes(1 << 20);
+      return { id: hashObject('chunk', body), type: 'chunk' as const, body, stored: body, comp: COMP_NONE };
+    });
+    await receiveLike(r.stager('big'), r.flushPolicy, chunks);
+    await r.publish({ promote: ids(chunks), moves: [], who: 't', message: 'big' });
+    const packs = await f.admin.query<{ n: string }>(
+      `SELECT count(DISTINCT pack) AS n FROM ${f.schema}.objects WHERE encode(id, 'hex') = ANY($1::text[])`,
+      [ids(chunks)],
+    );
+    expect(Number(packs.rows[0]!.n)).toBe(3);
+    const seen = new Map<string, number>();
+    for await (const rec of await r.records(ids(chunks))) seen.set(rec.id, rec.stored.length);
+    expect([...seen.keys()].sort()).toEqual(ids(chunks).sort());
+    for (const c of chunks) expect(seen.get(c.id)).toBe(c.body.length);
+  });
+
+  it('a database that cannot be reached: ready() says so, and object lookups fail as retryable IO (503), not as pg errors', async () => {
+    const target = new URL(engines().pgUrl);
+    const sockets = new Set<Socket>();
+    const relay = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port), target.hostname);
+      client.pipe(upstream).pipe(client);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => sockets.delete(s));
+      }
+    });
+    await new Promise<void>((res) => relay.listen(0, '127.0.0.1', res));
+    const port = (relay.address() as AddressInfo).port;
+    const viaRelay = new URL(engines().pgUrl);
+    viaRelay.port = String(port);
+    viaRelay.password = 'relay-Secret-99';
+    const s = await f.open({ databaseUrl: viaRelay.toString(), readyTimeoutMs: 1500 });
+    const r = await repo(s);
+    expect(await s.ready()).toEqual({ ready: true, problems: [] });
+    await new Promise<void>((res) => {
+      relay.close(() => res());
+      for (const sock of sockets) sock.destroy();
+    });
+    const state = await s.ready();
+    expect(state.ready).toBe(false);
+    expect(state.problems).toHaveLength(1);
+    expect(state.problems[0]).toContain(`127.0.0.1:${port}`);
+    expect(state.problems[0]).not.toContain('relay-Secret-99');
+    const err = await failure(() => r.lacking([hashObject('chunk', Buffer.from('x'))]));
+    expect(err.code).toBe('IO');
+    expect(err.data).toMatchObject({ retryable: true, backend: 'postgres' });
+    expect(err.message).not.toContain('relay-Secret-99');
+    const err2 = await failure(() => r.publish({ promote: [], moves: [], who: 't', message: 'm' }));
+    expect(err2.data).toMatchObject({ retryable: true });
   });
 });
