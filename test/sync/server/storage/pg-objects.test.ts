@@ -317,6 +317,22 @@ describe('PostgreSQL + S3: configuration, metrics, credentials', () => {
     expect(storage.describe).not.toContain(engines().s3SecretKey);
   });
 
+  it('creates its schema at version 2 on open, and refuses a newer one', async () => {
+    const schema = `${f.schema}_newer`;
+    try {
+      const s = await f.open({ schema });
+      const v = await f.admin.query<{ value: string }>(`SELECT value FROM ${schema}.meta WHERE key = 'schema_version'`);
+      expect(v.rows[0]?.value).toBe('2');
+      await s.close();
+      await f.admin.query(`UPDATE ${schema}.meta SET value = '3' WHERE key = 'schema_version'`);
+      const err = await failure(() => f.open({ schema }));
+      expect(err.code).toBe('BAD_FORMAT');
+      expect(err.data).toMatchObject({ reason: 'newer', found: 3, supported: 2 });
+    } finally {
+      await f.admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    }
+  });
+
   it('a wrong database password is refused without showing it', async () => {
     const u = new URL(engines().pgUrl);
     u.password = 'sekrit-Pa55word';
