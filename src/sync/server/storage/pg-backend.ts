@@ -6,13 +6,13 @@
 // created when missing. Credentials never reach a log line, an error or a metric: the database is
 // named host:port/db (pg-errors.ts), S3 errors carry operation, bucket and status only (s3-attempt.ts).
 import type pg from 'pg';
-import { Counter, Histogram, type Metric, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Metric, type Registry } from 'prom-client';
 import { CairnError, IoError, UsageError } from '../../../errors.js';
 import type { ObjectId } from '../../../core/hash.js';
 import type { FlushPolicy } from '../../protocol/object-source.js';
 import type { ReadyState, RepositoryStorage, ServerStorage } from './backend.js';
 import { LATENCY_BUCKETS_MS, PackBucket, S3_OPS, type OpStats, type RetryOptions } from './pack-bucket.js';
-import { PackCache } from './pack-cache.js';
+import { PackCache, type PackCacheStats } from './pack-cache.js';
 import { describeDatabase, pgFailure } from './pg-errors.js';
 import { indexMissingObjects, PgRepository } from './pg-objects.js';
 import { createPgPool } from './pg-pool.js';
@@ -79,8 +79,8 @@ function describeEndpoint(endpoint: string | undefined): string {
 
 const PG_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** A metric whose values come from a snapshot at scrape time (prom-client reads `get()`). */
-function snapshotMetric(name: string, help: string, type: 'counter' | 'gauge' | 'histogram', values: () => unknown[]): Metric {
+/** A metric whose values come whole from a snapshot at scrape time (the registry reads `get()`). */
+function snapshotMetric(name: string, help: string, type: 'histogram', values: () => unknown[]): Metric {
   return {
     name,
     help,
@@ -279,39 +279,26 @@ class PgS3Storage implements ServerStorage {
       }
       return out;
     };
-    const byOp = (pick: (s: OpStats) => number) => () => Object.entries(s3()).map(([op, st]) => ({ labels: { op }, value: pick(st) }));
-    registry.registerMetric(
-      snapshotMetric(
-        'cairn_s3_requests_total',
-        'S3 requests sent (retries included), by operation',
-        'counter',
-        byOp((x) => x.requests),
-      ),
-    );
-    registry.registerMetric(
-      snapshotMetric(
-        'cairn_s3_errors_total',
-        'S3 requests that failed, by operation',
-        'counter',
-        byOp((x) => x.errors),
-      ),
-    );
-    registry.registerMetric(
-      snapshotMetric(
-        'cairn_s3_retries_total',
-        'S3 requests that were retries, by operation',
-        'counter',
-        byOp((x) => x.retries),
-      ),
-    );
-    registry.registerMetric(
-      snapshotMetric(
-        'cairn_s3_bytes_total',
-        'Body bytes sent (put) or received (get) by S3 requests, by operation',
-        'counter',
-        byOp((x) => x.bytes),
-      ),
-    );
+    // Counters and gauges read the engines' own figures at scrape time (prom-client collect()).
+    const registers = [registry];
+    const counterByOp = (name: string, help: string, pick: (st: OpStats) => number): void => {
+      new Counter({
+        name,
+        help,
+        labelNames: ['op'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [op, st] of Object.entries(s3())) this.inc({ op }, pick(st));
+        },
+      });
+    };
+    counterByOp('cairn_s3_requests_total', 'S3 requests sent (retries included), by operation', (x) => x.requests);
+    counterByOp('cairn_s3_errors_total', 'S3 requests that failed, by operation', (x) => x.errors);
+    counterByOp('cairn_s3_retries_total', 'S3 requests that were retries, by operation', (x) => x.retries);
+    counterByOp('cairn_s3_bytes_total', 'Body bytes sent (put) or received (get) by S3 requests, by operation', (x) => x.bytes);
+    // prom-client's Histogram can only observe single values, and PackBucket keeps its latencies
+    // already bucketed (s3-attempt.ts LATENCY_BUCKETS_MS): this one metric is served from them as is.
     const h = 'cairn_s3_request_duration_seconds';
     registry.registerMetric(
       snapshotMetric(h, 'S3 request latency, by operation', 'histogram', () =>
@@ -333,39 +320,29 @@ class PgS3Storage implements ServerStorage {
     );
     const cache = this.cache;
     if (cache !== undefined) {
-      const one = (pick: (s: ReturnType<PackCache['stats']>) => number) => () => [{ labels: {}, value: pick(cache.stats()) }];
-      registry.registerMetric(
-        snapshotMetric(
-          'cairn_pack_cache_hits_total',
-          'Pack ranges served from the local cache',
-          'counter',
-          one((x) => x.hits),
-        ),
-      );
-      registry.registerMetric(
-        snapshotMetric(
-          'cairn_pack_cache_misses_total',
-          'Pack ranges not in the local cache (read from S3)',
-          'counter',
-          one((x) => x.misses),
-        ),
-      );
-      registry.registerMetric(
-        snapshotMetric(
-          'cairn_pack_cache_evictions_total',
-          'Cache entries evicted to stay within the bound',
-          'counter',
-          one((x) => x.evictions),
-        ),
-      );
-      registry.registerMetric(
-        snapshotMetric(
-          'cairn_pack_cache_bytes',
-          'Bytes held in the local pack cache',
-          'gauge',
-          one((x) => x.bytes),
-        ),
-      );
+      const cacheCounter = (name: string, help: string, pick: (st: PackCacheStats) => number): void => {
+        new Counter({
+          name,
+          help,
+          registers,
+          collect() {
+            this.reset();
+            this.inc(pick(cache.stats()));
+          },
+        });
+      };
+      cacheCounter('cairn_pack_cache_hits_total', 'Pack ranges served from the local cache', (x) => x.hits);
+      cacheCounter('cairn_pack_cache_misses_total', 'Pack ranges not in the local cache (read from S3)', (x) => x.misses);
+      cacheCounter('cairn_pack_cache_evictions_total', 'Cache entries evicted to stay within the bound', (x) => x.evictions);
+      cacheCounter('cairn_pack_cache_corrupt_total', 'Cache entries found damaged and deleted (read from S3 again)', (x) => x.corrupt);
+      new Gauge({
+        name: 'cairn_pack_cache_bytes',
+        help: 'Bytes held in the local pack cache',
+        registers,
+        collect() {
+          this.set(cache.stats().bytes);
+        },
+      });
     }
   }
 
