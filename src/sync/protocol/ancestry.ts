@@ -1,4 +1,4 @@
-// Commit-graph walks over an ObjectSource (object-source.ts): the two-sided paint of
+// Commit-graph walks over an ObjectSource (object-source.ts, docs/PROTOCOL.md §5): the two-sided paint of
 // ops/history/ahead-behind.ts driven asynchronously, each round of the walk loading the headers of
 // up to BATCH commits' parents with one batched read, so a remote store is asked once per level of
 // history, not once per commit.
