@@ -23,6 +23,8 @@ export interface FaultProxy {
   url: string;
   /** Inject `fault` into the next `times` requests with this method. */
   inject(method: string, fault: Fault, times: number): void;
+  /** Drops every fault not yet injected. */
+  clear(): void;
   /** Requests seen by method (faulted ones included). */
   counts(): Record<string, number>;
   /** The most requests of one method in flight at once since the last reset. */
@@ -103,6 +105,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
+    clear() {
+      rules.length = 0;
+    },
     inject(method, fault, times) {
       rules.push({ method, fault, left: times });
     },

@@ -145,6 +145,7 @@ describe('three servers behind nginx', () => {
       const res = await withRepo(dir, (repo) =>
         commit(repo, { message: `client ${k}`, author: AUTHOR, time: TIME, tzOffset: 0, all: true }),
       );
+      if (!res.committed) throw new Error(`client ${k}: nothing committed`);
       own.push(res.id);
     }
     let pending = dirs.map((_, k) => k);
@@ -212,7 +213,11 @@ describe('three servers behind nginx', () => {
             await fetchRemote(repo, { url, remoteName: 'origin', who: WHO });
             const names = side === 0 ? ['b1', 'b2'] : ['b2', 'b1'];
             for (const n of names) {
-              repo.refs.update([{ name: `refs/heads/${n}`, next: repo.refs.resolve(`refs/remotes/origin/${n}`) }], WHO, 'sync');
+              repo.refs.update(
+                [{ name: `refs/heads/${n}`, expected: undefined, next: repo.refs.resolve(`refs/remotes/origin/${n}`) }],
+                WHO,
+                'sync',
+              );
             }
             const res = commit(repo, {
               message: `side ${side} round ${round}`,
@@ -221,7 +226,8 @@ describe('three servers behind nginx', () => {
               tzOffset: 0,
               allowEmpty: true,
             });
-            for (const n of names) repo.refs.update([{ name: `refs/heads/${n}`, next: res.id }], WHO, 'move');
+            if (!res.committed) throw new Error('nothing committed');
+            for (const n of names) repo.refs.update([{ name: `refs/heads/${n}`, expected: undefined, next: res.id }], WHO, 'move');
             return pushRefs(repo, {
               url,
               remoteName: 'origin',
