@@ -333,6 +333,25 @@ describe('PostgreSQL + S3: configuration, metrics, credentials', () => {
     }
   });
 
+  it('fileSizes of files staged with their size reads nothing from S3 (the index has it)', async () => {
+    const r = await repo();
+    const hist = history('no-read-sizes');
+    await stage(r, hist.objects);
+    await r.publish({ promote: ids(hist.objects), moves: [], who: 't', message: 'm' });
+    const reads = async (): Promise<number> => {
+      const text = await registry.metrics();
+      return (
+        metric(text, 'cairn_s3_requests_total', { op: 'get' }) +
+        metric(text, 'cairn_pack_cache_hits_total') +
+        metric(text, 'cairn_pack_cache_misses_total')
+      );
+    };
+    const before = await reads();
+    const sizes = await r.objects.fileSizes(await r.objects.whereMany(ids(hist.files)));
+    expect(await reads()).toBe(before);
+    for (const file of hist.files) expect(sizes.get(file.id)).toBe(file.fileSize);
+  });
+
   it('a wrong database password is refused without showing it', async () => {
     const u = new URL(engines().pgUrl);
     u.password = 'sekrit-Pa55word';
