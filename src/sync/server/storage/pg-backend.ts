@@ -281,6 +281,18 @@ class PgS3Storage implements ServerStorage {
     };
     // Counters and gauges read the engines' own figures at scrape time (prom-client collect()).
     const registers = [registry];
+    const pool = this.pool;
+    new Gauge({
+      name: 'cairn_pg_pool_connections',
+      help: 'PostgreSQL connections of this server: open (total), idle, and requests waiting for one',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        this.set({ state: 'total' }, pool.totalCount);
+        this.set({ state: 'idle' }, pool.idleCount);
+        this.set({ state: 'waiting' }, pool.waitingCount);
+      },
+    });
     const counterByOp = (name: string, help: string, pick: (st: OpStats) => number): void => {
       new Counter({
         name,

@@ -311,6 +311,7 @@ describe('PostgreSQL + S3: configuration, metrics, credentials', () => {
     expect(metric(text, 'cairn_s3_request_duration_seconds_count', { op: 'put' })).toBeGreaterThan(0);
     expect(metric(text, 'cairn_pack_cache_hits_total')).toBeGreaterThan(0);
     expect(text).toMatch(/cairn_pack_cache_misses_total \d/);
+    expect(metric(text, 'cairn_pg_pool_connections', { state: 'total' })).toBeGreaterThan(0);
     expect(text).toMatch(/cairn_pg_errors_total|# TYPE cairn_pg_errors_total counter/);
     expect(text).not.toContain(engines().s3SecretKey);
     expect(text).not.toContain(engines().s3AccessKey);
