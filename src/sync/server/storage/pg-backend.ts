@@ -247,7 +247,11 @@ class PgS3Storage implements ServerStorage {
       ).catch((err: unknown) => {
         problems.push(err instanceof IoError ? err.message : pgFailure(err, this.config.databaseUrl, 'checking readiness').message);
       }),
-      withTimeout(this.probe.ensureBucket(), ms, `S3 bucket ${this.bucket.bucket} at ${describeEndpoint(this.config.endpoint)}`).catch(
+      withTimeout(this.probe.bucketExists(), ms, `S3 bucket ${this.bucket.bucket} at ${describeEndpoint(this.config.endpoint)}`).then(
+        (exists) => {
+          // Not re-created here: rows name packs in it, so an empty new bucket would only hide the loss.
+          if (!exists) problems.push(`S3 bucket ${this.bucket.bucket} at ${describeEndpoint(this.config.endpoint)} does not exist`);
+        },
         (err: unknown) => {
           problems.push(err instanceof IoError ? err.message : `S3 bucket ${this.bucket.bucket} cannot be reached`);
         },
