@@ -287,6 +287,28 @@ describe('PostgreSQL + S3: the crash window between upload and rows', () => {
   });
 });
 
+describe('PostgreSQL + S3: a failed flush', () => {
+  it('is sticky: a flush nobody awaited fails the next put and the close, never an unhandled rejection', async () => {
+    const failing = await f.open({
+      afterUpload: async () => {
+        throw new Error('rows could not be inserted');
+      },
+    });
+    const r = await repo(failing);
+    const hist = history('sticky');
+    const w = r.stager('c');
+    const [first, ...rest] = hist.objects;
+    w.putEncoded(first!.id, first!.type, first!.stored, first!.comp, first!.body.length, false, first!.fileSize);
+    void w.flush(); // as a receive loop that does not await would
+    await new Promise((res) => setTimeout(res, 200));
+    expect(() => w.putEncoded(rest[0]!.id, rest[0]!.type, rest[0]!.stored, rest[0]!.comp, rest[0]!.body.length)).toThrow(
+      /rows could not be inserted/,
+    );
+    await expect(w.close()).rejects.toThrow(/rows could not be inserted/);
+    expect(await r.lacking([first!.id])).toEqual([true]);
+  });
+});
+
 describe('PostgreSQL + S3: configuration, metrics, credentials', () => {
   it('parses s3://BUCKET[/PREFIX/] and refuses the rest', () => {
     expect(parseObjectsUrl('s3://my-bucket')).toEqual({ bucket: 'my-bucket', prefix: '' });
