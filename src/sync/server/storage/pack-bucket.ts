@@ -126,9 +126,9 @@ export class PackBucket {
     this.s3.destroy();
   }
 
-  /** Creates the bucket when it does not exist (a race with another server creating it is fine). */
-  async ensureBucket(): Promise<'exists' | 'created'> {
-    const exists = await this.attempt('bucket', 'check bucket', undefined, async (signal) => {
+  /** Whether the bucket exists (one HEAD, with this bucket's retries): a readiness probe changes nothing. */
+  async bucketExists(): Promise<boolean> {
+    return this.attempt('bucket', 'check bucket', undefined, async (signal) => {
       try {
         await this.s3.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: signal });
         return true;
@@ -137,7 +137,11 @@ export class PackBucket {
         throw err;
       }
     });
-    if (exists) return 'exists';
+  }
+
+  /** Creates the bucket when it does not exist (a race with another server creating it is fine). */
+  async ensureBucket(): Promise<'exists' | 'created'> {
+    if (await this.bucketExists()) return 'exists';
     return this.attempt('bucket', 'create bucket', undefined, async (signal) => {
       try {
         await this.s3.send(new CreateBucketCommand({ Bucket: this.bucket }), { abortSignal: signal });

@@ -247,7 +247,11 @@ class PgS3Storage implements ServerStorage {
       ).catch((err: unknown) => {
         problems.push(err instanceof IoError ? err.message : pgFailure(err, this.config.databaseUrl, 'checking readiness').message);
       }),
-      withTimeout(this.probe.ensureBucket(), ms, `S3 bucket ${this.bucket.bucket} at ${describeEndpoint(this.config.endpoint)}`).catch(
+      withTimeout(this.probe.bucketExists(), ms, `S3 bucket ${this.bucket.bucket} at ${describeEndpoint(this.config.endpoint)}`).then(
+        (exists) => {
+          // Not re-created here: rows name packs in it, so an empty new bucket would only hide the loss.
+          if (!exists) problems.push(`S3 bucket ${this.bucket.bucket} at ${describeEndpoint(this.config.endpoint)} does not exist`);
+        },
         (err: unknown) => {
           problems.push(err instanceof IoError ? err.message : `S3 bucket ${this.bucket.bucket} cannot be reached`);
         },
@@ -281,6 +285,18 @@ class PgS3Storage implements ServerStorage {
     };
     // Counters and gauges read the engines' own figures at scrape time (prom-client collect()).
     const registers = [registry];
+    const pool = this.pool;
+    new Gauge({
+      name: 'cairn_pg_pool_connections',
+      help: 'PostgreSQL connections of this server: open (total), idle, and requests waiting for one',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        this.set({ state: 'total' }, pool.totalCount);
+        this.set({ state: 'idle' }, pool.idleCount);
+        this.set({ state: 'waiting' }, pool.waitingCount);
+      },
+    });
     const counterByOp = (name: string, help: string, pick: (st: OpStats) => number): void => {
       new Counter({
         name,

@@ -74,6 +74,11 @@ export class PgStager implements StagingWriter {
   /** Flushes run one after another, in call order. */
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  /**
+   * The first flush failure. Sticky: the writer is broken from then on, and every later put, flush
+   * and close throws it, so a caller that did not await one flush still learns of it (at close).
+   */
+  private failure: unknown = undefined;
 
   constructor(
     private readonly ctx: StagerContext,
@@ -98,6 +103,7 @@ export class PgStager implements StagingWriter {
     fileSize?: number,
   ): void {
     if (this.closed) throw new UsageError('internal: putEncoded on a closed staging writer', {});
+    if (this.failure !== undefined) throw this.failure;
     if (this.seen.has(id)) return;
     this.seen.add(id);
     (type === 'chunk' ? this.data : this.meta).add(id, typeCodeOf(type), stored, comp, rawLen, type === 'file' ? (fileSize ?? null) : null);
@@ -110,20 +116,36 @@ export class PgStager implements StagingWriter {
     ].filter((p) => p.b.rows.length > 0);
     this.meta = new PackBuilder();
     this.data = new PackBuilder();
-    if (packs.length === 0) return this.chain;
-    const run = this.chain.then(() => this.write(packs));
+    const run =
+      packs.length === 0
+        ? this.chain.then(() => this.rethrow())
+        : this.chain.then(async () => {
+            this.rethrow();
+            try {
+              await this.write(packs);
+            } catch (err) {
+              this.failure ??= err;
+              throw err;
+            }
+          });
     this.chain = run.catch(() => undefined);
-    return run.catch((err: unknown) => {
-      // Not staged: a resend of these objects (the client retrying) must be taken again.
-      for (const p of packs) for (const r of p.b.rows) this.seen.delete(r.id);
-      throw err;
-    });
+    // Handled here as well: receive may call flush() without awaiting it; the failure then
+    // surfaces at the next put, flush or close (it is sticky), not as an unhandled rejection.
+    run.catch(() => undefined);
+    return run;
+  }
+
+  private rethrow(): void {
+    if (this.failure !== undefined) throw this.failure;
   }
 
   async close(): Promise<void> {
-    if (this.closed) return this.chain;
-    await this.flush();
-    this.closed = true;
+    if (this.closed) return this.chain.then(() => this.rethrow());
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+    }
   }
 
   private async write(packs: { kind: 'meta' | 'data'; b: PackBuilder }[]): Promise<void> {

@@ -287,6 +287,28 @@ describe('PostgreSQL + S3: the crash window between upload and rows', () => {
   });
 });
 
+describe('PostgreSQL + S3: a failed flush', () => {
+  it('is sticky: a flush nobody awaited fails the next put and the close, never an unhandled rejection', async () => {
+    const failing = await f.open({
+      afterUpload: async () => {
+        throw new Error('rows could not be inserted');
+      },
+    });
+    const r = await repo(failing);
+    const hist = history('sticky');
+    const w = r.stager('c');
+    const [first, ...rest] = hist.objects;
+    w.putEncoded(first!.id, first!.type, first!.stored, first!.comp, first!.body.length, false, first!.fileSize);
+    void w.flush(); // as a receive loop that does not await would
+    await new Promise((res) => setTimeout(res, 200));
+    expect(() => w.putEncoded(rest[0]!.id, rest[0]!.type, rest[0]!.stored, rest[0]!.comp, rest[0]!.body.length)).toThrow(
+      /rows could not be inserted/,
+    );
+    await expect(w.close()).rejects.toThrow(/rows could not be inserted/);
+    expect(await r.lacking([first!.id])).toEqual([true]);
+  });
+});
+
 describe('PostgreSQL + S3: configuration, metrics, credentials', () => {
   it('parses s3://BUCKET[/PREFIX/] and refuses the rest', () => {
     expect(parseObjectsUrl('s3://my-bucket')).toEqual({ bucket: 'my-bucket', prefix: '' });
@@ -311,6 +333,7 @@ describe('PostgreSQL + S3: configuration, metrics, credentials', () => {
     expect(metric(text, 'cairn_s3_request_duration_seconds_count', { op: 'put' })).toBeGreaterThan(0);
     expect(metric(text, 'cairn_pack_cache_hits_total')).toBeGreaterThan(0);
     expect(text).toMatch(/cairn_pack_cache_misses_total \d/);
+    expect(metric(text, 'cairn_pg_pool_connections', { state: 'total' })).toBeGreaterThan(0);
     expect(text).toMatch(/cairn_pg_errors_total|# TYPE cairn_pg_errors_total counter/);
     expect(text).not.toContain(engines().s3SecretKey);
     expect(text).not.toContain(engines().s3AccessKey);
@@ -331,6 +354,25 @@ describe('PostgreSQL + S3: configuration, metrics, credentials', () => {
     } finally {
       await f.admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     }
+  });
+
+  it('fileSizes of files staged with their size reads nothing from S3 (the index has it)', async () => {
+    const r = await repo();
+    const hist = history('no-read-sizes');
+    await stage(r, hist.objects);
+    await r.publish({ promote: ids(hist.objects), moves: [], who: 't', message: 'm' });
+    const reads = async (): Promise<number> => {
+      const text = await registry.metrics();
+      return (
+        metric(text, 'cairn_s3_requests_total', { op: 'get' }) +
+        metric(text, 'cairn_pack_cache_hits_total') +
+        metric(text, 'cairn_pack_cache_misses_total')
+      );
+    };
+    const before = await reads();
+    const sizes = await r.objects.fileSizes(await r.objects.whereMany(ids(hist.files)));
+    expect(await reads()).toBe(before);
+    for (const file of hist.files) expect(sizes.get(file.id)).toBe(file.fileSize);
   });
 
   it('a wrong database password is refused without showing it', async () => {
