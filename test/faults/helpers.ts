@@ -204,3 +204,21 @@ export function commitIds(dir: string, commitId?: string): Map<string, string> {
     repo.close();
   }
 }
+
+/** Every commit reachable from `tip` in the replica at `dir` (parents followed through merges). */
+export function ancestors(dir: string, tip: string): Set<string> {
+  const repo = Repository.open(dir);
+  try {
+    const seen = new Set<string>();
+    const stack = [tip];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      stack.push(...readCommit(repo.objects, id).parents);
+    }
+    return seen;
+  } finally {
+    repo.close();
+  }
+}

@@ -16,13 +16,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cairnOk, TEST_ENV, tempDir } from '../helpers/cli.js';
 import { repoUrl, startServer, type TestServer } from '../helpers/server.js';
 import { metricValue, writeDataset } from '../helpers/sync-fixtures.js';
-import { checkWhole, commitIds, refState, runAndKill } from './helpers.js';
+import { ancestors, checkWhole, commitIds, refState, runAndKill } from './helpers.js';
 import { CairnError } from '../../src/errors.js';
 import { commit } from '../../src/ops/commit.js';
 import { refWho } from '../../src/ops/identity.js';
 import { merge } from '../../src/ops/merge.js';
 import { Repository } from '../../src/store/repository.js';
-import { readCommit } from '../../src/store/typed-objects.js';
 import { fetchRemote } from '../../src/sync/client/fetch.js';
 import { pushRefs } from '../../src/sync/client/push.js';
 
@@ -52,24 +51,6 @@ async function withRepo<R>(dir: string, fn: (repo: Repository) => R | Promise<R>
   const repo = Repository.open(dir);
   try {
     return await fn(repo);
-  } finally {
-    repo.close();
-  }
-}
-
-/** Every commit reachable from `tip` (parents followed through merges). */
-function ancestors(dir: string, tip: string): Set<string> {
-  const repo = Repository.open(dir);
-  try {
-    const seen = new Set<string>();
-    const stack = [tip];
-    while (stack.length > 0) {
-      const id = stack.pop()!;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      stack.push(...readCommit(repo.objects, id).parents);
-    }
-    return seen;
   } finally {
     repo.close();
   }

@@ -97,9 +97,12 @@ export async function startCluster(opts: { servers?: number; args?: string[]; en
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    // One first, so the schema is created once; the others start together.
-    servers.push(await start());
-    servers.push(...(await Promise.all(Array.from({ length: (opts.servers ?? 3) - 1 }, () => start()))));
+    // All at once on a fresh schema, as a Deployment's replicas start: creating and migrating it
+    // is each server's first step, serialised by the schema's advisory lock (FORMAT §17).
+    const started = await Promise.allSettled(Array.from({ length: opts.servers ?? 3 }, () => start()));
+    for (const r of started) if (r.status === 'fulfilled') servers.push(r.value);
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     const port = await freePort();
     writeFileSync(
       join(dir, 'nginx.conf'),

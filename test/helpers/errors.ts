@@ -22,14 +22,3 @@ export function errorOf(fn: () => unknown): CairnError {
   }
   throw new Error('expected a CairnError, nothing was thrown');
 }
-
-/** errorOf for a call that returns a promise: the CairnError it rejects with. */
-export async function errorOfAsync(fn: () => Promise<unknown>): Promise<CairnError> {
-  try {
-    await fn();
-  } catch (err) {
-    if (err instanceof CairnError) return err;
-    throw err;
-  }
-  throw new Error('expected a CairnError, nothing was thrown');
-}

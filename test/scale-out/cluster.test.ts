@@ -9,13 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cairnOk, TEST_ENV, tempDir } from '../helpers/cli.js';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { requestLog, sleep, writeDataset } from '../helpers/sync-fixtures.js';
-import { commitIds, refState } from '../faults/helpers.js';
+import { ancestors, commitIds, refState } from '../faults/helpers.js';
 import { CairnError } from '../../src/errors.js';
 import { commit } from '../../src/ops/commit.js';
 import { refWho } from '../../src/ops/identity.js';
 import { merge } from '../../src/ops/merge.js';
 import { Repository } from '../../src/store/repository.js';
-import { readCommit } from '../../src/store/typed-objects.js';
 import { RemoteClient } from '../../src/sync/client/http-client.js';
 import { fetchRemote } from '../../src/sync/client/fetch.js';
 import { pushRefs } from '../../src/sync/client/push.js';
@@ -53,24 +52,6 @@ async function remoteRefs(url: string): Promise<Map<string, string>> {
     return new Map((await client.refs()).refs.map((r) => [r.name, r.id]));
   } finally {
     await client.close();
-  }
-}
-
-/** Every commit reachable from `tip` in the replica at `dir`. */
-function ancestors(dir: string, tip: string): Set<string> {
-  const repo = Repository.open(dir);
-  try {
-    const seen = new Set<string>();
-    const stack = [tip];
-    while (stack.length > 0) {
-      const id = stack.pop()!;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      stack.push(...readCommit(repo.objects, id).parents);
-    }
-    return seen;
-  } finally {
-    repo.close();
   }
 }
 

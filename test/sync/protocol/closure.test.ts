@@ -12,7 +12,7 @@ import { writeCommit, writeTree } from '../../../src/store/typed-objects.js';
 import { stagedClosure } from '../../../src/sync/protocol/closure.js';
 import { packStoreSource } from '../../../src/sync/protocol/object-source.js';
 import { tempDir } from '../../helpers/cli.js';
-import { errorOfAsync } from '../../helpers/errors.js';
+import { failure } from '../../conformance/helpers.js';
 
 const closure = (store: PackStore, tips: ObjectId[], known?: { inlineFiles?: ReadonlySet<ObjectId> }) =>
   stagedClosure(packStoreSource(store), tips, known);
@@ -111,8 +111,8 @@ describe('stagedClosure', async () => {
     const c2 = commit(staging, writeTree(staging, [{ name: 'g', kind: 'file', id: ghost, size: 10 }]));
     const c3 = commit(staging, writeTree(staging, [{ name: 'h', kind: 'file', id: tree, size: 10 }]));
     staging.flush();
-    expect((await errorOfAsync(() => closure(staging, [c2], { inlineFiles: new Set([ghost]) }))).code).toBe('MISSING_OBJECT');
-    expect((await errorOfAsync(() => closure(staging, [c3], { inlineFiles: new Set([tree]) }))).code).toBe('BAD_FORMAT');
+    expect((await failure(() => closure(staging, [c2], { inlineFiles: new Set([ghost]) }))).code).toBe('MISSING_OBJECT');
+    expect((await failure(() => closure(staging, [c3], { inlineFiles: new Set([tree]) }))).code).toBe('BAD_FORMAT');
   });
 
   it('stops at objects already in the store', async () => {
@@ -139,25 +139,25 @@ describe('stagedClosure', async () => {
     ]);
     const c = commit(staging, tree);
     staging.flush();
-    const err = await errorOfAsync(() => closure(staging, [c]));
+    const err = await failure(() => closure(staging, [c]));
     expect(err.code).toBe('MISSING_OBJECT');
     expect(err.data).toMatchObject({ id: absent, from: tree });
   });
 
   it('refuses a missing tip and a missing parent', async () => {
     const ghost = commit(HASH_ONLY, 'ab'.repeat(32));
-    expect((await errorOfAsync(() => closure(staging, [ghost]))).code).toBe('MISSING_OBJECT');
+    expect((await failure(() => closure(staging, [ghost]))).code).toBe('MISSING_OBJECT');
     const tree = writeTree(staging, []);
     const c = commit(staging, tree, [ghost]);
     staging.flush();
-    expect((await errorOfAsync(() => closure(staging, [c]))).data).toMatchObject({ id: ghost, from: c });
+    expect((await failure(() => closure(staging, [c]))).data).toMatchObject({ id: ghost, from: c });
   });
 
   it('refuses a commit whose tree is a chunk', async () => {
     const chunk = staging.put('chunk', Buffer.from('raw bytes, not a tree'));
     const c = commit(staging, chunk);
     staging.flush();
-    const err = await errorOfAsync(() => closure(staging, [c]));
+    const err = await failure(() => closure(staging, [c]));
     expect(err.code).toBe('BAD_FORMAT');
     expect(err.data).toMatchObject({ id: chunk, from: c });
   });
@@ -168,7 +168,7 @@ describe('stagedClosure', async () => {
     const bad = writeTree(staging, [{ name: 'f', kind: 'file', id: c, size: 1 }]);
     const c2 = commit(staging, bad);
     staging.flush();
-    expect((await errorOfAsync(() => closure(staging, [tree]))).code).toBe('BAD_FORMAT');
-    expect((await errorOfAsync(() => closure(staging, [c2]))).code).toBe('BAD_FORMAT');
+    expect((await failure(() => closure(staging, [tree]))).code).toBe('BAD_FORMAT');
+    expect((await failure(() => closure(staging, [c2]))).code).toBe('BAD_FORMAT');
   });
 });

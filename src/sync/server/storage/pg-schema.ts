@@ -9,6 +9,18 @@ import { BadFormatError } from '../../../errors.js';
 /** The schema version this cairn implements: the number of MIGRATIONS. */
 export const PG_SCHEMA_VERSION = 2;
 
+/** An index row's columns, the same in the store (`objects`) and the quarantine (`staged`): promotion copies rows as they are. */
+const INDEX_ROW_COLUMNS = `     repo bigint NOT NULL,
+     id bytea NOT NULL,
+     type smallint NOT NULL,
+     size bigint NOT NULL,
+     pack bigint NOT NULL REFERENCES {S}.packs (id),
+     "offset" bigint NOT NULL,
+     stored_len bigint NOT NULL,
+     comp smallint NOT NULL,
+     file_size bigint,
+`;
+
 /** Step i (0-based) takes the schema from version i to i + 1. `{S}` stands for the quoted schema name. */
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE {S}.repositories (
@@ -50,28 +62,10 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX packs_repo ON {S}.packs (repo, created);
    CREATE TABLE {S}.objects (
-     repo bigint NOT NULL,
-     id bytea NOT NULL,
-     type smallint NOT NULL,
-     size bigint NOT NULL,
-     pack bigint NOT NULL REFERENCES {S}.packs (id),
-     "offset" bigint NOT NULL,
-     stored_len bigint NOT NULL,
-     comp smallint NOT NULL,
-     file_size bigint,
-     PRIMARY KEY (repo, id)
+${INDEX_ROW_COLUMNS}     PRIMARY KEY (repo, id)
    );
    CREATE TABLE {S}.staged (
-     repo bigint NOT NULL,
-     id bytea NOT NULL,
-     type smallint NOT NULL,
-     size bigint NOT NULL,
-     pack bigint NOT NULL REFERENCES {S}.packs (id),
-     "offset" bigint NOT NULL,
-     stored_len bigint NOT NULL,
-     comp smallint NOT NULL,
-     file_size bigint,
-     client text NOT NULL,
+${INDEX_ROW_COLUMNS}     client text NOT NULL,
      created bigint NOT NULL,
      PRIMARY KEY (repo, id)
    );
