@@ -129,14 +129,20 @@ export function register(program: Command, ctx: CommandContext): void {
     .command('serve')
     .description('host repositories over HTTP(S) for clone, fetch and push: from a folder, or from PostgreSQL + S3 for several servers')
     .option('--root <dir>', 'folder holding the repositories (each is served at /<its path>; default: the current folder)')
-    .option('--db <url>', 'PostgreSQL for refs, object index and quarantine: postgres://USER@HOST:PORT/DB (env CAIRN_SERVE_DB; with --objects)')
-    .option('--db-schema <name>', 'PostgreSQL schema holding cairn\'s tables (default cairn; env CAIRN_SERVE_DB_SCHEMA)')
+    .option(
+      '--db <url>',
+      'PostgreSQL for refs, object index and quarantine: postgres://USER@HOST:PORT/DB (env CAIRN_SERVE_DB; with --objects)',
+    )
+    .option('--db-schema <name>', "PostgreSQL schema holding cairn's tables (default cairn; env CAIRN_SERVE_DB_SCHEMA)")
     .option('--objects <s3url>', 'S3-compatible storage for packs: s3://BUCKET/PREFIX/ (env CAIRN_SERVE_OBJECTS; with --db)')
     .option('--s3-endpoint <url>', 'S3 endpoint, e.g. http://radosgw:7480 (default AWS; env CAIRN_SERVE_S3_ENDPOINT)')
     .option('--s3-region <region>', 'S3 region (default AWS_REGION, else us-east-1)')
     .option('--cache-dir <dir>', 'local cache of pack ranges read from S3 (default a folder under the temp dir; env CAIRN_SERVE_CACHE_DIR)')
     .option('--cache-size <bytes>', `bound on --cache-dir (default ${1 << 30}; env CAIRN_SERVE_CACHE_SIZE)`)
-    .option('--config <file>', 'JSON file with db, dbSchema, objects, s3Endpoint, s3Region, awsAccessKeyId, awsSecretAccessKey, cacheDir, cacheSize (flags and env win)')
+    .option(
+      '--config <file>',
+      'JSON file with db, dbSchema, objects, s3Endpoint, s3Region, awsAccessKeyId, awsSecretAccessKey, cacheDir, cacheSize (flags and env win)',
+    )
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free port)', '7070')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
