@@ -3,11 +3,13 @@
 // clone, fetch or push through nginx, whose requests land on different servers, behaves as
 // against one; 8 clients racing to one branch through the three get exactly one winner per round
 // and lose nothing; multi-ref pushes in opposite orders never surface a deadlock.
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cairnOk, TEST_ENV, tempDir } from '../helpers/cli.js';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { endBytes, hashOf, MAGIC, recordBytes } from '../helpers/fake-remote.js';
 import { requestLog, sleep, writeDataset } from '../helpers/sync-fixtures.js';
 import { ancestors, commitIds, refState } from '../faults/helpers.js';
 import { CairnError } from '../../src/errors.js';
@@ -58,6 +60,22 @@ async function remoteRefs(url: string): Promise<Map<string, string>> {
 /** Requests each server answered for repository `repo` so far (its request log). */
 function requestsPerServer(repo: string): number[] {
   return cluster.servers.map((s) => requestLog(s.log()).filter((l) => l.repo === repo).length);
+}
+
+/** A push-objects request of `chunks` random chunks of `bytes` each, straight to `base`, unpublished. */
+async function stageChunks(base: string, repo: string, chunks: number, bytes: number): Promise<number> {
+  await fetch(`${base}/${repo}/v1/push-lacks`, { method: 'POST', body: Buffer.alloc(0) });
+  const recs = Array.from({ length: chunks }, () => {
+    const body = randomBytes(bytes);
+    return recordBytes(hashOf('chunk', body), 0, body);
+  });
+  const res = await fetch(`${base}/${repo}/v1/push-objects`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-cairn-objects' },
+    body: Buffer.concat([MAGIC, ...recs, endBytes(recs.length)]),
+  });
+  await res.arrayBuffer();
+  return res.status;
 }
 
 describe('three servers behind nginx', () => {
@@ -232,4 +250,19 @@ describe('three servers behind nginx', () => {
     expect(refs.get('refs/heads/b1')).toBe(refs.get('refs/heads/b2'));
     console.log(`cluster multi-ref: 6 rounds, losers ${codes.length} (${[...new Set(codes)].join(', ') || 'none'})`);
   }, 180_000);
+
+  it("bounds one client's unpublished quarantine across every server, not per process", async () => {
+    // A cluster of its own, with a small per-client bound (PROTOCOL §8): 3 × 100 KiB fit, a fourth does not.
+    const small = await startCluster({ servers: 2, args: ['--max-client-quarantine', String(350 << 10)] });
+    try {
+      const [a, b] = small.servers.map((x) => x.url);
+      expect(await stageChunks(a!, 'q', 2, 100 << 10)).toBe(200);
+      expect(await stageChunks(b!, 'q', 1, 100 << 10)).toBe(200);
+      // Through the other server, this client already holds ~300 KiB: the next 100 KiB is refused.
+      expect(await stageChunks(a!, 'q', 1, 100 << 10)).toBe(413);
+      expect(await stageChunks(b!, 'q2', 1, 100 << 10)).toBe(413);
+    } finally {
+      await small.stop();
+    }
+  }, 60_000);
 });

@@ -73,7 +73,7 @@ function badRequest(message: string, reason: RequestUsageReason): UsageError {
 export function createCairnServer(opts: ServerOptions): CairnServer {
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   if (opts.storage === undefined && opts.root === undefined) throw new Error('createCairnServer needs root or storage');
-  const storage = opts.storage ?? new FolderStorage(opts.root!);
+  const storage: ServerStorage = opts.storage ?? new FolderStorage(opts.root!);
   const metrics = new ServerMetrics();
   storage.registerMetrics(metrics.registry);
   const log = opts.logger;
@@ -298,7 +298,8 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
         // Quarantine bounds (§6.2, §8): what unfinished pushes hold in this repository, and what
         // this client has staged and not published, cannot grow past their limits.
         const repoHeld = await repo.stagedBytes();
-        const clientHeld = clientQuarantine.bytes(ctx.client);
+        const clientHeld =
+          storage.clientStagedBytes !== undefined ? await storage.clientStagedBytes(ctx.client) : clientQuarantine.bytes(ctx.client);
         const room = Math.min(limits.maxQuarantineBytes - repoHeld, limits.maxClientQuarantineBytes - clientHeld);
         const full = () => {
           metrics.rejected.inc({ reason: 'quarantine-full' });

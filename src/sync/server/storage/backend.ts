@@ -74,6 +74,13 @@ export interface ServerStorage {
   release(repo: RepositoryStorage): void;
   /** The hosted repositories' names, at most `limit`. */
   list(limit?: number): Promise<string[]>;
+  /**
+   * What `client` has staged and not yet published, in every repository (PROTOCOL §8's per-client
+   * quarantine bound). A backend whose quarantine several servers share answers from its rows
+   * (each names its client), so the bound holds however a load balancer spreads the requests;
+   * without it the server keeps the account in its own memory (one process, one folder).
+   */
+  clientStagedBytes?(client: string): Promise<number>;
   /** Whether every engine answers now (a short round trip to each). */
   ready(): Promise<ReadyState>;
   /** Adds this backend's own figures (engine latency, errors, requests, cache) to the server's registry. */

@@ -235,6 +235,15 @@ class PgS3Storage implements ServerStorage {
     return r.rows.map((row) => row.name);
   }
 
+  async clientStagedBytes(client: string): Promise<number> {
+    const r = await this.timer('client-staged', () =>
+      guard(this.config.databaseUrl, "measuring a client's quarantine", () =>
+        this.pool.query<{ b: string }>(`SELECT coalesce(sum(stored_len), 0) AS b FROM ${this.s}.staged WHERE client = $1`, [client]),
+      ),
+    );
+    return Number(r.rows[0]?.b ?? 0);
+  }
+
   async ready(): Promise<ReadyState> {
     const ms = this.config.readyTimeoutMs ?? 2000;
     const problems: string[] = [];

@@ -69,7 +69,8 @@ ${INDEX_ROW_COLUMNS}     client text NOT NULL,
      created bigint NOT NULL,
      PRIMARY KEY (repo, id)
    );
-   CREATE INDEX staged_created ON {S}.staged (repo, created);`,
+   CREATE INDEX staged_created ON {S}.staged (repo, created);
+   CREATE INDEX staged_client ON {S}.staged (client);`,
 ];
 
 /** A schema name this module will interpolate into SQL: lower-case letters, digits, underscores. */
