@@ -12,7 +12,7 @@ import type { Located, RawRecord, StoredObject } from '../../../store/object-sto
 import type { FlushPolicy, ObjectSource } from '../../protocol/object-source.js';
 import type { PublishRequest, RepositoryStorage, StagingWriter } from './backend.js';
 import type { MissingObjects, PgRefStore, Queryable, TransactionOptions } from './pg-refs.js';
-import { runTransaction } from './pg-refs.js';
+import { guard, runTransaction } from './pg-refs.js';
 import { readObjects, readRecords, type Place, type Readers } from './pg-read.js';
 import { PgStager, type Timer } from './pg-staging.js';
 import type { ServerRefStore } from './refs.js';
@@ -126,6 +126,15 @@ export class PgRepository implements RepositoryStorage {
     return this.ctx.timer(op, fn);
   }
 
+  /**
+   * One statement on the pool. A failure of the engine comes out typed (pg-errors.ts): an
+   * unreachable database as StorageUnavailableError, which the server answers with 503, never
+   * pg's raw error, which it could only answer with 500 "internal server error".
+   */
+  private query<R extends pg.QueryResultRow>(doing: string, sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+    return guard(this.ctx.url, doing, () => this.ctx.pool.query<R>(sql, params));
+  }
+
   async lacking(ids: readonly ObjectId[]): Promise<boolean[]> {
     for (const id of ids)
       if (!isObjectId(id)) throw new BadFormatError(`not an object id: ${String(id).slice(0, 80)}`, { what: 'object id' });
@@ -134,7 +143,8 @@ export class PgRepository implements RepositoryStorage {
       const batch = ids.slice(i, i + ID_BATCH);
       // Ordinals of the absent ids, not the ids: fewer bytes back, and duplicates answer alike.
       const r = await this.time('lacking', () =>
-        this.ctx.pool.query<{ i: string }>(
+        this.query<{ i: string }>(
+          'finding the objects a push lacks',
           `SELECT v.i FROM unnest($2::text[]) WITH ORDINALITY AS v(h, i)
            WHERE NOT EXISTS (SELECT 1 FROM ${this.s}.objects o WHERE o.repo = $1 AND o.id = decode(v.h, 'hex'))
              AND NOT EXISTS (SELECT 1 FROM ${this.s}.staged q WHERE q.repo = $1 AND q.id = decode(v.h, 'hex'))`,
@@ -156,7 +166,7 @@ export class PgRepository implements RepositoryStorage {
       const quarantine = `SELECT ${COLUMNS}, 'staged' AS at FROM unnest($2::text[]) AS v(h) JOIN ${this.s}.staged t ON t.repo = $1 AND t.id = decode(v.h, 'hex')`;
       // One statement, one snapshot: a publish committing meanwhile is seen whole or not at all.
       const r = await this.time(staged ? 'where-staged' : 'where', () =>
-        this.ctx.pool.query<PlaceRow>(staged ? `${store} UNION ALL ${quarantine}` : store, [this.ctx.repoId, batch]),
+        this.query<PlaceRow>('locating objects', staged ? `${store} UNION ALL ${quarantine}` : store, [this.ctx.repoId, batch]),
       );
       for (const row of r.rows) {
         if (row.at === 'staged' && found.has(row.id)) continue;
@@ -183,7 +193,9 @@ export class PgRepository implements RepositoryStorage {
     const unknown = [...new Set(list.filter((p) => !this.packNames.has(p.packId)).map((p) => p.packId))];
     if (unknown.length > 0) {
       const r = await this.time('packs', () =>
-        this.ctx.pool.query<{ id: string; name: string }>(`SELECT id, name FROM ${this.s}.packs WHERE id = ANY($1::bigint[])`, [unknown]),
+        this.query<{ id: string; name: string }>('naming packs', `SELECT id, name FROM ${this.s}.packs WHERE id = ANY($1::bigint[])`, [
+          unknown,
+        ]),
       );
       for (const row of r.rows) this.packNames.set(row.id, row.name);
     }
@@ -279,9 +291,11 @@ export class PgRepository implements RepositoryStorage {
 
   async stagedBytes(): Promise<number> {
     const r = await this.time('staged-bytes', () =>
-      this.ctx.pool.query<{ b: string }>(`SELECT coalesce(sum(stored_len), 0) AS b FROM ${this.s}.staged WHERE repo = $1`, [
-        this.ctx.repoId,
-      ]),
+      this.query<{ b: string }>(
+        'measuring the quarantine',
+        `SELECT coalesce(sum(stored_len), 0) AS b FROM ${this.s}.staged WHERE repo = $1`,
+        [this.ctx.repoId],
+      ),
     );
     return Number(r.rows[0]?.b ?? 0);
   }
