@@ -11,7 +11,16 @@ export type Fault =
   /** Forward, then send only the first half of the body, with a Content-Length saying so (Content-Range left as upstream sent it, like a lying server). */
   | { kind: 'truncate' }
   /** Forward, then send the headers and half the body and never the rest (an empty answer: nothing at all). */
-  | { kind: 'stall' };
+  | { kind: 'stall' }
+  /** Forward the whole request and read upstream's whole answer, then never answer the client (the work IS done upstream). */
+  | { kind: 'hold' };
+
+/** A request the proxy forwarded under a 'hold' fault: upstream answered `status`, the client heard nothing. */
+export interface Held {
+  method: string;
+  path: string;
+  status: number;
+}
 
 interface Rule {
   method: string;
@@ -30,6 +39,8 @@ export interface FaultProxy {
   /** The most requests of one method in flight at once since the last reset. */
   maxInFlight(method: string): number;
   resetCounts(): void;
+  /** The requests held so far (upstream answered them; their clients never heard). */
+  held(): Held[];
   close(): Promise<void>;
 }
 
@@ -40,6 +51,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const inFlight: Record<string, number> = {};
   let peak: Record<string, number> = {};
   const sockets = new Set<Socket>();
+  const held: Held[] = [];
 
   const take = (method: string): Fault | undefined => {
     const rule = rules.find((r) => r.method === method && r.left > 0);
@@ -75,6 +87,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       const chunks: Buffer[] = [];
       upRes.on('data', (c: Buffer) => chunks.push(c));
       upRes.on('end', () => {
+        if (fault.kind === 'hold') {
+          // Nothing at all goes back: the socket stays open until the client gives up or close().
+          held.push({ method, path: req.url ?? '', status: upRes.statusCode ?? 0 });
+          return;
+        }
         const whole = Buffer.concat(chunks);
         const half = whole.subarray(0, Math.floor(whole.length / 2));
         const headers = { ...upRes.headers };
@@ -117,6 +134,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       counts = {};
       peak = {};
     },
+    held: () => [...held],
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();

@@ -1,0 +1,78 @@
+// A real HTTP proxy on 127.0.0.1 between a cairn client and one server that loses an answer: every
+// request is relayed unchanged, except the first one `cut` matches, which is forwarded whole, its
+// answer read whole from the server (the server has done the work: for push-refs, its transaction
+// committed), and then the client's connection is destroyed instead of relaying it. The client sees
+// a network failure for a request that succeeded.
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface CutAnswer {
+  /** The request that was cut (method and path). */
+  method: string;
+  path: string;
+  /** What the server answered, which the client never got. */
+  status: number;
+  body: string;
+}
+
+export interface CutProxy {
+  url: string;
+  /** Resolves once an answer was cut (the client's connection is already destroyed then). */
+  cut: Promise<CutAnswer>;
+  close(): Promise<void>;
+}
+
+export async function startCutProxy(upstream: string, cut: (req: IncomingMessage) => boolean): Promise<CutProxy> {
+  const up = new URL(upstream);
+  const sockets = new Set<Socket>();
+  let done = false;
+  let resolveCut: (a: CutAnswer) => void = () => undefined;
+  const cutAnswer = new Promise<CutAnswer>((r) => (resolveCut = r));
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const victim = !done && cut(req);
+    if (victim) done = true;
+    // One upstream connection per request (no agent): the proxy never holds a request back.
+    const fwd = request(
+      { host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers, agent: false },
+      (upRes) => {
+        if (!victim) {
+          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+          upRes.pipe(res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        upRes.on('data', (c: Buffer) => chunks.push(c));
+        upRes.on('end', () => {
+          // The answer arrived here whole; the client hears only its connection closing.
+          req.socket.destroy();
+          resolveCut({
+            method: req.method ?? '',
+            path: req.url ?? '',
+            status: upRes.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+          });
+        });
+      },
+    );
+    fwd.on('error', () => res.destroy());
+    req.pipe(fwd);
+  };
+
+  const server: Server = createServer(handle);
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    cut: cutAnswer,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
