@@ -37,7 +37,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** nginx in front of `upstreams`, configured as docs/DEPLOY.md says (streaming bodies both ways). */
+/**
+ * nginx in front of `upstreams`, configured as docs/DEPLOY.md says (streaming bodies both ways).
+ * Kept-alive upstream connections are closed after 4 s, before the servers' own 5 s keep-alive
+ * timeout: else nginx may send a request on a connection the server is closing (a 502).
+ */
 export function nginxConfig(dir: string, port: number, upstreams: readonly string[]): string {
   return `daemon on; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn; worker_processes 1;
 events { worker_connections 512; }
@@ -45,7 +49,7 @@ http {
   access_log ${dir}/access.log;
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy;
   fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  upstream cairn { ${upstreams.map((u) => `server ${u} max_fails=3 fail_timeout=5s;`).join(' ')} keepalive 16; }
+  upstream cairn { ${upstreams.map((u) => `server ${u} max_fails=3 fail_timeout=5s;`).join(' ')} keepalive 16; keepalive_timeout 4s; }
   server {
     listen 127.0.0.1:${port};
     client_max_body_size 0;

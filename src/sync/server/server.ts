@@ -331,7 +331,17 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
           const result = await receiveStream(counted(bounded(req, limits.maxPushBytes, limits)), staging, {
             ...repo.flushPolicy,
             limits: { maxObjectBytes: limits.maxObjectBytes, maxObjects: limits.maxObjects, maxTotalBytes: limits.maxPushBytes * 4 },
-          }).finally(async () => clientQuarantine.add(ctx.client, ctx.repoName, (await repo.stagedBytes()) - repoHeld));
+          }).finally(async () => {
+            // The account of a one-process server only (a shared backend counts its rows). Best
+            // effort: an engine that cannot be measured now must not replace the request's own
+            // answer (a 400 for a bad stream, the 503 of the step that failed) with its own error.
+            if (storage.clientStagedBytes !== undefined) return;
+            try {
+              clientQuarantine.add(ctx.client, ctx.repoName, (await repo.stagedBytes()) - repoHeld);
+            } catch (err) {
+              log.warn({ repo: ctx.repoName, err }, 'cannot measure the quarantine after a push');
+            }
+          });
           metrics.objectsReceived.inc(result.objects);
           if (!result.complete) throw badRequest('object stream ended without its end record', 'truncated');
           return sendJson(res, 200, {
@@ -354,7 +364,8 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
           });
           // Published: what the update promoted out of the quarantine no longer counts against
           // this client.
-          clientQuarantine.published(ctx.client, ctx.repoName, heldBefore - (await repo.stagedBytes()));
+          if (storage.clientStagedBytes === undefined)
+            clientQuarantine.published(ctx.client, ctx.repoName, heldBefore - (await repo.stagedBytes()));
           return sendJson(res, 200, out);
         } catch (err) {
           if (err instanceof CairnError && (err.code === 'REF_MOVED' || err.data['reason'] === 'non-fast-forward')) {
