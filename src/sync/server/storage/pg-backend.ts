@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { Counter, Histogram, type Metric, type Registry } from 'prom-client';
 import { CairnError, InvalidNameError, IoError, UsageError } from '../../../errors.js';
 import type { ObjectId } from '../../../core/hash.js';
+import { DEFAULT_BRANCH } from '../../../store/repository.js';
 import type { FlushPolicy } from '../../protocol/object-source.js';
 import { repoNameProblem } from '../repos.js';
 import type { ReadyState, RepositoryStorage, ServerStorage } from './backend.js';
@@ -209,6 +210,14 @@ class PgS3Storage implements ServerStorage {
       }),
     );
     repoId = opened.repoId;
+    // HEAD names main, as the folder backend's init makes it: the refs advertisement said
+    // `head: null` for every repository a push created here, and a clone then checked out the
+    // first branch by name instead. Set whenever a creating open finds none, so a creation cut
+    // short before this finishes on the push's retry.
+    if (create && (await this.timer('open', () => opened.refs.read('HEAD'))) === undefined) {
+      const head = { symbolic: true as const, target: `refs/heads/${DEFAULT_BRANCH}` };
+      await this.timer('open', () => opened.refs.setSymbolic('HEAD', head, 'cairn', 'init'));
+    }
     const repo = new PgRepository({
       pool: this.pool,
       url,
