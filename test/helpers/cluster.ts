@@ -22,8 +22,11 @@ export interface Cluster {
   serveArgs: string[];
   serveEnv: Record<string, string>;
   schema: string;
-  /** Starts one more server of this cluster (not behind nginx). */
-  startServer(): Promise<TestServer>;
+  /**
+   * Starts one more server of this cluster (not behind nginx), with `args` in place of the
+   * cluster's own extra arguments (opts.args) when given.
+   */
+  startServer(args?: readonly string[]): Promise<TestServer>;
   /** A query on the cluster's database (for assertions on rows). */
   query<T extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
   stop(): Promise<void>;
@@ -74,7 +77,7 @@ export async function startCluster(opts: { servers?: number; args?: string[]; en
   const tag = `t${process.pid}_${randomBytes(4).toString('hex')}`;
   const schema = `cairn_${tag}`;
   const dir = mkdtempSync(join(tmpdir(), 'cairn-cluster-'));
-  const serveArgs = [
+  const baseArgs = [
     '--db',
     e.pgUrl,
     '--db-schema',
@@ -85,11 +88,12 @@ export async function startCluster(opts: { servers?: number; args?: string[]; en
     e.s3Endpoint,
     '--trusted-proxy',
     '127.0.0.1',
-    ...(opts.args ?? []),
   ];
+  const serveArgs = [...baseArgs, ...(opts.args ?? [])];
   const serveEnv = { AWS_ACCESS_KEY_ID: e.s3AccessKey, AWS_SECRET_ACCESS_KEY: e.s3SecretKey, ...opts.env };
   let n = 0;
-  const start = () => spawnServe(dir, [...serveArgs, '--cache-dir', join(dir, `cache-${n++}`)], serveEnv);
+  const start = (args: readonly string[] = opts.args ?? []) =>
+    spawnServe(dir, [...baseArgs, ...args, '--cache-dir', join(dir, `cache-${n++}`)], serveEnv);
   const servers: TestServer[] = [];
   const pool = new pg.Pool({ connectionString: e.pgUrl, max: 2 });
   let nginxUp = false;
@@ -125,8 +129,8 @@ export async function startCluster(opts: { servers?: number; args?: string[]; en
       serveArgs,
       serveEnv,
       schema,
-      startServer: async () => {
-        const s = await start();
+      startServer: async (args?: readonly string[]) => {
+        const s = await start(args);
         servers.push(s);
         return s;
       },

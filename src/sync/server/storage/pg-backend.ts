@@ -7,9 +7,11 @@
 // named host:port/db (pg-errors.ts), S3 errors carry operation, bucket and status only (s3-attempt.ts).
 import type pg from 'pg';
 import { Counter, Gauge, Histogram, type Metric, type Registry } from 'prom-client';
-import { CairnError, IoError, UsageError } from '../../../errors.js';
+import { CairnError, InvalidNameError, IoError, UsageError } from '../../../errors.js';
 import type { ObjectId } from '../../../core/hash.js';
+import { DEFAULT_BRANCH } from '../../../store/repository.js';
 import type { FlushPolicy } from '../../protocol/object-source.js';
+import { repoNameProblem } from '../repos.js';
 import type { ReadyState, RepositoryStorage, ServerStorage } from './backend.js';
 import { LATENCY_BUCKETS_MS, PackBucket, S3_OPS, type OpStats, type RetryOptions } from './pack-bucket.js';
 import { PackCache, type PackCacheStats } from './pack-cache.js';
@@ -181,6 +183,12 @@ class PgS3Storage implements ServerStorage {
   }
 
   async open(name: string, create: boolean): Promise<RepositoryStorage | undefined> {
+    // The folder backend's rules (repos.ts), though no path is built from a name here: both
+    // backends accept the same names, and a request can neither create a repository named
+    // '.cairn', 'v1', '-x' or of nine segments, nor send PostgreSQL a NUL (text cannot hold one:
+    // the query failed and the client got a 500).
+    const problem = repoNameProblem(name);
+    if (problem !== null) throw new InvalidNameError(`invalid repository name '${name.slice(0, 100)}': ${problem}`, { name });
     const cached = this.repos.get(name);
     if (cached !== undefined) return cached;
     const url = this.config.databaseUrl;
@@ -202,6 +210,14 @@ class PgS3Storage implements ServerStorage {
       }),
     );
     repoId = opened.repoId;
+    // HEAD names main, as the folder backend's init makes it: the refs advertisement said
+    // `head: null` for every repository a push created here, and a clone then checked out the
+    // first branch by name instead. Set whenever a creating open finds none, so a creation cut
+    // short before this finishes on the push's retry.
+    if (create && (await this.timer('open', () => opened.refs.read('HEAD'))) === undefined) {
+      const head = { symbolic: true as const, target: `refs/heads/${DEFAULT_BRANCH}` };
+      await this.timer('open', () => opened.refs.setSymbolic('HEAD', head, 'cairn', 'init'));
+    }
     const repo = new PgRepository({
       pool: this.pool,
       url,
