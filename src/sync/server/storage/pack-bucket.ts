@@ -57,6 +57,8 @@ export interface PackBucketConfig {
 export type PutOutcome = 'stored' | 'already-stored';
 
 const PACK_NAME = /^[0-9a-f]{32}-[0-9a-f]{64}$/;
+/** Packs at most this long are read whole on a cache miss (see readRanges). */
+export const WHOLE_PACK_BYTES = 1 << 20;
 const META_SHA = 'cairn-sha256';
 const META_LEN = 'cairn-length';
 
@@ -210,7 +212,7 @@ export class PackBucket {
    * bounded concurrency. A response of the wrong length is retried, then an IoError (reason
    * 'length'): never returned. The caller still verifies object hashes.
    */
-  async readRanges(pack: string, ranges: readonly ByteRange[]): Promise<Uint8Array[]> {
+  async readRanges(pack: string, ranges: readonly ByteRange[], opts: { packLength?: number } = {}): Promise<Uint8Array[]> {
     this.key(pack);
     const out: (Uint8Array | undefined)[] =
       this.cache !== undefined
@@ -219,7 +221,17 @@ export class PackBucket {
     const missing: number[] = [];
     for (let i = 0; i < ranges.length; i++) if (out[i] === undefined) missing.push(i);
     const asked = missing.map((i) => ranges[i]!);
-    const spans = planRanges(asked, { gap: this.gap, maxSpan: this.maxSpan });
+    // A small pack (a push's metadata: its commits, trees and file objects) is read whole on the
+    // first miss: a closure check or ancestry walk asks for it level by level, and every later
+    // level is then a cache hit instead of another ~45 ms GET (measured: push-refs p50 291 ms).
+    const whole =
+      opts.packLength !== undefined &&
+      opts.packLength <= WHOLE_PACK_BYTES &&
+      asked.length > 0 &&
+      asked.every((r) => r.offset + r.length <= opts.packLength!);
+    const spans = whole
+      ? [{ offset: 0, length: opts.packLength!, members: asked.map((_, j) => j) }]
+      : planRanges(asked, { gap: this.gap, maxSpan: this.maxSpan });
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < spans.length) {
@@ -235,6 +247,16 @@ export class PackBucket {
       if (b === undefined || b.length !== ranges[i]!.length) throw new Error(`internal: range ${i} of pack ${pack} was not filled exactly`);
       return b;
     });
+  }
+
+  /**
+   * Keeps the bytes of a pack this process has just uploaded in the local cache, whole: the
+   * requests that follow (the closure check of the same push, a fetch soon after) read them back
+   * without a GET. Best effort, as every cache write.
+   */
+  async remember(pack: string, bytes: Uint8Array): Promise<void> {
+    this.key(pack);
+    if (this.cache !== undefined) await this.cache.put(pack, 0, bytes);
   }
 
   private getSpan(pack: string, span: Span): Promise<Uint8Array> {

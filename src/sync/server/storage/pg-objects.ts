@@ -135,8 +135,8 @@ export class PgRepository implements RepositoryStorage {
   readonly objects: ObjectSource;
   readonly staged: ObjectSource;
   readonly flushPolicy: FlushPolicy;
-  /** Pack id -> name: rows name packs by id, S3 by name; a pack never changes its name. */
-  private readonly packNames = new Map<string, string>();
+  /** Pack id -> name and length: rows name packs by id, S3 by name; a pack never changes either. */
+  private readonly packNames = new Map<string, { name: string; bytes: number }>();
 
   constructor(private readonly ctx: PgRepositoryContext) {
     this.name = ctx.name;
@@ -217,18 +217,19 @@ export class PgRepository implements RepositoryStorage {
     const list = [...places];
     const unknown = [...new Set(list.filter((p) => !this.packNames.has(p.packId)).map((p) => p.packId))];
     if (unknown.length > 0) {
-      const r = await this.query<{ id: string; name: string }>(
+      const r = await this.query<{ id: string; name: string; bytes: string }>(
         'packs',
         'locating packs',
-        `SELECT id, name FROM ${this.s}.packs WHERE id = ANY($1::bigint[])`,
+        `SELECT id, name, bytes FROM ${this.s}.packs WHERE id = ANY($1::bigint[])`,
         [unknown],
       );
-      for (const row of r.rows) this.packNames.set(row.id, row.name);
+      for (const row of r.rows) this.packNames.set(row.id, { name: row.name, bytes: Number(row.bytes) });
     }
     for (const p of list) {
-      const name = this.packNames.get(p.packId);
-      if (name === undefined) throw new CorruptObjectError(p.id, `the index names pack #${p.packId}, which is not registered`);
-      p.pack = name;
+      const known = this.packNames.get(p.packId);
+      if (known === undefined) throw new CorruptObjectError(p.id, `the index names pack #${p.packId}, which is not registered`);
+      p.pack = known.name;
+      p.packBytes = known.bytes;
     }
     return list;
   }

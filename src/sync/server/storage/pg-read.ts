@@ -17,6 +17,8 @@ export interface Place {
   size: number;
   packId: string;
   pack: string;
+  /** The whole pack's length (`packs.bytes`): small packs are read whole on a cache miss. */
+  packBytes?: number;
   offset: number;
   storedLen: number;
   comp: number;
@@ -51,7 +53,8 @@ const rangeOf = (p: Place): ByteRange => ({ offset: p.offset - RECORD_HEADER, le
 
 /** Reads and verifies the records of ONE pack; each result is in the order of `places`. */
 async function readPack(readers: Readers, pack: string, places: readonly Place[]): Promise<{ obj: StoredObject; stored: Buffer }[]> {
-  const bytes = await readers.bucket.readRanges(pack, places.map(rangeOf));
+  const packLength = places[0]?.packBytes;
+  const bytes = await readers.bucket.readRanges(pack, places.map(rangeOf), packLength !== undefined ? { packLength } : {});
   const out: ({ obj: StoredObject; stored: Buffer } | undefined)[] = new Array(places.length);
   const again: number[] = [];
   places.forEach((p, i) => {

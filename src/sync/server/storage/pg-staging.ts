@@ -156,6 +156,7 @@ export class PgStager implements StagingWriter {
     });
     // 1. Bytes first: durable in S3 before any row can name them.
     await Promise.all(built.map((p) => bucket.putPack(p.name, p.bytes)));
+    await Promise.all(built.map((p) => bucket.remember(p.name, p.bytes)));
     await this.ctx.afterUpload?.(built.map((p) => p.name));
     const now = (this.ctx.now ?? Date.now)();
     // 2. Then the rows, all of this flush in one transaction.
