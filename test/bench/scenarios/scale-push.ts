@@ -277,7 +277,7 @@ export async function run(b: Bench, rep: ScenarioReport): Promise<void> {
   const lib = rep.get('folder', 'distinct branches: client push p50')?.median;
   if (cli && lib)
     rep.notes.push(
-      `driver: one CLI change (commit -a + push, two node processes) took ${fmtSeconds(cli)} against the folder server, a library push ${lib.toFixed(0)} ms (p50, ${sc.clients} clients at once); on 2 cores the CLI's ~1 s start per process would be most of what is measured, so the rounds use the library in ${sc.workers} worker processes.`,
+      `driver: one CLI change (commit -a + push: two node processes, one after the other) took ${fmtSeconds(cli)} against the folder server, of which most is the two processes starting and loading cairn; a library push took ${lib.toFixed(0)} ms (p50, with ${sc.clients} clients pushing at once). On 2 cores, K CLI clients would spend the CPU the servers need on start-up, so the rounds use the library in ${sc.workers} worker processes.`,
     );
   rep.notes.push(
     'CPU per push = (utime+stime after − before, /proc/<pid>/stat) / successful pushes in the round: each cairn server; postgres = the postmaster with its reaped children plus its live backends; radosgw; ceph-osd + ceph-mon. PostgreSQL and Ceph are shared with other sessions on this machine, so their figures include whatever else ran meanwhile; nginx is not counted.',
