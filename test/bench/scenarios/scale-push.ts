@@ -53,6 +53,8 @@ function startWorker(cfg: WorkerConfig, timeoutMs: number): Worker {
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  // A worker that died during setup closes its stdin: `go` must not crash the harness with EPIPE.
+  child.stdin.on('error', () => undefined);
   let out = '';
   let err = '';
   let readyOk: () => void = () => undefined;
