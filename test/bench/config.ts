@@ -19,8 +19,17 @@ export const SCENARIOS = [
   'sync-edit-wire',
   'sync-noop-fetch',
   'sync-resume',
+  'scale-push',
+  'scale-clone',
+  'scale-absent',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+
+/**
+ * Scenarios that need the engines of scripts/services.sh (PostgreSQL, radosgw) and nginx: run only
+ * when named, and refused up front (not skipped) when the engines do not answer.
+ */
+export const ENGINE_SCENARIOS: readonly ScenarioName[] = ['scale-push', 'scale-clone', 'scale-absent'];
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -93,8 +102,10 @@ export interface Options {
 
 export const USAGE = `usage: tsx test/bench/run.ts [scenario...] [options]
 
-scenarios (default: all, always run in this order):
+scenarios (default: all but the scale-* ones, always run in this order):
   ${SCENARIOS.join(', ')}
+  scale-push, scale-clone and scale-absent need PostgreSQL + radosgw + nginx
+  (bash scripts/services.sh start) and run only when named
 
 options:
   --runs N        timed repetitions per measurement (default 3); medians are reported
@@ -194,6 +205,6 @@ export function parseArgs(argv: readonly string[]): Options | 'help' {
     }
   }
   if (!opts.withCairn && !opts.withPeers) throw new UsageError('--peers-only and --cairn-only exclude each other');
-  opts.scenarios = SCENARIOS.filter((s) => requested.size === 0 || requested.has(s));
+  opts.scenarios = SCENARIOS.filter((s) => (requested.size === 0 ? !ENGINE_SCENARIOS.includes(s) : requested.has(s)));
   return opts;
 }

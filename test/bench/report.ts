@@ -5,7 +5,7 @@ import path from 'node:path';
 import { median } from './measure.js';
 import type { MachineInfo } from './tools.js';
 
-export type Unit = 's' | 'bytes' | 'KiB' | '%' | 'count';
+export type Unit = 's' | 'ms' | 'bytes' | 'KiB' | '%' | 'count' | '/s' | 'MB/s';
 
 export interface Measurement {
   peer: string;
@@ -21,8 +21,8 @@ export interface Measurement {
 
 export interface Check {
   name: string;
-  /** "ratio": subject / reference <= limit; "max": subject <= limit (in subject's unit). */
-  kind: 'ratio' | 'max';
+  /** "ratio": subject / reference <= limit; "max": subject <= limit, "min": subject >= limit (in subject's unit). */
+  kind: 'ratio' | 'max' | 'min';
   subject: string;
   reference?: string;
   value: number | null;
@@ -57,6 +57,12 @@ export function fmtValue(v: number | null, unit: Unit): string {
   switch (unit) {
     case 's':
       return fmtSeconds(v);
+    case 'ms':
+      return `${v.toFixed(v >= 100 ? 0 : 1)} ms`;
+    case '/s':
+      return `${v.toFixed(2)}/s`;
+    case 'MB/s':
+      return `${v.toFixed(1)} MB/s`;
     case 'bytes':
       return fmtBytes(v);
     case 'KiB':
@@ -137,6 +143,12 @@ export class ScenarioReport {
     });
   }
 
+  /** subject >= limit (median, in the subject's unit). */
+  minCheck(name: string, subject: [string, string], limit: number, unit: Unit): void {
+    const value = this.get(...subject)?.median ?? null;
+    this.checks.push({ name, kind: 'min', subject: subject.join(' '), value, limit, unit, pass: value === null ? null : value >= limit });
+  }
+
   /** subject <= limit (median, in the subject's unit). */
   maxCheck(name: string, subject: [string, string], limit: number, unit: Unit): void {
     const value = this.get(...subject)?.median ?? null;
@@ -149,7 +161,8 @@ function verdict(pass: boolean | null): string {
 }
 
 function checkTarget(c: Check): string {
-  return c.kind === 'ratio' ? `≤ ${c.limit}× ${c.reference?.split(' ')[0] ?? ''}` : `≤ ${fmtValue(c.limit, c.unit)}`;
+  if (c.kind === 'ratio') return `≤ ${c.limit}× ${c.reference?.split(' ')[0] ?? ''}`;
+  return `${c.kind === 'min' ? '≥' : '≤'} ${fmtValue(c.limit, c.unit)}`;
 }
 
 function pad(s: string, n: number): string {

@@ -4,9 +4,10 @@
 // prints a markdown snippet for docs/BENCHMARKS.md. See test/bench/README.md.
 import fs from 'node:fs';
 import path from 'node:path';
-import { FULL_SCALE, QUICK_SCALE, REPO_ROOT, USAGE, UsageError, parseArgs, type Options } from './config.js';
+import { ENGINE_SCENARIOS, FULL_SCALE, QUICK_SCALE, REPO_ROOT, USAGE, UsageError, parseArgs, type Options } from './config.js';
 import { Bench } from './context.js';
 import { gnuTime, killRunning, resetGnuTime, runCommand } from './measure.js';
+import { EnginesDown, requireEngines } from './scale-net.js';
 import { ScenarioReport, formatScenario, machineLine, markdown, writeScenarioJson, type RunInfo } from './report.js';
 import { scenarios } from './scenarios/index.js';
 import { aptInstall, ensureCommand, machineInfo } from './tools.js';
@@ -60,6 +61,18 @@ async function main(): Promise<number> {
   }
   const opts = parsed;
   const scale = opts.quick ? QUICK_SCALE : FULL_SCALE;
+
+  // The scale-* scenarios need the engines: refuse before anything runs rather than skip them.
+  const engineRuns = opts.scenarios.filter((s) => ENGINE_SCENARIOS.includes(s));
+  if (engineRuns.length && opts.withCairn) {
+    try {
+      await requireEngines();
+    } catch (e) {
+      if (!(e instanceof EnginesDown)) throw e;
+      process.stderr.write(`bench: refusing to run ${engineRuns.join(', ')}: ${e.message}\n`);
+      return 2;
+    }
+  }
 
   log('cairn bench: checking tools ...');
   let git: string | null = null;

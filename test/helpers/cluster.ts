@@ -72,7 +72,9 @@ http {
 `;
 }
 
-export async function startCluster(opts: { servers?: number; args?: string[]; env?: Record<string, string> } = {}): Promise<Cluster> {
+export async function startCluster(
+  opts: { servers?: number; args?: string[]; env?: Record<string, string>; /** cairn launcher (default bin/cairn) */ bin?: string } = {},
+): Promise<Cluster> {
   const e = engines();
   const tag = `t${process.pid}_${randomBytes(4).toString('hex')}`;
   const schema = `cairn_${tag}`;
@@ -93,7 +95,7 @@ export async function startCluster(opts: { servers?: number; args?: string[]; en
   const serveEnv = { AWS_ACCESS_KEY_ID: e.s3AccessKey, AWS_SECRET_ACCESS_KEY: e.s3SecretKey, ...opts.env };
   let n = 0;
   const start = (args: readonly string[] = opts.args ?? []) =>
-    spawnServe(dir, [...baseArgs, ...args, '--cache-dir', join(dir, `cache-${n++}`)], serveEnv);
+    spawnServe(dir, [...baseArgs, ...args, '--cache-dir', join(dir, `cache-${n++}`)], serveEnv, opts.bin);
   const servers: TestServer[] = [];
   const pool = new pg.Pool({ connectionString: e.pgUrl, max: 2 });
   let nginxUp = false;

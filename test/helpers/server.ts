@@ -20,9 +20,9 @@ export async function startServer(root: string, args: string[] = [], env: Record
   return spawnServe(root, ['--root', root, ...args], env);
 }
 
-/** `cairn serve ARGS --port 0 --json` (any backend); `root` is only reported back. */
-export async function spawnServe(root: string, args: string[], env: Record<string, string> = {}): Promise<TestServer> {
-  const proc = spawn(process.execPath, [CAIRN_BIN, 'serve', '--port', '0', '--json', ...args], {
+/** `cairn serve ARGS --port 0 --json` (any backend); `root` is only reported back; `bin` another launcher (benchmarks' --cairn). */
+export async function spawnServe(root: string, args: string[], env: Record<string, string> = {}, bin = CAIRN_BIN): Promise<TestServer> {
+  const proc = spawn(process.execPath, [bin, 'serve', '--port', '0', '--json', ...args], {
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...TEST_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -8,6 +8,9 @@ import * as largeCommit from './large-commit.js';
 import * as mergeCorpus from './merge-corpus.js';
 import * as mergeLarge from './merge-large.js';
 import * as peakRss from './peak-rss.js';
+import * as scaleAbsent from './scale-absent.js';
+import * as scaleClone from './scale-clone.js';
+import * as scalePush from './scale-push.js';
 import * as smallFiles from './small-files.js';
 import * as statusClean from './status-clean.js';
 import * as syncCloneLarge from './sync-clone-large.js';
@@ -35,4 +38,7 @@ export const scenarios: Record<ScenarioName, Scenario> = {
   'sync-edit-wire': syncEditWire,
   'sync-noop-fetch': syncNoopFetch,
   'sync-resume': syncResume,
+  'scale-push': scalePush,
+  'scale-clone': scaleClone,
+  'scale-absent': scaleAbsent,
 };

@@ -122,7 +122,8 @@ export interface LargeSync {
 
 const largeCache = new WeakMap<Bench, LargeSync>();
 
-export async function largeSync(b: Bench, rep: ScenarioReport): Promise<LargeSync> {
+/** `withGit` false: cairn's commit only (the scale-* scenarios have no git peer). */
+export async function largeSync(b: Bench, rep: ScenarioReport, withGit = b.gitEnabled): Promise<LargeSync> {
   const cached = largeCache.get(b);
   if (cached) return cached;
   const { largeFiles, largeFileBytes } = b.scale;
@@ -147,7 +148,7 @@ export async function largeSync(b: Bench, rep: ScenarioReport): Promise<LargeSyn
     if (err) rep.errors.push(`cairn setup: ${err}`);
     else out.cairnOk = true;
   }
-  if (b.gitEnabled) {
+  if (withGit) {
     b.log('  committing the large files with git and packing a bare server copy (untimed) ...');
     const gitDir = b.freshPath('git-sync-large');
     const bare = `${b.freshPath('sync-large')}.git`;
