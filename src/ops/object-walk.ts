@@ -101,7 +101,8 @@ export function walkObjects(store: ObjectReader, roots: Iterable<WalkRoot>, opts
     if (opts.readChunks) return store.get(id, 'chunk').data.length;
     const info = store.info(id);
     if (info === undefined) throw new MissingObjectError(id);
-    if (info.type !== 'chunk') throw new BadFormatError(`object ${id} is a ${info.type}, expected a chunk`, { id, type: info.type, expected: 'chunk' });
+    if (info.type !== 'chunk')
+      throw new BadFormatError(`object ${id} is a ${info.type}, expected a chunk`, { id, type: info.type, expected: 'chunk' });
     return info.size;
   };
 

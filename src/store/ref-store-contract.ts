@@ -52,7 +52,10 @@ export interface ReflogExpiry {
  * - `expireReflog(which, cutoff)` drops, in ONE transaction, the entries of the named refs (or of
  *   every ref that has a reflog, for 'all') whose `time` is before `cutoff` (ms since the epoch),
  *   except the newest entry of each ref that still exists (a direct or symbolic ref row): it says
- *   how the ref got its value, and `REF@{0}` keeps working. A deleted ref's entries all go once
+ *   how the ref got its value, and `REF@{0}` keeps working. Kept past its age, that entry's `old`
+ *   becomes null: the value the ref replaced before the cutoff is released with the rest of the
+ *   expired history (else the last change of every ref, e.g. HEAD's switch away from a deleted
+ *   branch, would keep what it replaced reachable forever). A deleted ref's entries all go once
  *   they are old. It returns one record per ref, in name order (UTF-8 bytes): every named ref, and
  *   for 'all' every ref that had entries. `dryRun` counts the same and changes nothing. Entries
  *   appended meanwhile by another writer are never dropped by a call that did not see them.

@@ -119,12 +119,14 @@ export class SqliteRefStore implements RefStore {
       const doomed = `FROM reflog WHERE ref = ? AND time < ? AND seq <> ?`;
       const count = this.db.prepare(`SELECT count(*) AS n ${doomed}`);
       const del = this.db.prepare(`DELETE ${doomed}`);
+      const release = this.db.prepare('UPDATE reflog SET old = NULL WHERE seq = ? AND time < ? AND old IS NOT NULL');
       const out: ReflogExpiry[] = [];
       for (const ref of refs.sort(compareNames)) {
         const s = stats.get(ref) as { n: number; newest: number | null };
         // seq is never negative: -1 spares nothing, for a ref that no longer exists.
         const spared = this.read(ref) === undefined ? -1 : (s.newest ?? -1);
         const dropped = opts.dryRun ? (count.get(ref, before, spared) as { n: number }).n : del.run(ref, before, spared).changes;
+        if (!opts.dryRun && spared >= 0) release.run(spared, before);
         out.push({ ref, dropped, kept: s.n - dropped });
       }
       return out;

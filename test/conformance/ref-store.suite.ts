@@ -482,7 +482,8 @@ export function refStoreConformance(name: string, open: () => Promise<RefStoreFi
             { ref: 'refs/heads/gone', dropped: 2, kept: 0 },
             { ref: 'refs/heads/x', dropped: 2, kept: 1 },
           ]);
-          expect((await refs.reflog('refs/heads/x')).map((e) => e.message)).toEqual(['x 2']);
+          // Kept past its age, the newest entry no longer names what x held before the cutoff.
+          expect((await refs.reflog('refs/heads/x')).map((e) => [e.message, e.old, e.new])).toEqual([['x 2', null, ids[2]]]);
           expect(await refs.reflog('refs/heads/gone')).toEqual([]);
           expect(await refs.resolve('refs/heads/x')).toBe(ids[2]);
         }),
@@ -495,7 +496,11 @@ export function refStoreConformance(name: string, open: () => Promise<RefStoreFi
           const log = await refs.reflog('refs/heads/x');
           expect(log[1]!.time).toBeGreaterThan(log[2]!.time);
           expect(await refs.expireReflog(['refs/heads/x'], log[1]!.time)).toEqual([{ ref: 'refs/heads/x', dropped: 1, kept: 2 }]);
-          expect((await refs.reflog('refs/heads/x')).map((e) => e.message)).toEqual(['x 2', 'x 1']);
+          // The newest entry is younger than the cutoff: it keeps its old value.
+          expect((await refs.reflog('refs/heads/x')).map((e) => [e.message, e.old])).toEqual([
+            ['x 2', ids[1]],
+            ['x 1', ids[0]],
+          ]);
           expect(await refs.expireReflog(['refs/heads/x'], log[2]!.time - 2 * CLOCK_SLACK_MS)).toEqual([
             { ref: 'refs/heads/x', dropped: 0, kept: 2 },
           ]);
@@ -546,8 +551,8 @@ export function refStoreConformance(name: string, open: () => Promise<RefStoreFi
           await refs.update([{ name: 'refs/heads/y', expected: null, next: d }], 'me', 'y');
           expect([...(await refs.reflogIds())].sort()).toEqual([a, b, c, d].sort());
           await refs.expireReflog('all', future());
-          // Left: x's newest (b -> c) and y's only entry (-> d).
-          expect([...(await refs.reflogIds())].sort()).toEqual([b, c, d].sort());
+          // Left: x's newest (its old value b released) and y's only entry (-> d).
+          expect([...(await refs.reflogIds())].sort()).toEqual([c, d].sort());
         }, 4),
       );
     });

@@ -170,22 +170,27 @@ export class PgRefStore implements ServerRefStore {
     const before = reflogCutoff(cutoff);
     const names = which === 'all' ? null : [...new Set(which)];
     return this.transaction('expiring the reflog', async (tx) => {
-      // One snapshot decides: each ref's newest entry (spared while the ref exists) and the rows
-      // that go, by seq, so an entry appended meanwhile by another server is never deleted.
-      const r = await tx.query<{ ref: string; total: number; doomed: string[] | null }>(
+      // One snapshot decides: each ref's newest entry (spared while the ref exists; its old value
+      // released when it is past the cutoff) and the rows that go, by seq, so an entry appended meanwhile by another server is never deleted.
+      const r = await tx.query<{ ref: string; total: number; doomed: string[] | null; released: string[] | null }>(
         `WITH e AS (
-           SELECT l.ref, l.seq, l.time, l.seq = max(l.seq) OVER (PARTITION BY l.ref) AS newest
+           SELECT l.ref, l.seq, l.time, l.old, l.seq = max(l.seq) OVER (PARTITION BY l.ref) AS newest
            FROM ${this.s}.reflog l WHERE l.repo = $1 AND ($2::text[] IS NULL OR l.ref = ANY($2::text[])))
          SELECT e.ref, count(*)::int AS total,
                 array_agg(e.seq::text) FILTER (WHERE e.time < $3::bigint AND NOT (e.newest AND EXISTS (
-                  SELECT 1 FROM ${this.s}.refs f WHERE f.repo = $1 AND f.name = e.ref))) AS doomed
+                  SELECT 1 FROM ${this.s}.refs f WHERE f.repo = $1 AND f.name = e.ref))) AS doomed,
+                array_agg(e.seq::text) FILTER (WHERE e.time < $3::bigint AND e.newest AND e.old IS NOT NULL AND EXISTS (
+                  SELECT 1 FROM ${this.s}.refs f WHERE f.repo = $1 AND f.name = e.ref)) AS released
          FROM e GROUP BY e.ref`,
         [this.repo, names, before],
       );
       const found = new Map(r.rows.map((row) => [row.ref, row]));
       const doomed = r.rows.flatMap((row) => row.doomed ?? []);
+      const released = r.rows.flatMap((row) => row.released ?? []);
       if (!opts.dryRun && doomed.length > 0)
         await tx.query(`DELETE FROM ${this.s}.reflog WHERE repo = $1 AND seq = ANY($2::bigint[])`, [this.repo, doomed]);
+      if (!opts.dryRun && released.length > 0)
+        await tx.query(`UPDATE ${this.s}.reflog SET old = NULL WHERE repo = $1 AND seq = ANY($2::bigint[])`, [this.repo, released]);
       return (names ?? [...found.keys()]).sort(compareNames).map((ref) => {
         const row = found.get(ref);
         const dropped = row?.doomed?.length ?? 0;
