@@ -2,14 +2,14 @@
 // new id, a detached HEAD, the worktree index and the trees it caches, a merge in progress) and the
 // walk from them (object-walk.ts, fsck's own walk). count-objects reports it; gc will delete only
 // what it leaves out.
-import type { ObjectId } from '../core/hash.js';
+import type { ObjectId, ObjectType } from '../core/hash.js';
 import type { Repository } from '../store/repository.js';
 import { readMergeState } from './merge/state.js';
 import { walkObjects, type FsckProblem, type WalkRoot } from './object-walk.js';
 
 export interface Reachability {
-  /** Every stored object reached from a root (and, with `size` -1, those reached but missing or unreadable). */
-  reached: ReadonlySet<ObjectId>;
+  /** Every object reached from a root, with its type and size as found (-1: reached but missing or unreadable). */
+  reached: ReadonlyMap<ObjectId, { type: ObjectType; size: number }>;
   /** How many roots of each kind (an id named twice counts once per kind that names it). */
   roots: { refs: number; reflog: number; index: number; merge: number };
   /** Damage met on the way: a reachable object missing or unreadable (fsck says more). */
@@ -61,5 +61,5 @@ export function reachabilityRoots(repo: Repository): { roots: WalkRoot[]; counts
 export function reachability(repo: Repository, onObject?: () => void): Reachability {
   const { roots, counts } = reachabilityRoots(repo);
   const { seen, problems } = walkObjects(repo.objects, roots, { readChunks: false, ...(onObject ? { onObject } : {}) });
-  return { reached: new Set(seen.keys()), roots: counts, problems };
+  return { reached: seen, roots: counts, problems };
 }

@@ -49,7 +49,8 @@ function reclaimable(r: CountObjectsResult): number {
   return r.unreachable.stored + r.quarantine.stored + r.packs.unindexed + r.packs.orphanBytes;
 }
 
-const objects = (n: number) => `${n} object${n === 1 ? '' : 's'}`;
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const objects = (n: number) => count(n, 'object');
 const stored = (t: ObjectTally) => `${objects(t.count)}, ${formatSize(t.stored)}`;
 
 function humanReport(r: CountObjectsResult, verbose: boolean): string {
@@ -67,7 +68,7 @@ function humanReport(r: CountObjectsResult, verbose: boolean): string {
     lines.push(
       `  unused:    ${formatSize(r.packs.unindexed)} (interrupted or in-flight writes)`,
       `  orphaned:  ${r.packs.orphans}, ${formatSize(r.packs.orphanBytes)} (pack files never registered)`,
-      `roots:       ${r.roots.refs} refs, ${r.roots.reflog} reflog ids, ${r.roots.index} index entries, ${r.roots.merge} merge ids`,
+      `roots:       ${count(r.roots.refs, 'ref')}, ${count(r.roots.reflog, 'reflog id')}, ${count(r.roots.index, 'index entry', 'index entries')}, ${count(r.roots.merge, 'merge id')}`,
     );
   }
   lines.push(`gc could reclaim: up to ${formatSize(reclaimable(r))}`);
