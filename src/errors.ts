@@ -72,7 +72,17 @@ export type RefMovedReason = 'fetch first' | 'ref-moved';
 
 /** `data.what` of NOT_FOUND: the kind of thing that does not exist. */
 export type NotFoundWhat =
-  'revision' | 'commit' | 'branch' | 'tag' | 'remote' | 'path' | 'revision or path' | 'conflicted path' | 'conflict' | `${string} file`;
+  | 'revision'
+  | 'commit'
+  | 'branch'
+  | 'tag'
+  | 'ref'
+  | 'remote'
+  | 'path'
+  | 'revision or path'
+  | 'conflicted path'
+  | 'conflict'
+  | `${string} file`;
 
 /** `data.what` of ALREADY_EXISTS. */
 export type AlreadyExistsWhat = 'branch' | 'tag';

@@ -5,8 +5,9 @@ import { BadFormatError, MissingObjectError, RefMovedError } from '../errors.js'
 import { isObjectId, type ObjectId } from '../core/hash.js';
 import { writeTransaction, type Db } from './database.js';
 
-export type { RefStore, RefValue, RefUpdate, ReflogEntry } from './ref-store-contract.js';
-import type { RefStore, RefValue, RefUpdate, ReflogEntry } from './ref-store-contract.js';
+export type { RefStore, RefValue, RefUpdate, ReflogEntry, ReflogExpiry } from './ref-store-contract.js';
+import { reflogCutoff, type RefStore, type RefValue, type RefUpdate, type ReflogEntry, type ReflogExpiry } from './ref-store-contract.js';
+import { compareNames } from '../core/names.js';
 
 /** The SQLite ref store; its contract, and that of every other ref store, is in ref-store-contract.ts. */
 export class SqliteRefStore implements RefStore {
@@ -107,7 +108,40 @@ export class SqliteRefStore implements RefStore {
       .all(ref, limit) as ReflogEntry[];
   }
 
-  /** Every id a ref names: the roots fsck starts from (gc must also keep reflog values; not built yet). */
+  expireReflog(which: readonly string[] | 'all', cutoff: number, opts: { dryRun?: boolean } = {}): ReflogExpiry[] {
+    const before = reflogCutoff(cutoff);
+    const run = () => {
+      const refs =
+        which === 'all'
+          ? (this.db.prepare('SELECT DISTINCT ref FROM reflog').all() as { ref: string }[]).map((r) => r.ref)
+          : [...new Set(which)];
+      const stats = this.db.prepare('SELECT count(*) AS n, max(seq) AS newest FROM reflog WHERE ref = ?');
+      const doomed = `FROM reflog WHERE ref = ? AND time < ? AND seq <> ?`;
+      const count = this.db.prepare(`SELECT count(*) AS n ${doomed}`);
+      const del = this.db.prepare(`DELETE ${doomed}`);
+      const release = this.db.prepare('UPDATE reflog SET old = NULL WHERE seq = ? AND time < ? AND old IS NOT NULL');
+      const out: ReflogExpiry[] = [];
+      for (const ref of refs.sort(compareNames)) {
+        const s = stats.get(ref) as { n: number; newest: number | null };
+        // seq is never negative: -1 spares nothing, for a ref that no longer exists.
+        const spared = this.read(ref) === undefined ? -1 : (s.newest ?? -1);
+        const dropped = opts.dryRun ? (count.get(ref, before, spared) as { n: number }).n : del.run(ref, before, spared).changes;
+        if (!opts.dryRun && spared >= 0) release.run(spared, before);
+        out.push({ ref, dropped, kept: s.n - dropped });
+      }
+      return out;
+    };
+    return opts.dryRun ? this.db.transaction(run).deferred() : writeTransaction(this.db, run);
+  }
+
+  reflogIds(): ObjectId[] {
+    const rows = this.db
+      .prepare('SELECT old AS id FROM reflog WHERE old IS NOT NULL UNION SELECT new FROM reflog WHERE new IS NOT NULL')
+      .all() as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  /** Every id a ref names: the roots fsck starts from (gc also keeps `reflogIds`). */
   allRoots(): ObjectId[] {
     const ids = new Set<string>();
     for (const r of this.db.prepare('SELECT target FROM refs WHERE symbolic = 0').all() as { target: string }[]) ids.add(r.target);

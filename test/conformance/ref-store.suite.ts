@@ -37,6 +37,8 @@ const CLOCK_SLACK_MS = 5_000;
 /** An id that no store holds: a valid id whose object was never stored. */
 const GHOST: ObjectId = 'e'.repeat(64);
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export interface RefSuiteOptions extends SuiteOptions {
   /**
    * Whether the store has the synchronous `transaction(fn)` of RefStore (default true). The server
@@ -455,6 +457,103 @@ export function refStoreConformance(name: string, open: () => Promise<RefStoreFi
             expect.objectContaining({ ref: 'refs/heads/é', who: 'Zoë <z@example.com>', message }),
           ]);
         }),
+      );
+    });
+
+    describe('reflog expiry', () => {
+      /** Moves refs/heads/x through `ids` (distinct ms apart) and creates then deletes refs/heads/gone. */
+      const history = async (refs: RefStoreFixture['refs'], ids: ObjectId[]): Promise<void> => {
+        let prev: ObjectId | null = null;
+        for (const [i, id] of ids.entries()) {
+          await refs.update([{ name: 'refs/heads/x', expected: prev, next: id }], 'me', `x ${i}`);
+          prev = id;
+          await sleep(5);
+        }
+        await refs.update([{ name: 'refs/heads/gone', expected: null, next: ids[0]! }], 'me', 'gone 0');
+        await refs.update([{ name: 'refs/heads/gone', expected: ids[0]!, next: null }], 'me', 'gone 1');
+      };
+      const future = () => Date.now() + 2 * CLOCK_SLACK_MS;
+
+      test(
+        'drops every entry older than the cutoff but the newest of a ref that exists; a deleted ref loses all',
+        fresh(async ({ refs }, ids) => {
+          await history(refs, ids);
+          expect(await refs.expireReflog(['refs/heads/x', 'refs/heads/gone'], future())).toEqual([
+            { ref: 'refs/heads/gone', dropped: 2, kept: 0 },
+            { ref: 'refs/heads/x', dropped: 2, kept: 1 },
+          ]);
+          // Kept past its age, the newest entry no longer names what x held before the cutoff.
+          expect((await refs.reflog('refs/heads/x')).map((e) => [e.message, e.old, e.new])).toEqual([['x 2', null, ids[2]]]);
+          expect(await refs.reflog('refs/heads/gone')).toEqual([]);
+          expect(await refs.resolve('refs/heads/x')).toBe(ids[2]);
+        }),
+      );
+
+      test(
+        'drops exactly the entries whose time is before the cutoff',
+        fresh(async ({ refs }, ids) => {
+          await history(refs, ids);
+          const log = await refs.reflog('refs/heads/x');
+          expect(log[1]!.time).toBeGreaterThan(log[2]!.time);
+          expect(await refs.expireReflog(['refs/heads/x'], log[1]!.time)).toEqual([{ ref: 'refs/heads/x', dropped: 1, kept: 2 }]);
+          // The newest entry is younger than the cutoff: it keeps its old value.
+          expect((await refs.reflog('refs/heads/x')).map((e) => [e.message, e.old])).toEqual([
+            ['x 2', ids[1]],
+            ['x 1', ids[0]],
+          ]);
+          expect(await refs.expireReflog(['refs/heads/x'], log[2]!.time - 2 * CLOCK_SLACK_MS)).toEqual([
+            { ref: 'refs/heads/x', dropped: 0, kept: 2 },
+          ]);
+        }),
+      );
+
+      test(
+        'a dry run counts the same and changes nothing',
+        fresh(async ({ refs }, ids) => {
+          await history(refs, ids);
+          const before = [await refs.reflog('refs/heads/x'), await refs.reflog('refs/heads/gone')];
+          // A store may start with a HEAD (a repository folder's, logged by init), or with none.
+          const head = (await refs.reflog('HEAD')).length;
+          expect(await refs.expireReflog('all', future(), { dryRun: true })).toEqual([
+            ...(head === 0 ? [] : [{ ref: 'HEAD', dropped: head - 1, kept: 1 }]),
+            { ref: 'refs/heads/gone', dropped: 2, kept: 0 },
+            { ref: 'refs/heads/x', dropped: 2, kept: 1 },
+          ]);
+          expect([await refs.reflog('refs/heads/x'), await refs.reflog('refs/heads/gone')]).toEqual(before);
+        }),
+      );
+
+      test(
+        "'all' covers every ref with a reflog (deleted ones and a symbolic one too), in name order; a named ref without one is all zeros",
+        fresh(async ({ refs }, ids) => {
+          await history(refs, ids);
+          const head = (await refs.reflog('HEAD')).length;
+          await refs.setSymbolic('HEAD', { symbolic: true, target: 'refs/heads/x' }, 'me', 'checkout x');
+          await refs.setSymbolic('HEAD', { symbolic: true, target: 'refs/heads/none' }, 'me', 'checkout none');
+          expect(await refs.expireReflog('all', future())).toEqual([
+            { ref: 'HEAD', dropped: head + 1, kept: 1 },
+            { ref: 'refs/heads/gone', dropped: 2, kept: 0 },
+            { ref: 'refs/heads/x', dropped: 2, kept: 1 },
+          ]);
+          expect((await refs.reflog('HEAD')).map((e) => e.message)).toEqual(['checkout none']);
+          expect(await refs.expireReflog(['refs/heads/none', 'refs/heads/x', 'refs/heads/x'], future())).toEqual([
+            { ref: 'refs/heads/none', dropped: 0, kept: 0 },
+            { ref: 'refs/heads/x', dropped: 0, kept: 1 },
+          ]);
+        }),
+      );
+
+      test(
+        'reflogIds lists every old and new id of every entry once, deleted refs included, until they expire',
+        fresh(async ({ refs }, ids) => {
+          const [a, b, c, d] = ids as [ObjectId, ObjectId, ObjectId, ObjectId];
+          await history(refs, [a, b, c]);
+          await refs.update([{ name: 'refs/heads/y', expected: null, next: d }], 'me', 'y');
+          expect([...(await refs.reflogIds())].sort()).toEqual([a, b, c, d].sort());
+          await refs.expireReflog('all', future());
+          // Left: x's newest (its old value b released) and y's only entry (-> d).
+          expect([...(await refs.reflogIds())].sort()).toEqual([c, d].sort());
+        }, 4),
       );
     });
 

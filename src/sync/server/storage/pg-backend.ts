@@ -21,7 +21,7 @@ import { createPgPool } from './pg-pool.js';
 import { connect, guard, openPgRepository } from './pg-refs.js';
 import { migrate, quoteSchema } from './pg-schema.js';
 import type { Timer } from './pg-staging.js';
-import type { RefUpdate, RefValue, ReflogEntry, ServerRefStore } from './refs.js';
+import type { RefUpdate, RefValue, ReflogEntry, ReflogExpiry, ServerRefStore } from './refs.js';
 
 export interface PgS3Config {
   /** postgres://USER[:PASSWORD]@HOST:PORT/DB */
@@ -118,6 +118,12 @@ class TimedRefs implements ServerRefStore {
   }
   reflog(ref: string, limit?: number): Promise<ReflogEntry[]> {
     return this.time('refs-reflog', () => this.inner.reflog(ref, limit));
+  }
+  expireReflog(which: readonly string[] | 'all', cutoff: number, opts?: { dryRun?: boolean }): Promise<ReflogExpiry[]> {
+    return this.time('refs-update', () => this.inner.expireReflog(which, cutoff, opts));
+  }
+  reflogIds(): Promise<ObjectId[]> {
+    return this.time('refs-list', () => this.inner.reflogIds());
   }
   allRoots(): Promise<ObjectId[]> {
     return this.time('refs-list', () => this.inner.allRoots());

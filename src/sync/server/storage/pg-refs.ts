@@ -6,7 +6,8 @@ import type pg from 'pg';
 import { BadFormatError, LockedError, MissingObjectError, RefMovedError, CairnError } from '../../../errors.js';
 import { isObjectId, type ObjectId } from '../../../core/hash.js';
 import { compareNames } from '../../../core/names.js';
-import type { RefUpdate, RefValue, ReflogEntry, ServerRefStore } from './refs.js';
+import { reflogCutoff } from '../../../store/ref-store-contract.js';
+import type { RefUpdate, RefValue, ReflogEntry, ReflogExpiry, ServerRefStore } from './refs.js';
 import { isRetryableConflict, isUniqueViolation, pgFailure } from './pg-errors.js';
 import { migrate, quoteSchema } from './pg-schema.js';
 
@@ -163,6 +164,50 @@ export class PgRefStore implements ServerRefStore {
       ),
     );
     return r.rows.map((row) => ({ ...row, time: Number(row.time) }));
+  }
+
+  async expireReflog(which: readonly string[] | 'all', cutoff: number, opts: { dryRun?: boolean } = {}): Promise<ReflogExpiry[]> {
+    const before = reflogCutoff(cutoff);
+    const names = which === 'all' ? null : [...new Set(which)];
+    return this.transaction('expiring the reflog', async (tx) => {
+      // One snapshot decides: each ref's newest entry (spared while the ref exists; its old value
+      // released when it is past the cutoff) and the rows that go, by seq, so an entry appended meanwhile by another server is never deleted.
+      const r = await tx.query<{ ref: string; total: number; doomed: string[] | null; released: string[] | null }>(
+        `WITH e AS (
+           SELECT l.ref, l.seq, l.time, l.old, l.seq = max(l.seq) OVER (PARTITION BY l.ref) AS newest
+           FROM ${this.s}.reflog l WHERE l.repo = $1 AND ($2::text[] IS NULL OR l.ref = ANY($2::text[])))
+         SELECT e.ref, count(*)::int AS total,
+                array_agg(e.seq::text) FILTER (WHERE e.time < $3::bigint AND NOT (e.newest AND EXISTS (
+                  SELECT 1 FROM ${this.s}.refs f WHERE f.repo = $1 AND f.name = e.ref))) AS doomed,
+                array_agg(e.seq::text) FILTER (WHERE e.time < $3::bigint AND e.newest AND e.old IS NOT NULL AND EXISTS (
+                  SELECT 1 FROM ${this.s}.refs f WHERE f.repo = $1 AND f.name = e.ref)) AS released
+         FROM e GROUP BY e.ref`,
+        [this.repo, names, before],
+      );
+      const found = new Map(r.rows.map((row) => [row.ref, row]));
+      const doomed = r.rows.flatMap((row) => row.doomed ?? []);
+      const released = r.rows.flatMap((row) => row.released ?? []);
+      if (!opts.dryRun && doomed.length > 0)
+        await tx.query(`DELETE FROM ${this.s}.reflog WHERE repo = $1 AND seq = ANY($2::bigint[])`, [this.repo, doomed]);
+      if (!opts.dryRun && released.length > 0)
+        await tx.query(`UPDATE ${this.s}.reflog SET old = NULL WHERE repo = $1 AND seq = ANY($2::bigint[])`, [this.repo, released]);
+      return (names ?? [...found.keys()]).sort(compareNames).map((ref) => {
+        const row = found.get(ref);
+        const dropped = row?.doomed?.length ?? 0;
+        return { ref, dropped, kept: (row?.total ?? 0) - dropped };
+      });
+    });
+  }
+
+  async reflogIds(): Promise<ObjectId[]> {
+    const r = await this.guard('listing reflog ids', () =>
+      this.pool.query<{ id: string }>(
+        `SELECT old AS id FROM ${this.s}.reflog WHERE repo = $1 AND old IS NOT NULL
+         UNION SELECT new FROM ${this.s}.reflog WHERE repo = $1 AND new IS NOT NULL`,
+        [this.repo],
+      ),
+    );
+    return r.rows.map((row) => row.id);
   }
 
   async allRoots(): Promise<ObjectId[]> {

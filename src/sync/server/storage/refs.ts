@@ -24,9 +24,9 @@
 //   for it. The lock is on the repository row, which every transaction of this store already names.
 // - No lock spans requests: every method is one transaction (or one query) on a pooled connection.
 import type { ObjectId } from '../../../core/hash.js';
-import type { RefStore, RefUpdate, RefValue, ReflogEntry } from '../../../store/ref-store-contract.js';
+import type { RefStore, RefUpdate, RefValue, ReflogEntry, ReflogExpiry } from '../../../store/ref-store-contract.js';
 
-export type { RefUpdate, RefValue, ReflogEntry } from '../../../store/ref-store-contract.js';
+export type { RefUpdate, RefValue, ReflogEntry, ReflogExpiry } from '../../../store/ref-store-contract.js';
 
 /**
  * The RefStore contract (src/store/ref-store-contract.ts) with promises, for one repository.
@@ -54,6 +54,10 @@ export interface ServerRefStore {
   setSymbolic(name: string, value: RefValue, who: string, message: string): Promise<void>;
   /** The newest entries first. */
   reflog(ref: string, limit?: number): Promise<ReflogEntry[]>;
+  /** Drops entries older than `cutoff`, keeping each existing ref's newest, in one transaction. */
+  expireReflog(which: readonly string[] | 'all', cutoff: number, opts?: { dryRun?: boolean }): Promise<ReflogExpiry[]>;
+  /** Every id a reflog entry names, old or new, once each. */
+  reflogIds(): Promise<ObjectId[]>;
   /** Every id a direct ref names: the roots fsck (and later gc) start from. */
   allRoots(): Promise<ObjectId[]>;
 }
@@ -91,6 +95,14 @@ export class FolderRefStore implements ServerRefStore {
 
   async reflog(ref: string, limit?: number): Promise<ReflogEntry[]> {
     return this.refs.reflog(ref, limit);
+  }
+
+  async expireReflog(which: readonly string[] | 'all', cutoff: number, opts?: { dryRun?: boolean }): Promise<ReflogExpiry[]> {
+    return this.refs.expireReflog(which, cutoff, opts);
+  }
+
+  async reflogIds(): Promise<ObjectId[]> {
+    return this.refs.reflogIds();
   }
 
   async allRoots(): Promise<ObjectId[]> {
