@@ -4,6 +4,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import type { Bench } from './context.js';
+import { freePort } from '../helpers/net.js';
+
+export { freePort };
 
 export interface Proxy {
   port: number;
@@ -62,18 +65,6 @@ export async function startProxy(targetPort: number): Promise<Proxy> {
         server.close(() => ok());
       }),
   };
-}
-
-/** A free TCP port on 127.0.0.1 (for servers that cannot report the port they picked). */
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((ok, fail) => {
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => ok());
-  });
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((ok) => s.close(() => ok()));
-  return port;
 }
 
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {

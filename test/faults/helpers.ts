@@ -222,3 +222,13 @@ export function ancestors(dir: string, tip: string): Set<string> {
     repo.close();
   }
 }
+
+/** Opens the replica in `dir` for the length of `fn` (which may be async), closing it after. */
+export async function withRepo<R>(dir: string, fn: (repo: Repository) => R | Promise<R>): Promise<R> {
+  const repo = Repository.open(dir);
+  try {
+    return await fn(repo);
+  } finally {
+    repo.close();
+  }
+}

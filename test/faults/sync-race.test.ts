@@ -16,12 +16,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cairnOk, TEST_ENV, tempDir } from '../helpers/cli.js';
 import { repoUrl, startServer, type TestServer } from '../helpers/server.js';
 import { metricValue, writeDataset } from '../helpers/sync-fixtures.js';
-import { ancestors, checkWhole, commitIds, refState, runAndKill } from './helpers.js';
+import { ancestors, checkWhole, commitIds, refState, runAndKill, withRepo } from './helpers.js';
 import { CairnError } from '../../src/errors.js';
 import { commit } from '../../src/ops/commit.js';
 import { refWho } from '../../src/ops/identity.js';
 import { merge } from '../../src/ops/merge.js';
-import { Repository } from '../../src/store/repository.js';
 import { fetchRemote } from '../../src/sync/client/fetch.js';
 import { pushRefs } from '../../src/sync/client/push.js';
 
@@ -45,16 +44,6 @@ async function run(args: string[], cwd: string): Promise<{ code: number; stdout:
 }
 
 const secs = (from: number, to: number) => ((to - from) / 1000).toFixed(1);
-
-/** Opens the replica in `dir` for the length of `fn`. */
-async function withRepo<R>(dir: string, fn: (repo: Repository) => R | Promise<R>): Promise<R> {
-  const repo = Repository.open(dir);
-  try {
-    return await fn(repo);
-  } finally {
-    repo.close();
-  }
-}
 
 describe('concurrent pushes to one branch', () => {
   it(`${CLIENTS} clients from the same base: one wins per round, the others are told to fetch and merge first, and after fetch + merge + push all commits are on the branch`, async () => {

@@ -3,8 +3,8 @@
 // answer read whole from the server (the server has done the work: for push-refs, its transaction
 // committed), and then the client's connection is destroyed instead of relaying it. The client sees
 // a network failure for a request that succeeded.
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { listenTracked } from './net.js';
 
 export interface CutAnswer {
   /** The request that was cut (method and path). */
@@ -24,7 +24,6 @@ export interface CutProxy {
 
 export async function startCutProxy(upstream: string, cut: (req: IncomingMessage) => boolean): Promise<CutProxy> {
   const up = new URL(upstream);
-  const sockets = new Set<Socket>();
   let done = false;
   let resolveCut: (a: CutAnswer) => void = () => undefined;
   const cutAnswer = new Promise<CutAnswer>((r) => (resolveCut = r));
@@ -59,20 +58,10 @@ export async function startCutProxy(upstream: string, cut: (req: IncomingMessage
     req.pipe(fwd);
   };
 
-  const server: Server = createServer(handle);
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
+  const listening = await listenTracked(handle);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     cut: cutAnswer,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
+    close: () => listening.close(),
   };
 }

@@ -5,7 +5,7 @@
 // refuses to run as root).
 import { spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './net.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,14 +21,6 @@ export interface PrivatePg {
   start(): void;
   /** Stops the instance (immediate) and deletes its folder; safe to call more than once. */
   destroy(): void;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise<void>((r) => probe.close(() => r()));
-  return port;
 }
 
 function pgUid(): { uid: number; gid: number } | undefined {

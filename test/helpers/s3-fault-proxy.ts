@@ -1,9 +1,8 @@
 // A real HTTP proxy on 127.0.0.1 in front of radosgw that injects S3 faults on request: error
 // statuses, truncated bodies (headers made consistent, so only the length check can catch it) and
 // stalled answers. Requests pass through unchanged (the Host header too, so SigV4 still verifies).
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Socket } from 'node:net';
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { listenTracked } from './net.js';
 
 export type Fault =
   /** Answer this status with an S3-like XML error body, without asking upstream. */
@@ -50,7 +49,6 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   let counts: Record<string, number> = {};
   const inFlight: Record<string, number> = {};
   let peak: Record<string, number> = {};
-  const sockets = new Set<Socket>();
   const held: Held[] = [];
 
   const take = (method: string): Fault | undefined => {
@@ -113,15 +111,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     req.pipe(fwd);
   };
 
-  const server: Server = createServer(handle);
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
+  const listening = await listenTracked(handle);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     clear() {
       rules.length = 0;
     },
@@ -135,10 +127,6 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       peak = {};
     },
     held: () => [...held],
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
+    close: () => listening.close(),
   };
 }

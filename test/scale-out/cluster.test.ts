@@ -11,12 +11,11 @@ import { cairnOk, TEST_ENV, tempDir } from '../helpers/cli.js';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { endBytes, hashOf, MAGIC, recordBytes } from '../helpers/fake-remote.js';
 import { requestLog, sleep, writeDataset } from '../helpers/sync-fixtures.js';
-import { ancestors, commitIds, refState } from '../faults/helpers.js';
+import { ancestors, commitIds, refState, withRepo } from '../faults/helpers.js';
 import { CairnError } from '../../src/errors.js';
 import { commit } from '../../src/ops/commit.js';
 import { refWho } from '../../src/ops/identity.js';
 import { merge } from '../../src/ops/merge.js';
-import { Repository } from '../../src/store/repository.js';
 import { RemoteClient } from '../../src/sync/client/http-client.js';
 import { fetchRemote } from '../../src/sync/client/fetch.js';
 import { pushRefs } from '../../src/sync/client/push.js';
@@ -37,15 +36,6 @@ afterAll(async () => {
   await cluster?.stop();
   tmp.cleanup();
 });
-
-async function withRepo<R>(dir: string, fn: (repo: Repository) => R | Promise<R>): Promise<R> {
-  const repo = Repository.open(dir);
-  try {
-    return await fn(repo);
-  } finally {
-    repo.close();
-  }
-}
 
 /** The repository's refs as a server advertises them. */
 async function remoteRefs(url: string): Promise<Map<string, string>> {
