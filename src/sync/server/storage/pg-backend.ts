@@ -138,6 +138,9 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
+/** Repositories a server keeps open (their ids and pack names) at most. */
+const MAX_OPEN_REPOSITORIES = 4096;
+
 class PgS3Storage implements ServerStorage {
   readonly kind = 'postgres+s3';
   readonly describe: string;
@@ -196,7 +199,12 @@ class PgS3Storage implements ServerStorage {
     const problem = repoNameProblem(name);
     if (problem !== null) throw new InvalidNameError(`invalid repository name '${name.slice(0, 100)}': ${problem}`, { name });
     const cached = this.repos.get(name);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      // Most recently used last: the bound below drops the least recently used.
+      this.repos.delete(name);
+      this.repos.set(name, cached);
+      return cached;
+    }
     const url = this.config.databaseUrl;
     const found = await this.timer('open', () =>
       guard(url, 'opening the repository', () =>
@@ -241,6 +249,9 @@ class PgS3Storage implements ServerStorage {
     const first = this.repos.get(name);
     if (first !== undefined) return first;
     this.repos.set(name, repo);
+    // Bounded: a server hosting many repositories keeps the ids and pack names of the busiest. An
+    // evicted one holds nothing to close (release is a no-op) and is found again by one query.
+    if (this.repos.size > MAX_OPEN_REPOSITORIES) this.repos.delete(this.repos.keys().next().value!);
     return repo;
   }
 
