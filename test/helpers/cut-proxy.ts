@@ -3,8 +3,8 @@
 // answer read whole from the server (the server has done the work: for push-refs, its transaction
 // committed), and then the client's connection is destroyed instead of relaying it. The client sees
 // a network failure for a request that succeeded.
-import { request, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listenTracked } from './net.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenTracked, relay } from './net.js';
 
 export interface CutAnswer {
   /** The request that was cut (method and path). */
@@ -32,30 +32,19 @@ export async function startCutProxy(upstream: string, cut: (req: IncomingMessage
     const victim = !done && cut(req);
     if (victim) done = true;
     // One upstream connection per request (no agent): the proxy never holds a request back.
-    const fwd = request(
-      { host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers, agent: false },
-      (upRes) => {
-        if (!victim) {
-          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-          upRes.pipe(res);
-          return;
-        }
-        const chunks: Buffer[] = [];
-        upRes.on('data', (c: Buffer) => chunks.push(c));
-        upRes.on('end', () => {
-          // The answer arrived here whole; the client hears only its connection closing.
-          req.socket.destroy();
-          resolveCut({
-            method: req.method ?? '',
-            path: req.url ?? '',
-            status: upRes.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString('utf8'),
-          });
-        });
-      },
+    relay(
+      up,
+      req,
+      res,
+      victim
+        ? (status, _headers, body) => {
+            // The answer arrived here whole; the client hears only its connection closing.
+            req.socket.destroy();
+            resolveCut({ method: req.method ?? '', path: req.url ?? '', status, body: body.toString('utf8') });
+          }
+        : undefined,
+      { agent: false },
     );
-    fwd.on('error', () => res.destroy());
-    req.pipe(fwd);
   };
 
   const listening = await listenTracked(handle);

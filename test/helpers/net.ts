@@ -1,6 +1,13 @@
 // Loopback plumbing shared by the test proxies and engine helpers: a free port, and an HTTP server
 // on 127.0.0.1 that keeps its sockets so closing it never waits on a client that holds one open.
-import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
+import {
+  createServer as createHttpServer,
+  request,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
 
 /** A free TCP port on 127.0.0.1 (for servers that cannot report the port they picked). */
@@ -41,4 +48,33 @@ export async function listenTracked(handler: RequestListener): Promise<TrackedSe
         server.close(() => r());
       }),
   };
+}
+
+/**
+ * Forwards `req` unchanged to `upstream` (the Host header too, so signatures still verify). Without
+ * `intercept` the answer is relayed as it streams; with one, the answer is read whole and handed to
+ * it instead, and the client hears only what `intercept` writes to `res`.
+ */
+export function relay(
+  upstream: URL,
+  req: IncomingMessage,
+  res: ServerResponse,
+  intercept?: (status: number, headers: IncomingMessage['headers'], body: Buffer) => void,
+  opts: { agent?: false } = {},
+): void {
+  const fwd = request(
+    { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, ...opts },
+    (upRes) => {
+      if (intercept === undefined) {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      upRes.on('data', (c: Buffer) => chunks.push(c));
+      upRes.on('end', () => intercept(upRes.statusCode ?? 0, upRes.headers, Buffer.concat(chunks)));
+    },
+  );
+  fwd.on('error', () => res.destroy());
+  req.pipe(fwd);
 }

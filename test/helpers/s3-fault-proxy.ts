@@ -1,8 +1,8 @@
 // A real HTTP proxy on 127.0.0.1 in front of radosgw that injects S3 faults on request: error
 // statuses, truncated bodies (headers made consistent, so only the length check can catch it) and
 // stalled answers. Requests pass through unchanged (the Host header too, so SigV4 still verifies).
-import { request, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listenTracked } from './net.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenTracked, relay } from './net.js';
 
 export type Fault =
   /** Answer this status with an S3-like XML error body, without asking upstream. */
@@ -76,39 +76,28 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       });
       return;
     }
-    const fwd = request({ host: up.hostname, port: up.port, method, path: req.url, headers: req.headers }, (upRes) => {
-      if (fault === undefined) {
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        upRes.pipe(res);
+    if (fault === undefined) return relay(up, req, res);
+    relay(up, req, res, (status, upHeaders, whole) => {
+      if (fault.kind === 'hold') {
+        // Nothing at all goes back: the socket stays open until the client gives up or close().
+        held.push({ method, path: req.url ?? '', status });
         return;
       }
-      const chunks: Buffer[] = [];
-      upRes.on('data', (c: Buffer) => chunks.push(c));
-      upRes.on('end', () => {
-        if (fault.kind === 'hold') {
-          // Nothing at all goes back: the socket stays open until the client gives up or close().
-          held.push({ method, path: req.url ?? '', status: upRes.statusCode ?? 0 });
-          return;
+      const half = whole.subarray(0, Math.floor(whole.length / 2));
+      const headers = { ...upHeaders };
+      if (fault.kind === 'truncate') {
+        headers['content-length'] = String(half.length);
+        res.writeHead(status || 502, headers);
+        res.end(half);
+      } else {
+        // An empty answer (a PUT's) is dropped whole: the upstream did the work, the client never hears.
+        if (whole.length > 0) {
+          res.writeHead(status || 502, headers);
+          res.write(half);
         }
-        const whole = Buffer.concat(chunks);
-        const half = whole.subarray(0, Math.floor(whole.length / 2));
-        const headers = { ...upRes.headers };
-        if (fault.kind === 'truncate') {
-          headers['content-length'] = String(half.length);
-          res.writeHead(upRes.statusCode ?? 502, headers);
-          res.end(half);
-        } else {
-          // An empty answer (a PUT's) is dropped whole: the upstream did the work, the client never hears.
-          if (whole.length > 0) {
-            res.writeHead(upRes.statusCode ?? 502, headers);
-            res.write(half);
-          }
-          // ... and nothing more: the socket stays open until the client gives up or close().
-        }
-      });
+        // ... and nothing more: the socket stays open until the client gives up or close().
+      }
     });
-    fwd.on('error', () => res.destroy());
-    req.pipe(fwd);
   };
 
   const listening = await listenTracked(handle);

@@ -81,6 +81,11 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
   const trusted = new Set((opts.trustedProxies ?? []).map((a) => plainAddress(a)));
   const authFailures = new AuthFailures(limits.authFailures, limits.authWindowMs);
   const clientQuarantine = new ClientQuarantine(limits.stagingMaxAgeMs);
+  /**
+   * Whether this process keeps the per-client quarantine account (PROTOCOL §8) itself: a backend
+   * whose quarantine several servers share answers it from its rows instead (clientStagedBytes).
+   */
+  const inProcessAccount = storage.clientStagedBytes === undefined;
   /** Push requests in progress per repository: its staging is not expired meanwhile. */
   const pushing = new Map<string, number>();
 
@@ -298,8 +303,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
         // Quarantine bounds (§6.2, §8): what unfinished pushes hold in this repository, and what
         // this client has staged and not published, cannot grow past their limits.
         const repoHeld = await repo.stagedBytes();
-        const clientHeld =
-          storage.clientStagedBytes !== undefined ? await storage.clientStagedBytes(ctx.client) : clientQuarantine.bytes(ctx.client);
+        const clientHeld = inProcessAccount ? clientQuarantine.bytes(ctx.client) : await storage.clientStagedBytes!(ctx.client);
         const room = Math.min(limits.maxQuarantineBytes - repoHeld, limits.maxClientQuarantineBytes - clientHeld);
         const full = () => {
           metrics.rejected.inc({ reason: 'quarantine-full' });
@@ -335,7 +339,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
             // The account of a one-process server only (a shared backend counts its rows). Best
             // effort: an engine that cannot be measured now must not replace the request's own
             // answer (a 400 for a bad stream, the 503 of the step that failed) with its own error.
-            if (storage.clientStagedBytes !== undefined) return;
+            if (!inProcessAccount) return;
             try {
               clientQuarantine.add(ctx.client, ctx.repoName, (await repo.stagedBytes()) - repoHeld);
             } catch (err) {
@@ -355,7 +359,8 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
       }
       case 'push-refs': {
         const body = parseJson(await readBody(req, limits.maxSmallBody, limits), PushRefsRequest);
-        const [checkedOut, heldBefore] = await Promise.all([repo.checkedOut(), repo.stagedBytes()]);
+        // The quarantine is measured only for the in-process account (a shared backend counts rows).
+        const [checkedOut, heldBefore] = await Promise.all([repo.checkedOut(), inProcessAccount ? repo.stagedBytes() : 0]);
         try {
           const out = await applyRefUpdates(repo, body.updates, {
             allowForce: opts.allowForce !== false,
@@ -364,8 +369,7 @@ export function createCairnServer(opts: ServerOptions): CairnServer {
           });
           // Published: what the update promoted out of the quarantine no longer counts against
           // this client.
-          if (storage.clientStagedBytes === undefined)
-            clientQuarantine.published(ctx.client, ctx.repoName, heldBefore - (await repo.stagedBytes()));
+          if (inProcessAccount) clientQuarantine.published(ctx.client, ctx.repoName, heldBefore - (await repo.stagedBytes()));
           return sendJson(res, 200, out);
         } catch (err) {
           if (err instanceof CairnError && (err.code === 'REF_MOVED' || err.data['reason'] === 'non-fast-forward')) {
